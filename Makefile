@@ -1,0 +1,75 @@
+# SkyLedger. `make run` runs the whole system locally; `make test` runs every test tier.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+GO        ?= go
+STAGE     ?= dev
+GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
+
+.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e build synth deploy \
+        venv web-build localstack-up localstack-deploy test-integration fuzz clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+venv: ## project-local Python venv with moto server and cfn-lint (pinned)
+	@bash scripts/venv.sh
+
+## ---- run -------------------------------------------------------------------
+run: web-build ## run the whole system on 127.0.0.1 (embedded storage in .data/)
+	$(GO) run ./cmd/skyledger $(ARGS)
+
+web-build: ## build web/dist when the frontend sources changed
+	@bash scripts/web-build.sh
+
+## ---- tests -----------------------------------------------------------------
+test: test-go test-infra test-web test-browser ## every test tier (Go unit+contract+e2e with -race, CDK, web, browser)
+
+test-go: venv ## Go: vet, unit, contract suites (embedded + DynamoDB on moto), in-process e2e; -race
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-infra: venv ## CDK assertions, synth, cfn-lint
+	bash scripts/test-infra.sh
+
+test-web: ## Vitest
+	bash scripts/test-web.sh
+
+test-browser: ## Playwright (playwright-core + Debian chromium) against the local runtime
+	bash scripts/test-browser.sh
+
+fuzz: ## run every fuzz target for FUZZTIME (default 10s each)
+	bash scripts/fuzz.sh $(FUZZTIME)
+
+## ---- performance -----------------------------------------------------------
+bench: venv ## Go benchmarks (store, PIREP codec, notifier fan-out)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./events/... ./domain/... ./functions/...
+
+bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
+	$(GO) run ./cmd/bench-e2e
+
+## ---- cloud -----------------------------------------------------------------
+build: ## Lambda bootstrap binaries (linux/arm64) zipped into dist/
+	@mkdir -p dist
+	@for f in $(FUNCTIONS); do \
+	  mkdir -p dist/$$f && $(GOFLAGS_LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
+	  (cd dist/$$f && rm -f ../$$f.zip && zip -q -X ../$$f.zip bootstrap) || exit 1; \
+	done; ls -l dist/*.zip
+
+synth: build ## synthesize the CDK stack offline into cdk.out/
+	bash scripts/synth.sh $(STAGE)
+
+deploy: build ## deploy to AWS: make deploy STAGE=dev
+	bash scripts/deploy.sh $(STAGE)
+
+localstack-up: ## start LocalStack (needs Docker and LOCALSTACK_AUTH_TOKEN)
+	docker compose -f localstack/docker-compose.yml up -d
+
+localstack-deploy: build ## deploy to LocalStack with cdklocal
+	bash scripts/deploy.sh $(STAGE) local
+
+test-integration: ## endpoint-mode tests against AWS_ENDPOINT_URL (LocalStack or moto)
+	$(GO) test -count=1 -run 'Endpoint|Dynamo' ./...
+
+clean:
+	rm -rf dist cdk.out .data web/dist

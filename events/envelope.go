@@ -1,0 +1,96 @@
+// Package events is SkyLedger's event-sourcing core: the event envelope, the
+// Store port with its typed errors, the stream-record codec shared by every
+// adapter, and the projection runner. Adapters live in subpackages
+// (embedded, dynamo); the contract suite every adapter passes is storetest.
+package events
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Envelope is one immutable event as it is stored, streamed and sent on every
+// wire. Field names are fixed by the design brief (section 3).
+type Envelope struct {
+	EventID       string          `json:"event_id"`
+	StreamID      string          `json:"stream_id"`
+	Version       int64           `json:"version"`
+	Type          string          `json:"type"`
+	Schema        int             `json:"schema"`
+	TenantID      string          `json:"tenant_id"`
+	OccurredAt    time.Time       `json:"occurred_at"`
+	Actor         string          `json:"actor"`
+	CorrelationID string          `json:"correlation_id"`
+	CausationID   string          `json:"causation_id"`
+	Data          json.RawMessage `json:"data"`
+}
+
+// Limits enforced on every envelope before any adapter sees it. MaxDataBytes
+// keeps a whole stored item (envelope + attribute names) under DynamoDB's
+// 400 KB item limit with room to spare.
+const (
+	MaxDataBytes   = 350 * 1024
+	MaxStreamIDLen = 128
+	MaxTypeLen     = 64
+)
+
+// StreamPrefixes are the aggregate kinds a stream id may name
+// (`<prefix>-<ulid>`).
+var StreamPrefixes = []string{"tenant", "user", "apikey", "pirep"}
+
+// ValidationError names the envelope field that is wrong.
+type ValidationError struct {
+	Field  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("invalid event envelope: %s: %s", e.Field, e.Reason)
+}
+
+// Unwrap lets callers match every validation failure with ErrInvalid.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Validate checks the envelope's shape. It does not check Version continuity;
+// that is the store's job at append time.
+func (e Envelope) Validate() error {
+	bad := func(field, reason string) error { return &ValidationError{Field: field, Reason: reason} }
+	switch {
+	case e.EventID == "":
+		return bad("event_id", "required")
+	case e.StreamID == "" || len(e.StreamID) > MaxStreamIDLen:
+		return bad("stream_id", fmt.Sprintf("required, at most %d bytes", MaxStreamIDLen))
+	case !validStreamPrefix(e.StreamID):
+		return bad("stream_id", "must be <tenant|user|apikey|pirep>-<id>")
+	case e.Version < 1:
+		return bad("version", "must be >= 1")
+	case e.Type == "" || len(e.Type) > MaxTypeLen || !strings.Contains(e.Type, "."):
+		return bad("type", "required, like aggregate.past_tense")
+	case e.Schema < 1:
+		return bad("schema", "must be >= 1")
+	case e.OccurredAt.IsZero():
+		return bad("occurred_at", "required")
+	case e.Actor == "":
+		return bad("actor", "required (user id or system)")
+	case len(e.Data) == 0 || e.Data[0] != '{' || !json.Valid(e.Data):
+		return bad("data", "must be a JSON object")
+	case len(e.Data) > MaxDataBytes:
+		return &ValidationError{Field: "data", Reason: fmt.Sprintf("%d bytes exceeds the %d byte limit", len(e.Data), MaxDataBytes)}
+	}
+	return nil
+}
+
+func validStreamPrefix(id string) bool {
+	for _, p := range StreamPrefixes {
+		if strings.HasPrefix(id, p+"-") && len(id) > len(p)+1 {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrInvalid is wrapped by every ValidationError.
+var ErrInvalid = errors.New("invalid")

@@ -1,0 +1,262 @@
+// Package spec is the single declaration of SkyLedger's tables, functions,
+// HTTP routes, WebSocket routes and stream wiring. The CDK app (infra/app)
+// and the local runtime (localstack/runtime) both build from it, so local and
+// cloud cannot drift. Pure data: no AWS SDK, no CDK.
+package spec
+
+import "time"
+
+// Attribute types of key attributes.
+const (
+	S = "S"
+	N = "N"
+)
+
+// Key is a key attribute.
+type Key struct {
+	Name string
+	Type string // S or N
+}
+
+// Index is a global secondary index (projection ALL).
+type Index struct {
+	Name         string
+	PartitionKey Key
+	SortKey      *Key
+}
+
+// Table is a DynamoDB table. Logical names are stable; physical names get a
+// prefix per stage/test (see TableName).
+type Table struct {
+	Name         string // logical name, also the CDK construct id
+	PartitionKey Key
+	SortKey      *Key
+	Indexes      []Index
+	TTLAttribute string // "" = no TTL
+	StreamNewImg bool   // DynamoDB Streams with NEW_IMAGE
+	EnvVar       string // environment variable carrying the physical name
+}
+
+// The tables. Events holds only events (so its stream carries only events);
+// Records holds the inline records written in the same transaction.
+var (
+	Events = Table{
+		Name:         "Events",
+		PartitionKey: Key{"stream_id", S},
+		SortKey:      &Key{"version", N},
+		StreamNewImg: true,
+		EnvVar:       "EVENTS_TABLE",
+	}
+	Records = Table{
+		Name:         "Records",
+		PartitionKey: Key{"pk", S},
+		TTLAttribute: "ttl",
+		EnvVar:       "RECORDS_TABLE",
+	}
+	ReadModel = Table{
+		Name:         "ReadModel",
+		PartitionKey: Key{"pk", S},
+		SortKey:      &Key{"sk", S},
+		Indexes: []Index{
+			{Name: "gsi1", PartitionKey: Key{"gsi1pk", S}, SortKey: &Key{"gsi1sk", S}},
+		},
+		EnvVar: "READMODEL_TABLE",
+	}
+	Connections = Table{
+		Name:         "Connections",
+		PartitionKey: Key{"pk", S},
+		SortKey:      &Key{"sk", S},
+		Indexes: []Index{
+			{Name: "gsi1", PartitionKey: Key{"gsi1pk", S}, SortKey: &Key{"gsi1sk", S}},
+		},
+		TTLAttribute: "ttl",
+		EnvVar:       "CONNECTIONS_TABLE",
+	}
+)
+
+// Tables is the registry of every table.
+var Tables = []Table{Events, Records, ReadModel, Connections}
+
+// TableName is the physical name of a table under a prefix
+// ("skyledger-dev-" in the cloud, a random prefix per test).
+func TableName(prefix string, t Table) string { return prefix + t.Name }
+
+// Access is what a function may do with a table.
+type Access int
+
+const (
+	Read Access = iota + 1
+	ReadWrite
+	StreamRead // the projector's event source
+)
+
+// Function names.
+const (
+	FnAuthorizer   = "authorizer"
+	FnCommands     = "commands"
+	FnQueries      = "queries"
+	FnProjector    = "projector"
+	FnWSConnect    = "ws-connect"
+	FnWSDisconnect = "ws-disconnect"
+	FnWSDefault    = "ws-default"
+)
+
+// Environment variables shared by the functions (besides table EnvVars).
+const (
+	EnvBootstrapSecretARN = "BOOTSTRAP_SECRET_ARN" // cloud: Secrets Manager secret with the token
+	EnvBootstrapToken     = "SKYLEDGER_BOOTSTRAP_TOKEN"
+	EnvWSManagementURL    = "WS_MANAGEMENT_ENDPOINT" // https://{api}.execute-api.{region}.amazonaws.com/{stage}
+	EnvWSURL              = "WS_URL"                 // wss://… given to clients in tickets
+	EnvFanoutConcurrency  = "FANOUT_CONCURRENCY"
+	EnvLogLevel           = "LOG_LEVEL"
+)
+
+// Function is one Lambda function.
+type Function struct {
+	Name        string
+	MemoryMB    int
+	Timeout     time.Duration
+	Tables      map[string]Access // logical table name -> access
+	Indexes     map[string][]string
+	ManagesWS   bool // needs execute-api:ManageConnections on the WebSocket API
+	ReadsSecret bool // may read the bootstrap token secret
+	Env         map[string]string
+}
+
+// Functions is the registry of every function.
+var Functions = []Function{
+	{Name: FnAuthorizer, MemoryMB: 256, Timeout: 5 * time.Second,
+		Tables: map[string]Access{Records.Name: ReadWrite}},
+	{Name: FnCommands, MemoryMB: 512, Timeout: 15 * time.Second,
+		Tables:      map[string]Access{Events.Name: ReadWrite, Records.Name: ReadWrite, ReadModel.Name: Read},
+		ReadsSecret: true},
+	{Name: FnQueries, MemoryMB: 256, Timeout: 10 * time.Second,
+		Tables: map[string]Access{ReadModel.Name: Read, Records.Name: Read}},
+	{Name: FnProjector, MemoryMB: 512, Timeout: 60 * time.Second,
+		Tables:    map[string]Access{Events.Name: StreamRead, ReadModel.Name: ReadWrite, Connections.Name: ReadWrite},
+		ManagesWS: true},
+	{Name: FnWSConnect, MemoryMB: 256, Timeout: 5 * time.Second,
+		Tables: map[string]Access{Records.Name: ReadWrite, Connections.Name: ReadWrite}},
+	{Name: FnWSDisconnect, MemoryMB: 256, Timeout: 5 * time.Second,
+		Tables: map[string]Access{Connections.Name: ReadWrite}},
+	{Name: FnWSDefault, MemoryMB: 256, Timeout: 5 * time.Second,
+		Tables: map[string]Access{Connections.Name: ReadWrite, Records.Name: Read}},
+}
+
+// Function returns the declaration of a function by name; it panics on an
+// unknown name because names are compile-time constants.
+func FunctionByName(name string) Function {
+	for _, f := range Functions {
+		if f.Name == name {
+			return f
+		}
+	}
+	panic("spec: unknown function " + name)
+}
+
+// Route is one HTTP API route. Path uses API Gateway syntax ({id}).
+type Route struct {
+	Method   string
+	Path     string
+	Function string
+	Auth     bool // runs the authorizer first
+}
+
+// RouteKey is API Gateway's "METHOD /path".
+func (r Route) RouteKey() string { return r.Method + " " + r.Path }
+
+// Routes is the registry of every HTTP route.
+var Routes = []Route{
+	{"POST", "/api/bootstrap", FnCommands, false},
+	{"POST", "/api/auth/login", FnCommands, false},
+	{"POST", "/api/auth/password", FnCommands, true},
+	{"POST", "/api/tenants", FnCommands, true},
+	{"GET", "/api/tenants", FnQueries, true},
+	{"GET", "/api/tenants/{id}", FnQueries, true},
+	{"POST", "/api/tenants/{id}/users", FnCommands, true},
+	{"GET", "/api/tenants/{id}/users", FnQueries, true},
+	{"GET", "/api/users/me", FnQueries, true},
+	{"GET", "/api/users/{id}", FnQueries, true},
+	{"PATCH", "/api/users/{id}", FnCommands, true},
+	{"POST", "/api/apikeys", FnCommands, true},
+	{"GET", "/api/apikeys", FnQueries, true},
+	{"DELETE", "/api/apikeys/{id}", FnCommands, true},
+	{"POST", "/api/ws/ticket", FnCommands, true},
+	{"POST", "/api/pireps", FnCommands, true},
+	{"GET", "/api/pireps", FnQueries, true},
+	{"GET", "/api/pireps/{id}", FnQueries, true},
+	{"POST", "/api/pireps/{id}/retract", FnCommands, true},
+}
+
+// WebSocket API.
+const (
+	WSRouteSelection = "$request.body.action"
+	WSConnect        = "$connect"
+	WSDisconnect     = "$disconnect"
+	WSDefault        = "$default"
+)
+
+// WSRoute is one WebSocket route.
+type WSRoute struct {
+	Key      string
+	Function string
+}
+
+// WSRoutes is the registry of WebSocket routes. $connect runs the
+// authorization itself (ticket or Bearer key) and refuses the handshake.
+var WSRoutes = []WSRoute{
+	{WSConnect, FnWSConnect},
+	{WSDisconnect, FnWSDisconnect},
+	{WSDefault, FnWSDefault},
+	{"subscribe", FnWSDefault},
+	{"unsubscribe", FnWSDefault},
+	{"ping", FnWSDefault},
+}
+
+// WebSocket limits of API Gateway, emulated locally.
+const (
+	WSMaxFrameBytes   = 128 * 1024
+	WSIdleTimeout     = 10 * time.Minute
+	WSMaxConnDuration = 2 * time.Hour
+)
+
+// StreamSource is the projector's event source mapping on the Events stream.
+// The local runtime emulates the same numbers.
+type StreamSource struct {
+	Function              string
+	Table                 string
+	BatchSize             int
+	BatchingWindow        time.Duration
+	BisectOnError         bool
+	MaxRetries            int
+	MaxRecordAge          time.Duration
+	ParallelizationFactor int
+	ReportItemFailures    bool
+}
+
+// Projector is the Events stream -> projector mapping.
+var Projector = StreamSource{
+	Function:              FnProjector,
+	Table:                 Events.Name,
+	BatchSize:             100,
+	BatchingWindow:        0,
+	BisectOnError:         true,
+	MaxRetries:            5,
+	MaxRecordAge:          6 * time.Hour,
+	ParallelizationFactor: 4,
+	ReportItemFailures:    true,
+}
+
+// Authorizer settings of the HTTP API. A zero cache TTL means a revoked key
+// or deactivated user fails on the very next request, in the cloud as
+// locally; HTTP caching is carried by ETag/If-None-Match instead.
+const (
+	AuthorizerIdentitySource = "$request.header.Authorization"
+	AuthorizerCacheTTL       = 0 * time.Second
+)
+
+// Stage throttling of both APIs.
+const (
+	ThrottleRateLimit  = 100
+	ThrottleBurstLimit = 200
+)
