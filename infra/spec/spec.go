@@ -109,17 +109,22 @@ const (
 	EnvWSURL              = "WS_URL"                 // wss://… given to clients in tickets
 	EnvFanoutConcurrency  = "FANOUT_CONCURRENCY"
 	EnvLogLevel           = "LOG_LEVEL"
+	EnvCursorKey          = "CURSOR_KEY" // key that signs/encrypts list cursors (queries)
 )
 
 // Function is one Lambda function.
 type Function struct {
-	Name        string
-	MemoryMB    int
-	Timeout     time.Duration
-	Tables      map[string]Access // logical table name -> access
+	Name     string
+	MemoryMB int
+	Timeout  time.Duration
+	Tables   map[string]Access // logical table name -> access
+	// Indexes lists, per logical table name, the GSIs the function may
+	// Query. A table absent here grants no index access (base table only).
 	Indexes     map[string][]string
-	ManagesWS   bool // needs execute-api:ManageConnections on the WebSocket API
-	ReadsSecret bool // may read the bootstrap token secret
+	ManagesWS   bool // needs execute-api:ManageConnections on the WebSocket API (+ EnvWSManagementURL)
+	ReadsSecret bool // may read the bootstrap token secret (+ EnvBootstrapSecretARN)
+	WSURL       bool // gets EnvWSURL (the wss:// URL handed out with tickets)
+	CursorKey   bool // gets EnvCursorKey
 	Env         map[string]string
 }
 
@@ -129,18 +134,25 @@ var Functions = []Function{
 		Tables: map[string]Access{Records.Name: ReadWrite}},
 	{Name: FnCommands, MemoryMB: 512, Timeout: 15 * time.Second,
 		Tables:      map[string]Access{Events.Name: ReadWrite, Records.Name: ReadWrite, ReadModel.Name: Read},
-		ReadsSecret: true},
+		Indexes:     map[string][]string{ReadModel.Name: {"gsi1"}},
+		ReadsSecret: true, WSURL: true},
 	{Name: FnQueries, MemoryMB: 256, Timeout: 10 * time.Second,
-		Tables: map[string]Access{ReadModel.Name: Read, Records.Name: Read}},
+		Tables:    map[string]Access{ReadModel.Name: Read, Records.Name: Read},
+		Indexes:   map[string][]string{ReadModel.Name: {"gsi1"}},
+		CursorKey: true},
 	{Name: FnProjector, MemoryMB: 512, Timeout: 60 * time.Second,
 		Tables:    map[string]Access{Events.Name: StreamRead, ReadModel.Name: ReadWrite, Connections.Name: ReadWrite},
+		Indexes:   map[string][]string{ReadModel.Name: {"gsi1"}, Connections.Name: {"gsi1"}},
 		ManagesWS: true},
 	{Name: FnWSConnect, MemoryMB: 256, Timeout: 5 * time.Second,
 		Tables: map[string]Access{Records.Name: ReadWrite, Connections.Name: ReadWrite}},
 	{Name: FnWSDisconnect, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables: map[string]Access{Connections.Name: ReadWrite}},
+		Tables:  map[string]Access{Connections.Name: ReadWrite},
+		Indexes: map[string][]string{Connections.Name: {"gsi1"}}},
 	{Name: FnWSDefault, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables: map[string]Access{Connections.Name: ReadWrite, Records.Name: Read}},
+		Tables:    map[string]Access{Connections.Name: ReadWrite, Records.Name: Read},
+		Indexes:   map[string][]string{Connections.Name: {"gsi1"}},
+		ManagesWS: true},
 }
 
 // Function returns the declaration of a function by name; it panics on an
@@ -202,8 +214,9 @@ type WSRoute struct {
 	Function string
 }
 
-// WSRoutes is the registry of WebSocket routes. $connect runs the
-// authorization itself (ticket or Bearer key) and refuses the handshake.
+// WSRoutes is the registry of WebSocket routes. $connect is guarded by the
+// WSAuthorizer function (ticket or Bearer key), which refuses the handshake
+// before the $connect function runs.
 var WSRoutes = []WSRoute{
 	{WSConnect, FnWSConnect},
 	{WSDisconnect, FnWSDisconnect},
@@ -212,6 +225,12 @@ var WSRoutes = []WSRoute{
 	{"unsubscribe", FnWSDefault},
 	{"ping", FnWSDefault},
 }
+
+// WSAuthorizer is the function that authorizes $connect (a REQUEST
+// authorizer). It has no identity source: the credential is either the
+// ?ticket= query parameter or the Authorization header, and API Gateway does
+// not cache WebSocket authorizer results.
+const WSAuthorizer = FnAuthorizer
 
 // WebSocket limits of API Gateway, emulated locally.
 const (
