@@ -1,0 +1,143 @@
+import { useEffect, useSyncExternalStore } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useMe } from './api/hooks';
+import type { User } from './api/types';
+import { getSession, setSession, subscribeSession } from './session';
+import { WsProvider, useWsState } from './ws/WsProvider';
+import { Login } from './screens/Login';
+import { Bootstrap } from './screens/Bootstrap';
+import { Account } from './screens/Account';
+import { Tenants } from './screens/Tenants';
+import { Users } from './screens/Users';
+import { ApiKeys } from './screens/ApiKeys';
+import { PirepSubmit } from './screens/PirepSubmit';
+import { PirepFeed } from './screens/PirepFeed';
+
+function subscribeHash(l: () => void) {
+  window.addEventListener('hashchange', l);
+  return () => window.removeEventListener('hashchange', l);
+}
+function useRoute(): string[] {
+  const h = useSyncExternalStore(subscribeHash, () => location.hash);
+  return h.replace(/^#\/?/, '').split('/').filter(Boolean);
+}
+
+export function App() {
+  const session = useSyncExternalStore(subscribeSession, getSession);
+  const route = useRoute();
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (!session) qc.clear();
+  }, [session, qc]);
+
+  if (!session) return route[0] === 'bootstrap' ? <Bootstrap /> : <Login />;
+  return <SignedIn sessionKey={session.key} route={route} />;
+}
+
+function SignedIn({ sessionKey, route }: { sessionKey: string; route: string[] }) {
+  const me = useMe();
+  const user = me.data;
+  // a deactivated user is signed out even if the server still answered
+  useEffect(() => {
+    if (user && user.status === 'deactivated') setSession(null);
+  }, [user]);
+
+  return (
+    <WsProvider sessionKey={sessionKey} me={user}>
+      <Shell me={user} route={route} loading={me.isPending} error={me.error as Error | null} />
+    </WsProvider>
+  );
+}
+
+const NAV: { path: string; label: string; show: (u: User) => boolean }[] = [
+  { path: 'feed', label: 'Live feed', show: () => true },
+  { path: 'submit', label: 'Submit PIREP', show: (u) => u.role !== 'viewer' },
+  { path: 'tenants', label: 'Tenants', show: (u) => u.role === 'platform_admin' },
+  { path: 'users', label: 'Users', show: (u) => u.role === 'platform_admin' || u.role === 'tenant_admin' },
+  { path: 'keys', label: 'API keys', show: () => true },
+  { path: 'account', label: 'Account', show: () => true },
+];
+
+function Shell({ me, route, loading, error }: { me?: User; route: string[]; loading: boolean; error: Error | null }) {
+  const page = route[0] && route[0] !== 'bootstrap' ? route[0] : 'feed';
+  return (
+    <div className="app">
+      <a href="#main" className="skip">
+        Skip to content
+      </a>
+      <header>
+        <strong className="brand">SkyLedger</strong>
+        <nav aria-label="Main">
+          <ul>
+            {me &&
+              NAV.filter((n) => n.show(me)).map((n) => (
+                <li key={n.path}>
+                  <a href={`#/${n.path}`} aria-current={page === n.path ? 'page' : undefined} data-testid={`nav-${n.path}`}>
+                    {n.label}
+                  </a>
+                </li>
+              ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <ConnectionBadge />
+          {me && (
+            <span data-testid="whoami" title={me.email}>
+              {me.display_name} <span className="small">({me.role})</span>
+            </span>
+          )}
+          <button type="button" onClick={() => setSession(null)} data-testid="logout">
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {loading && <p>Loading…</p>}
+        {error && !me && (
+          <p className="form-error" role="alert">
+            {error.message}
+          </p>
+        )}
+        {me && <Page page={page} route={route} me={me} />}
+      </main>
+    </div>
+  );
+}
+
+function Page({ page, route, me }: { page: string; route: string[]; me: User }) {
+  switch (page) {
+    case 'submit':
+      return <PirepSubmit />;
+    case 'tenants':
+      return <Tenants canCreate={me.role === 'platform_admin'} />;
+    case 'users':
+      return <Users me={me} tenantParam={route[1]} />;
+    case 'keys':
+      return <ApiKeys />;
+    case 'account':
+      return <Account me={me} />;
+    default:
+      return <PirepFeed />;
+  }
+}
+
+const STATE_LABEL: Record<string, string> = {
+  idle: 'offline',
+  connecting: 'connecting…',
+  open: 'live',
+  reconnecting: 'reconnecting…',
+  unauthorized: 'signed out',
+  stopped: 'offline',
+};
+
+function ConnectionBadge() {
+  const s = useWsState();
+  const wait = s.state === 'reconnecting' && s.retryAt ? Math.max(0, Math.ceil((s.retryAt - Date.now()) / 1000)) : null;
+  return (
+    <span className={'conn ' + s.state} role="status" aria-live="polite" data-testid="ws-state" data-state={s.state}>
+      <span aria-hidden="true" className="dot" /> {STATE_LABEL[s.state]}
+      {wait ? ` (retry in ${wait}s)` : ''}
+      {s.pausedUntil ? ' (rate limited)' : ''}
+    </span>
+  );
+}

@@ -1,0 +1,94 @@
+// HTTP client for the SkyLedger API. Relative /api paths only, so one build
+// runs behind the local runtime, the Vite dev proxy and CloudFront alike.
+import { getSession, setSession } from '../session';
+
+/** ErrorBody is the API's error envelope (DESIGN.md section 5). */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: { field?: string; [k: string]: unknown } | null };
+}
+
+/** ApiError is a non-2xx answer. field is details.field when the server named one. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field?: string;
+  readonly details?: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown> | null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details ?? undefined;
+    const f = details?.field;
+    this.field = typeof f === 'string' && f !== '' ? f : undefined;
+  }
+}
+
+/**
+ * fieldMessage strips the "field: " prefix the server puts before a
+ * validation message (FieldError.Error()), since the UI shows the message
+ * next to that field already.
+ */
+export function fieldMessage(err: ApiError): string {
+  if (err.field && err.message.startsWith(err.field + ': ')) return err.message.slice(err.field.length + 2);
+  return err.message;
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** auth=false sends no Authorization header and does not log out on 401 (login, bootstrap). */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+let fetchImpl: typeof fetch = (...a) => fetch(...a);
+/** setFetch replaces fetch (tests). */
+export function setFetch(f: typeof fetch): void {
+  fetchImpl = f;
+}
+
+/**
+ * api performs one request and returns the decoded JSON body (undefined for
+ * 204). Any 401 on an authenticated request clears the session, which sends
+ * the app back to the login screen (a deactivated user, a revoked or expired
+ * key).
+ */
+export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+  const auth = opts.auth !== false;
+  const session = getSession();
+  if (auth && session) headers.Authorization = `Bearer ${session.key}`;
+  let body: string | undefined;
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  let res: Response;
+  try {
+    res = await fetchImpl(path, { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
+  } catch (e) {
+    if ((e as Error)?.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
+  }
+  if (res.status === 204 || res.status === 304) return undefined as T;
+  const text = await res.text();
+  let json: unknown = undefined;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+  }
+  if (!res.ok) {
+    if (res.status === 401 && auth && session) setSession(null);
+    const eb = json as ErrorBody | undefined;
+    if (eb?.error && typeof eb.error.message === 'string') {
+      throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>);
+    }
+    throw new ApiError(res.status, 'http_' + res.status, `Request failed (${res.status} ${res.statusText})`.trim());
+  }
+  return json as T;
+}

@@ -1,0 +1,153 @@
+// Server state through TanStack Query. Components read these hooks; nothing
+// the server owns is copied into component state.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from './client';
+import { qk } from './keys';
+import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
+import { setSession } from '../session';
+
+export function useMe(enabled = true) {
+  return useQuery({ queryKey: qk.me, queryFn: ({ signal }) => api<User>('/api/users/me', { signal }), enabled });
+}
+
+export function useTenants(enabled = true) {
+  return useQuery({
+    queryKey: qk.tenants,
+    queryFn: ({ signal }) => api<Page<Tenant>>('/api/tenants?limit=200', { signal }),
+    enabled,
+  });
+}
+
+export function useUsers(tenantId: string | undefined) {
+  return useQuery({
+    queryKey: qk.users(tenantId ?? ''),
+    queryFn: ({ signal }) => api<Page<User>>(`/api/tenants/${encodeURIComponent(tenantId!)}/users?limit=200`, { signal }),
+    enabled: !!tenantId,
+  });
+}
+
+export function useApiKeys() {
+  return useQuery({ queryKey: qk.apikeys, queryFn: ({ signal }) => api<Page<ApiKey>>('/api/apikeys?limit=200', { signal }) });
+}
+
+export const FEED_LIMIT = 200;
+
+export function usePirepFeed() {
+  return useQuery({
+    queryKey: qk.pirepFeed,
+    queryFn: ({ signal }) => api<Page<Pirep>>(`/api/pireps?limit=${FEED_LIMIT}`, { signal }),
+  });
+}
+
+export function getTicket(): Promise<Ticket> {
+  return api<Ticket>('/api/ws/ticket', { method: 'POST', body: {} });
+}
+
+export function useLogin() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { email: string; password: string }) =>
+      api<LoginResponse>('/api/auth/login', { method: 'POST', body: { email: v.email.trim(), password: v.password }, auth: false }),
+    onSuccess: (r) => {
+      qc.clear();
+      if (r.user) qc.setQueryData(qk.me, r.user);
+      setSession({ key: r.key, expires_at: r.expires_at });
+    },
+  });
+}
+
+export function useBootstrap() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { bootstrap_token: string; tenant_name: string; email: string; password: string; display_name: string }) =>
+      api<BootstrapResponse>('/api/bootstrap', {
+        method: 'POST',
+        auth: false,
+        body: { ...v, bootstrap_token: v.bootstrap_token.trim(), email: v.email.trim(), tenant_name: v.tenant_name.trim(), display_name: v.display_name.trim() },
+      }),
+    onSuccess: (r) => {
+      qc.clear();
+      if (r.user) qc.setQueryData(qk.me, r.user);
+      setSession({ key: r.api_key.key, expires_at: r.api_key.expires_at ?? null });
+    },
+  });
+}
+
+export function useChangePassword() {
+  return useMutation({
+    mutationFn: (v: { old_password: string; new_password: string }) =>
+      api<void>('/api/auth/password', { method: 'POST', body: v }),
+  });
+}
+
+export function useCreateTenant() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { name: string }) => api<Tenant>('/api/tenants', { method: 'POST', body: { name: v.name.trim() } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: qk.tenants }),
+  });
+}
+
+export function useCreateUser(tenantId: string | undefined) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { email: string; password: string; display_name: string; role: Role }) =>
+      api<User>(`/api/tenants/${encodeURIComponent(tenantId!)}/users`, {
+        method: 'POST',
+        body: { ...v, email: v.email.trim(), display_name: v.display_name.trim() },
+      }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: qk.users(tenantId ?? '') }),
+  });
+}
+
+export function usePatchUser() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { user: User; role?: Role; status?: 'active' | 'deactivated' }) => {
+      const body: Record<string, string> = {};
+      if (v.role) body.role = v.role;
+      if (v.status) body.status = v.status;
+      return api<User>(`/api/users/${encodeURIComponent(v.user.id)}`, {
+        method: 'PATCH',
+        body,
+        headers: { 'If-Match': `"${v.user.version}"` },
+      });
+    },
+    onSettled: (_d, _e, v) => {
+      void qc.invalidateQueries({ queryKey: qk.users(v.user.tenant_id) });
+      void qc.invalidateQueries({ queryKey: qk.user(v.user.id) });
+    },
+  });
+}
+
+export function useCreateApiKey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { name: string; expires_at?: string }) =>
+      api<ApiKey & { key: string }>('/api/apikeys', { method: 'POST', body: v }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
+  });
+}
+
+export function useRevokeApiKey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<void>(`/api/apikeys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    onSettled: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
+  });
+}
+
+export function useSubmitPirep() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { raw: string; urgent?: boolean }) =>
+      api<Pirep>('/api/pireps', { method: 'POST', body: v, headers: { 'Idempotency-Key': idempotencyKey() } }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: qk.pireps }),
+  });
+}
+
+function idempotencyKey(): string {
+  const c = globalThis.crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return Date.now().toString(36) + Math.random().toString(36).slice(2);
+}

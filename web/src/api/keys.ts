@@ -1,0 +1,13 @@
+// TanStack Query keys: the one naming of server state in the app. The
+// WebSocket mapper (ws/mapper.ts) refers to the same shapes.
+export const qk = {
+  me: ['me'] as const,
+  tenants: ['tenants'] as const,
+  tenant: (id: string) => ['tenant', id] as const,
+  users: (tenantId: string) => ['users', tenantId] as const,
+  user: (id: string) => ['user', id] as const,
+  apikeys: ['apikeys'] as const,
+  pireps: ['pireps'] as const,
+  pirepFeed: ['pireps', 'feed'] as const,
+  pirep: (id: string) => ['pirep', id] as const,
+};

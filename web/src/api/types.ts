@@ -1,0 +1,73 @@
+// Resource shapes of DESIGN.md section 5 and 9 (fields the UI reads).
+export type Role = 'platform_admin' | 'tenant_admin' | 'pilot' | 'viewer';
+export const ROLES: Role[] = ['platform_admin', 'tenant_admin', 'pilot', 'viewer'];
+
+export interface Tenant {
+  id: string;
+  name: string;
+  created_at: string;
+  version: number;
+}
+
+export interface User {
+  id: string;
+  tenant_id: string;
+  email?: string;
+  display_name: string;
+  role: Role;
+  status: 'active' | 'deactivated';
+  created_at: string;
+  version: number;
+}
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  owner_id: string;
+  tenant_id: string;
+  created_at: string;
+  expires_at?: string | null;
+  last_used_at?: string | null;
+  revoked_at?: string | null;
+  prefix?: string;
+  /** only in the create response */
+  key?: string;
+}
+
+export interface Pirep {
+  id: string;
+  tenant_id: string;
+  submitted_by: string;
+  received_at: string;
+  observed_at: string;
+  type: 'UA' | 'UUA';
+  urgent: boolean;
+  raw: string;
+  version: number;
+  retracted?: boolean;
+  retracted_at?: string | null;
+  [k: string]: unknown;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+export interface LoginResponse {
+  key: string;
+  expires_at: string;
+  user: User;
+}
+
+export interface BootstrapResponse {
+  tenant: Tenant;
+  user: User;
+  api_key: ApiKey & { key: string };
+}
+
+export interface Ticket {
+  ticket: string;
+  expires_at: string;
+  url: string;
+}

@@ -1,0 +1,127 @@
+import { useState, type FormEvent } from 'react';
+import { useCreateUser, usePatchUser, useTenants, useUsers } from '../api/hooks';
+import { ROLES, type Role, type User } from '../api/types';
+import { Field, FormError, SelectField } from '../components/Field';
+import { splitServerError } from '../forms/serverErrors';
+import { hasErrors, validateUserCreate, type Errors, type UserCreateInput } from '../forms/validation';
+
+const EMPTY: UserCreateInput = { email: '', password: '', display_name: '', role: 'pilot' };
+
+export function Users({ me, tenantParam }: { me: User; tenantParam?: string }) {
+  const isPlatform = me.role === 'platform_admin';
+  const tenants = useTenants(isPlatform);
+  const tenantId = isPlatform ? tenantParam || me.tenant_id : me.tenant_id;
+  const users = useUsers(tenantId);
+  const grantable = ROLES.filter((r) => isPlatform || r !== 'platform_admin');
+
+  return (
+    <section aria-labelledby="users-h">
+      <h2 id="users-h">Users</h2>
+      {isPlatform && (
+        <SelectField
+          label="Tenant"
+          value={tenantId}
+          onChange={(e) => (location.hash = `#/users/${e.target.value}`)}
+          testid="users-tenant"
+        >
+          {tenants.data?.items.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+            </option>
+          ))}
+          {!tenants.data?.items.some((t) => t.id === tenantId) && <option value={tenantId}>{tenantId}</option>}
+        </SelectField>
+      )}
+      <CreateUser key={tenantId} tenantId={tenantId} actorRole={me.role} roles={grantable} />
+      {users.isPending && <p>Loading…</p>}
+      {users.error && <FormError message={(users.error as Error).message} />}
+      <ul className="cards" data-testid="user-list">
+        {users.data?.items.map((u) => (
+          <UserRow key={u.id} user={u} roles={grantable} self={u.id === me.id} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CreateUser({ tenantId, actorRole, roles }: { tenantId: string; actorRole: Role; roles: Role[] }) {
+  const [v, setV] = useState<UserCreateInput>(EMPTY);
+  const [errors, setErrors] = useState<Errors>({});
+  const create = useCreateUser(tenantId);
+  const server = splitServerError(create.error, ['email', 'password', 'display_name', 'role']);
+  const e = { ...server.fieldErrors, ...errors };
+  const set = (k: keyof UserCreateInput) => (x: { target: { value: string } }) => setV({ ...v, [k]: x.target.value });
+
+  function submit(ev: FormEvent) {
+    ev.preventDefault();
+    const err = validateUserCreate(v, actorRole);
+    setErrors(err);
+    if (!hasErrors(err)) create.mutate({ ...v, role: v.role as Role }, { onSuccess: () => setV(EMPTY) });
+  }
+
+  return (
+    <form onSubmit={submit} noValidate data-testid="user-form" aria-label="Create user" className="grid">
+      <Field label="E-mail" type="email" autoComplete="off" value={v.email} onChange={set('email')} error={e.email} testid="user-email" />
+      <Field label="Display name" value={v.display_name} onChange={set('display_name')} error={e.display_name} testid="user-name" />
+      <Field label="Initial password" type="password" autoComplete="new-password" value={v.password} onChange={set('password')} error={e.password} testid="user-password" />
+      <SelectField label="Role" value={v.role} onChange={set('role')} error={e.role} testid="user-role">
+        {roles.map((r) => (
+          <option key={r} value={r}>
+            {r}
+          </option>
+        ))}
+      </SelectField>
+      <FormError message={server.formError} />
+      <button type="submit" disabled={create.isPending} data-testid="user-submit">
+        Create user
+      </button>
+    </form>
+  );
+}
+
+function UserRow({ user, roles, self }: { user: User; roles: Role[]; self: boolean }) {
+  const patch = usePatchUser();
+  const [role, setRole] = useState<Role | ''>('');
+  const shown = role || user.role;
+  const active = user.status === 'active';
+  return (
+    <li className={'card' + (active ? '' : ' muted')} data-testid="user-row" data-email={user.email} data-user-id={user.id}>
+      <div>
+        <strong>{user.display_name}</strong> <span className="mono">{user.email}</span>{' '}
+        <span className={'badge ' + user.status} data-testid="user-status">
+          {user.status}
+        </span>
+      </div>
+      <div className="row">
+        <label>
+          Role{' '}
+          <select value={shown} onChange={(e) => setRole(e.target.value as Role)} disabled={!active || self} data-testid="user-role-select">
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          disabled={!active || self || !role || role === user.role || patch.isPending}
+          onClick={() => patch.mutate({ user, role: role as Role }, { onSuccess: () => setRole('') })}
+          data-testid="user-role-save"
+        >
+          Change role
+        </button>
+        {active ? (
+          <button type="button" className="danger" disabled={self || patch.isPending} onClick={() => patch.mutate({ user, status: 'deactivated' })} data-testid="user-deactivate">
+            Deactivate
+          </button>
+        ) : (
+          <button type="button" disabled={patch.isPending} onClick={() => patch.mutate({ user, status: 'active' })} data-testid="user-reactivate">
+            Reactivate
+          </button>
+        )}
+      </div>
+      {patch.error && <FormError message={(patch.error as Error).message} />}
+    </li>
+  );
+}

@@ -1,0 +1,137 @@
+// The event-frame -> query-key mapper, written as data. Each backend event
+// type names the query keys it makes stale; a key element written ":name" is
+// filled from the frame (data.<name>, else the channel or stream id). When a
+// placeholder cannot be filled the key is cut there, so TanStack Query's
+// prefix matching invalidates more, never less.
+import type { QueryClient } from '@tanstack/react-query';
+import type { Page, Pirep } from '../api/types';
+import type { EventFrame } from './protocol';
+
+export type KeyTemplate = readonly string[];
+
+export interface EventRule {
+  /** invalidate lists the key templates whose queries refetch. */
+  invalidate: readonly KeyTemplate[];
+  /** update names an in-place cache update applied before invalidation. */
+  update?: 'pirep.upsert' | 'pirep.retract';
+}
+
+/**
+ * EVENT_RULES covers every event type the backend emits: the identity events
+ * of domain/identity/events.go (EventTypes) and the PIREP events.
+ */
+export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
+  'tenant.created': { invalidate: [['tenants'], ['tenant', ':tenant_id']] },
+  'tenant.renamed': { invalidate: [['tenants'], ['tenant', ':tenant_id'], ['me']] },
+
+  'user.created': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']] },
+  'user.role_changed': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
+  // me refetches: for the deactivated user it answers 401 and the app logs out.
+  'user.deactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
+  'user.reactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
+  'user.password_changed': { invalidate: [['user', ':user_id'], ['me']] },
+  'user.profile_updated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
+
+  'apikey.created': { invalidate: [['apikeys']] },
+  'apikey.revoked': { invalidate: [['apikeys']] },
+
+  'pirep.submitted': { invalidate: [['pireps'], ['pirep', ':pirep_id']], update: 'pirep.upsert' },
+  'pirep.retracted': { invalidate: [['pireps'], ['pirep', ':pirep_id']], update: 'pirep.retract' },
+};
+
+/** EVENT_TYPES lists the event types the mapper knows. */
+export const EVENT_TYPES = Object.keys(EVENT_RULES);
+
+const STREAM_PLACEHOLDER: Record<string, string> = {
+  tenant_id: 'tenant-',
+  user_id: 'user-',
+  key_id: 'apikey-',
+  pirep_id: 'pirep-',
+};
+
+/** resolve fills one placeholder from the frame, or returns undefined. */
+function resolve(name: string, f: EventFrame): string | undefined {
+  const d = f.data ?? {};
+  const v = d[name];
+  if (typeof v === 'string' && v !== '') return v;
+  if (name === 'pirep_id' && typeof d.id === 'string' && f.stream_id?.startsWith('pirep-')) return d.id;
+  const prefix = STREAM_PLACEHOLDER[name];
+  if (prefix && f.stream_id?.startsWith(prefix)) return f.stream_id.slice(prefix.length);
+  if (name === 'tenant_id') {
+    const m = /^tenant:([^:]+):/.exec(f.channel ?? '');
+    if (m) return m[1];
+  }
+  return undefined;
+}
+
+/** keysFor returns the concrete query keys a frame invalidates ([] for unknown types). */
+export function keysFor(f: EventFrame): string[][] {
+  const rule = EVENT_RULES[f.event_type];
+  if (!rule) return [];
+  const out: string[][] = [];
+  for (const tpl of rule.invalidate) {
+    const key: string[] = [];
+    for (const part of tpl) {
+      if (!part.startsWith(':')) {
+        key.push(part);
+        continue;
+      }
+      const v = resolve(part.slice(1), f);
+      if (v === undefined) break;
+      key.push(v);
+    }
+    if (!out.some((k) => k.length === key.length && k.every((x, i) => x === key[i]))) out.push(key);
+  }
+  return out;
+}
+
+/** pirepFromFrame builds a feed item from a pirep.submitted frame when it carries enough. */
+export function pirepFromFrame(f: EventFrame): Pirep | null {
+  const d = f.data ?? {};
+  const id = resolve('pirep_id', f);
+  const raw = typeof d.raw === 'string' ? d.raw : undefined;
+  if (!id || !raw) return null;
+  const type = d.type === 'UUA' || d.type === 'UA' ? d.type : raw.includes(' UUA') || raw.startsWith('UUA') ? 'UUA' : 'UA';
+  return {
+    ...d,
+    id,
+    tenant_id: String(d.tenant_id ?? resolve('tenant_id', f) ?? ''),
+    submitted_by: String(d.submitted_by ?? ''),
+    received_at: String(d.received_at ?? f.occurred_at ?? ''),
+    observed_at: String(d.observed_at ?? d.received_at ?? f.occurred_at ?? ''),
+    type,
+    urgent: typeof d.urgent === 'boolean' ? d.urgent : type === 'UUA',
+    raw,
+    version: typeof f.version === 'number' ? f.version : 1,
+  };
+}
+
+/**
+ * applyFrame applies one event frame to the query cache: first the in-place
+ * update (so the feed shows a new PIREP without a round trip), then the
+ * invalidations (the projector notifies after the read model is written, so
+ * the refetch sees the new state).
+ */
+export function applyFrame(qc: QueryClient, f: EventFrame): void {
+  const rule = EVENT_RULES[f.event_type];
+  if (!rule) return;
+  if (rule.update === 'pirep.upsert') {
+    const p = pirepFromFrame(f);
+    if (p) {
+      qc.setQueriesData<Page<Pirep>>({ queryKey: ['pireps'] }, (old) => {
+        if (!old || !Array.isArray(old.items)) return old;
+        if (old.items.some((x) => x.id === p.id)) return old;
+        return { ...old, items: [p, ...old.items] };
+      });
+    }
+  } else if (rule.update === 'pirep.retract') {
+    const id = resolve('pirep_id', f);
+    if (id) {
+      qc.setQueriesData<Page<Pirep>>({ queryKey: ['pireps'] }, (old) => {
+        if (!old || !Array.isArray(old.items)) return old;
+        return { ...old, items: old.items.map((x) => (x.id === id ? { ...x, retracted: true } : x)) };
+      });
+    }
+  }
+  for (const key of keysFor(f)) void qc.invalidateQueries({ queryKey: key });
+}
