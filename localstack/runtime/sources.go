@@ -138,7 +138,7 @@ func Replay(ctx context.Context, t Tailer, upTo uint64, batch int, idle time.Dur
 				return pos, fmt.Errorf("replay: record %s failed", resp.BatchItemFailures[0].ItemIdentifier)
 			}
 		}
-		pos = SeqNum(recs[len(recs)-1])
+		pos = min(SeqNum(recs[len(recs)-1]), upTo)
 	}
 	return pos, nil
 }
