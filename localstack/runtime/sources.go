@@ -292,6 +292,7 @@ func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEv
 				if err != nil {
 					return nil, fmt.Errorf("convert stream record %s: %w", aws.ToString(r.Dynamodb.SequenceNumber), err)
 				}
+				lr.EventSourceArn = s.StreamARN
 				recs = append(recs, lr)
 				sh.fetched = lr.Change.SequenceNumber
 				s.inflight[lr.Change.SequenceNumber] = id
