@@ -252,7 +252,10 @@ func TestLoginFailuresConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); assert.NoError(t, auth.RecordLoginFailure(ctx, f.recs, "c@example.com", f.clk.Now())) }()
+		go func() {
+			defer wg.Done()
+			assert.NoError(t, auth.RecordLoginFailure(ctx, f.recs, "c@example.com", f.clk.Now()))
+		}()
 	}
 	wg.Wait()
 	assert.NoError(t, auth.CheckLoginThrottle(ctx, f.recs, "c@example.com", f.clk.Now()))
