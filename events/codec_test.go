@@ -1,0 +1,332 @@
+package events_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/events"
+)
+
+func sampleEnvelope() events.Envelope {
+	return events.Envelope{
+		EventID: "01JDQ8Z3C8A1B2C3D4E5F6G7H8", StreamID: "pirep-01JDQ8Z3C7X4H5N6P7Q8R9S0T1", Version: 7,
+		Type: "pirep.submitted", Schema: 2, TenantID: "01JDQ8Z3C7X4H5N6P7Q8R9S0T1",
+		OccurredAt: time.Date(2026, 11, 26, 13, 1, 2, 345000000, time.UTC), Actor: "user-01X",
+		CorrelationID: "c1", CausationID: "",
+		Data: json.RawMessage(`{"raw":"UA /OV OKC/TM 1522","alt":[1,2.50,3e2],"nested":{"z":1,"a":null}}`),
+	}
+}
+
+func TestMarshalItemRoundTrip(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvelope()
+	item, err := events.MarshalItem(e)
+	require.NoError(t, err)
+	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: e.StreamID}, item["stream_id"])
+	assert.Equal(t, &ddbtypes.AttributeValueMemberN{Value: "7"}, item["version"])
+	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: string(e.Data)}, item["data"], "data is stored verbatim as a JSON string")
+	assert.NotContains(t, item, "causation_id", "empty optional attributes are omitted")
+	got, err := events.UnmarshalItem(item)
+	require.NoError(t, err)
+	assert.Equal(t, e, got)
+
+	// Non-UTC times are stored in UTC.
+	e.OccurredAt = e.OccurredAt.In(time.FixedZone("CET", 3600))
+	item, err = events.MarshalItem(e)
+	require.NoError(t, err)
+	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: "2026-11-26T13:01:02.345Z"}, item["occurred_at"])
+}
+
+func TestMarshalItemRefusesInvalid(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvelope()
+	e.Type = "nodot"
+	_, err := events.MarshalItem(e)
+	var ve *events.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "type", ve.Field)
+}
+
+func TestUnmarshalItemErrors(t *testing.T) {
+	t.Parallel()
+	good, err := events.MarshalItem(sampleEnvelope())
+	require.NoError(t, err)
+	with := func(k string, v ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
+		m := map[string]ddbtypes.AttributeValue{}
+		for kk, vv := range good {
+			m[kk] = vv
+		}
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		item map[string]ddbtypes.AttributeValue
+	}{
+		{"empty", nil},
+		{"version as string", with("version", &ddbtypes.AttributeValueMemberS{Value: "7"})},
+		{"version not a number", with("version", &ddbtypes.AttributeValueMemberN{Value: "x"})},
+		{"data as number", with("data", &ddbtypes.AttributeValueMemberN{Value: "1"})},
+		{"data not an object", with("data", &ddbtypes.AttributeValueMemberS{Value: "[1]"})},
+		{"bad time", with("occurred_at", &ddbtypes.AttributeValueMemberS{Value: "yesterday"})},
+		{"missing event id", with("event_id", nil)},
+		{"binary stream id", with("stream_id", &ddbtypes.AttributeValueMemberB{Value: []byte("x")})},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := events.UnmarshalItem(tc.item)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, events.ErrDecode)
+		})
+	}
+}
+
+func loadGolden(t *testing.T) (lambdaevents.DynamoDBEvent, []events.Envelope, []byte) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/dynamodb_stream_event.json")
+	require.NoError(t, err)
+	var ev lambdaevents.DynamoDBEvent
+	require.NoError(t, json.Unmarshal(raw, &ev))
+	wantRaw, err := os.ReadFile("testdata/dynamodb_stream_event.envelopes.json")
+	require.NoError(t, err)
+	var want []events.Envelope
+	require.NoError(t, json.Unmarshal(wantRaw, &want))
+	return ev, want, raw
+}
+
+func TestGoldenLambdaPayload(t *testing.T) {
+	t.Parallel()
+	ev, want, raw := loadGolden(t)
+	require.Len(t, ev.Records, len(want))
+	for i, r := range ev.Records {
+		got, err := events.FromLambdaRecord(r)
+		require.NoError(t, err, "record %d", i)
+		assert.Equal(t, want[i], got, "record %d", i)
+	}
+	// The typed event re-encodes to the same payload.
+	again, err := json.Marshal(ev)
+	require.NoError(t, err)
+	assert.JSONEq(t, string(raw), string(again))
+}
+
+func TestToLambdaRecordRoundTrip(t *testing.T) {
+	t.Parallel()
+	_, want, _ := loadGolden(t)
+	for i, e := range append(want, sampleEnvelope()) {
+		seq := "000000000000000000042"
+		r, err := events.ToLambdaRecord(e, events.StreamMeta{
+			SequenceNumber: seq, EventSourceARN: "arn:aws:dynamodb:local:000000000000:table/Events/stream/x",
+			At: e.OccurredAt,
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "INSERT", r.EventName)
+		assert.Equal(t, "aws:dynamodb", r.EventSource)
+		assert.Equal(t, "NEW_IMAGE", r.Change.StreamViewType)
+		assert.Equal(t, seq, r.Change.SequenceNumber)
+		assert.Len(t, r.Change.Keys, 2)
+		assert.Positive(t, r.Change.SizeBytes)
+		assert.Len(t, r.EventID, 32)
+		// Through JSON, as Lambda would deliver it.
+		b, err := json.Marshal(lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{r}})
+		require.NoError(t, err)
+		var back lambdaevents.DynamoDBEvent
+		require.NoError(t, json.Unmarshal(b, &back))
+		got, err := events.FromLambdaRecord(back.Records[0])
+		require.NoError(t, err, "envelope %d", i)
+		assert.Equal(t, e, got)
+	}
+}
+
+func TestFromLambdaRecordNeverPanics(t *testing.T) {
+	t.Parallel()
+	ev, _, _ := loadGolden(t)
+	base := ev.Records[0]
+	mutate := func(k string, v lambdaevents.DynamoDBAttributeValue) lambdaevents.DynamoDBEventRecord {
+		r := base
+		img := map[string]lambdaevents.DynamoDBAttributeValue{}
+		for kk, vv := range base.Change.NewImage {
+			img[kk] = vv
+		}
+		img[k] = v
+		r.Change.NewImage = img
+		return r
+	}
+	tests := []struct {
+		name string
+		rec  lambdaevents.DynamoDBEventRecord
+	}{
+		{"zero record", lambdaevents.DynamoDBEventRecord{}},
+		{"modify", func() lambdaevents.DynamoDBEventRecord { r := base; r.EventName = "MODIFY"; return r }()},
+		{"no image", func() lambdaevents.DynamoDBEventRecord { r := base; r.Change.NewImage = nil; return r }()},
+		{"zero attribute value", mutate("version", lambdaevents.DynamoDBAttributeValue{})},
+		{"version as string", mutate("version", lambdaevents.NewStringAttribute("1"))},
+		{"version as bool", mutate("version", lambdaevents.NewBooleanAttribute(true))},
+		{"data as map", mutate("data", lambdaevents.NewMapAttribute(map[string]lambdaevents.DynamoDBAttributeValue{"a": lambdaevents.NewNullAttribute()}))},
+		{"data as list", mutate("data", lambdaevents.NewListAttribute([]lambdaevents.DynamoDBAttributeValue{{}}))},
+		{"stream id as binary", mutate("stream_id", lambdaevents.NewBinaryAttribute([]byte("x")))},
+		{"type as string set", mutate("type", lambdaevents.NewStringSetAttribute([]string{"a.b"}))},
+		{"schema as null", mutate("schema", lambdaevents.NewNullAttribute())},
+		{"schema as number set", mutate("schema", lambdaevents.NewNumberSetAttribute([]string{"1"}))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			require.NotPanics(t, func() {
+				_, err := events.FromLambdaRecord(tc.rec)
+				require.Error(t, err)
+				assert.ErrorIs(t, err, events.ErrDecode)
+			})
+		})
+	}
+}
+
+func streamsRecord(t *testing.T, e events.Envelope) streamtypes.Record {
+	t.Helper()
+	item, err := events.MarshalItem(e)
+	require.NoError(t, err)
+	img := map[string]streamtypes.AttributeValue{}
+	for k, v := range item {
+		switch v := v.(type) {
+		case *ddbtypes.AttributeValueMemberS:
+			img[k] = &streamtypes.AttributeValueMemberS{Value: v.Value}
+		case *ddbtypes.AttributeValueMemberN:
+			img[k] = &streamtypes.AttributeValueMemberN{Value: v.Value}
+		default:
+			t.Fatalf("unexpected attribute %s %T", k, v)
+		}
+	}
+	at := time.Unix(1795689600, 0).UTC()
+	return streamtypes.Record{
+		AwsRegion: aws.String("us-east-1"), EventID: aws.String("abc"), EventName: streamtypes.OperationTypeInsert,
+		EventSource: aws.String("aws:dynamodb"), EventVersion: aws.String("1.1"),
+		Dynamodb: &streamtypes.StreamRecord{
+			ApproximateCreationDateTime: &at,
+			Keys:                        map[string]streamtypes.AttributeValue{"stream_id": img["stream_id"], "version": img["version"]},
+			NewImage:                    img, SequenceNumber: aws.String("100"), SizeBytes: aws.Int64(300),
+			StreamViewType: streamtypes.StreamViewTypeNewImage,
+		},
+	}
+}
+
+func TestStreamsRecords(t *testing.T) {
+	t.Parallel()
+	e := sampleEnvelope()
+	rec := streamsRecord(t, e)
+	got, err := events.FromStreamsRecord(rec)
+	require.NoError(t, err)
+	assert.Equal(t, e, got)
+
+	lr, err := events.StreamsToLambdaRecord(rec)
+	require.NoError(t, err)
+	assert.Equal(t, "INSERT", lr.EventName)
+	assert.Equal(t, "100", lr.Change.SequenceNumber)
+	assert.Equal(t, int64(300), lr.Change.SizeBytes)
+	assert.Equal(t, "NEW_IMAGE", lr.Change.StreamViewType)
+	assert.Equal(t, int64(1795689600), lr.Change.ApproximateCreationDateTime.Unix())
+	got, err = events.FromLambdaRecord(lr)
+	require.NoError(t, err)
+	assert.Equal(t, e, got)
+
+	_, err = events.FromStreamsRecord(streamtypes.Record{EventName: streamtypes.OperationTypeInsert})
+	assert.ErrorIs(t, err, events.ErrDecode)
+	rec.EventName = streamtypes.OperationTypeRemove
+	_, err = events.FromStreamsRecord(rec)
+	assert.ErrorIs(t, err, events.ErrDecode)
+	_, err = events.StreamsToLambdaRecord(streamtypes.Record{})
+	assert.NoError(t, err, "an empty record converts to an empty record")
+}
+
+func TestRecordItemRoundTrip(t *testing.T) {
+	t.Parallel()
+	exp := time.Date(2026, 11, 26, 14, 0, 0, 999, time.UTC)
+	r := events.Record{Key: "email#a@b.c", Kind: "reservation", Data: json.RawMessage(`{"user":"u1"}`), ExpiresAt: &exp, Rev: 3}
+	item, err := events.MarshalRecordItem(r)
+	require.NoError(t, err)
+	assert.Equal(t, &ddbtypes.AttributeValueMemberN{Value: "1795701600"}, item["ttl"])
+	got, err := events.UnmarshalRecordItem(item)
+	require.NoError(t, err)
+	assert.Equal(t, r.Normalized(), got)
+
+	r.ExpiresAt = nil
+	item, err = events.MarshalRecordItem(r)
+	require.NoError(t, err)
+	assert.NotContains(t, item, "ttl")
+	got, err = events.UnmarshalRecordItem(item)
+	require.NoError(t, err)
+	assert.Equal(t, r, got)
+
+	_, err = events.MarshalRecordItem(events.Record{})
+	assert.ErrorIs(t, err, events.ErrInvalid)
+	_, err = events.MarshalRecordItem(events.Record{Key: "k", Data: make(json.RawMessage, events.MaxRecordDataBytes+1)})
+	assert.ErrorIs(t, err, events.ErrTooLarge)
+	_, err = events.UnmarshalRecordItem(map[string]ddbtypes.AttributeValue{"kind": &ddbtypes.AttributeValueMemberS{Value: "x"}})
+	assert.ErrorIs(t, err, events.ErrDecode, "no key")
+	_, err = events.UnmarshalRecordItem(map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: "k"}, "rev": &ddbtypes.AttributeValueMemberS{Value: "x"}})
+	assert.ErrorIs(t, err, events.ErrDecode)
+}
+
+func TestCheckAppend(t *testing.T) {
+	t.Parallel()
+	ev := func(v int64) events.Envelope { e := sampleEnvelope(); e.Version = v; return e }
+	evs := func(from int64, n int) []events.Envelope {
+		var out []events.Envelope
+		for i := 0; i < n; i++ {
+			out = append(out, ev(from+int64(i)))
+		}
+		return out
+	}
+	recs := func(n int) []events.RecordOp {
+		var out []events.RecordOp
+		for i := 0; i < n; i++ {
+			out = append(out, events.RecordOp{Mode: events.RecordPut, Record: events.Record{Key: "k" + string(rune('a'+i%26)) + string(rune('a'+i/26))}})
+		}
+		return out
+	}
+	sid := sampleEnvelope().StreamID
+	big := ev(1)
+	big.Data = json.RawMessage(`{"x":"` + string(make([]byte, events.MaxDataBytes)) + `"}`)
+	tests := []struct {
+		name    string
+		req     events.AppendRequest
+		wantErr error
+	}{
+		{"ok", events.AppendRequest{StreamID: sid, ExpectedVersion: 6, Events: evs(7, 2)}, nil},
+		{"ok any", events.AppendRequest{StreamID: sid, ExpectedVersion: events.ExpectAny, Events: evs(99, 2)}, nil},
+		{"no events", events.AppendRequest{StreamID: sid}, events.ErrInvalid},
+		{"gap", events.AppendRequest{StreamID: sid, ExpectedVersion: 6, Events: evs(8, 1)}, events.ErrInvalid},
+		{"other stream", events.AppendRequest{StreamID: "user-1", ExpectedVersion: 6, Events: evs(7, 1)}, events.ErrInvalid},
+		{"too many events", events.AppendRequest{StreamID: sid, Events: evs(1, events.MaxEventsPerAppend+1)}, events.ErrTooLarge},
+		{"too many items", events.AppendRequest{StreamID: sid, Events: evs(1, 50), Records: recs(50)}, events.ErrTooLarge},
+		{"max items", events.AppendRequest{StreamID: sid, Events: evs(1, 50), Records: recs(49)}, nil},
+		{"big data", events.AppendRequest{StreamID: sid, Events: []events.Envelope{big}}, events.ErrTooLarge},
+		{"bad mode", events.AppendRequest{StreamID: sid, Events: evs(1, 1), Records: []events.RecordOp{{Record: events.Record{Key: "k"}}}}, events.ErrInvalid},
+		{"dup key", events.AppendRequest{StreamID: sid, Events: evs(1, 1), Records: append(recs(1), recs(1)...)}, events.ErrInvalid},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := events.CheckAppend(tc.req)
+			if tc.wantErr == nil {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, tc.wantErr)
+			assert.True(t, errors.Is(err, events.ErrInvalid) || errors.Is(err, events.ErrTooLarge))
+		})
+	}
+}
