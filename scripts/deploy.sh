@@ -1,4 +1,31 @@
 #!/usr/bin/env bash
-# placeholder: filled in by its issue
+# Deploys one stage with the CDK CLI pinned in infra/app/package-lock.json.
+#   scripts/deploy.sh dev            AWS (credentials from the usual AWS env/profile)
+#   scripts/deploy.sh dev local      LocalStack through cdklocal (LOCALSTACK_AUTH_TOKEN, `make localstack-up`)
+# Extra CDK CLI arguments: CDK_ARGS="--require-approval never -c alarmEmail=ops@example.com"
 set -euo pipefail
-echo "deploy: not built yet"
+root=$(cd "$(dirname "$0")/.." && pwd)
+stage=${1:-dev}
+target=${2:-aws}
+case "$stage" in dev|prod) ;; *) echo "deploy: stage must be dev or prod, got '$stage'" >&2; exit 2 ;; esac
+for fn in authorizer commands queries projector ws-connect ws-disconnect ws-default; do
+  [ -f "$root/dist/$fn.zip" ] || { echo "deploy: dist/$fn.zip missing: run make build" >&2; exit 1; }
+done
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(node -p 'process.versions.node.split(".")[0]')
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1
+(cd "$root/infra/app" && npm ci --no-audit --no-fund --silent)
+bin="$root/infra/app/node_modules/.bin"
+cli=cdk
+if [ "$target" = local ]; then
+  cli=cdklocal
+  export AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test} AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
+  export AWS_DEFAULT_REGION=${AWS_DEFAULT_REGION:-us-east-1} AWS_REGION=${AWS_REGION:-us-east-1}
+  export CDK_DEFAULT_ACCOUNT=${CDK_DEFAULT_ACCOUNT:-000000000000} CDK_DEFAULT_REGION=${CDK_DEFAULT_REGION:-$AWS_REGION}
+fi
+cd "$root"
+# Bootstrapping is idempotent: it creates the CDKToolkit stack once per account/region.
+"$bin/$cli" bootstrap -c stage="$stage"
+# shellcheck disable=SC2086
+"$bin/$cli" deploy "SkyLedger-$stage" -c stage="$stage" --outputs-file "cdk.out/outputs-$stage.json" ${CDK_ARGS:-}
+echo "deploy: outputs in cdk.out/outputs-$stage.json"
