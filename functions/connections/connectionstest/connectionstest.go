@@ -38,8 +38,8 @@ type Factory func(t *testing.T, clock func() time.Time) connections.Store
 
 // Ids used by the suite (ULIDs).
 const (
-	UserA   = "01JDA0000000000000000USRA1"
-	UserB   = "01JDA0000000000000000USRB1"
+	UserA   = "01JDA0000000000000000VSRA1"
+	UserB   = "01JDA0000000000000000VSRB1"
 	TenantA = "01JDA0000000000000000TENA1"
 	TenantB = "01JDA0000000000000000TENB1"
 	KeyA    = "01JDA0000000000000000KEYA1"

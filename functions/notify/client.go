@@ -1,0 +1,87 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
+	"github.com/aws/smithy-go"
+)
+
+// Client is the part of the API Gateway Management API that the real-time
+// functions use; *apigatewaymanagementapi.Client implements it.
+type Client interface {
+	PostToConnection(ctx context.Context, in *apigatewaymanagementapi.PostToConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.PostToConnectionOutput, error)
+	DeleteConnection(ctx context.Context, in *apigatewaymanagementapi.DeleteConnectionInput, opts ...func(*apigatewaymanagementapi.Options)) (*apigatewaymanagementapi.DeleteConnectionOutput, error)
+}
+
+var _ Client = (*apigatewaymanagementapi.Client)(nil)
+
+// NewClient returns a management API client whose BaseEndpoint is the
+// WebSocket API's management URL (https://{api}.execute-api.{region}.amazonaws.com/{stage},
+// or the local runtime's @connections endpoint). The SDK's own retries are
+// off: the notifier retries throttling itself, with jitter and a bound, and
+// counts every attempt. Its connection pool fits the fan-out concurrency.
+func NewClient(cfg aws.Config, endpoint string, concurrency int) *apigatewaymanagementapi.Client {
+	if concurrency <= 0 {
+		concurrency = DefaultConcurrency
+	}
+	hc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns = 2 * concurrency
+		t.MaxIdleConnsPerHost = 2 * concurrency
+	})
+	return apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.HTTPClient = hc
+		o.Retryer = aws.NopRetryer{}
+	})
+}
+
+// Outcome classifies a management API result.
+type Outcome int
+
+// Outcomes.
+const (
+	Sent      Outcome = iota // 2xx
+	Gone                     // 410 GoneException: the connection is gone for good
+	Throttled                // 429: retry later
+	Failed                   // anything else
+)
+
+// Classify maps a management API error to an Outcome.
+func Classify(err error) Outcome {
+	if err == nil {
+		return Sent
+	}
+	var gone *types.GoneException
+	var limit *types.LimitExceededException
+	if errors.As(err, &gone) {
+		return Gone
+	}
+	if errors.As(err, &limit) {
+		return Throttled
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		switch api.ErrorCode() {
+		case "GoneException":
+			return Gone
+		case "TooManyRequestsException", "ThrottlingException", "LimitExceededException":
+			return Throttled
+		}
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		switch re.HTTPStatusCode() {
+		case http.StatusGone:
+			return Gone
+		case http.StatusTooManyRequests:
+			return Throttled
+		}
+	}
+	return Failed
+}
