@@ -1,0 +1,77 @@
+// Command authorizer is the Lambda function behind both API Gateway
+// authorizers: the HTTP API authorizer (payload 2.0, simple responses) and
+// the WebSocket $connect REQUEST authorizer. One binary serves both: the
+// handler inspects the payload shape (see dispatch).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/functions/handlers/authorizer"
+	"github.com/skyledger/skyledger/infra/spec"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel()}))
+	eventsTable := os.Getenv(spec.Events.EnvVar) // unused by the authorizer; the adapter needs a name
+	recordsTable := os.Getenv(spec.Records.EnvVar)
+	if recordsTable == "" {
+		log.Error("missing environment variable", "name", spec.Records.EnvVar)
+		os.Exit(1)
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		log.Error("aws config", "error", err.Error())
+		os.Exit(1)
+	}
+	h := authorizer.New(authorizer.Deps{
+		Records: dynamo.New(dynamodb.NewFromConfig(cfg), eventsTable, recordsTable),
+		Log:     log,
+	})
+	lambda.Start(dispatch(h))
+}
+
+// dispatch routes an invocation by payload: HTTP API payload 2.0 requests
+// carry "version":"2.0"; WebSocket REQUEST authorizer payloads carry
+// "type":"REQUEST" and a methodArn.
+func dispatch(h *authorizer.Handler) func(context.Context, json.RawMessage) (any, error) {
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var probe struct {
+			Version   string `json:"version"`
+			MethodArn string `json:"methodArn"`
+		}
+		if err := json.Unmarshal(raw, &probe); err != nil {
+			return nil, fmt.Errorf("authorizer payload: %w", err)
+		}
+		if probe.Version == "2.0" {
+			var req events.APIGatewayV2CustomAuthorizerV2Request
+			if err := json.Unmarshal(raw, &req); err != nil {
+				return nil, fmt.Errorf("http authorizer payload: %w", err)
+			}
+			return h.HTTP(ctx, req)
+		}
+		var req events.APIGatewayCustomAuthorizerRequestTypeRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return nil, fmt.Errorf("ws authorizer payload: %w", err)
+		}
+		return h.WebSocket(ctx, req)
+	}
+}
+
+func logLevel() slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(os.Getenv(spec.EnvLogLevel))); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
