@@ -36,7 +36,7 @@ func (f *feed) add(n int, created time.Time) {
 		f.recs = append(f.recs, events.DynamoDBEventRecord{EventName: "INSERT", EventID: fmt.Sprint(seq),
 			Change: events.DynamoDBStreamRecord{SequenceNumber: fmt.Sprintf("%021d", seq),
 				ApproximateCreationDateTime: events.SecondsEpochTime{Time: created},
-				NewImage: map[string]events.DynamoDBAttributeValue{"n": events.NewNumberAttribute(fmt.Sprint(seq))}}})
+				NewImage:                    map[string]events.DynamoDBAttributeValue{"n": events.NewNumberAttribute(fmt.Sprint(seq))}}})
 	}
 	close(f.wake)
 	f.wake = make(chan struct{})

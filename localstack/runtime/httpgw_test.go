@@ -200,7 +200,7 @@ func TestHTTPGatewayAuthorizerAndRouting(t *testing.T) {
 			assert.Equal(t, tc.authCalls, f.authCalls.Load()-before)
 			if tc.status != 200 {
 				var eb struct {
-					Message string `json:"message"`
+					Message string                `json:"message"`
 					Error   struct{ Code string } `json:"error"`
 				}
 				require.NoError(t, json.Unmarshal(b, &eb), string(b))

@@ -1,0 +1,148 @@
+// Command deadletter lists and redrives the local runtime's dead-lettered
+// stream records (SKYLEDGER_DATA_DIR/deadletter.jsonl): records the
+// projector still failed on after the event source mapping's retries.
+//
+//	go run ./cmd/deadletter list [-json]
+//	go run ./cmd/deadletter redrive [-id SEQ ...]
+//
+// list reads the file directly. redrive asks the running runtime (found
+// through <data-dir>/runtime.json) to invoke its projector again with each
+// record; entries that succeed leave the file. Projections are idempotent
+// per stream version, so a redrive never applies an event twice.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/skyledger/skyledger/localstack/runtime"
+)
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "deadletter:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() error {
+	return errors.New("usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]")
+}
+
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return usage()
+	}
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
+	asJSON := fs.Bool("json", false, "list: print JSON lines")
+	var ids multi
+	fs.Var(&ids, "id", "redrive: only this entry (repeatable)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch args[0] {
+	case "list":
+		return list(*dataDir, *asJSON, out)
+	case "redrive":
+		return redrive(*dataDir, ids, out)
+	}
+	return usage()
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func attr(r events.DynamoDBEventRecord, name string) string {
+	v, ok := r.Change.NewImage[name]
+	if !ok {
+		return ""
+	}
+	switch v.DataType() {
+	case events.DataTypeString:
+		return v.String()
+	case events.DataTypeNumber:
+		return v.Number()
+	}
+	return ""
+}
+
+func list(dataDir string, asJSON bool, out io.Writer) error {
+	entries, err := runtime.OpenDeadLetters(filepath.Join(dataDir, runtime.DeadLetterFile)).List()
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(out)
+		for _, e := range entries {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(entries) == 0 {
+		fmt.Fprintln(out, "no dead letters")
+		return nil
+	}
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tFAILED AT\tFUNCTION\tATTEMPTS\tEVENT\tREASON")
+	for _, e := range entries {
+		ev := attr(e.Record, "stream_id") + " v" + attr(e.Record, "version") + " " + attr(e.Record, "type")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.FailedAt.Format(time.RFC3339), e.Function, e.Attempts, ev, e.Reason)
+	}
+	return tw.Flush()
+}
+
+func redrive(dataDir string, ids []string, out io.Writer) error {
+	info, err := runtime.ReadInfo(dataDir)
+	if err != nil {
+		return fmt.Errorf("the runtime does not seem to run on %s (start it with make run, then retry): %w", dataDir, err)
+	}
+	body, _ := json.Marshal(map[string]any{"ids": ids})
+	resp, err := http.Post(info.ManagementURL+"/_skyledger/deadletter/redrive", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("reach the runtime at %s: %w", info.ManagementURL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("redrive: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	var res runtime.RedriveResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "redriven: %d\n", len(res.Redriven))
+	for _, id := range res.Redriven {
+		fmt.Fprintln(out, "  ok    ", id)
+	}
+	for id, why := range res.Failed {
+		fmt.Fprintln(out, "  failed", id, why)
+	}
+	if len(res.Failed) > 0 {
+		return fmt.Errorf("%d entries still failing", len(res.Failed))
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/localstack/runtime"
+)
+
+func TestListAndRedrive(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dlq := runtime.OpenDeadLetters(filepath.Join(dir, runtime.DeadLetterFile))
+	rec := events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{SequenceNumber: "000000000000000000042",
+		NewImage: map[string]events.DynamoDBAttributeValue{"stream_id": events.NewStringAttribute("tenant-X"),
+			"version": events.NewNumberAttribute("3"), "type": events.NewStringAttribute("tenant.created")}}}
+	require.NoError(t, dlq.Add(runtime.DeadLetter{ID: "000000000000000000042", FailedAt: time.Now(), Function: "projector",
+		Reason: "boom", Attempts: 6, Record: rec}))
+
+	var out bytes.Buffer
+	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
+	assert.Contains(t, out.String(), "000000000000000000042")
+	assert.Contains(t, out.String(), "tenant-X v3 tenant.created")
+	assert.Contains(t, out.String(), "boom")
+
+	out.Reset()
+	require.NoError(t, run([]string{"list", "-data-dir", dir, "-json"}, &out))
+	var e runtime.DeadLetter
+	require.NoError(t, json.Unmarshal(out.Bytes(), &e))
+	assert.Equal(t, 6, e.Attempts)
+
+	// redrive goes through the running runtime's management endpoint.
+	err := run([]string{"redrive", "-data-dir", dir}, &out)
+	require.Error(t, err, "no runtime running")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "/_skyledger/deadletter/redrive", r.URL.Path)
+		var in struct{ IDs []string }
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		res, err := dlq.Redrive(context.Background(), func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			return events.DynamoDBEventResponse{}, nil
+		}, in.IDs...)
+		require.NoError(t, err)
+		_ = json.NewEncoder(w).Encode(res)
+	}))
+	defer srv.Close()
+	require.NoError(t, runtime.WriteInfo(dir, runtime.Info{ManagementURL: srv.URL}))
+	out.Reset()
+	require.NoError(t, run([]string{"redrive", "-data-dir", dir, "-id", "000000000000000000042"}, &out))
+	assert.Contains(t, out.String(), "redriven: 1")
+	out.Reset()
+	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
+	assert.Contains(t, out.String(), "no dead letters")
+	assert.Error(t, run([]string{"bogus"}, &out))
+}
