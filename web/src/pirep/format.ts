@@ -33,7 +33,12 @@ export interface Element {
   end: number;
 }
 
-const TAG_RE = new RegExp(`\\s*/(${TAGS.join('|')})(?=[\\s\\dA-Z]|$)`, 'g');
+// A tag is "/XX " (a space follows) except /FL, which runs into its digits
+// (/FL160, /FLUNKN, /FLDURD). So "/OVC120" inside /SK is a layer, not /OV.
+const TAG_RE = new RegExp(
+  `\\s*/(?:(FL)(?=\\s*\\d|UNKN|DUR)|(${TAGS.filter((t) => t !== 'FL').join('|')})(?=\\s|$))`,
+  'g',
+);
 
 /**
  * splitElements cuts the encoded text into the header and its elements. A
@@ -46,7 +51,7 @@ export function splitElements(raw: string): Element[] {
   const marks: { tag: string; at: number }[] = [];
   TAG_RE.lastIndex = 0;
   for (let m = TAG_RE.exec(text); m; m = TAG_RE.exec(text)) {
-    marks.push({ tag: m[1], at: m.index + m[0].indexOf('/') });
+    marks.push({ tag: m[1] ?? m[2], at: m.index + m[0].indexOf('/') });
   }
   const headEnd = marks.length ? marks[0].at : text.length;
   const head = text.slice(0, headEnd);

@@ -1,0 +1,145 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { cleanup, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { ReactNode } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setFetch } from '../api/client';
+import type { Pirep } from '../api/types';
+import { getSession, setSession } from '../session';
+import { Bootstrap } from './Bootstrap';
+import { PirepSubmit } from './PirepSubmit';
+import { NO_FILTER, filterFeed } from './PirepFeed';
+
+function wrap(ui: ReactNode) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
+  return render(<QueryClientProvider client={qc}>{ui}</QueryClientProvider>);
+}
+
+function answer(status: number, body: unknown) {
+  return vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }));
+}
+
+beforeEach(() => sessionStorage.clear());
+afterEach(() => {
+  cleanup();
+  setSession(null);
+});
+
+describe('PIREP submit form', () => {
+  it('raw mode: the server error is shown at the element it names', async () => {
+    setSession({ key: 'sk_1_x' });
+    const fetch = answer(400, { error: { code: 'validation', message: 'tb: unknown turbulence intensity "SEVX"', details: { field: 'tb' } } });
+    setFetch(fetch as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<PirepSubmit />);
+    await u.click(screen.getByTestId('mode-raw'));
+    await u.type(screen.getByTestId('pirep-raw'), 'PUB UA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEVX');
+    await u.click(screen.getByTestId('pirep-submit'));
+    const bad = await screen.findByText(/unknown turbulence intensity/);
+    const el = bad.closest('[data-testid="pirep-element"]') as HTMLElement;
+    expect(el.dataset.key).toBe('TB');
+    expect(within(el).getByText('/TB SEVX')).toBeTruthy();
+    const [url, init] = fetch.mock.calls[0];
+    expect(url).toBe('/api/pireps');
+    expect(JSON.parse(init!.body as string)).toEqual({ raw: 'PUB UA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEVX' });
+    expect((init!.headers as Record<string, string>).Authorization).toBe('Bearer sk_1_x');
+  });
+
+  it('raw mode: a client-side error points at the element before any request', async () => {
+    const fetch = answer(201, {});
+    setFetch(fetch as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<PirepSubmit />);
+    await u.click(screen.getByTestId('mode-raw'));
+    await u.type(screen.getByTestId('pirep-raw'), 'PUB UA /OV PUB/TM 2599/FL160/TP COL4/TB SEV');
+    await u.click(screen.getByTestId('pirep-submit'));
+    const tm = screen.getAllByTestId('pirep-element').find((e) => e.dataset.key === 'TM')!;
+    expect(tm.dataset.bad).toBe('true');
+    expect(within(tm).getByText(/HHMM/)).toBeTruthy();
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('structured mode: the server error goes next to the field it names', async () => {
+    setFetch(answer(400, { error: { code: 'validation', message: 'fl: above FL600', details: { field: 'fl' } } }) as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<PirepSubmit />);
+    await u.type(screen.getByTestId('pirep-station'), 'PUB');
+    await u.type(screen.getByTestId('pirep-ov'), 'PUB 243022');
+    await u.type(screen.getByTestId('pirep-tm'), '0010');
+    await u.type(screen.getByTestId('pirep-fl'), '999');
+    await u.type(screen.getByTestId('pirep-tp'), 'COL4');
+    await u.type(screen.getByTestId('pirep-tb'), 'SEV');
+    expect(screen.getByTestId('pirep-preview').textContent).toBe('PUB UA /OV PUB 243022/TM 0010/FL999/TP COL4/TB SEV');
+    await u.click(screen.getByTestId('pirep-submit'));
+    expect((await screen.findByTestId('pirep-fl-error')).textContent).toBe('above FL600');
+    expect(screen.getByTestId('pirep-fl').getAttribute('aria-invalid')).toBe('true');
+  });
+});
+
+describe('bootstrap form', () => {
+  it('shows client errors per field and the server error next to the field it names', async () => {
+    const fetch = answer(400, { error: { code: 'validation', message: 'email: already taken', details: { field: 'email' } } });
+    setFetch(fetch as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<Bootstrap />);
+    await u.click(screen.getByTestId('bootstrap-submit'));
+    expect(screen.getByTestId('bootstrap-token-error').textContent).toBe('required');
+    expect(screen.getByTestId('bootstrap-password-error').textContent).toBe('at least 12 characters');
+    expect(fetch).not.toHaveBeenCalled();
+
+    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
+    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
+    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
+    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
+    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
+    await u.click(screen.getByTestId('bootstrap-submit'));
+    expect((await screen.findByTestId('bootstrap-email-error')).textContent).toBe('already taken');
+    expect(getSession()).toBeNull();
+  });
+
+  it('signs in with the returned key on success', async () => {
+    setFetch(answer(201, { tenant: { id: 'T' }, user: { id: 'U', role: 'platform_admin' }, api_key: { id: 'K', key: 'sk_K_secret' } }) as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<Bootstrap />);
+    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
+    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
+    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
+    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
+    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
+    await u.click(screen.getByTestId('bootstrap-submit'));
+    await vi.waitFor(() => expect(getSession()?.key).toBe('sk_K_secret'));
+  });
+});
+
+describe('a 401 anywhere', () => {
+  it('clears the session (back to login)', async () => {
+    setSession({ key: 'sk_old' });
+    setFetch(answer(401, { error: { code: 'unauthenticated', message: 'missing or invalid credentials' } }) as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<PirepSubmit />);
+    await u.click(screen.getByTestId('mode-raw'));
+    await u.type(screen.getByTestId('pirep-raw'), 'PUB UA /OV PUB/TM 0010/FL160/TP COL4/TB SEV');
+    await u.click(screen.getByTestId('pirep-submit'));
+    await vi.waitFor(() => expect(getSession()).toBeNull());
+  });
+});
+
+describe('feed filters', () => {
+  const now = Date.parse('2026-11-26T12:00:00Z');
+  const p = (id: string, raw: string, at: string, urgent = false): Pirep => ({
+    id, raw, urgent, type: urgent ? 'UUA' : 'UA', tenant_id: 'T', submitted_by: 'U', received_at: at, observed_at: at, version: 1,
+  });
+  const items = [
+    p('a', 'A UA /OV A/TM 1100/FL080/TP C172/TB LGT', '2026-11-26T11:00:00Z'),
+    p('b', 'B UUA /OV B/TM 1150/FL160/TP COL4/TB SEV', '2026-11-26T11:50:00Z', true),
+    p('c', 'C UA /OV C/TM 0100/FL350/TP B738/TB NEG', '2026-11-26T01:00:00Z'),
+    p('d', 'D UA /OV D/TM 1155/FLUNKN/TP UNKN/RM X', '2026-11-26T11:55:00Z'),
+  ];
+  it.each([
+    { name: 'none: newest first', f: NO_FILTER, want: ['d', 'b', 'a', 'c'] },
+    { name: 'urgent only', f: { ...NO_FILTER, urgentOnly: true }, want: ['b'] },
+    { name: 'last 3 hours', f: { ...NO_FILTER, windowHours: 3 }, want: ['d', 'b', 'a'] },
+    { name: 'altitude band 100-200', f: { ...NO_FILTER, minFL: '100', maxFL: '200' }, want: ['b'] },
+    { name: 'at or above 160', f: { ...NO_FILTER, minFL: '160' }, want: ['b', 'c'] },
+  ])('$name', ({ f, want }) => expect(filterFeed(items, f, now).map((x) => x.id)).toEqual(want));
+});

@@ -1,0 +1,128 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueryClient } from '@tanstack/react-query';
+import { describe, expect, it } from 'vitest';
+import type { Page, Pirep } from '../api/types';
+import { EVENT_RULES, EVENT_TYPES, applyFrame, keysFor, pirepFromFrame } from './mapper';
+import type { EventFrame } from './protocol';
+
+const T = '01TENANT';
+const U = '01USER';
+const K = '01KEY';
+const P = '01PIREP';
+
+function frame(event_type: string, stream_id: string, data: Record<string, unknown>, channel = `tenant:${T}:updates`): EventFrame {
+  return { type: 'event', channel, event_type, event_id: 'E' + event_type, stream_id, version: 2, occurred_at: '2026-11-26T00:10:00Z', data };
+}
+
+// One case per event type the backend emits, with the payload fields of
+// domain/identity/events.go and the PIREP events.
+const CASES: { name: string; f: EventFrame; keys: string[][] }[] = [
+  { name: 'tenant.created', f: frame('tenant.created', `tenant-${T}`, { tenant_id: T, name: 'Acme' }, 'platform:tenants'), keys: [['tenants'], ['tenant', T]] },
+  { name: 'tenant.renamed', f: frame('tenant.renamed', `tenant-${T}`, { tenant_id: T, name: 'Acme 2' }), keys: [['tenants'], ['tenant', T], ['me']] },
+  { name: 'user.created', f: frame('user.created', `user-${U}`, { user_id: U, tenant_id: T, role: 'pilot' }), keys: [['users', T], ['user', U]] },
+  { name: 'user.role_changed', f: frame('user.role_changed', `user-${U}`, { user_id: U, tenant_id: T, role: 'viewer' }), keys: [['users', T], ['user', U], ['me']] },
+  { name: 'user.deactivated', f: frame('user.deactivated', `user-${U}`, { user_id: U, tenant_id: T }), keys: [['users', T], ['user', U], ['me']] },
+  { name: 'user.reactivated', f: frame('user.reactivated', `user-${U}`, { user_id: U, tenant_id: T }), keys: [['users', T], ['user', U], ['me']] },
+  { name: 'user.password_changed', f: frame('user.password_changed', `user-${U}`, { user_id: U, tenant_id: T, sessions_revoked: true }, `user:${U}:updates`), keys: [['user', U], ['me']] },
+  { name: 'user.profile_updated', f: frame('user.profile_updated', `user-${U}`, { user_id: U, tenant_id: T, display_name: 'X' }), keys: [['users', T], ['user', U], ['me']] },
+  { name: 'apikey.created', f: frame('apikey.created', `apikey-${K}`, { key_id: K, tenant_id: T, owner_id: U }, `user:${U}:apikeys`), keys: [['apikeys']] },
+  { name: 'apikey.revoked', f: frame('apikey.revoked', `apikey-${K}`, { key_id: K, tenant_id: T, owner_id: U }, `user:${U}:apikeys`), keys: [['apikeys']] },
+  { name: 'pirep.submitted', f: frame('pirep.submitted', `pirep-${P}`, { id: P, tenant_id: T, raw: 'PUB UUA /OV PUB/TM 0010/FL160/TP COL4/TB SEV', urgent: true, type: 'UUA' }, `tenant:${T}:pireps`), keys: [['pireps'], ['pirep', P]] },
+  { name: 'pirep.retracted', f: frame('pirep.retracted', `pirep-${P}`, { pirep_id: P, tenant_id: T }, `tenant:${T}:pireps`), keys: [['pireps'], ['pirep', P]] },
+];
+
+describe('keysFor', () => {
+  it.each(CASES)('$name', ({ f, keys }) => {
+    expect(keysFor(f)).toEqual(keys);
+  });
+
+  it('has a case for every rule and a rule for every case', () => {
+    expect(CASES.map((c) => c.name).sort()).toEqual([...EVENT_TYPES].sort());
+  });
+
+  it('fills placeholders from the stream id and channel when data lacks them', () => {
+    expect(keysFor(frame('user.role_changed', `user-${U}`, {}))).toEqual([['users', T], ['user', U], ['me']]);
+    expect(keysFor(frame('pirep.retracted', `pirep-${P}`, {}, `tenant:${T}:pireps`))).toEqual([['pireps'], ['pirep', P]]);
+  });
+
+  it('cuts a key at a placeholder it cannot fill (invalidates more, never less)', () => {
+    expect(keysFor(frame('user.created', 'weird', {}, 'platform:tenants'))).toEqual([['users'], ['user']]);
+  });
+
+  it('maps an unknown event type to nothing', () => {
+    expect(keysFor(frame('something.new', 'x-1', {}))).toEqual([]);
+  });
+});
+
+// The backend's event types, read from its Go source so a new event type
+// fails this test until the mapper handles it.
+function backendEventTypes(): string[] {
+  const root = join(__dirname, '..', '..', '..', 'domain');
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/events?\.go$/.test(e.name) && !e.name.endsWith('_test.go')) files.push(p);
+    }
+  };
+  walk(root);
+  const types = new Set<string>();
+  for (const f of files) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/^\s*\w+\s*(?:\w+\s*)?=\s*"((?:tenant|user|apikey|pirep)\.[a-z_]+)"/gm)) types.add(m[1]);
+  }
+  return [...types].sort();
+}
+
+describe('coverage of the backend', () => {
+  it('has a rule for every event type declared in domain/', () => {
+    const declared = backendEventTypes();
+    expect(declared).toContain('user.deactivated'); // the scan works
+    for (const t of declared) expect(EVENT_RULES, t).toHaveProperty([t]);
+  });
+});
+
+describe('applyFrame', () => {
+  const pirep = (id: string, raw: string): Pirep => ({
+    id, tenant_id: T, submitted_by: U, received_at: '2026-11-26T00:00:00Z', observed_at: '2026-11-26T00:00:00Z', type: 'UA', urgent: false, raw, version: 1,
+  });
+
+  it('puts a submitted PIREP at the top of the feed at once and invalidates the lists', () => {
+    const qc = new QueryClient();
+    qc.setQueryData<Page<Pirep>>(['pireps', 'feed'], { items: [pirep('OLD', 'BIL UA /OV BIL/TM 0017/FL080/TP BE9L/TA UNKN')] });
+    applyFrame(qc, CASES.find((c) => c.name === 'pirep.submitted')!.f);
+    const page = qc.getQueryData<Page<Pirep>>(['pireps', 'feed'])!;
+    expect(page.items.map((p) => p.id)).toEqual([P, 'OLD']);
+    expect(page.items[0].urgent).toBe(true);
+    expect(qc.getQueryState(['pireps', 'feed'])!.isInvalidated).toBe(true);
+    // a duplicate delivery changes nothing
+    applyFrame(qc, CASES.find((c) => c.name === 'pirep.submitted')!.f);
+    expect(qc.getQueryData<Page<Pirep>>(['pireps', 'feed'])!.items).toHaveLength(2);
+  });
+
+  it('marks a retracted PIREP in place', () => {
+    const qc = new QueryClient();
+    qc.setQueryData<Page<Pirep>>(['pireps', 'feed'], { items: [pirep(P, 'X')] });
+    applyFrame(qc, CASES.find((c) => c.name === 'pirep.retracted')!.f);
+    expect(qc.getQueryData<Page<Pirep>>(['pireps', 'feed'])!.items[0].retracted).toBe(true);
+  });
+
+  it('invalidates me on a deactivation so the deactivated user is sent to login', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(['me'], { id: U });
+    qc.setQueryData(['users', T], { items: [] });
+    qc.setQueryData(['users', 'OTHER'], { items: [] });
+    applyFrame(qc, CASES.find((c) => c.name === 'user.deactivated')!.f);
+    expect(qc.getQueryState(['me'])!.isInvalidated).toBe(true);
+    expect(qc.getQueryState(['users', T])!.isInvalidated).toBe(true);
+    expect(qc.getQueryState(['users', 'OTHER'])!.isInvalidated).toBe(false);
+  });
+
+  it('builds a feed item only from a frame that carries the text', () => {
+    expect(pirepFromFrame(frame('pirep.submitted', `pirep-${P}`, { tenant_id: T }))).toBeNull();
+    const p = pirepFromFrame(frame('pirep.submitted', `pirep-${P}`, { raw: 'PUB UUA /OV PUB/TM 0010/FL160/TP COL4/TB SEV' }))!;
+    expect(p).toMatchObject({ id: P, type: 'UUA', urgent: true });
+  });
+});
