@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -57,13 +58,18 @@ func newEnv(t testing.TB) *env {
 	return &env{t: t, store: store, clk: clk, router: svc.Router(), authn: &auth.Authenticator{Records: store, Now: clk.Now}}
 }
 
-// golden loads testdata/<name>.json, a real API Gateway payload 2.0 request.
-func golden(t testing.TB, name string) httpapi.Request {
-	t.Helper()
+// golden loads testdata/<name>.json, a real API Gateway payload 2.0
+// request. It panics on a missing or broken file (a test bug); it calls no
+// testing.TB method so fuzz targets may use it.
+func golden(name string) httpapi.Request {
 	b, err := os.ReadFile(filepath.Join("testdata", name+".json"))
-	require.NoError(t, err)
+	if err != nil {
+		panic(err)
+	}
 	var req httpapi.Request
-	require.NoError(t, json.Unmarshal(b, &req))
+	if err := json.Unmarshal(b, &req); err != nil {
+		panic(fmt.Sprintf("%s: %v", name, err))
+	}
 	return req
 }
 
@@ -72,7 +78,7 @@ type call struct {
 	req httpapi.Request
 }
 
-func (e *env) req(name string) *call { return &call{req: golden(e.t, name)} }
+func (e *env) req(name string) *call { return &call{req: golden(name)} }
 
 func (c *call) body(v any) *call {
 	switch b := v.(type) {
@@ -161,8 +167,8 @@ func (e *env) bootstrap() bootstrapped {
 	resp := e.do(e.req("post_bootstrap"))
 	require.Equal(e.t, 201, resp.StatusCode, resp.Body)
 	var out struct {
-		Tenant struct{ ID string } `json:"tenant"`
-		User   struct{ ID string } `json:"user"`
+		Tenant struct{ ID string }  `json:"tenant"`
+		User   struct{ ID string }  `json:"user"`
 		APIKey struct{ Key string } `json:"api_key"`
 	}
 	require.NoError(e.t, json.Unmarshal([]byte(resp.Body), &out))
