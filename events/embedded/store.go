@@ -1,0 +1,613 @@
+// Package embedded is SkyLedger's local default event store: an append-only
+// file log in one directory (see log.go for the format) with an in-memory
+// index, durable group commit and a change feed in the exact record shape
+// Lambda receives from DynamoDB Streams.
+//
+// Concurrency: one committer goroutine decides every write in arrival order
+// against the committed state plus the writes already decided in the same
+// batch, writes the batch with one write and one fsync, and only then makes
+// it visible to readers and answers the callers. Appenders that arrive while
+// an fsync runs share the next one (group commit). Readers never see data
+// that is not durable.
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/skyledger/skyledger/events"
+)
+
+var _ events.Store = (*Store)(nil)
+
+// ErrLocked: another process (or another Store in this process) has the
+// directory open.
+var ErrLocked = errors.New("event store directory is locked by another process")
+
+// ErrClosed is returned by every call after Close, and after a write or
+// fsync failure (the store cannot know what reached the disk; reopen it).
+var ErrClosed = errors.New("event store is closed")
+
+// Options configure Open. The zero value is fine.
+type Options struct {
+	// StreamARN is eventSourceARN in feed records.
+	StreamARN string
+	// Region is awsRegion in feed records (default us-east-1).
+	Region string
+	// Now is the clock for record expiry and commit times (default time.Now).
+	Now func() time.Time
+	// MaxBatch caps the commits written with one fsync (default 256).
+	MaxBatch int
+	// NoSync skips fsync. Only for benchmarks that compare against it; a
+	// crash may then lose acknowledged commits.
+	NoSync bool
+}
+
+// DefaultStreamARN is the eventSourceARN of feed records.
+const DefaultStreamARN = "arn:aws:dynamodb:us-east-1:000000000000:table/Events/stream/embedded"
+
+// LogFile and LockFile are the names inside the directory.
+const (
+	LogFile  = "events.log"
+	LockFile = "LOCK"
+)
+
+type fed struct {
+	env events.Envelope
+	at  time.Time
+}
+
+// Store is the embedded event store. Safe for concurrent use.
+type Store struct {
+	o    Options
+	dir  string
+	lock *os.File
+	f    *os.File
+
+	mu      sync.RWMutex
+	feed    []fed               // committed events in commit order; seq = index+1
+	streams map[string][]uint64 // stream -> seqs in version order
+	records map[string]events.Record
+	notify  chan struct{} // closed and replaced after each commit
+	failed  error
+
+	closeMu sync.RWMutex
+	closed  bool
+	reqs    chan *request
+	done    chan struct{}
+
+	commits, entries uint64 // stats, committer goroutine only (read after Close)
+}
+
+// Open opens (creating if needed) the store in dir. It takes an exclusive
+// flock on dir/LOCK, replays the log into memory and cuts a torn tail.
+func Open(dir string, o Options) (*Store, error) {
+	if o.StreamARN == "" {
+		o.StreamARN = DefaultStreamARN
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("event store: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("event store: %w", err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("open %s: %w (only one process may open an embedded store; stop the other one or use another directory)", dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("event store: lock %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("event store: %w", err)
+	}
+	s := &Store{
+		o: o, dir: dir, lock: lock, f: f,
+		streams: map[string][]uint64{},
+		records: map[string]events.Record{},
+		notify:  make(chan struct{}),
+		reqs:    make(chan *request, 1024),
+		done:    make(chan struct{}),
+	}
+	if _, _, err := recoverLog(f, s.apply); err != nil {
+		f.Close()
+		lock.Close()
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	// Expired records need not stay in memory.
+	now := o.Now()
+	for k, r := range s.records {
+		if r.Expired(now) {
+			delete(s.records, k)
+		}
+	}
+	go s.committer()
+	return s, nil
+}
+
+// Close stops accepting writes, waits for in-flight commits, closes the log
+// and releases the directory lock.
+func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.closeMu.Unlock()
+	close(s.reqs)
+	<-s.done
+	s.mu.Lock()
+	if s.failed == nil {
+		s.failed = ErrClosed
+	}
+	close(s.notify) // wake Tail callers
+	s.notify = make(chan struct{})
+	s.mu.Unlock()
+	err := s.f.Close()
+	if lerr := s.lock.Close(); err == nil {
+		err = lerr
+	}
+	return err
+}
+
+// Dir is the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// apply makes a durable entry visible. Caller holds mu (or is Open).
+func (s *Store) apply(e *logEntry) {
+	for _, ev := range e.Events {
+		s.feed = append(s.feed, fed{env: ev, at: e.At})
+		s.streams[ev.StreamID] = append(s.streams[ev.StreamID], uint64(len(s.feed)))
+	}
+	for _, r := range e.Puts {
+		s.records[r.Key] = r
+	}
+	for _, k := range e.Deletes {
+		delete(s.records, k)
+	}
+}
+
+// ---- write path --------------------------------------------------------
+
+type opKind int
+
+const (
+	opAppend opKind = iota + 1
+	opCAS
+	opTake
+)
+
+type request struct {
+	kind      opKind
+	append    events.AppendRequest
+	rec       events.Record
+	expectRev int64
+	key       string
+
+	// results
+	res   events.AppendResult
+	out   events.Record
+	err   error
+	reply chan struct{}
+}
+
+// submit hands r to the committer and waits for its durable result.
+func (s *Store) submit(ctx context.Context, r *request) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r.reply = make(chan struct{})
+	s.closeMu.RLock()
+	if s.closed {
+		s.closeMu.RUnlock()
+		return ErrClosed
+	}
+	s.reqs <- r
+	s.closeMu.RUnlock()
+	// Once queued a request is decided and made durable even if ctx ends,
+	// so the caller must learn its outcome: wait for the reply.
+	<-r.reply
+	return r.err
+}
+
+// batchView is the committed state plus the writes decided earlier in the
+// current batch.
+type batchView struct {
+	s       *Store
+	version map[string]int64
+	records map[string]*events.Record // nil value: deleted in this batch
+}
+
+func (v *batchView) streamVersion(id string) int64 {
+	if n, ok := v.version[id]; ok {
+		return n
+	}
+	return int64(len(v.s.streams[id]))
+}
+
+func (v *batchView) live(key string, now time.Time) (events.Record, bool) {
+	if r, ok := v.records[key]; ok {
+		if r == nil || r.Expired(now) {
+			return events.Record{}, false
+		}
+		return *r, true
+	}
+	r, ok := v.s.records[key]
+	if !ok || r.Expired(now) {
+		return events.Record{}, false
+	}
+	return r, true
+}
+
+func (s *Store) committer() {
+	defer close(s.done)
+	var buf []byte
+	batch := make([]*request, 0, s.o.MaxBatch)
+	entries := make([]*logEntry, 0, s.o.MaxBatch)
+	for first := range s.reqs {
+		batch = append(batch[:0], first)
+	drain:
+		for len(batch) < s.o.MaxBatch {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		s.mu.RLock()
+		failed := s.failed
+		s.mu.RUnlock()
+		if failed != nil {
+			for _, r := range batch {
+				r.err = fmt.Errorf("%w: %w", ErrClosed, failed)
+				close(r.reply)
+			}
+			continue
+		}
+		// Decide. Only this goroutine mutates state, so reading it without
+		// the lock is safe here; readers only take RLock.
+		now := s.o.Now()
+		view := &batchView{s: s, version: map[string]int64{}, records: map[string]*events.Record{}}
+		entries = entries[:0]
+		buf = buf[:0]
+		for _, r := range batch {
+			e := s.decide(view, r, now)
+			if e == nil {
+				entries = append(entries, nil)
+				continue
+			}
+			var err error
+			mark := len(buf)
+			if buf, err = appendEntry(buf, e); err != nil {
+				buf = buf[:mark]
+				r.err = err
+				entries = append(entries, nil)
+				continue
+			}
+			entries = append(entries, e)
+		}
+		// Persist.
+		var werr error
+		if len(buf) > 0 {
+			if _, werr = s.f.Write(buf); werr == nil && !s.o.NoSync {
+				werr = syncFile(s.f)
+			}
+		}
+		s.mu.Lock()
+		if werr != nil {
+			s.failed = fmt.Errorf("write %s: %w", filepath.Join(s.dir, LogFile), werr)
+		} else {
+			for _, e := range entries {
+				if e != nil {
+					s.apply(e)
+					s.entries++
+				}
+			}
+			if len(buf) > 0 {
+				s.commits++
+				close(s.notify)
+				s.notify = make(chan struct{})
+			}
+		}
+		s.mu.Unlock()
+		for i, r := range batch {
+			if werr != nil && entries[i] != nil {
+				r.err = fmt.Errorf("%w: %w", ErrClosed, s.failed)
+			}
+			close(r.reply)
+		}
+	}
+}
+
+// decide checks r against the view, records its effect in the view and
+// returns the entry to write (nil when r fails; r.err is set).
+func (s *Store) decide(v *batchView, r *request, now time.Time) *logEntry {
+	switch r.kind {
+	case opAppend:
+		return s.decideAppend(v, r, now)
+	case opCAS:
+		cur, ok := v.live(r.rec.Key, now)
+		if (r.expectRev == 0 && ok) || (r.expectRev != 0 && (!ok || cur.Rev != r.expectRev)) {
+			r.err = fmt.Errorf("record %s: expected rev %d does not hold: %w", r.rec.Key, r.expectRev, events.ErrVersionConflict)
+			return nil
+		}
+		rec := r.rec.Normalized()
+		rec.Rev = r.expectRev + 1
+		v.records[rec.Key] = &rec
+		r.out = rec
+		return &logEntry{At: now, Puts: []events.Record{rec}}
+	case opTake:
+		cur, ok := v.live(r.key, now)
+		if !ok {
+			r.err = fmt.Errorf("take record %s: %w", r.key, events.ErrNotFound)
+			return nil
+		}
+		v.records[r.key] = nil
+		r.out = cur
+		return &logEntry{At: now, Deletes: []string{r.key}}
+	}
+	r.err = fmt.Errorf("unknown request kind %d", r.kind)
+	return nil
+}
+
+func (s *Store) decideAppend(v *batchView, r *request, now time.Time) *logEntry {
+	req := r.append
+	// Precedence of failures, the same as the DynamoDB adapter's mapping of
+	// cancellation reasons: idempotent replay, then a taken reservation,
+	// then the version.
+	for _, op := range req.Records {
+		if op.Mode == events.RecordIdempotency {
+			if cur, ok := v.live(op.Record.Key, now); ok {
+				r.err = fmt.Errorf("append to %s: %w", req.StreamID, &events.ReplayError{Record: cur})
+				return nil
+			}
+		}
+	}
+	for _, op := range req.Records {
+		if op.Mode == events.RecordPutIfAbsent {
+			if _, ok := v.live(op.Record.Key, now); ok {
+				r.err = fmt.Errorf("append to %s: %w", req.StreamID, &events.DuplicateError{Key: op.Record.Key})
+				return nil
+			}
+		}
+	}
+	cur := v.streamVersion(req.StreamID)
+	evs := req.Events
+	if req.ExpectedVersion == events.ExpectAny {
+		evs = slices.Clone(evs)
+		for i := range evs {
+			evs[i].Version = cur + int64(i) + 1
+		}
+	} else if req.ExpectedVersion != cur {
+		r.err = fmt.Errorf("append: %w", &events.ConflictError{StreamID: req.StreamID, Expected: req.ExpectedVersion})
+		return nil
+	}
+	e := &logEntry{At: now, Events: make([]events.Envelope, len(evs))}
+	for i, ev := range evs {
+		ev.OccurredAt = ev.OccurredAt.UTC()
+		e.Events[i] = ev
+	}
+	for _, op := range req.Records {
+		switch op.Mode {
+		case events.RecordDelete:
+			e.Deletes = append(e.Deletes, op.Record.Key)
+			v.records[op.Record.Key] = nil
+		default:
+			rec := op.Record.Normalized()
+			rec.Rev = 1
+			if op.Mode == events.RecordPut {
+				if old, ok := v.live(rec.Key, now); ok {
+					rec.Rev = old.Rev + 1
+				}
+			}
+			e.Puts = append(e.Puts, rec)
+			v.records[rec.Key] = &rec
+		}
+	}
+	v.version[req.StreamID] = cur + int64(len(evs))
+	r.res = events.AppendResult{StreamID: req.StreamID, Version: cur + int64(len(evs))}
+	return e
+}
+
+// Append implements events.Store. It returns once the commit is durable
+// (fsynced), sharing the fsync with concurrent appenders.
+func (s *Store) Append(ctx context.Context, req events.AppendRequest) (events.AppendResult, error) {
+	if err := events.CheckAppend(req); err != nil {
+		return events.AppendResult{}, fmt.Errorf("append to %s: %w", req.StreamID, err)
+	}
+	r := &request{kind: opAppend, append: req}
+	if err := s.submit(ctx, r); err != nil {
+		return events.AppendResult{}, err
+	}
+	return r.res, nil
+}
+
+// CompareAndPut implements events.Records.
+func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev int64) (events.Record, error) {
+	if err := rec.Validate(); err != nil {
+		return events.Record{}, fmt.Errorf("put record: %w", err)
+	}
+	if expectRev < 0 {
+		return events.Record{}, &events.ValidationError{Field: "expect_rev", Reason: "must be >= 0"}
+	}
+	r := &request{kind: opCAS, rec: rec, expectRev: expectRev}
+	if err := s.submit(ctx, r); err != nil {
+		return events.Record{}, err
+	}
+	return r.out, nil
+}
+
+// TakeRecord implements events.Records.
+func (s *Store) TakeRecord(ctx context.Context, key string) (events.Record, error) {
+	if key == "" {
+		return events.Record{}, &events.ValidationError{Field: "record.key", Reason: "required"}
+	}
+	r := &request{kind: opTake, key: key}
+	if err := s.submit(ctx, r); err != nil {
+		return events.Record{}, err
+	}
+	return r.out, nil
+}
+
+// ---- read path ---------------------------------------------------------
+
+// GetRecord implements events.Records.
+func (s *Store) GetRecord(ctx context.Context, key string) (events.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return events.Record{}, err
+	}
+	s.mu.RLock()
+	r, ok := s.records[key]
+	s.mu.RUnlock()
+	if !ok || r.Expired(s.o.Now()) {
+		return events.Record{}, fmt.Errorf("record %s: %w", key, events.ErrNotFound)
+	}
+	return r, nil
+}
+
+// Load implements events.Store.
+func (s *Store) Load(ctx context.Context, streamID string, from int64, limit int) (events.Page, error) {
+	if err := ctx.Err(); err != nil {
+		return events.Page{}, err
+	}
+	if limit <= 0 {
+		limit = events.DefaultLoadPageSize
+	}
+	if from < 1 {
+		from = 1
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	seqs, ok := s.streams[streamID]
+	if !ok {
+		return events.Page{}, fmt.Errorf("stream %s: %w", streamID, events.ErrNotFound)
+	}
+	var p events.Page
+	if from > int64(len(seqs)) {
+		return p, nil
+	}
+	end := min(int64(len(seqs)), from-1+int64(limit))
+	p.Events = make([]events.Envelope, 0, end-from+1)
+	for _, seq := range seqs[from-1 : end] {
+		p.Events = append(p.Events, s.feed[seq-1].env)
+	}
+	if end < int64(len(seqs)) {
+		p.Next = end + 1
+	}
+	return p, nil
+}
+
+// ReadAll implements events.Store: every event in commit order (so each
+// stream is in version order). It iterates a snapshot taken at the call, so
+// fn may use the store.
+func (s *Store) ReadAll(ctx context.Context, fn func(events.Envelope) error) error {
+	s.mu.RLock()
+	snap := s.feed[:len(s.feed):len(s.feed)]
+	s.mu.RUnlock()
+	for i := range snap {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fn(snap[i].env); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LastSeq is the sequence number of the newest committed event (0: none).
+func (s *Store) LastSeq() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return uint64(len(s.feed))
+}
+
+// SequenceNumber formats a feed sequence number as in feed records: decimal,
+// zero-padded to 21 digits (so it also sorts as a string).
+func SequenceNumber(seq uint64) string { return fmt.Sprintf("%021d", seq) }
+
+// Tail returns up to max committed events with sequence number > after, in
+// commit order, as Lambda DynamoDB Streams records (eventName INSERT,
+// NEW_IMAGE, SequenceNumber = SequenceNumber(seq)). It blocks until at least
+// one such event exists, ctx ends (ctx.Err()) or the store closes
+// (ErrClosed). Records are built by events.ToLambdaRecord, the same codec the
+// DynamoDB adapter's items go through, and decode with
+// events.FromLambdaRecord.
+func (s *Store) Tail(ctx context.Context, after uint64, max int) ([]lambdaevents.DynamoDBEventRecord, error) {
+	if max <= 0 {
+		max = 100
+	}
+	for {
+		s.mu.RLock()
+		n := uint64(len(s.feed))
+		wait := s.notify
+		failed := s.failed
+		var snap []fed
+		if n > after {
+			end := min(n, after+uint64(max))
+			snap = s.feed[after:end:end]
+		}
+		s.mu.RUnlock()
+		if snap != nil {
+			out := make([]lambdaevents.DynamoDBEventRecord, 0, len(snap))
+			for i, f := range snap {
+				rec, err := events.ToLambdaRecord(f.env, events.StreamMeta{
+					SequenceNumber: SequenceNumber(after + uint64(i) + 1),
+					EventSourceARN: s.o.StreamARN, Region: s.o.Region, At: f.at,
+				})
+				if err != nil {
+					return nil, fmt.Errorf("feed record %d: %w", after+uint64(i)+1, err)
+				}
+				out = append(out, rec)
+			}
+			return out, nil
+		}
+		if failed != nil {
+			return nil, fmt.Errorf("tail: %w", ErrClosed)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-wait:
+		}
+	}
+}
+
+// Stats are counters since Open: Commits is the number of fsyncs (group
+// commits), Entries the number of commits they carried.
+type Stats struct{ Commits, Entries uint64 }
+
+// Stats returns the write counters.
+func (s *Store) Stats() Stats {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return Stats{Commits: s.commits, Entries: s.entries}
+}
