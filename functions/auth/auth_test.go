@@ -30,7 +30,7 @@ func newClock() *clock {
 }
 
 type fixture struct {
-	recs *memRecords
+	recs *testRecords
 	clk  *clock
 	a    *auth.Authenticator
 	user auth.UserCredential
@@ -39,14 +39,14 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clk := newClock()
-	recs := newMemRecords(clk.Now)
+	recs := newRecords(t, clk.Now)
 	hash, err := testHasher.Hash("correct horse battery")
 	require.NoError(t, err)
 	u := auth.UserCredential{UserID: auth.NewID(), TenantID: auth.NewID(), Email: "p@example.com",
 		Role: domain.RolePilot, Status: identity.StatusActive, PasswordHash: hash, Version: 1}
 	rec, err := auth.UserRecord(u)
 	require.NoError(t, err)
-	recs.put(rec)
+	recs.put(t, rec)
 	return &fixture{recs: recs, clk: clk, a: &auth.Authenticator{Records: recs, Now: clk.Now}, user: u}
 }
 
@@ -57,7 +57,7 @@ func (f *fixture) newKey(t *testing.T, expires *time.Time) (string, auth.KeyCred
 	c := auth.KeyCredential{KeyID: id, OwnerID: f.user.UserID, TenantID: f.user.TenantID, SecretHash: auth.HashSecret(secret), ExpiresAt: expires}
 	rec, err := auth.KeyRecord(auth.KindAPIKey, c)
 	require.NoError(t, err)
-	f.recs.put(rec)
+	f.recs.put(t, rec)
 	return full, c
 }
 
@@ -66,7 +66,7 @@ func (f *fixture) setUser(t *testing.T, mut func(*auth.UserCredential)) {
 	mut(&f.user)
 	rec, err := auth.UserRecord(f.user)
 	require.NoError(t, err)
-	f.recs.put(rec)
+	f.recs.put(t, rec)
 }
 
 func TestKeyFormat(t *testing.T) {
@@ -127,7 +127,7 @@ func TestAuthenticate(t *testing.T) {
 	cred.RevokedAt = &now
 	rec, err := auth.KeyRecord(auth.KindAPIKey, cred)
 	require.NoError(t, err)
-	f.recs.put(rec)
+	f.recs.put(t, rec)
 	_, err = f.a.Authenticate(ctx, "Bearer "+key)
 	assert.ErrorIs(t, err, domain.ErrUnauthenticated)
 }

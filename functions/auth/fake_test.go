@@ -2,69 +2,45 @@ package auth_test
 
 import (
 	"context"
-	"sync"
+	"errors"
+	"testing"
 	"time"
 
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/embedded"
 )
 
-// memRecords is an in-test events.Records used until the embedded store is
-// available; it follows the port's documented contract (expiry, Rev, take).
-type memRecords struct {
-	mu  sync.Mutex
-	m   map[string]events.Record
-	now func() time.Time
+// testRecords is the embedded store (the local default) with a helper that
+// overwrites a record the way an inline RecordPut does.
+type testRecords struct {
+	*embedded.Store
 }
 
-func newMemRecords(now func() time.Time) *memRecords {
-	return &memRecords{m: map[string]events.Record{}, now: now}
-}
-
-func (s *memRecords) live(key string) (events.Record, bool) {
-	r, ok := s.m[key]
-	if ok && r.ExpiresAt != nil && !s.now().Before(*r.ExpiresAt) {
-		return events.Record{}, false
+func newRecords(t *testing.T, now func() time.Time) *testRecords {
+	t.Helper()
+	s, err := embedded.Open(t.TempDir(), embedded.Options{Now: now})
+	if err != nil {
+		t.Fatalf("open embedded store: %v", err)
 	}
-	return r, ok
+	t.Cleanup(func() { _ = s.Close() })
+	return &testRecords{s}
 }
 
-func (s *memRecords) GetRecord(_ context.Context, key string) (events.Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.live(key)
-	if !ok {
-		return events.Record{}, events.ErrNotFound
+// put overwrites rec whatever its revision.
+func (s *testRecords) put(t *testing.T, rec events.Record) {
+	t.Helper()
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		var rev int64
+		cur, err := s.GetRecord(ctx, rec.Key)
+		if err == nil {
+			rev = cur.Rev
+		} else if !errors.Is(err, events.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if _, err := s.CompareAndPut(ctx, rec, rev); err == nil {
+			return
+		}
 	}
-	return r, nil
-}
-
-func (s *memRecords) CompareAndPut(_ context.Context, rec events.Record, expectRev int64) (events.Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, ok := s.live(rec.Key)
-	if (!ok && expectRev != 0) || (ok && cur.Rev != expectRev) {
-		return events.Record{}, events.ErrVersionConflict
-	}
-	rec.Rev = expectRev + 1
-	s.m[rec.Key] = rec
-	return rec, nil
-}
-
-func (s *memRecords) TakeRecord(_ context.Context, key string) (events.Record, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.live(key)
-	delete(s.m, key)
-	if !ok {
-		return events.Record{}, events.ErrNotFound
-	}
-	return r, nil
-}
-
-// put writes like an inline RecordPut.
-func (s *memRecords) put(rec events.Record) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	rec.Rev = s.m[rec.Key].Rev + 1
-	s.m[rec.Key] = rec
+	t.Fatalf("put %s: contention", rec.Key)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/functions/auth"
 	"github.com/skyledger/skyledger/functions/handlers/authorizer"
 	"github.com/skyledger/skyledger/functions/handlers/commands"
@@ -211,8 +212,12 @@ func (e *env) login(email, password string) string {
 	return decode[struct{ Key string }](e.t, resp).Key
 }
 
-// openStore opens the store the tests run against.
+// openStore opens the embedded store (the local default) in a temp dir.
 func openStore(t testing.TB, clk *clock) events.Store {
-	t.Helper()
-	return newMemStore(clk.Now)
+	s, err := embedded.Open(t.TempDir(), embedded.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatalf("open embedded store: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
