@@ -1,0 +1,233 @@
+package pirep_test
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/domain/pirep"
+)
+
+// gen builds random valid reports covering every element and variant.
+type gen struct{ r *rand.Rand }
+
+func (g gen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+func (g gen) maybe() bool              { return g.r.IntN(2) == 0 }
+func (g gen) n(lo, hi int) int         { return lo + g.r.IntN(hi-lo+1) }
+
+func (g gen) ident(lo, hi int) string {
+	const letters, alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	n := g.n(lo, hi)
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alnum[g.r.IntN(len(alnum))]
+	}
+	b[g.r.IntN(n)] = letters[g.r.IntN(len(letters))]
+	return string(b)
+}
+
+func (g gen) rangeOf(list []string) (string, string) {
+	i := g.r.IntN(len(list))
+	if i < len(list)-1 && g.maybe() {
+		return list[i], list[g.n(i+1, len(list)-1)]
+	}
+	return list[i], ""
+}
+
+func (g gen) band() *pirep.Band {
+	switch g.r.IntN(4) {
+	case 0:
+		return nil
+	case 1:
+		return &pirep.Band{Base: g.n(0, 999)}
+	case 2:
+		b := g.n(0, 999)
+		return &pirep.Band{Base: b, Top: ptr(g.n(b, 999))}
+	}
+	return &pirep.Band{Qualifier: g.pick(pirep.Below, pirep.Above), Base: g.n(0, 999)}
+}
+
+func (g gen) report() pirep.Report {
+	var r pirep.Report
+	if g.maybe() {
+		r.Station = g.ident(3, 4)
+		if r.Station == "UUA" {
+			r.Station = "KUUA"
+		}
+	}
+	r.Type = pirep.Type(g.pick("UA", "UUA"))
+	for i := g.n(1, 3); i > 0; i-- {
+		var p pirep.Point
+		switch g.r.IntN(3) {
+		case 0:
+			p.Fix = g.ident(2, 5)
+		case 1:
+			p = pirep.Point{Fix: g.ident(2, 5), Radial: ptr(g.n(0, 360)), Distance: ptr(g.n(0, 999))}
+		default:
+			lat, lon := float64(g.n(-90*60, 90*60))/60, float64(g.n(-180*60, 180*60))/60
+			p = pirep.Point{Lat: &lat, Lon: &lon}
+		}
+		r.Location.Points = append(r.Location.Points, p)
+	}
+	r.Time = strings.Join([]string{pad2(g.n(0, 23)), pad2(g.n(0, 59))}, "")
+	if g.maybe() {
+		r.Altitude.Level = ptr(g.n(0, 999))
+	} else {
+		r.Altitude.Unknown = true
+	}
+	if g.r.IntN(4) == 0 {
+		r.Altitude.Phase = g.pick(pirep.PhaseClimb, pirep.PhaseDescent)
+	}
+	r.AircraftType = g.ident(2, 4)
+	if g.r.IntN(6) == 0 {
+		r.AircraftType = "UNKN"
+	}
+	if g.maybe() {
+		for i := g.n(1, 3); i > 0; i-- {
+			if g.r.IntN(5) == 0 {
+				r.Sky = append(r.Sky, pirep.SkyLayer{Cover: "SKC"})
+				continue
+			}
+			covers := []string{"FEW", "SCT", "BKN", "OVC"}
+			lo, hi := g.rangeOf(covers)
+			l := pirep.SkyLayer{Cover: lo, CoverUpper: hi}
+			switch g.r.IntN(3) {
+			case 0:
+				l.Base = ptr(g.n(0, 999))
+			case 1:
+				l.BaseUnknown = true
+			}
+			switch g.r.IntN(3) {
+			case 0:
+				l.Top = ptr(g.n(0, 999))
+			case 1:
+				l.TopUnknown = true
+			}
+			r.Sky = append(r.Sky, l)
+		}
+	}
+	if g.maybe() {
+		w := &pirep.Weather{}
+		if g.maybe() {
+			w.FlightVisibility = ptr(g.n(0, 99))
+		}
+		n := g.n(0, 3)
+		if w.FlightVisibility == nil && n == 0 {
+			n = 1
+		}
+		for ; n > 0; n-- {
+			w.Groups = append(w.Groups, g.pick("-RA", "+TSRA", "FZFG", "HZ", "FU", "VA", "+FC", "FC", "GR", "BR", "TS", "VCSH", "-SHRASN", "BLSN", "DS"))
+		}
+		r.Weather = w
+	}
+	if g.maybe() {
+		r.Temperature = ptr(g.n(-99, 99))
+	}
+	if g.maybe() {
+		r.Wind = &pirep.Wind{Direction: g.n(0, 360), Speed: g.n(0, 999)}
+	}
+	if r.AircraftType != "UNKN" && g.maybe() {
+		for i := g.n(1, 3); i > 0; i-- {
+			lo, hi := g.rangeOf([]string{"NEG", "LGT", "MOD", "SEV", "EXTRM"})
+			l := pirep.TurbulenceLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}
+			if g.maybe() {
+				l.Frequency = g.pick("INTMT", "OCNL", "CONS")
+			}
+			if g.maybe() {
+				l.Type = g.pick("CAT", "CHOP")
+			}
+			r.Turbulence = append(r.Turbulence, l)
+		}
+	}
+	if r.AircraftType != "UNKN" && g.maybe() {
+		for i := g.n(1, 3); i > 0; i-- {
+			lo, hi := g.rangeOf([]string{"NEG", "TRACE", "LGT", "MOD", "SEV"})
+			l := pirep.IcingLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}
+			if g.maybe() {
+				l.Type = g.pick("RIME", "CLR", "MX")
+			}
+			r.Icing = append(r.Icing, l)
+		}
+	}
+	if g.maybe() || (r.Sky == nil && r.Weather == nil && r.Temperature == nil && r.Wind == nil && r.Turbulence == nil && r.Icing == nil) {
+		words := []string{"LLWS", "+/-15", "KT", "SFC-008", "DURC", "RY22", "JFK", "SMTH", "CWSU", "ZDV", "TOP", "060", "A/C", "=X", "VOLCANIC", "ASH", "HAIL", "TORNADO"}
+		var ws []string
+		for i := g.n(1, 8); i > 0; i-- {
+			ws = append(ws, g.pick(words...))
+		}
+		ws = append(ws, "END")
+		r.Remarks = strings.Join(ws, " ")
+	}
+	return r
+}
+
+func pad2(v int) string {
+	if v < 10 {
+		return "0" + string(rune('0'+v))
+	}
+	return string(rune('0'+v/10)) + string(rune('0'+v%10))
+}
+
+// TestRoundTripProperty: for random valid structures r,
+// Parse(Encode(r)) == r and Encode is a fixed point; the JSON form
+// round-trips through Normalize+Validate unchanged.
+func TestRoundTripProperty(t *testing.T) {
+	t.Parallel()
+	g := gen{rand.New(rand.NewPCG(7, 2026))}
+	for i := 0; i < 5000; i++ {
+		r := g.report()
+		require.NoError(t, r.Validate(), "generator produced an invalid report: %+v", r)
+		text := r.Encode()
+		back, err := pirep.Parse(text)
+		require.NoError(t, err, text)
+		require.Equal(t, r, back, text)
+		require.Equal(t, text, back.Encode())
+
+		js, err := json.Marshal(r)
+		require.NoError(t, err)
+		var fromJSON pirep.Report
+		require.NoError(t, json.Unmarshal(js, &fromJSON))
+		fromJSON.Normalize()
+		require.NoError(t, fromJSON.Validate())
+		require.Equal(t, r, fromJSON)
+	}
+}
+
+// FuzzParse: no panic; anything accepted is a valid structure whose
+// canonical text re-parses to the same structure and is a fixed point.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"PUB UUA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEV/RM CWSU ZDV",
+		"BIL UA /OV BIL /TM 0017 /FL080 /TP BE9L /TA UNKN /IC LGT MX 070-080",
+		"PIB UA /OV MBO-LBY360014 /TM 0019 /FL025 /TP PA22 /SK SKC /WX FV05SM HZ /TB NEG",
+		"SCH UA /OV ALB310030 /TM 1929 /FL080 /TP M20P /TA 08 /WV 30715KT /TB NEG /RM SMTH",
+		"KCMH UA /OV APE 230010/TM 1516/FL085/TP BE20/SK BKN065/WX FV03SM HZ FU/TA 20/TB LGT",
+		"UUA/OV ANC240075/TM 2110/FL370/TP DC10/WX VA/RM VOLCANIC ERUPTION 2008Z MT AUGUSTINE ASH 40S MOV SSE",
+		"ADW UA /OV OTT/TM 1925/FL240/TP MD90/TA M18/IC TRACE MX",
+		"UA /OV 3831N 14418W/TM 2359/FLDURD/TP B738/SK SCT-BKN050-TOP100/OVC-TOP085/SKC/WV 290030/TB OCNL MDT-SVR CAT BLO 080/LT CHOP 120-180/IC LT-MDT MXD ABV 095/RM LLWS +/-15 KT SFC-008 DURC RY22 JFK=",
+		"KJFK UA /OV KSTL090030-KMKC045015/TM 1200/FL UNKN/TP UNKN/WX FV1/2SM +TSRA GR/TA -03/RM HAIL DURC",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := pirep.Parse(s)
+		if err != nil {
+			var pe *pirep.Error
+			if !assert.ErrorAs(t, err, &pe) {
+				return
+			}
+			assert.True(t, pe.Pos >= 0 && pe.Pos <= len(s), "position %d out of [0,%d]", pe.Pos, len(s))
+			return
+		}
+		require.NoError(t, r.Validate(), "accepted %q but the structure is invalid", s)
+		text := r.Encode()
+		back, err := pirep.Parse(text)
+		require.NoError(t, err, "canonical %q of %q does not parse", text, s)
+		require.Equal(t, r, back)
+		require.Equal(t, text, back.Encode())
+	})
+}
