@@ -159,6 +159,8 @@ func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *rou
 			"duration", time.Since(start).Round(time.Microsecond).String(), "request_id", reqID}
 		if err != nil {
 			attrs = append(attrs, "error", err.Error())
+		}
+		if status >= 500 {
 			g.log.Error("invoke", attrs...)
 			return
 		}

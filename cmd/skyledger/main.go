@@ -1,0 +1,144 @@
+// Command skyledger runs the whole SkyLedger system locally in one process
+// (`make run`): the HTTP API and the WebSocket API on SKYLEDGER_ADDR, the
+// @connections management API on SKYLEDGER_MANAGEMENT_ADDR (loopback), the
+// projector fed from the event store's change feed, and web/dist at /.
+//
+// Storage is the embedded store in SKYLEDGER_DATA_DIR unless
+// AWS_ENDPOINT_URL is set (or SKYLEDGER_MODE=aws with real credentials):
+// then the DynamoDB tables (created if missing, prefix
+// SKYLEDGER_TABLE_PREFIX) and DynamoDB Streams are used.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/skyledger/skyledger/localstack/runtime"
+	"github.com/skyledger/skyledger/localstack/wire"
+)
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "skyledger:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var cfg wire.Config
+	mode := env("SKYLEDGER_MODE", "")
+	flag.StringVar(&cfg.Addr, "addr", env("SKYLEDGER_ADDR", "127.0.0.1:8080"), "HTTP API + WebSocket (/ws) listen address [SKYLEDGER_ADDR]")
+	flag.StringVar(&cfg.ManagementAddr, "management-addr", env("SKYLEDGER_MANAGEMENT_ADDR", "127.0.0.1:8081"), "@connections management API listen address, loopback only [SKYLEDGER_MANAGEMENT_ADDR]")
+	flag.StringVar(&cfg.DataDir, "data-dir", env("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
+	flag.StringVar(&cfg.WebDir, "web-dir", env("SKYLEDGER_WEB_DIR", "web/dist"), "built web UI served at / [SKYLEDGER_WEB_DIR]")
+	flag.StringVar(&cfg.BootstrapToken, "bootstrap-token", env("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token (default: generated once into <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
+	flag.StringVar(&mode, "mode", mode, "embedded | endpoint | aws (default: endpoint when AWS_ENDPOINT_URL is set, else embedded) [SKYLEDGER_MODE]")
+	flag.StringVar(&cfg.TablePrefix, "table-prefix", env("SKYLEDGER_TABLE_PREFIX", "skyledger-local-"), "DynamoDB table name prefix in endpoint mode [SKYLEDGER_TABLE_PREFIX]")
+	idle := flag.Duration("ws-idle-timeout", durEnv("SKYLEDGER_WS_IDLE_TIMEOUT", runtime.DefaultWSLimits().IdleTimeout), "WebSocket idle timeout [SKYLEDGER_WS_IDLE_TIMEOUT]")
+	maxDur := flag.Duration("ws-max-duration", durEnv("SKYLEDGER_WS_MAX_DURATION", runtime.DefaultWSLimits().MaxConnDuration), "WebSocket maximum connection duration [SKYLEDGER_WS_MAX_DURATION]")
+	maxFrame := flag.Int64("ws-max-frame", intEnv("SKYLEDGER_WS_MAX_FRAME_BYTES", runtime.DefaultWSLimits().MaxFrameBytes), "WebSocket maximum frame size in bytes [SKYLEDGER_WS_MAX_FRAME_BYTES]")
+	logLevel := flag.String("log-level", env("SKYLEDGER_LOG_LEVEL", env("LOG_LEVEL", "info")), "debug | info | warn | error [SKYLEDGER_LOG_LEVEL]")
+	flag.Parse()
+
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("log level %q: %w", *logLevel, err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	cfg.Log = log
+	cfg.WSLimits = runtime.DefaultWSLimits()
+	cfg.WSLimits.IdleTimeout, cfg.WSLimits.MaxConnDuration, cfg.WSLimits.MaxFrameBytes = *idle, *maxDur, *maxFrame
+
+	switch mode {
+	case "":
+		cfg.Mode = wire.ModeEmbedded
+		if os.Getenv("AWS_ENDPOINT_URL") != "" {
+			cfg.Mode = wire.ModeEndpoint
+		}
+	case "embedded":
+		cfg.Mode = wire.ModeEmbedded
+	case "endpoint", "aws":
+		cfg.Mode = wire.ModeEndpoint
+	default:
+		return fmt.Errorf("unknown mode %q (embedded, endpoint, aws)", mode)
+	}
+	if st, err := os.Stat(filepath.Join(cfg.WebDir, "index.html")); err != nil || st.IsDir() {
+		log.Info("no web UI to serve (run make web-build)", "web_dir", cfg.WebDir)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, err := wire.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	printBanner(app)
+
+	<-ctx.Done()
+	stop()
+	log.Info("shutting down: finishing in-flight invocations, closing WebSockets (1001)")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := app.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func printBanner(app *wire.App) {
+	rt := app.RT
+	where := "embedded store in " + app.Config.DataDir
+	if app.Config.Mode == wire.ModeEndpoint {
+		where = "DynamoDB at " + env("AWS_ENDPOINT_URL", "AWS") + " (tables " + app.Config.TablePrefix + "*)"
+	}
+	fmt.Printf(`
+SkyLedger is running (%s)
+  HTTP API        %s/api
+  WebSocket       %s   (connect with ?ticket= from POST /api/ws/ticket)
+  Web UI          %s/
+  @connections    %s   (loopback only)
+  Dead letters    go run ./cmd/deadletter list
+
+Bootstrap the platform (once):
+  curl -sS -X POST %s/api/bootstrap -H 'Content-Type: application/json' \
+    -d '{"bootstrap_token":"%s","tenant_name":"Platform","email":"admin@example.com","password":"change-me-please-123","display_name":"Admin"}'
+
+`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), rt.APIURL(), app.BootstrapToken)
+}
+
+func durEnv(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+		fmt.Fprintf(os.Stderr, "skyledger: ignoring %s=%q (not a duration)\n", name, v)
+	}
+	return def
+}
+
+func intEnv(name string, def int64) int64 {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return n
+		}
+		fmt.Fprintf(os.Stderr, "skyledger: ignoring %s=%q (not an integer)\n", name, v)
+	}
+	return def
+}
