@@ -340,3 +340,29 @@ func BenchmarkPasswordVerifyDefault(b *testing.B) {
 		_, _ = h.Verify("correct horse battery", phc)
 	}
 }
+
+// BenchmarkAuthenticate measures one authorizer decision on the embedded
+// store (two record reads; last_used_at writes at most once a minute).
+func BenchmarkAuthenticate(b *testing.B) {
+	clk := newClock()
+	recs, err := openBenchRecords(b, clk.Now)
+	require.NoError(b, err)
+	f := &fixture{recs: recs, clk: clk, a: &auth.Authenticator{Records: recs, Now: clk.Now}}
+	hash, _ := testHasher.Hash("correct horse battery")
+	f.user = auth.UserCredential{UserID: auth.NewID(), TenantID: auth.NewID(), Email: "p@example.com",
+		Role: domain.RolePilot, Status: identity.StatusActive, PasswordHash: hash, Version: 1}
+	urec, _ := auth.UserRecord(f.user)
+	_, err = recs.CompareAndPut(context.Background(), urec, 0)
+	require.NoError(b, err)
+	id, secret, full, _ := auth.NewKey()
+	krec, _ := auth.KeyRecord(auth.KindAPIKey, auth.KeyCredential{KeyID: id, OwnerID: f.user.UserID, TenantID: f.user.TenantID, SecretHash: auth.HashSecret(secret)})
+	_, err = recs.CompareAndPut(context.Background(), krec, 0)
+	require.NoError(b, err)
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := f.a.Authenticate(ctx, "Bearer "+full); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -18,12 +18,20 @@ type testRecords struct {
 
 func newRecords(t *testing.T, now func() time.Time) *testRecords {
 	t.Helper()
-	s, err := embedded.Open(t.TempDir(), embedded.Options{Now: now})
+	s, err := openBenchRecords(t, now)
 	if err != nil {
 		t.Fatalf("open embedded store: %v", err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
-	return &testRecords{s}
+	return s
+}
+
+func openBenchRecords(tb testing.TB, now func() time.Time) (*testRecords, error) {
+	s, err := embedded.Open(tb.TempDir(), embedded.Options{Now: now})
+	if err != nil {
+		return nil, err
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	return &testRecords{s}, nil
 }
 
 // put overwrites rec whatever its revision.

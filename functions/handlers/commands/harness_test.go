@@ -20,6 +20,7 @@ import (
 	"github.com/skyledger/skyledger/functions/handlers/authorizer"
 	"github.com/skyledger/skyledger/functions/handlers/commands"
 	"github.com/skyledger/skyledger/functions/httpapi"
+	"github.com/skyledger/skyledger/internal/openapitest"
 )
 
 const (
@@ -131,6 +132,11 @@ func (e *env) do(c *call) httpapi.Response {
 	e.t.Helper()
 	resp, err := e.router.Invoke(context.Background(), c.req)
 	require.NoError(e.t, err)
+	// every response against docs/openapi.yaml (which does not yet document
+	// a 400 for a ws ticket request with a body; reported to its owner)
+	if !(c.req.RouteKey == "POST /api/ws/ticket" && resp.StatusCode == 400) {
+		openapitest.ValidateV2(e.t, c.req, resp)
+	}
 	return resp
 }
 
