@@ -507,7 +507,7 @@ func (s *Stack) web(c Config, prod bool) {
 		},
 	})
 	var source awss3deployment.ISource
-	if fi, err := os.Stat(filepath.Join(c.WebDir, "index.html")); c.WebDir != "" && err == nil && !fi.IsDir() {
+	if hasBuiltWeb(c.WebDir) {
 		source = awss3deployment.Source_Asset(jsii.String(c.WebDir), nil)
 	} else {
 		source = awss3deployment.Source_Data(jsii.String("index.html"), jsii.String(PlaceholderPage), nil)
@@ -519,6 +519,15 @@ func (s *Stack) web(c Config, prod bool) {
 		DistributionPaths: jsii.Strings("/*"),
 		Prune:             jsii.Bool(true),
 	})
+}
+
+// hasBuiltWeb reports whether dir holds a built frontend (an index.html).
+func hasBuiltWeb(dir string) bool {
+	if dir == "" {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(dir, "index.html"))
+	return err == nil && fi.Mode().IsRegular()
 }
 
 func (s *Stack) alarms() {
