@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,6 +80,14 @@ func raiseNoFile() {
 }
 
 func runServe(dir string) error {
+	if p := os.Getenv("BENCH_CPUPROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -145,10 +154,10 @@ func str(m map[string]any, k ...string) string {
 	return s
 }
 
-type frameSink func(version int64, at time.Time, size int)
+type frameSink func(stream string, at time.Time, size int)
 
-// dial opens a socket with a Bearer key and reports user.role_changed
-// frames (their stream version) to sink.
+// dial opens a socket with a Bearer key and reports apikey.created frames
+// (by stream id) to sink.
 func dial(ctx context.Context, wsURL, key string, sink frameSink) (*websocket.Conn, error) {
 	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + key}}})
 	if err != nil {
@@ -165,31 +174,31 @@ func dial(ctx context.Context, wsURL, key string, sink frameSink) (*websocket.Co
 			var f struct {
 				Type      string `json:"type"`
 				EventType string `json:"event_type"`
-				Version   int64  `json:"version"`
+				StreamID  string `json:"stream_id"`
 			}
-			if json.Unmarshal(b, &f) == nil && f.Type == "event" && f.EventType == "user.role_changed" {
-				sink(f.Version, at, len(b))
+			if json.Unmarshal(b, &f) == nil && f.Type == "event" && f.EventType == "apikey.created" {
+				sink(f.StreamID, at, len(b))
 			}
 		}
 	}()
 	return c, nil
 }
 
-// waiter hands out arrival times of frames by version.
+// waiter hands out arrival times of frames by stream id.
 type waiter struct {
 	mu      sync.Mutex
 	want    int
-	count   map[int64]int
-	last    map[int64]time.Time
+	count   map[string]int
+	last    map[string]time.Time
 	size    int
-	arrived chan int64
+	arrived chan string
 }
 
 func newWaiter(want int) *waiter {
-	return &waiter{want: want, count: map[int64]int{}, last: map[int64]time.Time{}, arrived: make(chan int64, 1024)}
+	return &waiter{want: want, count: map[string]int{}, last: map[string]time.Time{}, arrived: make(chan string, 1024)}
 }
 
-func (w *waiter) sink(v int64, at time.Time, size int) {
+func (w *waiter) sink(v string, at time.Time, size int) {
 	w.mu.Lock()
 	w.count[v]++
 	if at.After(w.last[v]) {
@@ -203,7 +212,7 @@ func (w *waiter) sink(v int64, at time.Time, size int) {
 	}
 }
 
-func (w *waiter) wait(v int64, timeout time.Duration) (time.Time, error) {
+func (w *waiter) wait(v string, timeout time.Duration) (time.Time, error) {
 	deadline := time.After(timeout)
 	for {
 		w.mu.Lock()
@@ -217,7 +226,7 @@ func (w *waiter) wait(v int64, timeout time.Duration) (time.Time, error) {
 		select {
 		case <-w.arrived:
 		case <-deadline:
-			return time.Time{}, fmt.Errorf("version %d: %d of %d clients got the frame within %s", v, got, w.want, timeout)
+			return time.Time{}, fmt.Errorf("%s: %d of %d clients got the frame within %s", v, got, w.want, timeout)
 		}
 	}
 }
@@ -282,27 +291,20 @@ func runBench(n, nClients, nEvents int, outPath string) error {
 		"password": "Blue-Heron-Cove-71", "role": "tenant_admin", "display_name": "Ada"}); err != nil {
 		return err
 	}
-	pat, err := c.must(201, "POST", "/api/tenants/"+tid+"/users", root, map[string]any{"email": "pat@bench.example",
-		"password": "Red-Kestrel-Glide-42", "role": "pilot", "display_name": "Pat"})
-	if err != nil {
-		return err
-	}
-	patID := str(pat, "id")
 	login, err := c.must(200, "POST", "/api/auth/login", "", map[string]any{"email": "ada@bench.example", "password": "Blue-Heron-Cove-71"})
 	if err != nil {
 		return err
 	}
 	ada := str(login, "key")
-	roles := []string{"viewer", "pilot"}
-	var cmdN int
-	command := func() (int64, error) {
-		cmdN++
-		m, err := c.must(200, "PATCH", "/api/users/"+patID, ada, map[string]any{"role": roles[cmdN%2]})
+	// The command: Ada creates an API key. Each is a new stream (so no
+	// aggregate grows over the run) and its apikey.created event goes to
+	// user:{ada}:apikeys, where every socket of Ada is auto-subscribed.
+	command := func() (string, error) {
+		m, err := c.must(201, "POST", "/api/apikeys", ada, map[string]any{"name": "bench"})
 		if err != nil {
-			return 0, err
+			return "", err
 		}
-		v, _ := m["version"].(float64)
-		return int64(v), nil
+		return "apikey-" + str(m, "id"), nil
 	}
 	ctx := context.Background()
 

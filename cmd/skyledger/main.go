@@ -118,9 +118,21 @@ SkyLedger is running (%s)
 
 Bootstrap the platform (once):
   curl -sS -X POST %s/api/bootstrap -H 'Content-Type: application/json' \
-    -d '{"bootstrap_token":"%s","tenant_name":"Platform","email":"admin@example.com","password":"change-me-please-123","display_name":"Admin"}'
+    -d '{"bootstrap_token":"'"%s"'","tenant_name":"Platform","email":"admin@example.com","password":"change-me-please-123","display_name":"Admin"}'
 
-`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), rt.APIURL(), app.BootstrapToken)
+`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), rt.APIURL(), tokenExpr(app))
+}
+
+// tokenExpr is a shell expression for the bootstrap token, so the banner
+// never prints the secret itself.
+func tokenExpr(app *wire.App) string {
+	switch {
+	case os.Getenv("SKYLEDGER_BOOTSTRAP_TOKEN") != "":
+		return "$SKYLEDGER_BOOTSTRAP_TOKEN"
+	case app.Config.BootstrapToken != "":
+		return "<the -bootstrap-token value>"
+	}
+	return "$(cat " + filepath.Join(app.Config.DataDir, wire.BootstrapTokenFile) + ")"
 }
 
 func durEnv(name string, def time.Duration) time.Duration {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,13 +26,14 @@ type Tailer interface {
 	Tail(ctx context.Context, after uint64, max int) ([]events.DynamoDBEventRecord, error)
 }
 
-// EmbeddedSource reads a Tailer from a checkpoint kept in a small file
-// (written with rename on every commit; no fsync, so only an OS crash, not
-// a process crash, can lose the last commits, which then replay: the
-// projector is idempotent per stream version).
+// EmbeddedSource reads a Tailer from a checkpoint kept in a small file. A
+// commit overwrites the file's fixed-width content in place (one pwrite, no
+// fsync: only an OS crash, not a process crash, can lose the last commits,
+// which then replay: the projector is idempotent per stream version, but
+// those notifications would go out twice). Close fsyncs it.
 type EmbeddedSource struct {
 	t    Tailer
-	path string
+	f    *os.File
 	mu   sync.Mutex
 	pos  uint64 // read position
 	done uint64 // committed
@@ -39,15 +41,23 @@ type EmbeddedSource struct {
 
 // NewEmbeddedSource opens the checkpoint at path (absent: start at 0).
 func NewEmbeddedSource(t Tailer, path string) (*EmbeddedSource, error) {
-	s := &EmbeddedSource{t: t, path: path}
-	b, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open checkpoint: %w", err)
+	}
+	s := &EmbeddedSource{t: t, f: f}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("read checkpoint: %w", err)
-	default:
-		n, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	}
+	if txt := strings.TrimSpace(string(b)); txt != "" {
+		n, err := strconv.ParseUint(txt, 10, 64)
 		if err != nil {
+			f.Close()
 			return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 		}
 		s.pos, s.done = n, n
@@ -84,11 +94,18 @@ func (s *EmbeddedSource) Commit(_ context.Context, rec events.DynamoDBEventRecor
 	if n <= s.done {
 		return nil
 	}
-	if err := writeFileAtomic(s.path, []byte(strconv.FormatUint(n, 10)+"\n")); err != nil {
-		return err
+	if _, err := s.f.WriteAt([]byte(fmt.Sprintf("%020d\n", n)), 0); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
 	}
 	s.done = n
 	return nil
+}
+
+// Close fsyncs and closes the checkpoint file.
+func (s *EmbeddedSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.f.Sync(), s.f.Close())
 }
 
 func writeFileAtomic(path string, b []byte) error {

@@ -74,9 +74,13 @@ type App struct {
 	projector      runtime.StreamFunc
 }
 
+// BootstrapTokenFile holds the generated bootstrap token in the data
+// directory (mode 0600).
+const BootstrapTokenFile = "bootstrap-token"
+
 // Files inside the data directory.
 const (
-	fileBootstrapToken = "bootstrap-token"
+	fileBootstrapToken = BootstrapTokenFile
 	fileCursorKey      = "cursor-key"
 	fileCheckpoint     = "projector.checkpoint"
 	dirEvents          = "events"
@@ -277,7 +281,8 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 		_ = st.Close()
 		return adapters{}, err
 	}
-	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src, close: st.Close}
+	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
+		close: func() error { return errors.Join(src.Close(), st.Close()) }}
 	// The embedded read models live in memory: rebuild them at start from
 	// the event log up to the projector's checkpoint, without notifying
 	// (those notifications went out before the restart). Records after the
