@@ -3,7 +3,9 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -84,4 +86,18 @@ func Classify(err error) Outcome {
 		}
 	}
 	return Failed
+}
+
+// ParseConcurrency reads spec.EnvFanoutConcurrency: "" is
+// DefaultConcurrency; anything but an integer in 1..1024 is an error (mains
+// fail fast on it).
+func ParseConcurrency(s string) (int, error) {
+	if s == "" {
+		return DefaultConcurrency, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 1024 {
+		return 0, fmt.Errorf("fan-out concurrency %q: want an integer in 1..1024", s)
+	}
+	return n, nil
 }
