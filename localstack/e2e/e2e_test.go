@@ -250,6 +250,11 @@ func TestFlowEmbedded(t *testing.T) {
 	flow(t, newSystem(t, wire.ModeEmbedded))
 }
 
+func TestFlowEndpoint(t *testing.T) {
+	t.Parallel()
+	flow(t, newSystem(t, wire.ModeEndpoint))
+}
+
 // flow is issue 5's end-to-end scenario.
 func flow(t *testing.T, s *system) {
 	// bootstrap, once.

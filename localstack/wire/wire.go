@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/functions/connections"
 	"github.com/skyledger/skyledger/functions/handlers/authorizer"
@@ -301,9 +302,6 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	return ad, nil
 }
 
-// newDynamoStore builds the DynamoDB event store (events/dynamo.New).
-var newDynamoStore func(c *dynamodb.Client, eventsTable, recordsTable string) evstore.Store
-
 // AWSConfig loads the endpoint-mode AWS configuration: the default chain,
 // with test credentials when AWS_ENDPOINT_URL is set and none are given.
 func AWSConfig(ctx context.Context) (aws.Config, error) {
@@ -347,11 +345,8 @@ func endpointAdapters(ctx context.Context, cfg Config) (adapters, error) {
 	if err := src.Open(); err != nil {
 		return adapters{}, err
 	}
-	if newDynamoStore == nil {
-		return adapters{}, errors.New("endpoint mode: the DynamoDB event store (events/dynamo) is not built yet")
-	}
 	return adapters{
-		store:  newDynamoStore(db, eventsTable, spec.TableName(cfg.TablePrefix, spec.Records)),
+		store:  dynamo.New(db, eventsTable, spec.TableName(cfg.TablePrefix, spec.Records)),
 		models: readmodel.NewDynamo(db, spec.TableName(cfg.TablePrefix, spec.ReadModel)),
 		conns:  connections.NewDynamo(db, spec.TableName(cfg.TablePrefix, spec.Connections)),
 		source: src,
