@@ -48,9 +48,15 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvOn(t, openStore)
+}
+
+// newEnvOn is newEnv over the store that open returns.
+func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
+	t.Helper()
 	clk := &clock{}
 	clk.t.Store(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).UnixNano())
-	store := openStore(t, clk)
+	store := open(t, clk)
 	svc := commands.New(commands.Deps{
 		Store: store, Now: clk.Now,
 		BootstrapToken: func(context.Context) (string, error) { return bootstrapToken, nil },
