@@ -298,3 +298,35 @@ func BenchmarkHandleIdentityBatch(b *testing.B) {
 		}
 	}
 }
+
+type sliceSource []events.Envelope
+
+func (s sliceSource) ReadAll(ctx context.Context, fn func(events.Envelope) error) error {
+	for _, e := range s {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func TestRebuildEqualsLiveAndIsIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	live := readmodel.NewEmbedded()
+	resp, err := projector.New(projector.Deps{Models: live}).Handle(ctx, identityBatch(t))
+	require.NoError(t, err)
+	require.Empty(t, resp.BatchItemFailures)
+
+	m := readmodel.NewEmbedded()
+	h := projector.New(projector.Deps{Models: m})
+	for _, batch := range []int{1, 5, 0} {
+		n, err := h.Rebuild(ctx, sliceSource(identityHistory()), batch)
+		require.NoError(t, err)
+		assert.Equal(t, len(identityHistory()), n)
+		assert.Equal(t, snapshot(t, live), snapshot(t, m), "batch %d", batch)
+	}
+	// a source with a gap aborts
+	_, err = projector.New(projector.Deps{Models: readmodel.NewEmbedded()}).Rebuild(ctx, sliceSource(identityHistory()[6:]), 0)
+	assert.Error(t, err)
+}
