@@ -1,0 +1,74 @@
+package notify_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/functions/connections"
+	"github.com/skyledger/skyledger/functions/notify"
+	"github.com/skyledger/skyledger/functions/notify/notifytest"
+)
+
+// BenchmarkFanout posts one PIREP event to N subscribed connections through
+// the real management API client (SigV4, HTTP/1.1 keep-alive) against a
+// loopback @connections server. One op is one whole fan-out. Reported:
+// frames/s and the p99 duration of one fan-out.
+func BenchmarkFanout(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			srv := notifytest.New(b)
+			srv.Discard = true
+			st := connections.NewEmbedded()
+			ch := connections.TenantPIREPs(tenantA)
+			for i := range n {
+				id := fmt.Sprintf("conn-%06d=", i)
+				p := domain.Principal{UserID: fmt.Sprintf("01JDA0000000000000000%05d", i), TenantID: tenantA, Role: domain.RoleViewer}
+				if err := st.Put(ctx, connections.New(id, p, time.Now())); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := st.Subscribe(ctx, id, ch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			nt := notify.New(notify.Deps{Store: st, Client: srv.Client(notify.DefaultConcurrency),
+				Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+			data, _ := json.Marshal(map[string]any{"id": "01JDA0000000000000000PXRP1", "tenant_id": tenantA, "type": "UUA", "urgent": true,
+				"raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"})
+			env := events.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
+				Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: time.Now(), Actor: "system", Data: data}
+			// warm the connection pool
+			if err := nt.Notify(ctx, []events.Envelope{env}); err != nil {
+				b.Fatal(err)
+			}
+			before := srv.Posts()
+			durs := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			start := time.Now()
+			for range b.N {
+				t0 := time.Now()
+				if err := nt.Notify(ctx, []events.Envelope{env}); err != nil {
+					b.Fatal(err)
+				}
+				durs = append(durs, time.Since(t0))
+			}
+			total := time.Since(start)
+			b.StopTimer()
+			if got := srv.Posts() - before; got != int64(n*b.N) {
+				b.Fatalf("server got %d posts, want %d", got, n*b.N)
+			}
+			slices.Sort(durs)
+			p99 := durs[min(len(durs)-1, (len(durs)*99+99)/100-1)]
+			b.ReportMetric(float64(n*b.N)/total.Seconds(), "frames/s")
+			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+		})
+	}
+}
