@@ -15,6 +15,7 @@ import (
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/functions/connections"
 	"github.com/skyledger/skyledger/functions/metrics"
@@ -320,7 +321,7 @@ func TestEveryIdentityEventTypeIsRouted(t *testing.T) {
 	for _, r := range notify.Routes {
 		routed[r.Type] = true
 	}
-	for _, typ := range identity.EventTypes {
+	for _, typ := range append(append([]string{}, identity.EventTypes...), pirep.EventTypes...) {
 		assert.True(t, routed[typ], typ)
 	}
 }

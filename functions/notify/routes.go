@@ -4,15 +4,16 @@ import (
 	"encoding/json"
 
 	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/functions/connections"
 )
 
-// PIREP event types (domain/pirep publishes them; the names are part of the
-// WebSocket contract in docs/websocket.md).
+// PIREP event types (published by domain/pirep; part of the WebSocket
+// contract in docs/websocket.md).
 const (
-	PIREPSubmitted = "pirep.submitted"
-	PIREPRetracted = "pirep.retracted"
+	PIREPSubmitted = pirep.EventSubmitted
+	PIREPRetracted = pirep.EventRetracted
 )
 
 // Data is an event payload as raw fields.
