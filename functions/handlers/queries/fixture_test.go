@@ -42,7 +42,7 @@ var t0 = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 var cursorKey = []byte("0123456789abcdef0123456789abcdef")
 
 type fixture struct {
-	models  *readmodel.Embedded
+	models  readmodel.Store
 	proj    *projector.Handler
 	svc     *queries.Service
 	router  *httpapi.Router
@@ -55,7 +55,13 @@ func keyID(user string) string { return "K" + user[1:] }
 
 func newFixture(t testing.TB, opts ...func(*queries.Deps)) *fixture {
 	t.Helper()
-	f := &fixture{models: readmodel.NewEmbedded(), version: map[string]int64{}, users: map[string]domain.Principal{}}
+	return newFixtureOn(t, readmodel.NewEmbedded(), opts...)
+}
+
+// newFixtureOn seeds the fixture into models through the real projector.
+func newFixtureOn(t testing.TB, models readmodel.Store, opts ...func(*queries.Deps)) *fixture {
+	t.Helper()
+	f := &fixture{models: models, version: map[string]int64{}, users: map[string]domain.Principal{}}
 	f.proj = projector.New(projector.Deps{Models: f.models})
 	d := queries.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 300 * time.Millisecond, PollInterval: 5 * time.Millisecond}
 	for _, o := range opts {
