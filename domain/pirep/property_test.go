@@ -5,10 +5,12 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
 )
 
@@ -229,5 +231,38 @@ func FuzzParse(f *testing.F) {
 		require.NoError(t, err, "canonical %q of %q does not parse", text, s)
 		require.Equal(t, r, back)
 		require.Equal(t, text, back.Encode())
+	})
+}
+
+// FuzzSubmitJSON: any JSON body either is refused with a validation error
+// naming a field, or yields a stored structure that equals the parse of its
+// canonical text.
+func FuzzSubmitJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"location":{"points":[{"fix":"KJFK","radial":90,"distance":10}]},"time":"1150","altitude":{"level":80},"aircraft_type":"B738","icing":[{"intensity":"SEVERE","type":"MXD"}]}`,
+		`{"type":"UA","location":{"points":[{"lat":38.5,"lon":-144.3}]},"time":"0000","altitude":{"unknown":true,"phase":"DURD"},"aircraft_type":"UNKN","remarks":"SMTH"}`,
+		`{"location":{"points":[{"fix":"AB"}]},"time":"2359","altitude":{"level":999},"aircraft_type":"C172","sky":[{"cover":"SCT","cover_upper":"BKN","base":50,"top_unknown":true},{"cover":"SKC"}],"weather":{"flight_visibility":3,"groups":["+TSRA","FC"]},"temperature":-18,"wind":{"direction":360,"speed":102},"turbulence":[{"frequency":"OCNL","intensity":"MOD","intensity_upper":"SEV","type":"CAT","altitude":{"qualifier":"BLO","base":80}}]}`,
+		`{}`, `{"type":"XX"}`, `{"location":{"points":[]}}`,
+	} {
+		f.Add(s)
+	}
+	who := domain.Principal{UserID: "u", TenantID: "t", Role: domain.RolePilot}
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		var r pirep.Report
+		if json.Unmarshal([]byte(s), &r) != nil {
+			return
+		}
+		d, err := pirep.Submit("P", "t", who, pirep.Submission{Report: &r}, at)
+		if err != nil {
+			var fe *domain.FieldError
+			require.ErrorAs(t, err, &fe, "refusals name a field: %v", err)
+			require.NotEmpty(t, fe.Field)
+			return
+		}
+		back, err := pirep.Parse(d.Raw)
+		require.NoError(t, err, d.Raw)
+		require.Equal(t, d.Report, back)
+		require.Equal(t, d.Type == pirep.Urgent, d.Urgent)
 	})
 }
