@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/events/embedded"
+	"github.com/skyledger/skyledger/functions/handlers/authorizer"
+)
+
+// dispatch sends each API Gateway payload shape to the right authorizer.
+func TestDispatch(t *testing.T) {
+	t.Parallel()
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	fn := dispatch(authorizer.New(authorizer.Deps{Records: store}))
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "handlers", "authorizer", "testdata", name))
+		require.NoError(t, err)
+		return b
+	}
+
+	out, err := fn(context.Background(), read("http_authorizer_request.json"))
+	require.NoError(t, err)
+	simple, ok := out.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
+	require.True(t, ok, "HTTP payload -> simple response, got %T", out)
+	assert.False(t, simple.IsAuthorized, "the golden key is not in the store")
+
+	_, err = fn(context.Background(), read("ws_connect_authorizer_request.json"))
+	assert.EqualError(t, err, "Unauthorized", "WebSocket payload -> REQUEST authorizer")
+
+	_, err = fn(context.Background(), []byte(`not json`))
+	assert.Error(t, err)
+}
