@@ -3,6 +3,9 @@
 // @connections management API on SKYLEDGER_MANAGEMENT_ADDR (loopback), the
 // projector fed from the event store's change feed, and web/dist at /.
 //
+// `skyledger listen -key sk_...` is a minimal WebSocket client that prints
+// every frame (see listen.go).
+//
 // Storage is the embedded store in SKYLEDGER_DATA_DIR unless
 // AWS_ENDPOINT_URL is set (or SKYLEDGER_MODE=aws with real credentials):
 // then the DynamoDB tables (created if missing, prefix
@@ -34,6 +37,13 @@ func env(name, def string) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "listen" {
+		if err := listen(os.Args[2:], os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "skyledger:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "skyledger:", err)
 		os.Exit(1)
@@ -115,12 +125,13 @@ SkyLedger is running (%s)
   Web UI          %s/
   @connections    %s   (loopback only)
   Dead letters    go run ./cmd/deadletter list
+  Live frames     go run ./cmd/skyledger listen -api %s -key <sk_... key>
 
 Bootstrap the platform (once):
   curl -sS -X POST %s/api/bootstrap -H 'Content-Type: application/json' \
     -d '{"bootstrap_token":"'"%s"'","tenant_name":"Platform","email":"admin@example.com","password":"change-me-please-123","display_name":"Admin"}'
 
-`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), rt.APIURL(), tokenExpr(app))
+`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), rt.APIURL(), rt.APIURL(), tokenExpr(app))
 }
 
 // tokenExpr is a shell expression for the bootstrap token, so the banner

@@ -58,9 +58,34 @@ func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 		"email": "admin@example.com", "password": "change-me-please-123", "display_name": "Admin"})
 	resp, err := http.Post(api+"/api/bootstrap", "application/json", bytes.NewReader(body))
 	require.NoError(t, err)
-	resp.Body.Close()
+	defer resp.Body.Close()
 	require.Equal(t, 201, resp.StatusCode)
 	assert.FileExists(t, filepath.Join(data, "runtime.json"))
+	var boot struct {
+		APIKey struct{ Key string } `json:"api_key"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&boot))
+
+	// `skyledger listen` prints the live frame of a tenant creation.
+	lis := exec.Command(bin, "listen", "-api", api, "-key", boot.APIKey.Key, "-channel", "platform:tenants")
+	var frames, lisErr lockedBuffer
+	lis.Stdout, lis.Stderr = &frames, &lisErr
+	require.NoError(t, lis.Start())
+	t.Cleanup(func() { _ = lis.Process.Kill() })
+	require.Eventually(t, func() bool { return strings.Contains(frames.String(), `"type":"ack"`) }, 20*time.Second,
+		20*time.Millisecond, "subscribe ack; stderr: %s", &lisErr)
+	tb, _ := json.Marshal(map[string]string{"name": "Live Air"})
+	treq, _ := http.NewRequest("POST", api+"/api/tenants", bytes.NewReader(tb))
+	treq.Header.Set("Authorization", "Bearer "+boot.APIKey.Key)
+	treq.Header.Set("Content-Type", "application/json")
+	tresp, err := http.DefaultClient.Do(treq)
+	require.NoError(t, err)
+	tresp.Body.Close()
+	require.Equal(t, 201, tresp.StatusCode)
+	require.Eventually(t, func() bool { return strings.Contains(frames.String(), `"event_type":"tenant.created"`) }, 20*time.Second,
+		20*time.Millisecond, "live frame; got: %s", &frames)
+	_ = lis.Process.Signal(syscall.SIGTERM)
+	_ = lis.Wait()
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	done := make(chan error, 1)
