@@ -19,7 +19,11 @@ trap 'rm -rf "$work"' EXIT
 # The wheel is pure Python; --python-version lets an older local pip fetch it.
 pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
   "airportsdata==${ver}" -d "$work"
-(cd "$work" && unzip -q -o airportsdata-*.whl 'airportsdata/airports.csv')
+(cd "$work" && unzip -q -o airportsdata-*.whl 'airportsdata/airports.csv' '*/licenses/LICENSE')
+{
+  printf 'domain/pirep/locations.csv.gz is derived from airportsdata %s (PyPI), under this licence:\n\n' "$ver"
+  cat "$work"/airportsdata-*.dist-info/licenses/LICENSE
+} > domain/pirep/locations.LICENSE
 python3 - "$work/airportsdata/airports.csv" <<'PY' | gzip -9 -n > domain/pirep/locations.csv.gz
 import csv, sys
 best = {}  # ident -> (priority, lat, lon)
