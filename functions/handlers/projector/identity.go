@@ -13,9 +13,9 @@ import (
 )
 
 // Default is the registry of every projection, in the order they run for
-// one event. Other areas add theirs here (PIREP: PirepProjections()).
+// one event. Each area adds its own here.
 func Default() []Projection {
-	return IdentityProjections()
+	return append(IdentityProjections(), PirepProjections()...)
 }
 
 // IdentityProjections keep the tenant, user and API key views (see package

@@ -80,10 +80,10 @@ func New(d Deps) *Service {
 }
 
 // Router returns the router for every query route. The registry below is
-// explicit: each area registers its routes (PIREP adds s.pirepRoutes).
+// explicit: each area registers its routes.
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
-	for _, register := range []func(*httpapi.Router){s.identityRoutes} {
+	for _, register := range []func(*httpapi.Router){s.identityRoutes, s.PirepRoutes} {
 		register(r)
 	}
 	return r
