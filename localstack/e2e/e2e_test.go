@@ -307,6 +307,18 @@ func flow(t *testing.T, s *system) {
 	require.Len(t, rej, 1)
 	assert.Equal(t, foreign, rej[0].(map[string]any)["channel"])
 	assert.Equal(t, "forbidden", rej[0].(map[string]any)["reason"])
+
+	// a PIREP submitted by the pilot arrives live on the tenant's channel.
+	p := s.must(201, s.call("POST", "/api/pireps", pilot, map[string]any{"raw": "PUB UUA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEV/RM CWSU ZDV"}))
+	pirepID := str(p.body, "id")
+	require.NotEmpty(t, pirepID)
+	pf := pw.next("pirep.submitted on "+own, func(m map[string]any) bool {
+		return m["type"] == "event" && m["channel"] == own && m["event_type"] == "pirep.submitted"
+	})
+	assert.Equal(t, "pirep-"+pirepID, pf["stream_id"])
+	assert.Equal(t, true, pf["urgent"], "severe turbulence is urgent")
+	s.must(200, s.call("GET", "/api/pireps/"+pirepID, pilot, nil))
+
 	pw.send(map[string]any{"action": "unsubscribe", "id": "c2", "channels": []string{own, "platform:tenants"}})
 	ack = pw.next("unsubscribe ack", func(m map[string]any) bool { return m["type"] == "ack" && m["id"] == "c2" })
 	assert.Equal(t, []string{own}, strs(ack["removed"]))
