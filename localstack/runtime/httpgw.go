@@ -300,6 +300,10 @@ func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string
 			qs[k] = strings.Join(vs, ",")
 		}
 	}
+	domain := r.Host
+	if h, _, err := net.SplitHostPort(r.Host); err == nil {
+		domain = h
+	}
 	req := events.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
 		RouteKey:              routeKey,
@@ -315,8 +319,8 @@ func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string
 			Stage:        localStage,
 			RequestID:    newID(),
 			APIID:        localAPIID,
-			DomainName:   r.Host,
-			DomainPrefix: strings.SplitN(r.Host, ".", 2)[0],
+			DomainName:   domain,
+			DomainPrefix: strings.SplitN(domain, ".", 2)[0],
 			Time:         now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 			TimeEpoch:    now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
