@@ -18,7 +18,7 @@ type AWC struct {
 	Lon         *float64   `json:"lon"`
 	FltLvl      *int       `json:"fltLvl"`
 	FltLvlType  string     `json:"fltLvlType"`
-	Clouds      []AWCCloud `json:"clouds"`
+	Clouds      []AWCCloud `json:"clouds"` // null without /SK, as AWC
 	Visib       *int       `json:"visib"`
 	WxString    string     `json:"wxString"`
 	Temp        *int       `json:"temp"`
@@ -114,7 +114,6 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 		IcaoID:      r.Station,
 		AcType:      r.AircraftType,
 		FltLvl:      r.Altitude.Level,
-		Clouds:      []AWCCloud{},
 		Temp:        r.Temperature,
 		PirepType:   "PIREP",
 		RawOb:       r.Encode(),
@@ -137,7 +136,8 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 	case *r.Altitude.Level == 0:
 		a.FltLvlType = "GRND"
 	default:
-		a.FltLvlType = "CRUISE"
+		// aviationweather.gov labels a plainly reported level OTHER
+		a.FltLvlType = "OTHER"
 	}
 	for _, l := range r.Sky {
 		cover := l.Cover
