@@ -54,7 +54,11 @@ func decodeError(err error) error {
 	}
 	msg := err.Error()
 	if rest, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return domain.Invalid(strings.Trim(rest, `"`), "unknown field")
+		name := strings.TrimSuffix(strings.TrimPrefix(rest, `"`), `"`)
+		if name == "" {
+			return domain.Invalid("body", "unknown field %s", rest)
+		}
+		return domain.Invalid(name, "unknown field")
 	}
 	return domain.Invalid("body", "invalid JSON")
 }

@@ -27,9 +27,11 @@ func pirepRoutes(s *Service) []Route {
 // text>"} or the structured report's fields at the top level (type
 // optional: automatic). tenant_id (platform_admin only in practice) submits
 // into another tenant; default: the caller's.
+// "urgent": true asks for UUA (manual upgrade; false changes nothing).
 type PirepSubmitBody struct {
 	Raw      *string `json:"raw,omitempty"`
 	TenantID *string `json:"tenant_id,omitempty"`
+	Urgent   *bool   `json:"urgent,omitempty"`
 	pirep.Report
 }
 
@@ -66,6 +68,7 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		}
 	}
 	var sub pirep.Submission
+	sub.Upgrade = b.Urgent != nil && *b.Urgent
 	structured := !reflect.DeepEqual(b.Report, pirep.Report{})
 	switch {
 	case b.Raw != nil && structured:

@@ -98,6 +98,14 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	require.NoError(t, json.Unmarshal(evs[1].Data, &rd))
 	assert.Equal(t, "duplicate report", rd.Reason)
 
+	// "urgent": true is a manual upgrade of a routine report
+	resp = e.do(e.req("pirep_post").as(e, pilotKey).body(map[string]any{"raw": aimText, "urgent": true}))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
+	up := decode[pirep.View](t, resp)
+	assert.Equal(t, pirep.Urgent, up.Type)
+	assert.True(t, up.Urgent)
+	assert.Empty(t, up.UrgentReasons)
+
 	// Idempotency-Key returns the first result
 	first := e.do(e.req("pirep_post").as(e, pilotKey).header("idempotency-key", "pirep-key-1").body(map[string]any{"raw": aimText}))
 	require.Equal(t, http.StatusCreated, first.StatusCode, first.Body)
