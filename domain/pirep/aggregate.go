@@ -106,10 +106,12 @@ func Fold(evs []Recorded) (Pirep, error) {
 }
 
 // Submission is a PIREP as submitted: either Raw text or a structured
-// Report (whose Type may be empty: automatic).
+// Report (whose Type may be empty: automatic). Upgrade asks for UUA
+// whatever the rules say (manual upgrade; it never downgrades).
 type Submission struct {
-	Raw    string
-	Report *Report
+	Raw     string
+	Report  *Report
+	Upgrade bool
 }
 
 // Submit decides pirep.submitted for a report received at receivedAt from
@@ -135,7 +137,11 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 	case sub.Report != nil:
 		r, source = *sub.Report, "json"
 		r.Normalize()
-		if err := Decide(&r, r.Type); err != nil {
+		requested := r.Type
+		if sub.Upgrade {
+			requested = Urgent
+		}
+		if err := Decide(&r, requested); err != nil {
 			return SubmittedData{}, err
 		}
 		if err := r.Validate(); err != nil {
@@ -148,7 +154,7 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 		}
 		source = "text"
 		requested := Type("")
-		if r.Type == Urgent {
+		if r.Type == Urgent || sub.Upgrade {
 			requested = Urgent
 		}
 		if err := Decide(&r, requested); err != nil {

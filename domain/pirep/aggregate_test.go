@@ -40,6 +40,11 @@ func TestSubmitText(t *testing.T) {
 	assert.Equal(t, pirep.Urgent, up.Type, "manual upgrade kept")
 	assert.Empty(t, up.UrgentReasons)
 
+	manual, err := pirep.Submit("P4", tenantA, pilot, pirep.Submission{Raw: "UA /OV ABC/TM 0010/FL100/TP C172/TB LGT", Upgrade: true}, at)
+	require.NoError(t, err)
+	assert.Equal(t, pirep.Urgent, manual.Type, "Upgrade is a manual upgrade")
+	assert.Equal(t, "UUA /OV ABC/TM 0010/FL100/TP C172/TB LGT", manual.Raw)
+
 	_, err = pirep.Submit("P3", tenantA, pilot, pirep.Submission{Raw: "UA /OV ABC/TM 0010"}, at)
 	var pe *pirep.Error
 	require.ErrorAs(t, err, &pe)
