@@ -13,8 +13,16 @@ export class ApiError extends Error {
   readonly code: string;
   readonly field?: string;
   readonly details?: Record<string, unknown>;
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown> | null) {
+  /**
+   * authFailure: the credentials are gone — a 401, or the gateway's own 403
+   * when the authorizer refused the key (API Gateway answers an authorizer
+   * denial with 403 {"message":"Forbidden"}; a handler's 403 has no
+   * top-level "message"). A deactivated user or a revoked key ends here.
+   */
+  readonly authFailure: boolean;
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown> | null, authFailure = status === 401) {
     super(message);
+    this.authFailure = authFailure;
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
@@ -83,12 +91,15 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     }
   }
   if (!res.ok) {
-    if (res.status === 401 && auth && session) setSession(null);
-    const eb = json as ErrorBody | undefined;
+    const eb = json as (ErrorBody & { message?: unknown }) | undefined;
+    const gatewayDenied = res.status === 403 && typeof eb?.message === 'string';
+    const authFailure = res.status === 401 || gatewayDenied;
+    if (authFailure && auth && session) setSession(null);
     if (eb?.error && typeof eb.error.message === 'string') {
-      throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>);
+      throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>, authFailure);
     }
-    throw new ApiError(res.status, 'http_' + res.status, `Request failed (${res.status} ${res.statusText})`.trim());
+    const msg = typeof eb?.message === 'string' ? eb.message : `Request failed (${res.status} ${res.statusText})`.trim();
+    throw new ApiError(res.status, 'http_' + res.status, msg, undefined, authFailure);
   }
   return json as T;
 }

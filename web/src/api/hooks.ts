@@ -1,10 +1,29 @@
 // Server state through TanStack Query. Components read these hooks; nothing
 // the server owns is copied into component state.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
 import { api } from './client';
 import { qk } from './keys';
 import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
 import { setSession } from '../session';
+
+/**
+ * upsertInPage puts a resource the server just returned into a cached list
+ * (read-your-writes): the read model behind the list is updated
+ * asynchronously, and the WebSocket event that follows the projection
+ * invalidates the list, so an immediate refetch could still miss the write.
+ */
+export function upsertInPage<T extends { id: string }>(qc: QueryClient, key: QueryKey, item: T, prepend = false): void {
+  qc.setQueryData<Page<T>>(key, (old) => {
+    if (!old || !Array.isArray(old.items)) return old;
+    const i = old.items.findIndex((x) => x.id === item.id);
+    if (i >= 0) {
+      const items = old.items.slice();
+      items[i] = { ...items[i], ...item };
+      return { ...old, items };
+    }
+    return { ...old, items: prepend ? [item, ...old.items] : [...old.items, item] };
+  });
+}
 
 export function useMe(enabled = true) {
   return useQuery({ queryKey: qk.me, queryFn: ({ signal }) => api<User>('/api/users/me', { signal }), enabled });
@@ -84,7 +103,7 @@ export function useCreateTenant() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (v: { name: string }) => api<Tenant>('/api/tenants', { method: 'POST', body: { name: v.name.trim() } }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: qk.tenants }),
+    onSuccess: (t) => upsertInPage(qc, qk.tenants, t),
   });
 }
 
@@ -96,7 +115,7 @@ export function useCreateUser(tenantId: string | undefined) {
         method: 'POST',
         body: { ...v, email: v.email.trim(), display_name: v.display_name.trim() },
       }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: qk.users(tenantId ?? '') }),
+    onSuccess: (u) => upsertInPage(qc, qk.users(u.tenant_id ?? tenantId ?? ''), u),
   });
 }
 
@@ -113,9 +132,12 @@ export function usePatchUser() {
         headers: { 'If-Match': `"${v.user.version}"` },
       });
     },
-    onSettled: (_d, _e, v) => {
+    onSuccess: (u, v) => {
+      if (u?.id) upsertInPage(qc, qk.users(v.user.tenant_id), u);
+    },
+    onError: (_e, v) => {
+      // 412 and friends: the cached copy was stale
       void qc.invalidateQueries({ queryKey: qk.users(v.user.tenant_id) });
-      void qc.invalidateQueries({ queryKey: qk.user(v.user.id) });
     },
   });
 }
@@ -125,15 +147,21 @@ export function useCreateApiKey() {
   return useMutation({
     mutationFn: (v: { name: string; expires_at?: string }) =>
       api<ApiKey & { key: string }>('/api/apikeys', { method: 'POST', body: v }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
+    onSuccess: (k) => {
+      // the list cache never holds the secret
+      const { key: _secret, ...rest } = k;
+      void _secret;
+      upsertInPage(qc, qk.apikeys, rest, true);
+    },
   });
 }
 
 export function useRevokeApiKey() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (id: string) => api<void>(`/api/apikeys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-    onSettled: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
+    mutationFn: (id: string) => api<ApiKey | undefined>(`/api/apikeys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+    onSuccess: (k, id) => upsertInPage(qc, qk.apikeys, k?.id ? k : ({ id, revoked_at: new Date().toISOString() } as ApiKey)),
+    onError: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
   });
 }
 
@@ -142,7 +170,9 @@ export function useSubmitPirep() {
   return useMutation({
     mutationFn: (v: { raw: string; urgent?: boolean }) =>
       api<Pirep>('/api/pireps', { method: 'POST', body: v, headers: { 'Idempotency-Key': idempotencyKey() } }),
-    onSuccess: () => qc.invalidateQueries({ queryKey: qk.pireps }),
+    onSuccess: (p) => {
+      if (p?.id) upsertInPage(qc, qk.pirepFeed, p, true);
+    },
   });
 }
 

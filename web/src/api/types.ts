@@ -44,6 +44,9 @@ export interface Pirep {
   urgent: boolean;
   raw: string;
   version: number;
+  status?: 'active' | 'retracted';
+  urgent_reasons?: string[];
+  report?: Record<string, unknown>;
   retracted?: boolean;
   retracted_at?: string | null;
   [k: string]: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FIELDS, altitudeOf, composeRaw, elementForField, splitElements, validateFields, validateRaw } from './format';
+import { EMPTY_FIELDS, altitudeOf, placeServerError, composeRaw, elementForField, splitElements, validateFields, validateRaw } from './format';
 
 // shared/PIREP.md test vectors
 const VECTORS = [
@@ -90,4 +90,15 @@ it('altitudeOf reads /FL', () => {
   expect(altitudeOf(VECTORS[0])).toBe(160);
   expect(altitudeOf(VECTORS[1])).toBe(80);
   expect(altitudeOf('X UA /OV X/TM 0000/FLUNKN/TP UNKN/RM X')).toBeNull();
+});
+
+describe('placeServerError (the server names "raw" and the element in the message)', () => {
+  it.each([
+    { name: 'element', field: 'raw', msg: 'raw: /TB at byte 47: unknown intensity "SEVX"; expected NEG, LGT, MOD, SEV, EXTRM', want: { key: 'TB', message: 'unknown intensity "SEVX"; expected NEG, LGT, MOD, SEV, EXTRM (at character 48)' } },
+    { name: 'station', field: 'raw', msg: 'raw: station at byte 0: not a station id', want: { key: 'header', message: 'not a station id (at character 1)' } },
+    { name: 'whole report', field: 'raw', msg: 'raw: report at byte 30: no weather element', want: { key: undefined, message: 'no weather element (at character 31)' } },
+    { name: 'structured path', field: 'turbulence[0].intensity', msg: 'turbulence[0].intensity: unknown', want: { key: 'TB', message: 'unknown' } },
+    { name: 'downgrade', field: 'type', msg: 'type: UA refused, the report is urgent (severe turbulence); use UUA or omit type', want: { key: 'header', message: 'UA refused, the report is urgent (severe turbulence); use UUA or omit type' } },
+    { name: 'plain raw', field: 'raw', msg: 'raw: required: the encoded text, or the structured report', want: { message: 'required: the encoded text, or the structured report' } },
+  ])('$name', ({ field, msg, want }) => expect(placeServerError(field, msg)).toEqual(want));
 });

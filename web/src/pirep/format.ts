@@ -117,6 +117,24 @@ export function elementForField(field: string | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * placeServerError finds the element a server validation error names. The
+ * server answers a refused text with details.field "raw" and a message like
+ * "raw: /TB at byte 47: unknown intensity; expected NEG, LGT, ..." (element
+ * "station", "type" or "report" for the header and the whole report); a
+ * structured field error names the JSON path ("turbulence[0].intensity").
+ */
+export function placeServerError(field: string | undefined, message: string): { key?: string; message: string } {
+  const msg = field && message.startsWith(field + ': ') ? message.slice(field.length + 2) : message;
+  const m = /^(\/([A-Z]{2})|station|type|report) at byte (\d+): ([\s\S]*)$/.exec(msg);
+  if (m) {
+    const key = m[2] ? m[2] : m[1] === 'report' ? undefined : 'header';
+    return { key, message: `${m[4]} (at character ${Number(m[3]) + 1})` };
+  }
+  if (field && field !== 'raw') return { key: elementForField(field), message: msg };
+  return { message: msg };
+}
+
 /** Structured form values, one string per element. */
 export interface PirepFields {
   station: string;

@@ -33,7 +33,8 @@ export function filterFeed(items: Pirep[], f: FeedFilter, now: number = Date.now
         if (!isNaN(t) && now - t > f.windowHours * 3_600_000) return false;
       }
       if (min !== null || max !== null) {
-        const alt = typeof p.altitude === 'number' ? (p.altitude as number) : altitudeOf(p.raw);
+        const lvl = (p.report as { altitude?: { level?: number } } | undefined)?.altitude?.level;
+        const alt = typeof lvl === 'number' ? lvl : altitudeOf(p.raw);
         if (alt === null) return false;
         if (min !== null && alt < min) return false;
         if (max !== null && alt > max) return false;
@@ -76,7 +77,7 @@ export function PirepFeed() {
       <ol className="feed" data-testid="pirep-feed">
         {items.map((p) => {
           const urgent = p.urgent || p.type === 'UUA';
-          const retracted = !!(p.retracted || p.retracted_at);
+          const retracted = !!(p.retracted || p.retracted_at || p.status === 'retracted');
           return (
             <li
               key={p.id}

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, fieldMessage } from '../api/client';
+import { ApiError } from '../api/client';
 import { useSubmitPirep } from '../api/hooks';
 import { Field, FormError } from '../components/Field';
 import { hasErrors, type Errors } from '../forms/validation';
@@ -8,7 +8,7 @@ import {
   TAGS,
   TAG_LABEL,
   composeRaw,
-  elementForField,
+  placeServerError,
   splitElements,
   validateFields,
   validateRaw,
@@ -30,7 +30,7 @@ const HINT: Partial<Record<Tag, string>> = {
 /** serverErrorPlace maps a server error to an element key ('header', a tag) or undefined. */
 function serverPlace(err: unknown): { key?: string; message: string } | null {
   if (!err) return null;
-  if (err instanceof ApiError) return { key: elementForField(err.field), message: err.field ? fieldMessage(err) : err.message };
+  if (err instanceof ApiError) return err.field ? placeServerError(err.field, err.message) : { message: err.message };
   return { message: (err as Error).message };
 }
 

@@ -3,6 +3,7 @@ import { useCreateUser, usePatchUser, useTenants, useUsers } from '../api/hooks'
 import { ROLES, type Role, type User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
+import { useWsChannels } from '../ws/WsProvider';
 import { hasErrors, validateUserCreate, type Errors, type UserCreateInput } from '../forms/validation';
 
 const EMPTY: UserCreateInput = { email: '', password: '', display_name: '', role: 'pilot' };
@@ -12,6 +13,8 @@ export function Users({ me, tenantParam }: { me: User; tenantParam?: string }) {
   const tenants = useTenants(isPlatform);
   const tenantId = isPlatform ? tenantParam || me.tenant_id : me.tenant_id;
   const users = useUsers(tenantId);
+  // the server subscribes our own tenant on connect; another tenant's user events need a subscription
+  useWsChannels(isPlatform && tenantId && tenantId !== me.tenant_id ? [`tenant:${tenantId}:updates`] : []);
   const grantable = ROLES.filter((r) => isPlatform || r !== 'platform_admin');
 
   return (

@@ -28,7 +28,7 @@ afterEach(() => {
 describe('PIREP submit form', () => {
   it('raw mode: the server error is shown at the element it names', async () => {
     setSession({ key: 'sk_1_x' });
-    const fetch = answer(400, { error: { code: 'validation', message: 'tb: unknown turbulence intensity "SEVX"', details: { field: 'tb' } } });
+    const fetch = answer(400, { error: { code: 'validation', message: 'raw: /TB at byte 47: unknown turbulence intensity "SEVX"', details: { field: 'raw' } } });
     setFetch(fetch as unknown as typeof globalThis.fetch);
     const u = userEvent.setup();
     wrap(<PirepSubmit />);
@@ -60,7 +60,7 @@ describe('PIREP submit form', () => {
   });
 
   it('structured mode: the server error goes next to the field it names', async () => {
-    setFetch(answer(400, { error: { code: 'validation', message: 'fl: above FL600', details: { field: 'fl' } } }) as unknown as typeof globalThis.fetch);
+    setFetch(answer(400, { error: { code: 'validation', message: 'raw: /FL at byte 30: above FL600', details: { field: 'raw' } } }) as unknown as typeof globalThis.fetch);
     const u = userEvent.setup();
     wrap(<PirepSubmit />);
     await u.type(screen.getByTestId('pirep-station'), 'PUB');
@@ -71,7 +71,7 @@ describe('PIREP submit form', () => {
     await u.type(screen.getByTestId('pirep-tb'), 'SEV');
     expect(screen.getByTestId('pirep-preview').textContent).toBe('PUB UA /OV PUB 243022/TM 0010/FL999/TP COL4/TB SEV');
     await u.click(screen.getByTestId('pirep-submit'));
-    expect((await screen.findByTestId('pirep-fl-error')).textContent).toBe('above FL600');
+    expect((await screen.findByTestId('pirep-fl-error')).textContent).toBe('above FL600 (at character 31)');
     expect(screen.getByTestId('pirep-fl').getAttribute('aria-invalid')).toBe('true');
   });
 });
@@ -121,6 +121,19 @@ describe('a 401 anywhere', () => {
     await u.type(screen.getByTestId('pirep-raw'), 'PUB UA /OV PUB/TM 0010/FL160/TP COL4/TB SEV');
     await u.click(screen.getByTestId('pirep-submit'));
     await vi.waitFor(() => expect(getSession()).toBeNull());
+  });
+});
+
+describe('an authorizer denial (gateway 403)', () => {
+  it('clears the session, a handler 403 does not', async () => {
+    const { api } = await import('../api/client');
+    setSession({ key: 'sk_a' });
+    setFetch(answer(403, { error: { code: 'forbidden', message: 'pilots cannot create users' } }) as unknown as typeof globalThis.fetch);
+    await expect(api('/api/tenants/T/users', { method: 'POST', body: {} })).rejects.toMatchObject({ status: 403, authFailure: false });
+    expect(getSession()?.key).toBe('sk_a');
+    setFetch(answer(403, { message: 'Forbidden', error: { code: 'forbidden', message: 'Forbidden' } }) as unknown as typeof globalThis.fetch);
+    await expect(api('/api/ws/ticket', { method: 'POST', body: {} })).rejects.toMatchObject({ status: 403, authFailure: true });
+    expect(getSession()).toBeNull();
   });
 });
 

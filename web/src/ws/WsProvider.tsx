@@ -26,7 +26,7 @@ export function WsProvider({ sessionKey, me, children }: { sessionKey: string; m
     () =>
       new WsClient({
         getTicket,
-        isUnauthorized: (e) => e instanceof ApiError && e.status === 401,
+        isUnauthorized: (e) => e instanceof ApiError && e.authFailure,
         onUnauthorized: () => setSession(null),
         base: typeof location !== 'undefined' ? location.href : undefined,
       }),
@@ -69,4 +69,21 @@ export function useWsState(): WsSnapshot {
 
 function noopSubscribe() {
   return () => undefined;
+}
+
+/**
+ * useWsChannels subscribes extra channels while the calling screen is
+ * mounted (e.g. a platform admin watching another tenant's users). Do not
+ * pass the channels the server subscribes on connect: unmounting would
+ * unsubscribe them.
+ */
+export function useWsChannels(channels: string[]): void {
+  const c = useContext(Ctx);
+  const list = channels.join(',');
+  useEffect(() => {
+    if (!c || !list) return;
+    const chs = list.split(',');
+    c.subscribe(chs);
+    return () => c.unsubscribe(chs);
+  }, [c, list]);
 }

@@ -129,7 +129,7 @@ export function applyFrame(qc: QueryClient, f: EventFrame): void {
     if (id) {
       qc.setQueriesData<Page<Pirep>>({ queryKey: ['pireps'] }, (old) => {
         if (!old || !Array.isArray(old.items)) return old;
-        return { ...old, items: old.items.map((x) => (x.id === id ? { ...x, retracted: true } : x)) };
+        return { ...old, items: old.items.map((x) => (x.id === id ? { ...x, retracted: true, status: 'retracted' } : x)) };
       });
     }
   }
