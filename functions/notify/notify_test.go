@@ -345,3 +345,38 @@ func TestClassify(t *testing.T) {
 		assert.Equal(t, tc.want, notify.Classify(err), tc.name)
 	}
 }
+
+func TestFanoutConcurrencyIsBounded(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		concurrency int
+	}{{"one", 1}, {"four", 4}, {"default", 0}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := connections.NewEmbedded()
+			srv := notifytest.New(t)
+			srv.Delay = 5 * time.Millisecond
+			limit := tc.concurrency
+			if limit == 0 {
+				limit = notify.DefaultConcurrency
+			}
+			n := notify.New(notify.Deps{Store: st, Client: srv.Client(limit), Concurrency: tc.concurrency})
+			for i := range 80 {
+				p := domain.Principal{UserID: fmt.Sprintf("01JDA0000000000000000%05d", i), TenantID: tenantA, Role: domain.RoleViewer}
+				require.NoError(t, st.Put(context.Background(), connections.New(fmt.Sprint("c", i), p, time.Now())))
+				_, err := st.Subscribe(context.Background(), fmt.Sprint("c", i), connections.TenantPIREPs(tenantA))
+				require.NoError(t, err)
+			}
+			pid := "01JDA0000000000000000PXRP1"
+			require.NoError(t, n.Notify(context.Background(), []events.Envelope{
+				env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"pirep_id": pid, "tenant_id": tenantA, "type": "UA"})}))
+			assert.EqualValues(t, 80, srv.Posts())
+			assert.LessOrEqual(t, srv.MaxInFlight(), int64(limit))
+			if limit > 1 {
+				assert.Greater(t, srv.MaxInFlight(), int64(1), "fan-out runs in parallel")
+			}
+		})
+	}
+}

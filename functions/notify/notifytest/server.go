@@ -26,6 +26,8 @@ type Server struct {
 	URL string
 	// Discard drops frame bodies (benchmarks): only counts are kept.
 	Discard bool
+	// Delay holds every POST this long (to make concurrency observable).
+	Delay time.Duration
 
 	mu      sync.Mutex
 	frames  map[string][][]byte
@@ -33,7 +35,12 @@ type Server struct {
 	script  map[string][]int // statuses answered next, in order, then 200
 	deleted map[string]int
 	posts   atomic.Int64
+	flight  atomic.Int64
+	maxFly  atomic.Int64
 }
+
+// MaxInFlight is the most POSTs the server was serving at once.
+func (s *Server) MaxInFlight() int64 { return s.maxFly.Load() }
 
 // New starts a server closed at the end of the test.
 func New(tb testing.TB) *Server {
@@ -119,6 +126,17 @@ func answer(w http.ResponseWriter, st int) bool {
 
 func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	s.posts.Add(1)
+	n := s.flight.Add(1)
+	defer s.flight.Add(-1)
+	for {
+		m := s.maxFly.Load()
+		if n <= m || s.maxFly.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if s.Delay > 0 {
+		time.Sleep(s.Delay)
+	}
 	id := r.PathValue("id")
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
