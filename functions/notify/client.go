@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -23,6 +24,10 @@ type Client interface {
 
 var _ Client = (*apigatewaymanagementapi.Client)(nil)
 
+// RequestTimeout bounds one management API call, so a hung endpoint cannot
+// hold the projector until its Lambda timeout.
+const RequestTimeout = 5 * time.Second
+
 // NewClient returns a management API client whose BaseEndpoint is the
 // WebSocket API's management URL (https://{api}.execute-api.{region}.amazonaws.com/{stage},
 // or the local runtime's @connections endpoint). The SDK's own retries are
@@ -32,7 +37,7 @@ func NewClient(cfg aws.Config, endpoint string, concurrency int) *apigatewaymana
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency
 	}
-	hc := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	hc := awshttp.NewBuildableClient().WithTimeout(RequestTimeout).WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = 2 * concurrency
 		t.MaxIdleConnsPerHost = 2 * concurrency
 	})
