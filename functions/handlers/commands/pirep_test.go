@@ -231,3 +231,61 @@ func TestPirepRBAC(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, resp.Body)
 	t.Logf("PIREP RBAC: %d cases", n+2)
 }
+
+// FuzzPirepSubmitBody: no body makes POST /api/pireps fail with a 5xx, and
+// every 400 names a field.
+func FuzzPirepSubmitBody(f *testing.F) {
+	for _, s := range []string{
+		golden("pirep_post").Body, `{"raw":""}`, `{"":0}`, `{"Report":{}}`,
+		`{"raw":"UA /OV ABC/TM 1200/FL100/TP C172/TB LGT","urgent":true}`,
+		`{"location":{"points":[{"fix":"KJFK","radial":90,"distance":10}]},"time":"1150","altitude":{"level":80},"aircraft_type":"B738","icing":[{"intensity":"SEV"}]}`,
+		`{"type":"UA","location":{"points":[{"lat":95}]},"time":"2400"}`,
+	} {
+		f.Add(s)
+	}
+	tg := newTargets(f)
+	f.Fuzz(func(t *testing.T, body string) {
+		checkFuzzResponse(t, tg, tg.request("pirep_post", body), body)
+	})
+}
+
+// FuzzPirepRetractBody: the same for POST /api/pireps/{id}/retract on a
+// real report.
+func FuzzPirepRetractBody(f *testing.F) {
+	for _, s := range []string{golden("pirep_retract").Body, `{"reason":""}`, `{"reason":1}`, `{}`, `{"":0}`} {
+		f.Add(s)
+	}
+	tg := newTargets(f)
+	resp, err := tg.e.router.Invoke(f.Context(), tg.request("pirep_post", golden("pirep_post").Body))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		f.Fatalf("submit: %v %d %s", err, resp.StatusCode, resp.Body)
+	}
+	var v struct{ ID string }
+	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		req := tg.request("pirep_retract", body)
+		req.PathParameters = map[string]string{"id": v.ID}
+		checkFuzzResponse(t, tg, req, body)
+	})
+}
+
+func checkFuzzResponse(t *testing.T, tg *targets, req httpapi.Request, body string) {
+	resp, err := tg.e.router.Invoke(t.Context(), req)
+	if err != nil {
+		t.Fatalf("router error: %v", err)
+	}
+	if resp.StatusCode >= 500 {
+		t.Fatalf("%s with %q: %d %s", req.RouteKey, body, resp.StatusCode, resp.Body)
+	}
+	if resp.StatusCode == http.StatusBadRequest {
+		var eb errBody
+		if err := json.Unmarshal([]byte(resp.Body), &eb); err != nil {
+			t.Fatalf("400 body is not the error envelope: %s", resp.Body)
+		}
+		if f, _ := eb.Error.Details["field"].(string); f == "" {
+			t.Fatalf("400 without a field name: %s", resp.Body)
+		}
+	}
+}
