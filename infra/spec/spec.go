@@ -134,7 +134,6 @@ var Functions = []Function{
 		Tables: map[string]Access{Records.Name: ReadWrite}},
 	{Name: FnCommands, MemoryMB: 512, Timeout: 15 * time.Second,
 		Tables:      map[string]Access{Events.Name: ReadWrite, Records.Name: ReadWrite, ReadModel.Name: Read},
-		Indexes:     map[string][]string{ReadModel.Name: {"gsi1"}},
 		ReadsSecret: true, WSURL: true},
 	{Name: FnQueries, MemoryMB: 256, Timeout: 10 * time.Second,
 		Tables:    map[string]Access{ReadModel.Name: Read, Records.Name: Read},
@@ -145,13 +144,11 @@ var Functions = []Function{
 		Indexes:   map[string][]string{ReadModel.Name: {"gsi1"}, Connections.Name: {"gsi1"}},
 		ManagesWS: true},
 	{Name: FnWSConnect, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables: map[string]Access{Records.Name: ReadWrite, Connections.Name: ReadWrite}},
+		Tables: map[string]Access{Connections.Name: ReadWrite}}, // the authorizer consumed the ticket
 	{Name: FnWSDisconnect, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables:  map[string]Access{Connections.Name: ReadWrite},
-		Indexes: map[string][]string{Connections.Name: {"gsi1"}}},
+		Tables: map[string]Access{Connections.Name: ReadWrite}},
 	{Name: FnWSDefault, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables:    map[string]Access{Connections.Name: ReadWrite, Records.Name: Read},
-		Indexes:   map[string][]string{Connections.Name: {"gsi1"}},
+		Tables:    map[string]Access{Connections.Name: ReadWrite},
 		ManagesWS: true},
 }
 
