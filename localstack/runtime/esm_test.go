@@ -219,7 +219,7 @@ func TestMappingBatchingWindowAndSize(t *testing.T) {
 	f.per = 1 // the feed hands out one record per call
 	src := testSpec()
 	src.BatchSize = 3
-	src.BatchingWindow = 200 * time.Millisecond
+	src.BatchingWindow = time.Second
 	f.add(7, time.Now())
 	es, _, stop := runMapping(t, f, r, src, t.TempDir())
 	defer stop()

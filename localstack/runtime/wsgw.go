@@ -76,9 +76,10 @@ func NewWSGateway(routes []spec.WSRoute, fns Functions, limits WSLimits, log *sl
 type wsConn struct {
 	id          string
 	gw          *WSGateway
+	mu          sync.Mutex      // guards ws and ended
 	ws          *websocket.Conn // nil until accepted
+	ended       bool            // end ran (possibly before the handshake completed)
 	out         chan []byte
-	ready       chan struct{}
 	done        chan struct{}
 	connectedAt time.Time
 	lastActive  atomic.Int64 // unix nanos
@@ -133,7 +134,7 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ip = h
 	}
 	c := &wsConn{id: newConnID(), gw: g, out: make(chan []byte, max(g.limits.OutQueue, 1)),
-		ready: make(chan struct{}), done: make(chan struct{}), connectedAt: time.Now(),
+		done: make(chan struct{}), connectedAt: time.Now(),
 		sourceIP: ip, userAgent: r.UserAgent(), domain: r.Host}
 	c.lastActive.Store(c.connectedAt.UnixNano())
 	start := time.Now()
@@ -245,8 +246,15 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(g.limits.MaxFrameBytes)
+	c.mu.Lock()
 	c.ws = ws
-	close(c.ready)
+	ended := c.ended
+	c.mu.Unlock()
+	if ended {
+		// closed while the handshake completed (e.g. its queue overflowed):
+		// close now; serveConn's read then fails and runs $disconnect.
+		_ = ws.CloseNow()
+	}
 	g.serveConn(c)
 }
 
@@ -416,21 +424,24 @@ func (c *wsConn) end(code websocket.StatusCode, reason string, now bool) {
 		c.closeCode, c.closeReason = code, reason
 		close(c.done)
 		c.gw.unregister(c)
-		select {
-		case <-c.ready:
-			if now {
-				_ = c.ws.CloseNow()
-				return
-			}
-			go func() {
-				// Close runs the close handshake (bounded by the library's
-				// own 5 s timeouts); CloseNow is the fallback.
-				if err := c.ws.Close(code, reason); err != nil {
-					_ = c.ws.CloseNow()
-				}
-			}()
-		default:
+		c.mu.Lock()
+		c.ended = true
+		ws := c.ws
+		c.mu.Unlock()
+		if ws == nil {
+			return // the handshake completion sees ended and closes
 		}
+		if now {
+			_ = ws.CloseNow()
+			return
+		}
+		go func() {
+			// Close runs the close handshake (bounded by the library's
+			// own 5 s timeouts); CloseNow is the fallback.
+			if err := ws.Close(code, reason); err != nil {
+				_ = ws.CloseNow()
+			}
+		}()
 	})
 }
 
