@@ -17,6 +17,10 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/functions/handlers/projector"
 	"github.com/skyledger/skyledger/functions/httpapi"
+	"github.com/skyledger/skyledger/functions/readmodel"
+	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/awstest"
+	"github.com/skyledger/skyledger/internal/ddb"
 )
 
 // pirepFixture adds PIREPs to the identity fixture: a projector with the
@@ -29,7 +33,12 @@ type pirepFixture struct {
 
 func newPirepFixture(t *testing.T) *pirepFixture {
 	t.Helper()
-	f := &pirepFixture{fixture: newFixture(t), ids: map[string]string{}}
+	return newPirepFixtureOn(t, readmodel.NewEmbedded())
+}
+
+func newPirepFixtureOn(t *testing.T, models readmodel.Store) *pirepFixture {
+	t.Helper()
+	f := &pirepFixture{fixture: newFixtureOn(t, models), ids: map[string]string{}}
 	f.pproj = projector.New(projector.Deps{Models: f.models, Projections: projector.PirepProjections()})
 	r := httpapi.NewRouter(nil)
 	f.svc.PirepRoutes(r)
@@ -314,4 +323,42 @@ func TestPirepQueryRBAC(t *testing.T) {
 		n += 4
 	}
 	t.Logf("PIREP query RBAC: %d cases", n)
+}
+
+// TestPirepQueriesOnDynamoDB runs the filtered, descending, time-bounded
+// listing and the single GET against the DynamoDB adapter (moto).
+func TestPirepQueriesOnDynamoDB(t *testing.T) {
+	t.Parallel()
+	c := awstest.DynamoDB(t)
+	prefix := awstest.Prefix(t)
+	require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.ReadModel))
+	f := newPirepFixtureOn(t, readmodel.NewDynamo(c, readmodel.TableFor(prefix)))
+	f.standard(t)
+	for _, tc := range []struct {
+		query map[string]string
+		want  []string
+	}{
+		{nil, []string{"P3", "P2", "P1"}},
+		{map[string]string{"from": "2026-11-26T12:05:00Z", "to": "2026-11-26T12:15:00Z"}, []string{"P2"}},
+		{map[string]string{"urgent": "false", "include_retracted": "true"}, []string{"P4", "P3", "P1"}},
+		{map[string]string{"bbox": "-75,40,-72,42"}, []string{"P1"}},
+	} {
+		assert.Equal(t, tc.want, f.names(t, decodeList(t, f.get(t, uAPilot, "GET /api/pireps", nil, tc.query))), "%v", tc.query)
+	}
+	var got []string
+	q := map[string]string{"limit": "2"}
+	for pages := 0; pages < 5; pages++ {
+		l := decodeList(t, f.get(t, uAPilot, "GET /api/pireps", nil, q))
+		got = append(got, f.names(t, l)...)
+		if l.NextCursor == nil {
+			break
+		}
+		q["cursor"] = *l.NextCursor
+	}
+	assert.Equal(t, []string{"P3", "P2", "P1"}, got)
+	resp := f.get(t, uAViewer, "GET /api/pireps/{id}", map[string]string{"id": f.ids["P4"]}, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+	assert.Contains(t, resp.Body, `"status":"retracted"`)
+	resp = f.get(t, uBPilot, "GET /api/pireps/{id}", map[string]string{"id": f.ids["P1"]}, nil)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
