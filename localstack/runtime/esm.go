@@ -195,7 +195,7 @@ func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord
 		status = "partial"
 	}
 	attrs := []any{"function", m.Spec.Function, "route", "stream", "status", status,
-		"duration", time.Since(start).Round(time.Microsecond).String(), "records", len(batch),
+		"duration", time.Since(start).Round(time.Microsecond).String(), "request_id", newID(), "records", len(batch),
 		"first_seq", batch[0].Change.SequenceNumber, "last_seq", batch[len(batch)-1].Change.SequenceNumber}
 	if err != nil {
 		m.Log.Error("invoke", append(attrs, "error", err.Error())...)

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,8 +194,9 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	// The notifier reaches the runtime's @connections API with its
 	// unmodified SDK client through the endpoint override.
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
-	mgmt := notify.NewClient(awsCfg, rt.ManagementURL(), 0)
-	notifier := notify.New(notify.Deps{Store: ad.conns, Client: mgmt, Log: log.With("function", spec.FnProjector)})
+	fanout, _ := strconv.Atoi(os.Getenv(spec.EnvFanoutConcurrency)) // as the Lambda gets it; 0: the notifier's default
+	mgmt := notify.NewClient(awsCfg, rt.ManagementURL(), fanout)
+	notifier := notify.New(notify.Deps{Store: ad.conns, Client: mgmt, Concurrency: fanout, Log: log.With("function", spec.FnProjector)})
 
 	live := projector.New(projector.Deps{Models: ad.models, Notifier: notifier, Log: log.With("function", spec.FnProjector)})
 	app.projector = live.Handle
