@@ -168,7 +168,7 @@ await step('API keys: create one, the secret is shown once with a copy button', 
   await admin.locator(tid('apikey-row'), { hasText: 'e2e key' }).waitFor({ timeout: T });
   await shot(admin, '06-apikeys');
   await admin.click(tid('apikey-dismiss'));
-  expect(!(await admin.isVisible(tid('apikey-secret'))), 'secret gone after Done');
+  await admin.waitForSelector(tid('apikey-secret'), { state: 'detached', timeout: T }); // gone after Done
 });
 
 await step('account screen', async () => {
@@ -238,11 +238,19 @@ await step(`admin submits ${SUBMISSIONS} urgent PIREPs; the pilot's feed shows e
   await shot(admin, '11-submit-done');
 });
 
-await step('a raw-text error points at the offending element', async () => {
+await step('raw-text errors (client check and server 400) point at the offending element', async () => {
   await admin.fill(tid('pirep-raw'), 'PUB UA /OV PUB/TM 2599/FL160/TP COL4/TB SEV');
   await admin.click(tid('pirep-submit'));
   await admin.waitForSelector(`${tid('pirep-element')}[data-key="TM"][data-bad="true"]`, { timeout: T });
   await shot(admin, '12-submit-error');
+  // one only the server's parser refuses: its 400 names the element
+  await admin.fill(tid('pirep-raw'), 'PUB UA /OV PUB/TM 0010/FL160/TP COL4/TB FOO');
+  await admin.click(tid('pirep-submit'));
+  const el = admin.locator(`${tid('pirep-element')}[data-key="TB"][data-bad="true"]`);
+  await el.waitFor({ timeout: T });
+  const text = await el.textContent();
+  expect(/←/.test(text), `the server's message is shown at /TB: "${text}"`);
+  await shot(admin, '12b-submit-server-error');
   await admin.fill(tid('pirep-raw'), '');
 });
 

@@ -47,7 +47,10 @@ export function PirepSubmit() {
     const text = mode === 'raw' ? raw.trim() : composeRaw(fields);
     const err = mode === 'raw' ? validateRaw(raw) : validateFields(fields);
     setErrors(err);
-    if (hasErrors(err)) return;
+    if (hasErrors(err)) {
+      submit.reset(); // a previous result or server error no longer applies
+      return;
+    }
     submit.mutate(
       { raw: text },
       {
