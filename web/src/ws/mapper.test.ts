@@ -19,7 +19,7 @@ function frame(event_type: string, stream_id: string, data: Record<string, unkno
 // domain/identity/events.go and the PIREP events.
 const CASES: { name: string; f: EventFrame; keys: string[][] }[] = [
   { name: 'tenant.created', f: frame('tenant.created', `tenant-${T}`, { tenant_id: T, name: 'Acme' }, 'platform:tenants'), keys: [['tenants'], ['tenant', T]] },
-  { name: 'tenant.renamed', f: frame('tenant.renamed', `tenant-${T}`, { tenant_id: T, name: 'Acme 2' }), keys: [['tenants'], ['tenant', T], ['me']] },
+  { name: 'tenant.renamed', f: frame('tenant.renamed', `tenant-${T}`, { tenant_id: T, name: 'Acme 2' }), keys: [['tenants'], ['tenant', T]] },
   { name: 'user.created', f: frame('user.created', `user-${U}`, { user_id: U, tenant_id: T, role: 'pilot' }), keys: [['users', T], ['user', U]] },
   { name: 'user.role_changed', f: frame('user.role_changed', `user-${U}`, { user_id: U, tenant_id: T, role: 'viewer' }), keys: [['users', T], ['user', U], ['me']] },
   { name: 'user.deactivated', f: frame('user.deactivated', `user-${U}`, { user_id: U, tenant_id: T }), keys: [['users', T], ['user', U], ['me']] },
@@ -39,6 +39,12 @@ describe('keysFor', () => {
 
   it('has a case for every rule and a rule for every case', () => {
     expect(CASES.map((c) => c.name).sort()).toEqual([...EVENT_TYPES].sort());
+  });
+
+  it('refetches me only for events about the signed-in user', () => {
+    const f = CASES.find((c) => c.name === 'user.role_changed')!.f;
+    expect(keysFor(f, U)).toEqual([['users', T], ['user', U], ['me']]);
+    expect(keysFor(f, 'SOMEONE_ELSE')).toEqual([['users', T], ['user', U]]);
   });
 
   it('fills placeholders from the stream id and channel when data lacks them', () => {
@@ -118,6 +124,10 @@ describe('applyFrame', () => {
   it('invalidates me on a deactivation so the deactivated user is sent to login', () => {
     const qc = new QueryClient();
     qc.setQueryData(['me'], { id: U });
+    const other = new QueryClient();
+    other.setQueryData(['me'], { id: 'ADMIN' });
+    applyFrame(other, CASES.find((c) => c.name === 'user.deactivated')!.f);
+    expect(other.getQueryState(['me'])!.isInvalidated).toBe(false); // the admin's own me stays
     qc.setQueryData(['users', T], { items: [] });
     qc.setQueryData(['users', 'OTHER'], { items: [] });
     applyFrame(qc, CASES.find((c) => c.name === 'user.deactivated')!.f);

@@ -12,6 +12,8 @@ export type KeyTemplate = readonly string[];
 export interface EventRule {
   /** invalidate lists the key templates whose queries refetch. */
   invalidate: readonly KeyTemplate[];
+  /** self lists keys refetched only when the event is about the signed-in user (data.user_id). */
+  self?: readonly KeyTemplate[];
   /** update names an in-place cache update applied before invalidation. */
   update?: 'pirep.upsert' | 'pirep.retract';
 }
@@ -22,15 +24,15 @@ export interface EventRule {
  */
 export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
   'tenant.created': { invalidate: [['tenants'], ['tenant', ':tenant_id']] },
-  'tenant.renamed': { invalidate: [['tenants'], ['tenant', ':tenant_id'], ['me']] },
+  'tenant.renamed': { invalidate: [['tenants'], ['tenant', ':tenant_id']] },
 
   'user.created': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']] },
-  'user.role_changed': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
-  // me refetches: for the deactivated user it answers 401 and the app logs out.
-  'user.deactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
-  'user.reactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
-  'user.password_changed': { invalidate: [['user', ':user_id'], ['me']] },
-  'user.profile_updated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id'], ['me']] },
+  'user.role_changed': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },
+  // me refetches for the user concerned: deactivated, it answers 401/403 and the app signs out.
+  'user.deactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },
+  'user.reactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },
+  'user.password_changed': { invalidate: [['user', ':user_id']], self: [['me']] },
+  'user.profile_updated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },
 
   'apikey.created': { invalidate: [['apikeys']] },
   'apikey.revoked': { invalidate: [['apikeys']] },
@@ -64,12 +66,18 @@ function resolve(name: string, f: EventFrame): string | undefined {
   return undefined;
 }
 
-/** keysFor returns the concrete query keys a frame invalidates ([] for unknown types). */
-export function keysFor(f: EventFrame): string[][] {
+/**
+ * keysFor returns the concrete query keys a frame invalidates ([] for
+ * unknown types). selfId is the signed-in user's id: the rule's self keys
+ * apply when the event is about that user, or when selfId is unknown.
+ */
+export function keysFor(f: EventFrame, selfId?: string): string[][] {
   const rule = EVENT_RULES[f.event_type];
   if (!rule) return [];
   const out: string[][] = [];
-  for (const tpl of rule.invalidate) {
+  const about = resolve('user_id', f);
+  const templates = [...rule.invalidate, ...(rule.self && (!selfId || !about || about === selfId) ? rule.self : [])];
+  for (const tpl of templates) {
     const key: string[] = [];
     for (const part of tpl) {
       if (!part.startsWith(':')) {
@@ -133,5 +141,6 @@ export function applyFrame(qc: QueryClient, f: EventFrame): void {
       });
     }
   }
-  for (const key of keysFor(f)) void qc.invalidateQueries({ queryKey: key });
+  const me = qc.getQueryData<{ id?: string }>(['me']);
+  for (const key of keysFor(f, me?.id)) void qc.invalidateQueries({ queryKey: key });
 }
