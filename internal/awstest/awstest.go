@@ -9,6 +9,7 @@ package awstest
 import (
 	"context"
 	"crypto/rand"
+	_ "embed"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -29,6 +30,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 )
+
+//go:embed moto_serial.py
+var motoSerial string
 
 var (
 	once     sync.Once
@@ -88,7 +92,18 @@ func start() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	// moto_serial.py runs moto with one request at a time (see the script
+	// for why: moto's transactions are not atomic across threads).
+	script, err := os.CreateTemp("", "moto_serial-*.py")
+	if err != nil {
+		return "", err
+	}
+	if _, err := script.WriteString(motoSerial); err != nil {
+		return "", err
+	}
+	script.Close()
+	python := filepath.Join(root, ".venv", "bin", "python")
+	cmd := exec.Command(python, script.Name(), "127.0.0.1", fmt.Sprint(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logf, _ := os.CreateTemp("", "moto-*.log")
 	cmd.Stdout, cmd.Stderr = logf, logf

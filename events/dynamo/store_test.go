@@ -1,0 +1,151 @@
+package dynamo_test
+
+import (
+	"context"
+	"os"
+	"sort"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/events/storetest"
+	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/awstest"
+	"github.com/skyledger/skyledger/internal/ddb"
+)
+
+func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
+
+type env struct {
+	client             *dynamodb.Client
+	store              *dynamo.Store
+	eventsTbl, recsTbl string
+}
+
+func setup(t *testing.T) env {
+	t.Helper()
+	c := awstest.DynamoDB(t)
+	prefix := awstest.Prefix(t)
+	ctx := context.Background()
+	require.NoError(t, ddb.EnsureTables(ctx, c, prefix, spec.Events, spec.Records))
+	e := env{client: c, eventsTbl: spec.TableName(prefix, spec.Events), recsTbl: spec.TableName(prefix, spec.Records)}
+	t.Cleanup(func() {
+		for _, tbl := range []string{e.eventsTbl, e.recsTbl} {
+			_, _ = c.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(tbl)})
+		}
+	})
+	e.store = dynamo.New(c, e.eventsTbl, e.recsTbl)
+	return e
+}
+
+// TestContractDynamoDBOnMoto runs the shared Store contract against real
+// DynamoDB API calls on the awstest endpoint (moto unless AWS_ENDPOINT_URL).
+func TestContractDynamoDBOnMoto(t *testing.T) {
+	t.Parallel()
+	t.Logf("DynamoDB contract suite against %s", awstest.Endpoint(t))
+	storetest.RunWith(t, func(t *testing.T) events.Store { return setup(t).store }, contractOptions)
+}
+
+// TestStreamsRoundTripOnMoto appends, reads the Events table's stream through
+// the DynamoDB Streams API and decodes the records back into equal envelopes.
+func TestStreamsRoundTripOnMoto(t *testing.T) {
+	t.Parallel()
+	t.Logf("DynamoDB Streams API against %s", awstest.Endpoint(t))
+	e := setup(t)
+	ctx := t.Context()
+	a, b := storetest.NewStreamID("tenant"), storetest.NewStreamID("pirep")
+	var want []events.Envelope
+	for _, req := range []events.AppendRequest{
+		{StreamID: a, Events: storetest.Events(a, 1, 2), Records: []events.RecordOp{
+			{Mode: events.RecordPut, Record: events.Record{Key: "cred#" + a, Kind: "credential"}}}},
+		{StreamID: b, Events: storetest.Events(b, 1, 1)},
+		{StreamID: a, ExpectedVersion: 2, Events: storetest.Events(a, 3, 1)},
+	} {
+		_, err := e.store.Append(ctx, req)
+		require.NoError(t, err)
+		want = append(want, req.Events...)
+	}
+	// A failed append must not reach the stream.
+	_, err := e.store.Append(ctx, events.AppendRequest{StreamID: a, ExpectedVersion: 1, Events: storetest.Events(a, 2, 1)})
+	require.ErrorIs(t, err, events.ErrVersionConflict)
+
+	desc, err := e.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(e.eventsTbl)})
+	require.NoError(t, err)
+	arn := aws.ToString(desc.Table.LatestStreamArn)
+	require.NotEmpty(t, arn, "the Events table has a stream")
+	assert.Equal(t, "NEW_IMAGE", string(desc.Table.StreamSpecification.StreamViewType))
+
+	sc := awstest.Streams(t)
+	sd, err := sc.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+	require.NoError(t, err)
+	require.NotEmpty(t, sd.StreamDescription.Shards)
+	var got []events.Envelope
+	for _, sh := range sd.StreamDescription.Shards {
+		it, err := sc.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+			StreamArn: aws.String(arn), ShardId: sh.ShardId, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
+		})
+		require.NoError(t, err)
+		iter := it.ShardIterator
+		for i := 0; iter != nil && i < 10; i++ {
+			out, err := sc.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: iter})
+			require.NoError(t, err)
+			if len(out.Records) == 0 {
+				break
+			}
+			for _, r := range out.Records {
+				env, err := events.FromStreamsRecord(r)
+				require.NoError(t, err)
+				got = append(got, env)
+				lr, err := events.StreamsToLambdaRecord(r)
+				require.NoError(t, err)
+				env2, err := events.FromLambdaRecord(lr)
+				require.NoError(t, err)
+				assert.Equal(t, env, env2, "the Lambda-shaped record decodes the same")
+			}
+			iter = out.NextShardIterator
+		}
+	}
+	key := func(s []events.Envelope) func(i, j int) bool {
+		return func(i, j int) bool {
+			if s[i].StreamID != s[j].StreamID {
+				return s[i].StreamID < s[j].StreamID
+			}
+			return s[i].Version < s[j].Version
+		}
+	}
+	sort.SliceStable(want, key(want))
+	sort.SliceStable(got, key(got))
+	assert.Equal(t, want, got, "the stream carries exactly the committed events, not the records")
+}
+
+func TestRecordExpiryUsesTTLAttribute(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := t.Context()
+	exp := time.Now().Add(time.Hour)
+	_, err := e.store.CompareAndPut(ctx, events.Record{Key: "k", Kind: "ticket", ExpiresAt: &exp}, 0)
+	require.NoError(t, err)
+	out, err := e.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(e.recsTbl),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "k"}}})
+	require.NoError(t, err)
+	assert.Equal(t, &types.AttributeValueMemberN{Value: strconv.FormatInt(exp.Unix(), 10)}, out.Item["ttl"])
+	// A store whose clock is past the ttl treats the item as gone.
+	later := e.store.WithClock(func() time.Time { return exp.Add(time.Second) })
+	_, err = later.GetRecord(ctx, "k")
+	assert.ErrorIs(t, err, events.ErrNotFound)
+	_, err = later.TakeRecord(ctx, "k")
+	assert.ErrorIs(t, err, events.ErrNotFound)
+	r, err := e.store.TakeRecord(ctx, "k")
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), r.Rev)
+}
