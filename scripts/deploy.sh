@@ -15,7 +15,6 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(node -p 'process.versions.node.split(".")[0]')
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION=1
 (cd "$root/infra/app" && npm ci --no-audit --no-fund --silent)
-bin="$root/infra/app/node_modules/.bin"
 cli=cdk
 if [ "$target" = local ]; then
   cli=cdklocal
@@ -25,7 +24,7 @@ if [ "$target" = local ]; then
 fi
 cd "$root"
 # Bootstrapping is idempotent: it creates the CDKToolkit stack once per account/region.
-"$bin/$cli" bootstrap -c stage="$stage"
+npx --prefix "$root/infra/app" --no -- "$cli" bootstrap -c stage="$stage"
 # shellcheck disable=SC2086
-"$bin/$cli" deploy "SkyLedger-$stage" -c stage="$stage" --outputs-file "cdk.out/outputs-$stage.json" ${CDK_ARGS:-}
+npx --prefix "$root/infra/app" --no -- "$cli" deploy "SkyLedger-$stage" -c stage="$stage" --outputs-file "cdk.out/outputs-$stage.json" ${CDK_ARGS:-}
 echo "deploy: outputs in cdk.out/outputs-$stage.json"

@@ -1,7 +1,7 @@
 // Command app is SkyLedger's CDK app: one stack per stage, built from the
 // shared declarations in infra/spec.
 //
-//	cdk synth -c stage=dev            (cdk.json at the repo root runs this)
+//	cdk synth -c stage=dev            (cdk.json at the repo root builds and runs this from the root)
 //	CDK_OUTDIR=cdk.out/dev CDK_CONTEXT_JSON='{"stage":"dev"}' go run .   (offline, no CDK CLI)
 //
 // Context keys: stage (dev|prod, default dev), assetDir (default <repo>/dist),
@@ -91,7 +91,8 @@ func configFromContext(app awscdk.App) (Config, error) {
 }
 
 // repoRoot walks up from the working directory to the folder holding
-// cdk.json (the CDK CLI and scripts/synth.sh run the app from infra/app).
+// cdk.json (the CDK CLI runs the app from the root, scripts/synth.sh and the
+// tests from infra/app).
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {

@@ -479,11 +479,10 @@ func (s *Stack) web(c Config, prod bool) {
 	})
 	apiDomain := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), s.HTTPAPI.ApiEndpoint(), nil))
 	s.Distribution = awscloudfront.NewDistribution(st, jsii.String("Web"), &awscloudfront.DistributionProps{
-		Comment:                jsii.String("SkyLedger " + c.Stage + " web"),
-		DefaultRootObject:      jsii.String("index.html"),
-		PriceClass:             awscloudfront.PriceClass_PRICE_CLASS_100,
-		HttpVersion:            awscloudfront.HttpVersion_HTTP2_AND_3,
-		MinimumProtocolVersion: awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021,
+		Comment:           jsii.String("SkyLedger " + c.Stage + " web"),
+		DefaultRootObject: jsii.String("index.html"),
+		PriceClass:        awscloudfront.PriceClass_PRICE_CLASS_100,
+		HttpVersion:       awscloudfront.HttpVersion_HTTP2_AND_3,
 		DefaultBehavior: &awscloudfront.BehaviorOptions{
 			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(s.WebBucket, nil),
 			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
