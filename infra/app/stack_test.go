@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
@@ -656,4 +657,48 @@ func asList(v any) []any {
 
 func jsString(s string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}
+
+func TestConfigFromContext(t *testing.T) {
+	root, err := repoRoot()
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		ctx     map[string]any
+		stage   string
+		assets  string
+		web     string
+		origins []string
+		email   string
+	}{
+		{"defaults", map[string]any{}, StageDev, filepath.Join(root, "dist"), filepath.Join(root, "web", "dist"), DevWebOrigins, ""},
+		{"prod has no default origins", map[string]any{"stage": "prod"}, StageProd, filepath.Join(root, "dist"), filepath.Join(root, "web", "dist"), nil, ""},
+		{"relative dirs resolve against the repo root", map[string]any{"stage": "prod", "assetDir": "build/zips", "webDir": "/abs/web"},
+			StageProd, filepath.Join(root, "build", "zips"), "/abs/web", nil, ""},
+		{"explicit origins and e-mail", map[string]any{"webOrigins": " https://a.example , https://b.example,", "alarmEmail": "ops@example.com"},
+			StageDev, filepath.Join(root, "dist"), filepath.Join(root, "web", "dist"), []string{"https://a.example", "https://b.example"}, "ops@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := tt.ctx
+			app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+			c, err := configFromContext(app)
+			require.NoError(t, err)
+			assert.Equal(t, tt.stage, c.Stage)
+			assert.Equal(t, tt.assets, c.AssetDir)
+			assert.Equal(t, tt.web, c.WebDir)
+			assert.Equal(t, tt.origins, c.WebOrigins)
+			assert.Equal(t, tt.email, c.AlarmEmail)
+		})
+	}
+}
+
+func TestNoCORSWithoutOrigins(t *testing.T) {
+	app := awscdk.NewApp(nil)
+	st := NewStack(app, Config{Stage: StageProd, AssetDir: assetDir})
+	tmpl := assertions.Template_FromStack(st.Stack, nil)
+	assertMatches(t, "HTTP API without CorsConfiguration", func() {
+		tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), obj(
+			"ProtocolType", "HTTP", "CorsConfiguration", assertions.Match_Absent()))
+	})
 }
