@@ -261,6 +261,14 @@ await step('admin deactivates the pilot; the pilot page falls back to login', as
   await row.locator(tid('user-deactivate')).click();
   await row.locator(tid('user-status'), { hasText: 'deactivated' }).waitFor({ timeout: T });
   await shot(admin, '13-users-deactivated');
+  await admin.setViewportSize({ width: 390, height: 844 }); // the admin screens at phone width
+  await shot(admin, '13b-users-phone');
+  await admin.click(tid('nav-submit'));
+  await admin.click(tid('mode-structured'));
+  await shot(admin, '13c-submit-structured-phone');
+  const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow <= 0, `no horizontal scrolling at phone width (overflow ${overflow}px)`);
+  await admin.setViewportSize({ width: 1280, height: 900 });
   await pilot.waitForSelector(tid('login-form'), { timeout: T });
   await shot(pilot, '14-pilot-back-at-login');
 });
