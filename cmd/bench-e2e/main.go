@@ -90,9 +90,13 @@ func runServe(dir string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	lvl := slog.LevelWarn
+	if os.Getenv("BENCH_LOG") != "" { // BENCH_LOG=1: one line per invocation, to see where time goes
+		lvl = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 	app, err := wire.Start(ctx, wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: dir,
-		BootstrapToken: token, Log: log})
+		BootstrapToken: token, Log: log, InProcessManagement: os.Getenv("SKYLEDGER_MANAGEMENT_TRANSPORT") == "inprocess"})
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,7 @@ func run() error {
 	idle := flag.Duration("ws-idle-timeout", durEnv("SKYLEDGER_WS_IDLE_TIMEOUT", runtime.DefaultWSLimits().IdleTimeout), "WebSocket idle timeout [SKYLEDGER_WS_IDLE_TIMEOUT]")
 	maxDur := flag.Duration("ws-max-duration", durEnv("SKYLEDGER_WS_MAX_DURATION", runtime.DefaultWSLimits().MaxConnDuration), "WebSocket maximum connection duration [SKYLEDGER_WS_MAX_DURATION]")
 	maxFrame := flag.Int64("ws-max-frame", intEnv("SKYLEDGER_WS_MAX_FRAME_BYTES", runtime.DefaultWSLimits().MaxFrameBytes), "WebSocket maximum frame size in bytes [SKYLEDGER_WS_MAX_FRAME_BYTES]")
+	transport := flag.String("management-transport", env("SKYLEDGER_MANAGEMENT_TRANSPORT", "tcp"), "how the notifier's SDK client reaches @connections: tcp (loopback HTTP) | inprocess [SKYLEDGER_MANAGEMENT_TRANSPORT]")
 	logLevel := flag.String("log-level", env("SKYLEDGER_LOG_LEVEL", env("LOG_LEVEL", "info")), "debug | info | warn | error [SKYLEDGER_LOG_LEVEL]")
 	flag.Parse()
 
@@ -75,6 +76,13 @@ func run() error {
 	cfg.WSLimits = runtime.DefaultWSLimits()
 	cfg.WSLimits.IdleTimeout, cfg.WSLimits.MaxConnDuration, cfg.WSLimits.MaxFrameBytes = *idle, *maxDur, *maxFrame
 
+	switch *transport {
+	case "tcp":
+	case "inprocess":
+		cfg.InProcessManagement = true
+	default:
+		return fmt.Errorf("unknown management transport %q (tcp, inprocess)", *transport)
+	}
 	switch mode {
 	case "":
 		cfg.Mode = wire.ModeEmbedded

@@ -304,3 +304,29 @@ func TestWSGatewayShutdownClosesWith1001(t *testing.T) {
 		t.Fatal("$disconnect must have run before Shutdown returned")
 	}
 }
+
+func TestInProcessTransportReachesTheManagementAPI(t *testing.T) {
+	t.Parallel()
+	f := newWSFixture(t, runtime.DefaultWSLimits())
+	c, _, err := f.dial(t, "?ticket=good")
+	require.NoError(t, err)
+	readJSON(t, c)
+	f.mu.Lock()
+	id := f.connected[0].RequestContext.ConnectionID
+	f.mu.Unlock()
+	inproc := apigatewaymanagementapi.New(apigatewaymanagementapi.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(f.rt.ManagementURL()),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		HTTPClient:  &http.Client{Transport: f.rt.NewInProcessTransport()},
+	})
+	ctx := context.Background()
+	_, err = inproc.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: []byte(`{"type":"inproc"}`)})
+	require.NoError(t, err)
+	assert.Equal(t, "inproc", readJSON(t, c)["type"])
+	_, err = inproc.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String("nope="), Data: []byte("x")})
+	var gone *mgmttypes.GoneException
+	assert.True(t, errors.As(err, &gone), "typed GoneException in process too: %v", err)
+	info, err := inproc.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: aws.String(id)})
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1", aws.ToString(info.Identity.SourceIp))
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
@@ -62,8 +63,12 @@ type Config struct {
 	AWS      *aws.Config
 	WSLimits runtime.WSLimits
 	Stream   spec.StreamSource // zero: spec.Projector
-	Log      *slog.Logger
-	Now      func() time.Time
+	// InProcessManagement gives the notifier's and wsapi's (unmodified)
+	// SDK client a transport that calls the @connections handler without
+	// the loopback TCP hop. Default false: real loopback HTTP.
+	InProcessManagement bool
+	Log                 *slog.Logger
+	Now                 func() time.Time
 }
 
 // App is a running local SkyLedger.
@@ -196,6 +201,14 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
 	fanout, _ := strconv.Atoi(os.Getenv(spec.EnvFanoutConcurrency)) // as the Lambda gets it; 0: the notifier's default
 	mgmt := notify.NewClient(awsCfg, rt.ManagementURL(), fanout)
+	if cfg.InProcessManagement {
+		// Same SDK client and endpoint override, minus the loopback TCP hop.
+		mgmt = apigatewaymanagementapi.NewFromConfig(awsCfg, func(o *apigatewaymanagementapi.Options) {
+			o.BaseEndpoint = aws.String(rt.ManagementURL())
+			o.HTTPClient = &http.Client{Transport: rt.NewInProcessTransport()}
+			o.Retryer = aws.NopRetryer{}
+		})
+	}
 	notifier := notify.New(notify.Deps{Store: ad.conns, Client: mgmt, Concurrency: fanout, Log: log.With("function", spec.FnProjector)})
 
 	live := projector.New(projector.Deps{Models: ad.models, Notifier: notifier, Log: log.With("function", spec.FnProjector)})
