@@ -71,4 +71,3 @@ func redrive(mgmtURL string) (runtime.RedriveResult, error) {
 	defer resp.Body.Close()
 	return res, json.NewDecoder(resp.Body).Decode(&res)
 }
-
