@@ -3,12 +3,12 @@
 // index, durable group commit and a change feed in the exact record shape
 // Lambda receives from DynamoDB Streams.
 //
-// Concurrency: one committer goroutine decides every write in arrival order
-// against the committed state plus the writes already decided in the same
-// batch, writes the batch with one write and one fsync, and only then makes
-// it visible to readers and answers the callers. Appenders that arrive while
-// an fsync runs share the next one (group commit). Readers never see data
-// that is not durable.
+// Concurrency: writes queue up; one caller at a time (the leader) decides
+// every queued write in arrival order against the committed state plus the
+// writes already decided in the same batch, writes the batch with one write
+// and one fsync, and only then makes it visible to readers and answers the
+// callers. Appenders that arrive while an fsync runs share the next one
+// (group commit). Readers never see data that is not durable.
 package embedded
 
 import (
@@ -82,10 +82,38 @@ type Store struct {
 
 	closeMu sync.RWMutex
 	closed  bool
-	reqs    chan *request
-	done    chan struct{}
+	qmu     sync.Mutex // guards queue
+	queue   []*request
+	leader  sync.Mutex // held by the goroutine committing a batch
+	buf     []byte     // leader only
 
-	commits, entries uint64 // stats, committer goroutine only (read after Close)
+	commits, entries uint64 // stats, written under mu by the leader
+
+	logSize    int64 // s.off as of the last commit, under mu
+	off, alloc int64 // logical end of the log, physical (zero-filled) size; leader only
+}
+
+// preallocChunk is how far the log is extended with zeros at a time. Commits
+// then overwrite already-allocated, already-written blocks, so fdatasync has
+// no file-size or extent metadata to journal and is much cheaper (about 2x on
+// ext4 here). Recovery treats the zeros as a torn tail and cuts them.
+const preallocChunk = 4 << 20
+
+// writeAt writes buf at the log's logical end, extending the zero-filled
+// preallocation first if needed. The caller's fdatasync covers both.
+func (s *Store) writeAt(buf []byte) error {
+	if need := s.off + int64(len(buf)); need > s.alloc {
+		grow := max(preallocChunk, need-s.alloc)
+		if _, err := s.f.WriteAt(make([]byte, grow), s.alloc); err != nil {
+			return err
+		}
+		s.alloc += grow
+	}
+	if _, err := s.f.WriteAt(buf, s.off); err != nil {
+		return err
+	}
+	s.off += int64(len(buf))
+	return nil
 }
 
 // Open opens (creating if needed) the store in dir. It takes an exclusive
@@ -127,14 +155,14 @@ func Open(dir string, o Options) (*Store, error) {
 		streams: map[string][]uint64{},
 		records: map[string]events.Record{},
 		notify:  make(chan struct{}),
-		reqs:    make(chan *request, 1024),
-		done:    make(chan struct{}),
 	}
-	if _, _, err := recoverLog(f, s.apply); err != nil {
+	size, _, err := recoverLog(f, s.apply)
+	if err != nil {
 		f.Close()
 		lock.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
+	s.off, s.alloc, s.logSize = size, size, size
 	// Expired records need not stay in memory.
 	now := o.Now()
 	for k, r := range s.records {
@@ -142,7 +170,6 @@ func Open(dir string, o Options) (*Store, error) {
 			delete(s.records, k)
 		}
 	}
-	go s.committer()
 	return s, nil
 }
 
@@ -154,10 +181,8 @@ func (s *Store) Close() error {
 		s.closeMu.Unlock()
 		return nil
 	}
-	s.closed = true
+	s.closed = true // no submit is in flight: they hold closeMu.RLock
 	s.closeMu.Unlock()
-	close(s.reqs)
-	<-s.done
 	s.mu.Lock()
 	if s.failed == nil {
 		s.failed = ErrClosed
@@ -165,7 +190,11 @@ func (s *Store) Close() error {
 	close(s.notify) // wake Tail callers
 	s.notify = make(chan struct{})
 	s.mu.Unlock()
-	err := s.f.Close()
+	// Give back the zero-filled preallocation (recovery would cut it too).
+	err := s.f.Truncate(s.off)
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
 	if lerr := s.lock.Close(); err == nil {
 		err = lerr
 	}
@@ -213,23 +242,43 @@ type request struct {
 	reply chan struct{}
 }
 
-// submit hands r to the committer and waits for its durable result.
+// submit queues r and waits for its durable result. Group commit without a
+// background goroutine: whoever holds the leader lock commits everything
+// queued so far with one write and one fsync; a caller whose request was
+// committed by an earlier leader returns as soon as it gets the lock, one
+// whose request is still queued becomes the next leader. A lone writer thus
+// commits its own request with no goroutine hand-off.
 func (s *Store) submit(ctx context.Context, r *request) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	r.reply = make(chan struct{})
 	s.closeMu.RLock()
+	defer s.closeMu.RUnlock()
 	if s.closed {
-		s.closeMu.RUnlock()
 		return ErrClosed
 	}
-	s.reqs <- r
-	s.closeMu.RUnlock()
+	s.qmu.Lock()
+	s.queue = append(s.queue, r)
+	s.qmu.Unlock()
 	// Once queued a request is decided and made durable even if ctx ends,
-	// so the caller must learn its outcome: wait for the reply.
-	<-r.reply
-	return r.err
+	// so the caller must learn its outcome: no early return on ctx.
+	for {
+		s.leader.Lock()
+		select {
+		case <-r.reply:
+			s.leader.Unlock()
+			return r.err
+		default:
+		}
+		s.qmu.Lock()
+		n := min(len(s.queue), s.o.MaxBatch)
+		batch := slices.Clone(s.queue[:n])
+		s.queue = append(s.queue[:0], s.queue[n:]...)
+		s.qmu.Unlock()
+		s.commit(batch)
+		s.leader.Unlock()
+	}
 }
 
 // batchView is the committed state plus the writes decided earlier in the
@@ -261,87 +310,75 @@ func (v *batchView) live(key string, now time.Time) (events.Record, bool) {
 	return r, true
 }
 
-func (s *Store) committer() {
-	defer close(s.done)
-	var buf []byte
-	batch := make([]*request, 0, s.o.MaxBatch)
-	entries := make([]*logEntry, 0, s.o.MaxBatch)
-	for first := range s.reqs {
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < s.o.MaxBatch {
-			select {
-			case r, ok := <-s.reqs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		s.mu.RLock()
-		failed := s.failed
-		s.mu.RUnlock()
-		if failed != nil {
-			for _, r := range batch {
-				r.err = fmt.Errorf("%w: %w", ErrClosed, failed)
-				close(r.reply)
-			}
-			continue
-		}
-		// Decide. Only this goroutine mutates state, so reading it without
-		// the lock is safe here; readers only take RLock.
-		now := s.o.Now()
-		view := &batchView{s: s, version: map[string]int64{}, records: map[string]*events.Record{}}
-		entries = entries[:0]
-		buf = buf[:0]
+// commit decides, writes, syncs and publishes one batch. Caller holds the
+// leader lock, which makes it the only writer of the state.
+func (s *Store) commit(batch []*request) {
+	s.mu.RLock()
+	failed := s.failed
+	s.mu.RUnlock()
+	if failed != nil {
 		for _, r := range batch {
-			e := s.decide(view, r, now)
-			if e == nil {
-				entries = append(entries, nil)
-				continue
-			}
-			var err error
-			mark := len(buf)
-			if buf, err = appendEntry(buf, e); err != nil {
-				buf = buf[:mark]
-				r.err = err
-				entries = append(entries, nil)
-				continue
-			}
-			entries = append(entries, e)
-		}
-		// Persist.
-		var werr error
-		if len(buf) > 0 {
-			if _, werr = s.f.Write(buf); werr == nil && !s.o.NoSync {
-				werr = syncFile(s.f)
-			}
-		}
-		s.mu.Lock()
-		if werr != nil {
-			s.failed = fmt.Errorf("write %s: %w", filepath.Join(s.dir, LogFile), werr)
-		} else {
-			for _, e := range entries {
-				if e != nil {
-					s.apply(e)
-					s.entries++
-				}
-			}
-			if len(buf) > 0 {
-				s.commits++
-				close(s.notify)
-				s.notify = make(chan struct{})
-			}
-		}
-		s.mu.Unlock()
-		for i, r := range batch {
-			if werr != nil && entries[i] != nil {
-				r.err = fmt.Errorf("%w: %w", ErrClosed, s.failed)
-			}
+			r.err = fmt.Errorf("%w: %w", ErrClosed, failed)
 			close(r.reply)
 		}
+		return
+	}
+	// Decide. Only the leader mutates state, so reading it without mu is
+	// safe here; readers only take RLock.
+	now := s.o.Now()
+	view := &batchView{s: s, version: map[string]int64{}, records: map[string]*events.Record{}}
+	entries := make([]*logEntry, 0, len(batch))
+	buf := s.buf[:0]
+	for _, r := range batch {
+		e := s.decide(view, r, now)
+		if e == nil {
+			entries = append(entries, nil)
+			continue
+		}
+		var err error
+		mark := len(buf)
+		if buf, err = appendEntry(buf, e); err != nil {
+			buf = buf[:mark]
+			r.err = err
+			entries = append(entries, nil)
+			continue
+		}
+		entries = append(entries, e)
+	}
+	if cap(buf) <= 1<<20 {
+		s.buf = buf
+	}
+	// Persist.
+	var werr error
+	if len(buf) > 0 {
+		if werr = s.writeAt(buf); werr == nil && !s.o.NoSync {
+			werr = syncFile(s.f)
+		}
+	}
+	s.mu.Lock()
+	if werr != nil {
+		s.failed = fmt.Errorf("write %s: %w", filepath.Join(s.dir, LogFile), werr)
+	} else {
+		for _, e := range entries {
+			if e != nil {
+				s.apply(e)
+				s.entries++
+			}
+		}
+		s.logSize = s.off
+		if len(buf) > 0 {
+			s.commits++
+			close(s.notify)
+			s.notify = make(chan struct{})
+		}
+	}
+	failed = s.failed
+	s.mu.Unlock()
+	for i, r := range batch {
+		if werr != nil && entries[i] != nil {
+			r.err = fmt.Errorf("%w: %w", ErrClosed, failed)
+		}
+		close(r.reply)
 	}
 }
 
@@ -599,6 +636,14 @@ func (s *Store) Tail(ctx context.Context, after uint64, max int) ([]lambdaevents
 		case <-wait:
 		}
 	}
+}
+
+// LogSize is the length of the committed log in bytes (the file itself may
+// be longer: zero-filled preallocation, cut on Close and on Open).
+func (s *Store) LogSize() int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.logSize
 }
 
 // Stats are counters since Open: Commits is the number of fsyncs (group
