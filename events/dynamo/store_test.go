@@ -32,7 +32,7 @@ type env struct {
 	eventsTbl, recsTbl string
 }
 
-func setup(t *testing.T) env {
+func setup(t testing.TB) env {
 	t.Helper()
 	c := awstest.DynamoDB(t)
 	prefix := awstest.Prefix(t)
