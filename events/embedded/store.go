@@ -84,8 +84,8 @@ type Store struct {
 	closed  bool
 	qmu     sync.Mutex // guards queue
 	queue   []*request
-	leader  sync.Mutex // held by the goroutine committing a batch
-	buf     []byte     // leader only
+	leader  chan struct{} // a token: holding it (sent) makes the caller the committing leader
+	buf     []byte        // leader only
 
 	commits, entries uint64 // stats, written under mu by the leader
 
@@ -155,6 +155,7 @@ func Open(dir string, o Options) (*Store, error) {
 		streams: map[string][]uint64{},
 		records: map[string]events.Record{},
 		notify:  make(chan struct{}),
+		leader:  make(chan struct{}, 1),
 	}
 	size, _, err := recoverLog(f, s.apply)
 	if err != nil {
@@ -245,8 +246,8 @@ type request struct {
 // submit queues r and waits for its durable result. Group commit without a
 // background goroutine: whoever holds the leader lock commits everything
 // queued so far with one write and one fsync; a caller whose request was
-// committed by an earlier leader returns as soon as it gets the lock, one
-// whose request is still queued becomes the next leader. A lone writer thus
+// committed by an earlier leader is woken directly, one whose request is
+// still queued becomes the next leader when the token is free. A lone writer thus
 // commits its own request with no goroutine hand-off.
 func (s *Store) submit(ctx context.Context, r *request) error {
 	if err := ctx.Err(); err != nil {
@@ -264,10 +265,14 @@ func (s *Store) submit(ctx context.Context, r *request) error {
 	// Once queued a request is decided and made durable even if ctx ends,
 	// so the caller must learn its outcome: no early return on ctx.
 	for {
-		s.leader.Lock()
 		select {
 		case <-r.reply:
-			s.leader.Unlock()
+			return r.err
+		case s.leader <- struct{}{}:
+		}
+		select {
+		case <-r.reply: // committed by the previous leader
+			<-s.leader
 			return r.err
 		default:
 		}
@@ -277,7 +282,7 @@ func (s *Store) submit(ctx context.Context, r *request) error {
 		s.queue = append(s.queue[:0], s.queue[n:]...)
 		s.qmu.Unlock()
 		s.commit(batch)
-		s.leader.Unlock()
+		<-s.leader
 	}
 }
 
