@@ -46,6 +46,13 @@ const (
 	API5xxAlarm            = 5      // 5xx per 5 minutes
 )
 
+// HTTPAccessLogFormat is the HTTP API's access log line (JSON).
+const HTTPAccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
+	`"requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status",` +
+	`"responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
+	`"integrationLatencyMs":"$context.integrationLatency","authorizerError":"$context.authorizer.error",` +
+	`"integrationError":"$context.integrationErrorMessage"}`
+
 // ReadActions are what spec.Read grants on a table; ReadWriteActions what
 // spec.ReadWrite grants. Explicit lists: no wildcard action on data.
 var (
@@ -332,6 +339,14 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
 		Throttle:   throttle(),
+	})
+	// Access log (JSON, one line per request; never a header or credential).
+	accessLogs := awslogs.NewLogGroup(st, jsii.String("http-access-logs"), &awslogs.LogGroupProps{
+		Retention: logRetention, RemovalPolicy: retainInProd,
+	})
+	s.HTTPStage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: accessLogs.LogGroupArn(),
+		Format:         jsii.String(HTTPAccessLogFormat),
 	})
 	httpAuth := awsapigatewayv2authorizers.NewHttpLambdaAuthorizer(jsii.String("HttpAuthorizer"), s.fn(spec.FnAuthorizer),
 		&awsapigatewayv2authorizers.HttpLambdaAuthorizerProps{

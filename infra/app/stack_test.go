@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -326,6 +327,14 @@ func TestHTTPAPI(t *testing.T) {
 		assert.Equal(t, true, stg["AutoDeploy"])
 		assert.Equal(t, map[string]any{"ThrottlingBurstLimit": float64(spec.ThrottleBurstLimit),
 			"ThrottlingRateLimit": float64(spec.ThrottleRateLimit)}, stg["DefaultRouteSettings"])
+
+		logs := stg["AccessLogSettings"].(map[string]any)
+		assert.Regexp(t, `^\$\{http-?accesslogs[0-9A-F]{8}\.Arn\}$`, render(logs["DestinationArn"]))
+		var line map[string]string
+		require.NoError(t, json.Unmarshal([]byte(logs["Format"].(string)), &line), "access log format is JSON")
+		assert.Equal(t, "$context.requestId", line["requestId"])
+		assert.Equal(t, "$context.status", line["status"])
+		assert.NotContains(t, strings.ToLower(logs["Format"].(string)), "header", "no header (credential) is logged")
 
 		cors := f.props(t, api)["CorsConfiguration"].(map[string]any)
 		var origins []string
