@@ -653,6 +653,19 @@ func TestSpecDeclarationsAreConsistent(t *testing.T) {
 			}
 		}
 	}
+	// Route keys are unique and every route names a declared function.
+	seen := map[string]bool{}
+	for _, r := range spec.Routes {
+		assert.False(t, seen[r.RouteKey()], "duplicate route %s", r.RouteKey())
+		seen[r.RouteKey()] = true
+		assert.NotPanics(t, func() { spec.FunctionByName(r.Function) }, r.RouteKey())
+		assert.True(t, strings.HasPrefix(r.Path, "/api/"), r.Path)
+	}
+	for _, r := range spec.WSRoutes {
+		assert.False(t, seen["ws "+r.Key], "duplicate WS route %s", r.Key)
+		seen["ws "+r.Key] = true
+		assert.NotPanics(t, func() { spec.FunctionByName(r.Function) }, r.Key)
+	}
 	assert.True(t, spec.FunctionByName(spec.FnProjector).ManagesWS)
 	assert.True(t, spec.FunctionByName(spec.FnWSDefault).ManagesWS)
 	_, err := os.Stat(filepath.Join(assetDir, spec.FnAuthorizer+".zip"))
