@@ -88,8 +88,9 @@ type wsConn struct {
 	domain      string
 	authz       map[string]any
 	closeOnce   sync.Once
-	closeCode   websocket.StatusCode
+	closeCode   websocket.StatusCode // set once, before done is closed
 	closeReason string
+	killed      bool // closed without the handshake (set before done is closed)
 }
 
 // Count returns the number of registered connections.
@@ -379,18 +380,42 @@ func (g *WSGateway) handleMessage(c *wsConn, typ websocket.MessageType, data []b
 }
 
 func (c *wsConn) writeLoop(ctx context.Context) {
+	write := func(msg []byte) error {
+		wctx, cancel := context.WithTimeout(ctx, c.gw.limits.WriteTimeout)
+		defer cancel()
+		return c.ws.Write(wctx, websocket.MessageText, msg)
+	}
 	for {
 		select {
-		case <-c.done:
-			return
 		case msg := <-c.out:
-			wctx, cancel := context.WithTimeout(ctx, c.gw.limits.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, msg)
-			cancel()
-			if err != nil {
+			if err := write(msg); err != nil {
 				c.kill(websocket.StatusPolicyViolation, "write failed or too slow")
 				return
 			}
+		case <-c.done:
+			if c.killed {
+				return
+			}
+			// A graceful close (DeleteConnection, idle, shutdown, the
+			// client's close) first delivers what was posted before it,
+			// as API Gateway does, then runs the close handshake.
+			for drained := false; !drained; {
+				select {
+				case msg := <-c.out:
+					if err := write(msg); err != nil {
+						_ = c.ws.CloseNow()
+						return
+					}
+				default:
+					drained = true
+				}
+			}
+			// Close runs the close handshake (bounded by the library's own
+			// 5 s timeouts); CloseNow is the fallback.
+			if err := c.ws.Close(c.closeCode, c.closeReason); err != nil {
+				_ = c.ws.CloseNow()
+			}
+			return
 		}
 	}
 }
@@ -421,7 +446,7 @@ func (c *wsConn) kill(code websocket.StatusCode, reason string) { c.end(code, re
 
 func (c *wsConn) end(code websocket.StatusCode, reason string, now bool) {
 	c.closeOnce.Do(func() {
-		c.closeCode, c.closeReason = code, reason
+		c.closeCode, c.closeReason, c.killed = code, reason, now
 		close(c.done)
 		c.gw.unregister(c)
 		c.mu.Lock()
@@ -433,15 +458,8 @@ func (c *wsConn) end(code websocket.StatusCode, reason string, now bool) {
 		}
 		if now {
 			_ = ws.CloseNow()
-			return
 		}
-		go func() {
-			// Close runs the close handshake (bounded by the library's
-			// own 5 s timeouts); CloseNow is the fallback.
-			if err := ws.Close(code, reason); err != nil {
-				_ = ws.CloseNow()
-			}
-		}()
+		// otherwise the writer drains the queue and closes (writeLoop).
 	})
 }
 

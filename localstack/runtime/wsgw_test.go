@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -329,4 +330,30 @@ func TestInProcessTransportReachesTheManagementAPI(t *testing.T) {
 	info, err := inproc.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: aws.String(id)})
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1", aws.ToString(info.Identity.SourceIp))
+}
+
+// TestWSGatewayDeliversQueuedFramesBeforeAGracefulClose: what was posted
+// before DeleteConnection reaches the client before the close frame (the
+// notifier relies on it: a role change is delivered, then the socket closed).
+func TestWSGatewayDeliversQueuedFramesBeforeAGracefulClose(t *testing.T) {
+	t.Parallel()
+	f := newWSFixture(t, runtime.DefaultWSLimits())
+	c, _, err := f.dial(t, "?ticket=good")
+	require.NoError(t, err)
+	assert.Equal(t, "hello", readJSON(t, c)["type"])
+	f.mu.Lock()
+	id := f.connected[0].RequestContext.ConnectionID
+	f.mu.Unlock()
+	ctx := context.Background()
+	for i := 0; i < 20; i++ {
+		_, err := f.mgmt.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id),
+			Data: []byte(fmt.Sprintf(`{"type":"n","i":%d}`, i))})
+		require.NoError(t, err)
+	}
+	_, err = f.mgmt.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
+	require.NoError(t, err)
+	for i := 0; i < 20; i++ {
+		assert.EqualValues(t, i, readJSON(t, c)["i"])
+	}
+	assert.Equal(t, websocket.StatusNormalClosure, closeCode(t, c))
 }
