@@ -240,7 +240,7 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 
 	// ---- projector event source ------------------------------------------
 	src := spec.Projector
-	if tableSpec(src.Table).StreamNewImg != true {
+	if !tableSpec(src.Table).StreamNewImg {
 		panic("spec: projector source table " + src.Table + " has no stream")
 	}
 	s.fn(src.Function).AddEventSource(awslambdaeventsources.NewDynamoEventSource(s.table(src.Table), &awslambdaeventsources.DynamoEventSourceProps{
