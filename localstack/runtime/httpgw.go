@@ -212,7 +212,8 @@ func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *rou
 
 // authorize runs the Lambda authorizer as configured in the spec: identity
 // source $request.header.Authorization (missing -> 401 without invoking),
-// isAuthorized false -> 403, error -> 500. It returns the context that API
+// the error "Unauthorized" -> 401, isAuthorized false -> 403, other errors
+// -> 500. It returns the context that API
 // Gateway passes on as requestContext.authorizer.lambda.
 func (g *HTTPGateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequest, rt *route) (map[string]any, int, error) {
 	ident, ok := identitySource(req, spec.AuthorizerIdentitySource)
@@ -241,6 +242,9 @@ func (g *HTTPGateway) authorize(ctx context.Context, req events.APIGatewayV2HTTP
 	defer cancel()
 	resp, err := invoke(actx, g.fns.Authorizer, areq)
 	if err != nil {
+		if err.Error() == "Unauthorized" { // the literal error API Gateway turns into a 401
+			return nil, http.StatusUnauthorized, err
+		}
 		return nil, http.StatusInternalServerError, err
 	}
 	if !resp.IsAuthorized {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -78,6 +79,8 @@ func newHTTPFixture(t *testing.T, webDir string) *httpFixture {
 				Context: map[string]any{"user_id": "u1", "role": "pilot", "route": req.RouteKey}}, nil
 		case "Bearer error":
 			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, io.ErrUnexpectedEOF
+		case "Bearer unknown":
+			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, errors.New("Unauthorized")
 		}
 		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
 	}
@@ -179,6 +182,7 @@ func TestHTTPGatewayAuthorizerAndRouting(t *testing.T) {
 	}{
 		{name: "missing Authorization: 401 without invoking", method: "GET", path: "/api/users/me", status: 401},
 		{name: "isAuthorized false: 403", method: "GET", path: "/api/users/me", auth: "Bearer nope", status: 403, authCalls: 1},
+		{name: "authorizer error Unauthorized: 401", method: "GET", path: "/api/users/me", auth: "Bearer unknown", status: 401, authCalls: 1},
 		{name: "authorizer error: 500", method: "GET", path: "/api/users/me", auth: "Bearer error", status: 500, authCalls: 1},
 		{name: "literal segment beats parameter", method: "GET", path: "/api/users/me", auth: "Bearer good", status: 200, routeKey: "GET /api/users/me", authCalls: 1},
 		{name: "path parameter, escaped", method: "GET", path: "/api/users/u%2F1", auth: "Bearer good", status: 200,

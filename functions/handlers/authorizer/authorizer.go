@@ -56,9 +56,10 @@ func Context(p domain.Principal) map[string]interface{} {
 	}
 }
 
-// HTTP is the HTTP API authorizer (payload 2.0, simple responses). Invalid
-// or missing credentials: IsAuthorized=false (API Gateway answers 403; a
-// missing Authorization header never reaches the function and is 401). A
+// HTTP is the HTTP API authorizer (payload 2.0, simple responses). Invalid,
+// expired or revoked credentials return ErrUnauthorized, which API Gateway
+// answers with 401 as the brief requires (IsAuthorized=false would be a 403;
+// a missing Authorization header never reaches the function and is 401). A
 // store failure returns an error (API Gateway answers 500) so that an
 // outage is not mistaken for bad credentials.
 func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
@@ -70,7 +71,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2CustomAuthori
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthenticated) {
 			h.log.InfoContext(ctx, "http authorizer: denied", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)
-			return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
+			return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, ErrUnauthorized
 		}
 		h.log.ErrorContext(ctx, "http authorizer: store failure", "route", req.RouteKey, "error", err.Error())
 		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, err

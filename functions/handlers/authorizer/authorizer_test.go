@@ -88,7 +88,7 @@ func TestHTTPAuthorizer(t *testing.T) {
 
 	for _, bad := range []string{"", "Bearer", "Bearer sk_nope", "Basic dXNlcjpwYXNz", "Bearer " + f.key[:len(f.key)-2] + "AA"} {
 		resp, err := f.h.HTTP(ctx, f.httpReq(t, bad))
-		require.NoError(t, err, bad)
+		require.ErrorIs(t, err, authorizer.ErrUnauthorized, bad) // API Gateway: 401
 		assert.False(t, resp.IsAuthorized, bad)
 		assert.Empty(t, resp.Context)
 	}
@@ -143,6 +143,6 @@ func TestRevocationAppliesOnNextRequest(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 200, resp.StatusCode, resp.Body)
 	out, err := f.h.HTTP(ctx, f.httpReq(t, "Bearer "+f.key))
-	require.NoError(t, err)
+	require.ErrorIs(t, err, authorizer.ErrUnauthorized, "a revoked key is a 401 on the very next request")
 	assert.False(t, out.IsAuthorized)
 }
