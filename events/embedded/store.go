@@ -93,7 +93,7 @@ type Store struct {
 	off, alloc int64 // logical end of the log, physical (zero-filled) size; leader only
 }
 
-// preallocChunk is how far the log is extended with zeros at a time. Commits
+// preallocChunk is how far the log is extended with zeros at a time, at most. Commits
 // then overwrite already-allocated, already-written blocks, so fdatasync has
 // no file-size or extent metadata to journal and is much cheaper (about 2x on
 // ext4 here). Recovery treats the zeros as a torn tail and cuts them.
@@ -103,7 +103,9 @@ const preallocChunk = 4 << 20
 // preallocation first if needed. The caller's fdatasync covers both.
 func (s *Store) writeAt(buf []byte) error {
 	if need := s.off + int64(len(buf)); need > s.alloc {
-		grow := max(preallocChunk, need-s.alloc)
+		// Grow geometrically from 64 KB to preallocChunk, so a small store
+		// (every test opens one) stays small and cheap to create.
+		grow := max(min(max(s.alloc, 64<<10), preallocChunk), need-s.alloc)
 		if _, err := s.f.WriteAt(make([]byte, grow), s.alloc); err != nil {
 			return err
 		}
