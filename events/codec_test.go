@@ -330,3 +330,13 @@ func TestCheckAppend(t *testing.T) {
 		})
 	}
 }
+
+func TestEventItemSizeMatchesEncoding(t *testing.T) {
+	t.Parallel()
+	_, golden, _ := loadGolden(t)
+	for i, e := range append(golden, sampleEnvelope()) {
+		item, err := events.MarshalItem(e)
+		require.NoError(t, err)
+		assert.Equal(t, events.ItemSize(item), events.EventItemSize(e), "envelope %d", i)
+	}
+}

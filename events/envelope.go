@@ -73,6 +73,8 @@ func (e Envelope) Validate() error {
 		return bad("schema", "must be >= 1")
 	case e.OccurredAt.IsZero():
 		return bad("occurred_at", "required")
+	case e.OccurredAt.UTC().Year() < 1 || e.OccurredAt.UTC().Year() > 9999:
+		return bad("occurred_at", "must be an RFC 3339 time with a four-digit year in UTC")
 	case e.Actor == "":
 		return bad("actor", "required (user id or system)")
 	case len(e.Data) == 0 || e.Data[0] != '{' || !json.Valid(e.Data):

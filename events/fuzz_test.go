@@ -30,6 +30,7 @@ func FuzzEnvelopeJSON(f *testing.F) {
 		}
 		item, err := events.MarshalItem(e)
 		require.NoError(t, err)
+		assert.Equal(t, events.ItemSize(item), events.EventItemSize(e))
 		got, err := events.UnmarshalItem(item)
 		require.NoError(t, err)
 		assert.True(t, e.OccurredAt.Equal(got.OccurredAt))
