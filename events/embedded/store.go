@@ -90,6 +90,7 @@ type Store struct {
 	commits, entries uint64 // stats, written under mu by the leader
 
 	logSize    int64 // s.off as of the last commit, under mu
+	sweepAt    int   // sweep expired records when len(records) reaches this
 	off, alloc int64 // logical end of the log, physical (zero-filled) size; leader only
 }
 
@@ -167,12 +168,7 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	s.off, s.alloc, s.logSize = size, size, size
 	// Expired records need not stay in memory.
-	now := o.Now()
-	for k, r := range s.records {
-		if r.Expired(now) {
-			delete(s.records, k)
-		}
-	}
+	s.sweepExpired(o.Now())
 	return s, nil
 }
 
@@ -373,6 +369,9 @@ func (s *Store) commit(batch []*request) {
 			}
 		}
 		s.logSize = s.off
+		if len(s.records) >= s.sweepAt {
+			s.sweepExpired(now)
+		}
 		if len(buf) > 0 {
 			s.commits++
 			close(s.notify)
@@ -643,6 +642,18 @@ func (s *Store) Tail(ctx context.Context, after uint64, max int) ([]lambdaevents
 		case <-wait:
 		}
 	}
+}
+
+// sweepExpired drops expired records from memory (they are absent for every
+// operation anyway) and sets the next sweep at twice the live count, so the
+// cost is amortised O(1) per record write. Caller holds mu (or is Open).
+func (s *Store) sweepExpired(now time.Time) {
+	for k, r := range s.records {
+		if r.Expired(now) {
+			delete(s.records, k)
+		}
+	}
+	s.sweepAt = max(2*len(s.records), 1024)
 }
 
 // LogSize is the length of the committed log in bytes (the file itself may

@@ -170,7 +170,14 @@ func Streams(tb testing.TB) *dynamodbstreams.Client { return dynamodbstreams.New
 func Prefix(tb testing.TB) string {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	name := strings.NewReplacer("/", "-", " ", "-", "#", "-").Replace(tb.Name())
+	// DynamoDB table names allow [A-Za-z0-9_.-]; subtest and benchmark
+	// names carry "/", "=", "#", spaces.
+	name := strings.Map(func(r rune) rune {
+		if r == '_' || r == '.' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, tb.Name())
 	if len(name) > 40 {
 		name = name[:40]
 	}
