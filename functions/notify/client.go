@@ -33,6 +33,9 @@ const RequestTimeout = 5 * time.Second
 // or the local runtime's @connections endpoint). The SDK's own retries are
 // off: the notifier retries throttling itself, with jitter and a bound, and
 // counts every attempt. Its connection pool fits the fan-out concurrency.
+// With aws.AnonymousCredentials in cfg (the local runtime's loopback
+// endpoint, which checks no signature) the SDK sends calls unsigned; with
+// any other credentials every call is SigV4-signed.
 func NewClient(cfg aws.Config, endpoint string, concurrency int) *apigatewaymanagementapi.Client {
 	if concurrency <= 0 {
 		concurrency = DefaultConcurrency

@@ -197,8 +197,11 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	app.RT = rt
 
 	// The notifier reaches the runtime's @connections API with its
-	// unmodified SDK client through the endpoint override.
-	awsCfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")}
+	// unmodified SDK client through the endpoint override. Anonymous
+	// credentials: the loopback API checks no signature, and with them the
+	// SDK skips SigV4 signing (a quarter of the client's CPU per frame).
+	// The Lambdas keep the default credential chain and sign.
+	awsCfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
 	fanout, _ := strconv.Atoi(os.Getenv(spec.EnvFanoutConcurrency)) // as the Lambda gets it; 0: the notifier's default
 	mgmt := notify.NewClient(awsCfg, rt.ManagementURL(), fanout)
 	if cfg.InProcessManagement {
