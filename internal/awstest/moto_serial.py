@@ -4,8 +4,9 @@ moto's TransactWriteItems is not atomic across server threads: it snapshots
 the touched tables, applies the items one by one and, when the transaction is
 cancelled, puts the snapshot back, undoing writes other threads committed in
 the meantime (acknowledged writes are lost, conditional writes race). Real
-DynamoDB executes each request atomically; serialising moto's request
-handling restores that guarantee. Clients still run fully concurrently and
+DynamoDB executes each request atomically; serialising moto's handling of
+DynamoDB requests restores that guarantee (other services are not
+serialised). Clients still run fully concurrently and
 keep their keep-alive connections (the server stays threaded).
 
 It also replaces moto's rollback snapshot: moto deep-copies every touched
@@ -99,6 +100,10 @@ _app = DomainDispatcherApplication(create_backend_app)
 
 
 def serial_app(environ, start_response):
+    # Only DynamoDB and DynamoDB Streams calls are serialised: other services
+    # may block in the server (SQS long polling waits for a SendMessage).
+    if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
+        return _app(environ, start_response)
     with _lock:
         # Produce the whole body inside the lock: moto serialises lazily.
         return [b"".join(_app(environ, start_response))]
