@@ -534,7 +534,8 @@ func (s *Store) GetRecord(ctx context.Context, key string) (events.Record, error
 	return r, nil
 }
 
-// Load implements events.Store.
+// Load implements events.Store. The returned envelopes share their Data
+// bytes with the in-memory index: read them, do not modify them.
 func (s *Store) Load(ctx context.Context, streamID string, from int64, limit int) (events.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return events.Page{}, err
