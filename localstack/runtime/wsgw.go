@@ -301,7 +301,7 @@ func (g *WSGateway) invokeRoute(ctx context.Context, routeKey string, req events
 func (g *WSGateway) serveConn(c *wsConn) {
 	ctx, cancel := context.WithTimeout(context.Background(), g.limits.MaxConnDuration)
 	defer cancel()
-	go c.writeLoop(ctx)
+	go c.writeLoop()
 	idle := time.AfterFunc(g.limits.IdleTimeout, func() { c.close(websocket.StatusGoingAway, "Going away") })
 	defer idle.Stop()
 	stopMax := context.AfterFunc(ctx, func() {
@@ -379,11 +379,22 @@ func (g *WSGateway) handleMessage(c *wsConn, typ websocket.MessageType, data []b
 	g.log.Info("invoke", attrs...)
 }
 
-func (c *wsConn) writeLoop(ctx context.Context) {
+func (c *wsConn) writeLoop() {
+	// One timer per connection, re-armed for each frame, bounds a write
+	// (a context.WithTimeout per frame, plus the library's AfterFunc on it,
+	// cost a fifth of the write path). Firing, it disconnects the client
+	// and closes the socket, which fails the blocked write.
+	wt := time.AfterFunc(time.Hour, func() {
+		c.kill(websocket.StatusPolicyViolation, "write failed or too slow")
+		_ = c.ws.CloseNow()
+	})
+	wt.Stop()
+	defer wt.Stop()
 	write := func(msg []byte) error {
-		wctx, cancel := context.WithTimeout(ctx, c.gw.limits.WriteTimeout)
-		defer cancel()
-		return c.ws.Write(wctx, websocket.MessageText, msg)
+		wt.Reset(c.gw.limits.WriteTimeout)
+		err := c.ws.Write(context.Background(), websocket.MessageText, msg)
+		wt.Stop()
+		return err
 	}
 	for {
 		select {

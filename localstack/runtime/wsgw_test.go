@@ -285,6 +285,30 @@ func TestWSGatewayLimits(t *testing.T) {
 		}
 		_ = c
 	})
+	t.Run("a frame write slower than WriteTimeout disconnects", func(t *testing.T) {
+		t.Parallel()
+		lim := runtime.DefaultWSLimits()
+		lim.WriteTimeout = 200 * time.Millisecond
+		f := newWSFixture(t, lim)
+		c, _, err := f.dial(t, "?ticket=good")
+		require.NoError(t, err)
+		f.mu.Lock()
+		id := f.connected[0].RequestContext.ConnectionID
+		f.mu.Unlock()
+		// 128 frames of 64 KB: more than the loopback socket buffers take,
+		// fewer than the queue holds, so only the write timeout can act.
+		frame := []byte(`"` + strings.Repeat("x", 64*1024) + `"`)
+		for range 128 {
+			require.NoError(t, f.rt.WS.Send(id, frame))
+		}
+		select {
+		case d := <-f.disconnects:
+			assert.EqualValues(t, websocket.StatusPolicyViolation, d.RequestContext.DisconnectStatusCode)
+		case <-time.After(10 * time.Second):
+			t.Fatal("a client whose writes block was not disconnected")
+		}
+		_ = c
+	})
 }
 
 func TestWSGatewayShutdownClosesWith1001(t *testing.T) {
