@@ -47,6 +47,11 @@ type Options struct {
 	Now func() time.Time
 	// MaxBatch caps the commits written with one fsync (default 256).
 	MaxBatch int
+	// LockWait is how long Open retries a held directory lock before
+	// failing with ErrLocked (default 500ms). A forked child briefly shares
+	// the lock's file description until it execs, so a lock released by
+	// Close can look held for a moment when the process spawns commands.
+	LockWait time.Duration
 	// NoSync skips fsync. Only for benchmarks that compare against it; a
 	// crash may then lose acknowledged commits.
 	NoSync bool
@@ -131,6 +136,9 @@ func Open(dir string, o Options) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.LockWait <= 0 {
+		o.LockWait = 500 * time.Millisecond
+	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256
 	}
@@ -141,7 +149,7 @@ func Open(dir string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("event store: %w", err)
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := flockWait(lock, o.LockWait); err != nil {
 		lock.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, fmt.Errorf("open %s: %w (only one process may open an embedded store; stop the other one or use another directory)", dir, ErrLocked)
@@ -170,6 +178,18 @@ func Open(dir string, o Options) (*Store, error) {
 	// Expired records need not stay in memory.
 	s.sweepExpired(o.Now())
 	return s, nil
+}
+
+// flockWait takes an exclusive flock on f, retrying for up to wait.
+func flockWait(f *os.File, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Close stops accepting writes, waits for in-flight commits, closes the log

@@ -99,8 +99,10 @@ func TestLockRefusesSecondOpen(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	s := open(t, dir)
-	_, err := embedded.Open(dir, embedded.Options{})
+	start := time.Now()
+	_, err := embedded.Open(dir, embedded.Options{LockWait: 100 * time.Millisecond})
 	require.ErrorIs(t, err, embedded.ErrLocked)
+	assert.GreaterOrEqual(t, time.Since(start), 100*time.Millisecond, "Open waits LockWait before giving up")
 	assert.Contains(t, err.Error(), dir)
 
 	// Another process is refused too.
