@@ -484,7 +484,7 @@ func testRecordExpiry(t *testing.T, s events.Store) {
 	assert.True(t, future.Truncate(time.Second).Equal(*got.ExpiresAt))
 
 	// A record that expires shortly is visible, then gone.
-	soon := time.Now().Add(1500 * time.Millisecond)
+	soon := time.Now().Add(2500 * time.Millisecond) // >= 1.5 s of life after truncation to seconds
 	key2 := key + "-soon"
 	_, err = s.CompareAndPut(ctx(t), events.Record{Key: key2, Kind: "ticket", ExpiresAt: &soon}, 0)
 	require.NoError(t, err)
