@@ -48,9 +48,10 @@ type Options struct {
 	// MaxBatch caps the commits written with one fsync (default 256).
 	MaxBatch int
 	// LockWait is how long Open retries a held directory lock before
-	// failing with ErrLocked (default 500ms). A forked child briefly shares
+	// failing with ErrLocked (default 3s). A forked child briefly shares
 	// the lock's file description until it execs, so a lock released by
-	// Close can look held for a moment when the process spawns commands.
+	// Close can look held for a moment when the process spawns commands
+	// (seen for over 500ms on a loaded 2-core machine under -race).
 	LockWait time.Duration
 	// NoSync skips fsync. Only for benchmarks that compare against it; a
 	// crash may then lose acknowledged commits.
@@ -137,7 +138,7 @@ func Open(dir string, o Options) (*Store, error) {
 		o.Now = time.Now
 	}
 	if o.LockWait <= 0 {
-		o.LockWait = 500 * time.Millisecond
+		o.LockWait = 3 * time.Second
 	}
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 256

@@ -28,10 +28,10 @@ func TestDispatch(t *testing.T) {
 	}
 
 	out, err := fn(context.Background(), read("http_authorizer_request.json"))
-	require.NoError(t, err)
+	assert.EqualError(t, err, "Unauthorized", "the golden key is not in the store: 401")
 	simple, ok := out.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
 	require.True(t, ok, "HTTP payload -> simple response, got %T", out)
-	assert.False(t, simple.IsAuthorized, "the golden key is not in the store")
+	assert.False(t, simple.IsAuthorized)
 
 	_, err = fn(context.Background(), read("ws_connect_authorizer_request.json"))
 	assert.EqualError(t, err, "Unauthorized", "WebSocket payload -> REQUEST authorizer")
