@@ -6,7 +6,7 @@ STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
 
-.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e build synth deploy \
+.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -26,8 +26,7 @@ web-build: ## build web/dist when the frontend sources changed
 test: test-go test-infra test-web test-browser ## every test tier (Go unit+contract+e2e with -race, CDK, web, browser)
 
 test-go: venv ## Go: vet, unit, contract suites (embedded + DynamoDB on moto), in-process e2e; -race
-	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	bash scripts/test-go.sh
 
 test-infra: venv ## CDK assertions, synth, cfn-lint
 	bash scripts/test-infra.sh
@@ -47,6 +46,9 @@ bench: venv ## Go benchmarks (store, PIREP codec, notifier fan-out)
 
 bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
 	$(GO) run ./cmd/bench-e2e
+
+replay: ## rebuild read models from the event log: make replay ARGS='-help'
+	$(GO) run ./cmd/replay $(ARGS)
 
 ## ---- cloud -----------------------------------------------------------------
 build: ## Lambda bootstrap binaries (linux/arm64) zipped into dist/
