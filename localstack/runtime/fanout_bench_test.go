@@ -32,18 +32,22 @@ import (
 // cpu-µs/frame (process user+sys CPU per delivered frame: notifier, gateway
 // and the clients together) is the figure that survives a loaded machine.
 func BenchmarkRuntimeFanout(b *testing.B) {
-	for _, mode := range []string{"sigv4", "anonymous"} {
-		b.Run("creds="+mode, func(b *testing.B) {
+	cases := []struct {
+		creds string
+		conc  int
+	}{{"sigv4", 32}, {"anonymous", 4}, {"anonymous", 8}, {"anonymous", 16}, {"anonymous", 32}, {"anonymous", 64}}
+	for _, tc := range cases {
+		b.Run(fmt.Sprintf("creds=%s/conc=%d", tc.creds, tc.conc), func(b *testing.B) {
 			var creds aws.CredentialsProvider = credentials.NewStaticCredentialsProvider("local", "local", "")
-			if mode == "anonymous" {
+			if tc.creds == "anonymous" {
 				creds = aws.AnonymousCredentials{}
 			}
-			benchRuntimeFanout(b, 500, creds)
+			benchRuntimeFanout(b, 500, creds, tc.conc)
 		})
 	}
 }
 
-func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider) {
+func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider, conc int) {
 	const tenant = "01JDA0000000000000000TENA1"
 	ctx := context.Background()
 	ids := make(chan string, n)
@@ -81,7 +85,7 @@ func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider) {
 		require.NoError(b, err)
 	}
 	cfg := aws.Config{Region: "us-east-1", Credentials: creds}
-	nt := notify.New(notify.Deps{Store: st, Client: notify.NewClient(cfg, rt.ManagementURL(), notify.DefaultConcurrency),
+	nt := notify.New(notify.Deps{Store: st, Client: notify.NewClient(cfg, rt.ManagementURL(), conc), Concurrency: conc,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	data, _ := json.Marshal(map[string]any{"id": "01JDA0000000000000000PXRP1", "tenant_id": tenant, "type": "UUA", "urgent": true,
 		"raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"})

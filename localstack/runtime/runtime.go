@@ -34,7 +34,7 @@ type Runtime struct {
 	apiLn    net.Listener
 	mgmtLn   net.Listener
 	apiSrv   *http.Server
-	mgmtSrv  *http.Server
+	mgmtSrv  *mgmtServer
 	mgmtMux  *http.ServeMux
 	HTTP     *HTTPGateway
 	WS       *WSGateway
@@ -103,7 +103,7 @@ func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
 	mux.Handle("/", r.HTTP)
 	r.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	r.mgmtMux.Handle("/@connections/", r.WS.ManagementAPI())
-	r.mgmtSrv = &http.Server{Handler: r.mgmtMux, ReadHeaderTimeout: 10 * time.Second}
+	r.mgmtSrv = newMgmtServer(r.WS, r.mgmtMux)
 	go func() { _ = r.apiSrv.Serve(r.apiLn) }()
 	go func() { _ = r.mgmtSrv.Serve(r.mgmtLn) }()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -141,6 +141,6 @@ func (r *Runtime) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("stream delivery still busy: %w", ctx.Err()))
 	}
-	errs = append(errs, r.mgmtSrv.Shutdown(ctx))
+	errs = append(errs, r.mgmtSrv.Shutdown(ctx, r.mgmtLn))
 	return errors.Join(errs...)
 }
