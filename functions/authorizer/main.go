@@ -8,35 +8,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/functions/handlers/authorizer"
+	"github.com/skyledger/skyledger/functions/lambdaenv"
 	"github.com/skyledger/skyledger/infra/spec"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel()}))
-	eventsTable := os.Getenv(spec.Events.EnvVar) // unused by the authorizer; the adapter needs a name
-	recordsTable := os.Getenv(spec.Records.EnvVar)
-	if recordsTable == "" {
-		log.Error("missing environment variable", "name", spec.Records.EnvVar)
-		os.Exit(1)
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("aws config", "error", err.Error())
-		os.Exit(1)
-	}
+	env := lambdaenv.New(spec.FnAuthorizer)
+	eventsTable := env.Optional(spec.Events.EnvVar) // unused by the authorizer; the adapter needs a name
+	recordsTable := env.Require(spec.Records.EnvVar)
+	cloud := env.AWS(context.Background())
 	h := authorizer.New(authorizer.Deps{
-		Records: dynamo.New(dynamodb.NewFromConfig(cfg), eventsTable, recordsTable),
-		Log:     log,
+		Records: dynamo.New(cloud.DynamoDB, eventsTable, recordsTable),
+		Log:     env.Log,
 	})
 	lambda.Start(dispatch(h))
 }
@@ -66,12 +55,4 @@ func dispatch(h *authorizer.Handler) func(context.Context, json.RawMessage) (any
 		}
 		return h.WebSocket(ctx, req)
 	}
-}
-
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv(spec.EnvLogLevel))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

@@ -6,48 +6,38 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/functions/handlers/commands"
+	"github.com/skyledger/skyledger/functions/lambdaenv"
 	"github.com/skyledger/skyledger/infra/spec"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel()}))
-	eventsTable := mustEnv(log, spec.Events.EnvVar)
-	recordsTable := mustEnv(log, spec.Records.EnvVar)
-	wsURL := mustEnv(log, spec.EnvWSURL)
+	env := lambdaenv.New(spec.FnCommands)
+	eventsTable := env.Require(spec.Events.EnvVar)
+	recordsTable := env.Require(spec.Records.EnvVar)
+	wsURL := env.Require(spec.EnvWSURL)
+	cloud := env.AWS(context.Background())
 
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		log.Error("aws config", "error", err.Error())
-		os.Exit(1)
-	}
 	var token func(context.Context) (string, error)
-	switch {
-	case os.Getenv(spec.EnvBootstrapSecretARN) != "":
-		token = (&secretToken{client: secretsmanager.NewFromConfig(cfg), arn: os.Getenv(spec.EnvBootstrapSecretARN)}).Get
-	case os.Getenv(spec.EnvBootstrapToken) != "":
-		t := os.Getenv(spec.EnvBootstrapToken)
-		token = func(context.Context) (string, error) { return t, nil }
+	switch arn, local := env.Optional(spec.EnvBootstrapSecretARN), env.Optional(spec.EnvBootstrapToken); {
+	case arn != "":
+		token = (&secretToken{client: secretsmanager.NewFromConfig(cloud.Config), arn: arn}).Get
+	case local != "":
+		token = func(context.Context) (string, error) { return local, nil }
 	default:
-		log.Error("missing environment", "need", spec.EnvBootstrapSecretARN+" or "+spec.EnvBootstrapToken)
-		os.Exit(1)
+		env.Fail("missing environment", "need", spec.EnvBootstrapSecretARN+" or "+spec.EnvBootstrapToken)
 	}
 	svc := commands.New(commands.Deps{
-		Store:          dynamo.New(dynamodb.NewFromConfig(cfg), eventsTable, recordsTable),
-		Log:            log,
+		Store:          dynamo.New(cloud.DynamoDB, eventsTable, recordsTable),
+		Log:            env.Log,
 		BootstrapToken: token,
 		WSURL:          wsURL,
 	})
@@ -78,21 +68,4 @@ func (s *secretToken) Get(ctx context.Context) (string, error) {
 	}
 	s.value = aws.ToString(out.SecretString)
 	return s.value, nil
-}
-
-func mustEnv(log *slog.Logger, name string) string {
-	v := os.Getenv(name)
-	if v == "" {
-		log.Error("missing environment variable", "name", name)
-		os.Exit(1)
-	}
-	return v
-}
-
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv(spec.EnvLogLevel))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

@@ -5,59 +5,32 @@ package main
 
 import (
 	"context"
-	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/functions/handlers/queries"
+	"github.com/skyledger/skyledger/functions/lambdaenv"
 	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: logLevel()}))
-	readModelTable := mustEnv(log, spec.ReadModel.EnvVar)
-	recordsTable := mustEnv(log, spec.Records.EnvVar)
-	cursorKey := mustEnv(log, spec.EnvCursorKey)
+	env := lambdaenv.New(spec.FnQueries)
+	readModelTable := env.Require(spec.ReadModel.EnvVar)
+	recordsTable := env.Require(spec.Records.EnvVar)
+	cursorKey := env.Require(spec.EnvCursorKey)
 	if len(cursorKey) < 16 {
-		log.Error("cursor key too short", "var", spec.EnvCursorKey, "min_bytes", 16)
-		os.Exit(1)
+		env.Fail("cursor key too short", "var", spec.EnvCursorKey, "min_bytes", 16)
 	}
-
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("aws config", "error", err.Error())
-		os.Exit(1)
-	}
-	ddb := dynamodb.NewFromConfig(cfg)
+	ddb := env.AWS(context.Background()).DynamoDB
 	svc := queries.New(queries.Deps{
 		Models: readmodel.NewDynamo(ddb, readModelTable),
 		// Only GetRecord is used (key last_used_at); the function has no
 		// access to the Events table.
 		Records:   dynamo.New(ddb, "", recordsTable),
 		CursorKey: []byte(cursorKey),
-		Log:       log,
+		Log:       env.Log,
 	})
 	lambda.Start(svc.Router().Invoke)
-}
-
-func mustEnv(log *slog.Logger, name string) string {
-	v := os.Getenv(name)
-	if v == "" {
-		log.Error("missing environment variable", "name", name)
-		os.Exit(1)
-	}
-	return v
-}
-
-func logLevel() slog.Level {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(os.Getenv(spec.EnvLogLevel))); err != nil {
-		return slog.LevelInfo
-	}
-	return l
 }

@@ -4,43 +4,28 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/skyledger/skyledger/functions/connections"
 	"github.com/skyledger/skyledger/functions/handlers/wsapi"
+	"github.com/skyledger/skyledger/functions/lambdaenv"
 	"github.com/skyledger/skyledger/functions/metrics"
 	"github.com/skyledger/skyledger/functions/notify"
 	"github.com/skyledger/skyledger/infra/spec"
 )
 
 func main() {
-	log := metrics.NewLogger(os.Stdout, metrics.ParseLevel(os.Getenv(spec.EnvLogLevel))).With("function", spec.FnWSDefault)
-	table := mustEnv(log, spec.Connections.EnvVar)
-	mgmt := mustEnv(log, spec.EnvWSManagementURL)
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("aws config", "error", err.Error())
-		os.Exit(1)
-	}
+	env := lambdaenv.New(spec.FnWSDefault)
+	table := env.Require(spec.Connections.EnvVar)
+	mgmt := env.Require(spec.EnvWSManagementURL)
+	cloud := env.AWS(context.Background())
 	h := wsapi.New(wsapi.Deps{
-		Store:   connections.NewDynamo(dynamodb.NewFromConfig(cfg), table),
-		Client:  notify.NewClient(cfg, mgmt, 4),
-		Log:     log,
+		Store:   connections.NewDynamo(cloud.DynamoDB, table),
+		Client:  notify.NewClient(cloud.Config, mgmt, 4),
+		Log:     env.Log,
 		Metrics: metrics.New(os.Stdout, spec.FnWSDefault),
 	})
 	lambda.Start(h.Default)
-}
-
-func mustEnv(log *slog.Logger, name string) string {
-	v := os.Getenv(name)
-	if v == "" {
-		log.Error("missing environment variable", "name", name)
-		os.Exit(1)
-	}
-	return v
 }
