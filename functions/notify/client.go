@@ -1,9 +1,11 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -46,9 +48,39 @@ func NewClient(cfg aws.Config, endpoint string, concurrency int) *apigatewaymana
 	})
 	return apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
-		o.HTTPClient = hc
+		o.HTTPClient = oneWrite{next: hc}
 		o.Retryer = aws.NopRetryer{}
 	})
+}
+
+// maxOneWrite bounds the bodies oneWrite copies (a frame is at most 128 KB).
+const maxOneWrite = 256 << 10
+
+// oneWrite hands net/http the request body as a *bytes.Reader. The SDK's
+// body is a stream net/http cannot tell is in memory, so it writes the
+// headers and the body with two writes (two TCP segments: the server wakes
+// twice, and reads twice); with a bytes.Reader it sends the request with
+// one write. The request is otherwise untouched (a shallow copy with the
+// new body; the SDK's stream is left as it was).
+type oneWrite struct {
+	next interface {
+		Do(*http.Request) (*http.Response, error)
+	}
+}
+
+func (c oneWrite) Do(req *http.Request) (*http.Response, error) {
+	if req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 || req.ContentLength > maxOneWrite {
+		return c.next.Do(req)
+	}
+	b := make([]byte, req.ContentLength)
+	if _, err := io.ReadFull(req.Body, b); err != nil {
+		return nil, fmt.Errorf("read request body: %w", err)
+	}
+	r2 := new(http.Request)
+	*r2 = *req
+	r2.Body = io.NopCloser(bytes.NewReader(b))
+	r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	return c.next.Do(r2)
 }
 
 // Outcome classifies a management API result.
