@@ -238,21 +238,29 @@ func (r *run) flush(ctx context.Context) {
 	if len(r.order) == 0 {
 		return
 	}
-	work := make(chan string)
+	// Workers claim connections by an atomic index (no channel hand-off
+	// per connection); the calling goroutine is one of them, so a frame
+	// for a single connection is sent without starting a goroutine.
+	var next atomic.Int64
+	worker := func() {
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(r.order) {
+				return
+			}
+			id := r.order[i]
+			r.sendAll(ctx, id, r.queue[id])
+		}
+	}
 	var wg sync.WaitGroup
-	for range min(r.n.d.Concurrency, len(r.order)) {
+	for range min(r.n.d.Concurrency, len(r.order)) - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range work {
-				r.sendAll(ctx, id, r.queue[id])
-			}
+			worker()
 		}()
 	}
-	for _, id := range r.order {
-		work <- id
-	}
-	close(work)
+	worker()
 	wg.Wait()
 	r.queue, r.order = map[string][][]byte{}, nil
 }
