@@ -167,7 +167,8 @@ func TestPirepSubmitRefuses(t *testing.T) {
 	assert.Equal(t, before, e.eventCount(), "refused submissions write nothing")
 }
 
-// TestPirepRBAC: every role x own/other tenant for both PIREP commands.
+// TestPirepRBAC: every role x own/other/platform tenant for both PIREP
+// commands (platform_admin's own tenant is the platform tenant).
 func TestPirepRBAC(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -197,19 +198,24 @@ func TestPirepRBAC(t *testing.T) {
 	}
 	type exp map[domain.Role]int
 	want := map[string]map[string]exp{
-		"submit":  {"own": {PA: 201, TA: 201, PI: 201, VI: 403}, "other": {PA: 201, TA: 404, PI: 404, VI: 404}},
-		"retract": {"own": {PA: 200, TA: 200, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404}},
+		"submit": {"own": {PA: 201, TA: 201, PI: 201, VI: 403}, "other": {PA: 201, TA: 404, PI: 404, VI: 404},
+			"platform": {PA: 201, TA: 404, PI: 404, VI: 404}},
+		"retract": {"own": {PA: 200, TA: 200, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404},
+			"platform": {PA: 200, TA: 404, PI: 404, VI: 404}},
 	}
 	n := 0
-	for _, w := range []string{"own", "other"} {
+	for _, w := range []string{"own", "other", "platform"} {
 		for _, role := range domain.Roles {
 			target := tenantOf[role]
-			if w == "other" {
+			switch w {
+			case "other":
 				target = t2
+			case "platform":
+				target = b.TenantID
 			}
 			body := map[string]any{"raw": aimText}
-			if w == "other" {
-				body["tenant_id"] = t2
+			if w != "own" {
+				body["tenant_id"] = target
 			}
 			resp := e.do(e.req("pirep_post").as(e, keys[role]).body(body))
 			assert.Equal(t, want["submit"][w][role], resp.StatusCode, "submit %s as %s: %s", w, role, resp.Body)

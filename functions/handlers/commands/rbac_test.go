@@ -90,3 +90,41 @@ func TestRBACMatrix(t *testing.T) {
 var suffix int
 
 func newSuffix() string { suffix++; return fmt.Sprint(suffix) }
+
+// TestRBACPasswordIsSelfOnly: POST /api/auth/password for every role in its
+// own tenant, in another tenant and in the platform tenant changes exactly
+// the caller's password; the route has no way to name another user (an
+// extra field is a 400), so no caller reaches a user of any tenant but
+// itself.
+func TestRBACPasswordIsSelfOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	t1 := e.createTenant(b.Key, "Acme")
+	t2 := e.createTenant(b.Key, "Globex")
+	const oldPW, newPW = "a long enough passphrase", "a different long passphrase"
+	tenants := map[string]string{"own": t1, "other": t2, "platform": b.TenantID}
+	n := 0
+	for _, w := range []string{"own", "other", "platform"} {
+		// a bystander in the same tenant whose password must not change
+		bystander, _ := e.createUser(b.Key, tenants[w], fmt.Sprintf("bystander-%s@example.com", w), domain.RoleViewer)
+		for i, role := range domain.Roles {
+			if role == domain.RolePlatformAdmin && w != "platform" {
+				continue // platform_admin exists only in the platform tenant
+			}
+			email := fmt.Sprintf("pw-%s-%d@example.com", w, i)
+			u, key := e.createUser(b.Key, tenants[w], email, role)
+			// naming another user is refused, not obeyed
+			resp := e.do(e.req("post_password").as(e, key).body(map[string]any{
+				"user_id": bystander.ID, "old_password": oldPW, "new_password": newPW}))
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "%s %s: %s", w, role, resp.Body)
+			resp = e.do(e.req("post_password").as(e, key).body(map[string]any{"old_password": oldPW, "new_password": newPW}))
+			assert.Equal(t, http.StatusNoContent, resp.StatusCode, "%s %s: %s", w, role, resp.Body)
+			assert.Equal(t, "user-"+u.ID, resp.Headers["X-Stream-Id"], "%s %s changed its own password", w, role)
+			e.login(email, newPW)
+			n++
+		}
+		e.login(bystander.Email, oldPW) // unchanged
+	}
+	assert.Equal(t, 3*3+1, n, "tenant roles in 3 tenants + platform_admin in the platform tenant")
+}

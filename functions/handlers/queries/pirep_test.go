@@ -294,7 +294,8 @@ func TestPirepQueryBadInput(t *testing.T) {
 	}
 }
 
-// TestPirepQueryRBAC: every role x own/other tenant for both PIREP queries.
+// TestPirepQueryRBAC: every role x own/other/platform tenant for both PIREP
+// queries (platform_admin's own tenant is the platform tenant).
 func TestPirepQueryRBAC(t *testing.T) {
 	t.Parallel()
 	f := newPirepFixture(t)
@@ -302,10 +303,12 @@ func TestPirepQueryRBAC(t *testing.T) {
 	callers := map[string]string{"platform_admin": uRoot, "tenant_admin": uAAdmin, "pilot": uAPilot, "viewer": uAViewer}
 	own := map[string]string{"platform_admin": "P0", "tenant_admin": "P1", "pilot": "P1", "viewer": "P1"}
 	want := map[string]map[string]int{
-		"list own":   {"platform_admin": 200, "tenant_admin": 200, "pilot": 200, "viewer": 200},
-		"list other": {"platform_admin": 200, "tenant_admin": 404, "pilot": 404, "viewer": 404},
-		"get own":    {"platform_admin": 200, "tenant_admin": 200, "pilot": 200, "viewer": 200},
-		"get other":  {"platform_admin": 200, "tenant_admin": 404, "pilot": 404, "viewer": 404},
+		"list own":      {"platform_admin": 200, "tenant_admin": 200, "pilot": 200, "viewer": 200},
+		"list other":    {"platform_admin": 200, "tenant_admin": 404, "pilot": 404, "viewer": 404},
+		"get own":       {"platform_admin": 200, "tenant_admin": 200, "pilot": 200, "viewer": 200},
+		"get other":     {"platform_admin": 200, "tenant_admin": 404, "pilot": 404, "viewer": 404},
+		"list platform": {"platform_admin": 200, "tenant_admin": 404, "pilot": 404, "viewer": 404},
+		"get platform":  {"platform_admin": 200, "tenant_admin": 404, "pilot": 404, "viewer": 404},
 	}
 	n := 0
 	for role, user := range callers {
@@ -320,8 +323,16 @@ func TestPirepQueryRBAC(t *testing.T) {
 		assert.Equal(t, want["get own"][role], resp.StatusCode, "get own as %s", role)
 		resp = f.get(t, user, "GET /api/pireps/{id}", map[string]string{"id": f.ids["P5"]}, nil)
 		assert.Equal(t, want["get other"][role], resp.StatusCode, "get other as %s", role)
-		n += 4
+		resp = f.get(t, user, "GET /api/pireps", nil, map[string]string{"tenant_id": tP})
+		assert.Equal(t, want["list platform"][role], resp.StatusCode, "list platform as %s", role)
+		if resp.StatusCode == http.StatusOK {
+			assert.Equal(t, []string{"P0"}, f.names(t, decodeList(t, resp)))
+		}
+		resp = f.get(t, user, "GET /api/pireps/{id}", map[string]string{"id": f.ids["P0"]}, nil)
+		assert.Equal(t, want["get platform"][role], resp.StatusCode, "get platform as %s", role)
+		n += 6
 	}
+	assert.Equal(t, 6*len(callers), n)
 	t.Logf("PIREP query RBAC: %d cases", n)
 }
 
