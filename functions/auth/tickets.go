@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/skyledger/skyledger/domain"
@@ -30,6 +31,28 @@ type ticketData struct {
 
 func ticketKey(ticket string) string { return "ticket#" + HashSecret(ticket) }
 
+// HideHash returns err with every occurrence of hash in its text replaced
+// by "<hash>"; errors.Is and errors.As still see err's chain. Store errors
+// name record keys, and keys derived from a secret (ticket#<sha256 of the
+// ticket>, the Idempotency-Key record id) must not reach a log or a
+// response body through an error's text. A nil err stays nil.
+func HideHash(err error, hash string) error {
+	if err == nil || hash == "" {
+		return err
+	}
+	return hashHidden{err: err, hash: hash}
+}
+
+type hashHidden struct {
+	err  error
+	hash string
+}
+
+func (h hashHidden) Error() string { return strings.ReplaceAll(h.err.Error(), h.hash, "<hash>") }
+func (h hashHidden) Unwrap() error { return h.err }
+
+func hideHash(err error, ticket string) error { return HideHash(err, HashSecret(ticket)) }
+
 // IssueTicket stores a one-time WebSocket ticket for p (only its SHA-256 is
 // stored, as ticket#<hash>, expiring after TicketTTL) and returns it.
 func IssueTicket(ctx context.Context, records events.Records, p domain.Principal, now time.Time) (ticket string, expiresAt time.Time, err error) {
@@ -44,7 +67,7 @@ func IssueTicket(ctx context.Context, records events.Records, p domain.Principal
 		return "", time.Time{}, err
 	}
 	if _, err := records.CompareAndPut(ctx, rec, 0); err != nil {
-		return "", time.Time{}, fmt.Errorf("store ticket: %w", err)
+		return "", time.Time{}, fmt.Errorf("store ticket: %w", hideHash(err, ticket))
 	}
 	return ticket, expiresAt, nil
 }
@@ -61,11 +84,11 @@ func (a *Authenticator) ConsumeTicket(ctx context.Context, ticket string) (domai
 		if errors.Is(err, events.ErrNotFound) {
 			return domain.Principal{}, fmt.Errorf("unknown or used ticket: %w", domain.ErrUnauthenticated)
 		}
-		return domain.Principal{}, fmt.Errorf("take ticket: %w", err)
+		return domain.Principal{}, fmt.Errorf("take ticket: %w", hideHash(err, ticket))
 	}
 	t, err := decode[ticketData](rec, KindTicket)
 	if err != nil {
-		return domain.Principal{}, unauth("ticket", err)
+		return domain.Principal{}, unauth("ticket", hideHash(err, ticket))
 	}
 	if !a.now().Before(t.ExpiresAt) {
 		return domain.Principal{}, fmt.Errorf("ticket expired: %w", domain.ErrUnauthenticated)

@@ -37,6 +37,9 @@ const (
 	MaxIdempotencyKey = 128
 )
 
+// idemPrefix starts every idempotency record key.
+const idemPrefix = "idem#"
+
 type idemKey struct {
 	recordKey   string
 	sealKey     [32]byte
@@ -80,7 +83,7 @@ func (s *Service) idempotencyKey(c *Call) (*idemKey, error) {
 	id := sha256.Sum256([]byte("skyledger/idempotency/id/v1\x00" + scope))
 	fp := sha256.Sum256(body)
 	return &idemKey{
-		recordKey:   "idem#" + hex.EncodeToString(id[:]),
+		recordKey:   idemPrefix + hex.EncodeToString(id[:]),
 		sealKey:     sha256.Sum256([]byte("skyledger/idempotency/seal/v1\x00" + scope)),
 		fingerprint: hex.EncodeToString(fp[:]),
 	}, nil
@@ -128,7 +131,7 @@ func (s *Service) replay(c *Call, rec events.Record) (httpapi.Response, error) {
 	if err := json.Unmarshal(rec.Data, &d); err != nil {
 		return httpapi.Response{}, fmt.Errorf("idempotency record: %w", err)
 	}
-	if d.Fingerprint != c.idem.fingerprint {
+	if !equalConst(d.Fingerprint, c.idem.fingerprint) {
 		return httpapi.Response{}, fmt.Errorf("Idempotency-Key was used with a different request body: %w", domain.ErrConflict)
 	}
 	gcm, err := newGCM(c.idem.sealKey)

@@ -247,7 +247,10 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	}
 	want, err := s.d.BootstrapToken(ctx)
 	if err != nil {
-		return httpapi.Response{}, fmt.Errorf("bootstrap token: %v: %w", err, domain.ErrUnavailable)
+		// the cause (a Secrets Manager error naming the secret's ARN) is
+		// logged, not echoed: a 503's message reaches the caller
+		s.d.Log.ErrorContext(ctx, "bootstrap token unavailable", "error", err.Error())
+		return httpapi.Response{}, fmt.Errorf("bootstrap token unavailable: %w", domain.ErrUnavailable)
 	}
 	if want == "" {
 		return httpapi.Response{}, fmt.Errorf("bootstrap is disabled: %w", domain.ErrForbidden)

@@ -182,8 +182,16 @@ func (c *Call) CheckIfMatch(current int64) error {
 const maxAttempts = 3
 
 func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
-	return func(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	return func(ctx context.Context, req httpapi.Request) (_ httpapi.Response, err error) {
 		c := &Call{Req: req, Correlation: correlation(req)}
+		defer func() {
+			// store errors name the idempotency record (idem#<hash of
+			// caller, route and Idempotency-Key>): keep it out of logs
+			// and error bodies
+			if err != nil && c.idem != nil {
+				err = auth.HideHash(err, strings.TrimPrefix(c.idem.recordKey, idemPrefix))
+			}
+		}()
 		if rt.Auth {
 			p, err := httpapi.PrincipalFrom(req)
 			if err != nil {
@@ -210,10 +218,7 @@ func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 				}
 			}
 		}
-		var (
-			resp httpapi.Response
-			err  error
-		)
+		var resp httpapi.Response
 		for attempt := 1; attempt <= maxAttempts; attempt++ {
 			resp, err = rt.Handler(ctx, c)
 			if err == nil || !errors.Is(err, events.ErrVersionConflict) || c.IfMatch != 0 {
