@@ -54,7 +54,8 @@ func listen(args []string, out io.Writer) error {
 	c, _, err := websocket.Dial(dctx, tk.URL+"?ticket="+tk.Ticket, nil)
 	cancel()
 	if err != nil {
-		return fmt.Errorf("connect %s: %w", tk.URL, err)
+		// the dial error quotes the URL, ticket included: cut it out
+		return fmt.Errorf("connect %s: %s", tk.URL, strings.ReplaceAll(err.Error(), tk.Ticket, "[REDACTED]"))
 	}
 	defer c.CloseNow()
 	c.SetReadLimit(1 << 20)

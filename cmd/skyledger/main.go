@@ -17,6 +17,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -25,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skyledger/skyledger/functions/metrics"
 	"github.com/skyledger/skyledger/localstack/runtime"
 	"github.com/skyledger/skyledger/localstack/wire"
 )
@@ -71,7 +73,7 @@ func run() error {
 	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("log level %q: %w", *logLevel, err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	log := newLogger(os.Stderr, lvl)
 	cfg.Log = log
 	cfg.WSLimits = runtime.DefaultWSLimits()
 	cfg.WSLimits.IdleTimeout, cfg.WSLimits.MaxConnDuration, cfg.WSLimits.MaxFrameBytes = *idle, *maxDur, *maxFrame
@@ -152,6 +154,13 @@ func tokenExpr(app *wire.App) string {
 		return "<the -bootstrap-token value>"
 	}
 	return "$(cat " + filepath.Join(app.Config.DataDir, wire.BootstrapTokenFile) + ")"
+}
+
+// newLogger is the runtime's text logger at lvl. Every handler in the
+// process logs through it, so it redacts credentials as the Lambda loggers
+// do (metrics.Redact): a careless log call cannot leak a key or ticket.
+func newLogger(w io.Writer, lvl slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl, ReplaceAttr: metrics.Redact}))
 }
 
 func durEnv(name string, def time.Duration) time.Duration {
