@@ -28,7 +28,7 @@ test: test-go test-infra test-web test-browser ## every test tier (Go unit+contr
 test-go: venv ## Go: vet, unit, contract suites (embedded + DynamoDB on moto), in-process e2e; -race
 	bash scripts/test-go.sh
 
-test-infra: venv ## CDK assertions, synth, cfn-lint
+test-infra: venv build ## CDK assertions, synth of the real Lambda zips, cfn-lint
 	bash scripts/test-infra.sh
 
 test-web: ## Vitest
