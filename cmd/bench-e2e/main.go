@@ -158,11 +158,13 @@ func str(m map[string]any, k ...string) string {
 	return s
 }
 
-type frameSink func(stream string, at time.Time, size int)
+type frameSink func(client int, stream string, at time.Time, size int)
 
 // dial opens a socket with a Bearer key and reports apikey.created frames
-// (by stream id) to sink.
-func dial(ctx context.Context, wsURL, key string, sink frameSink) (*websocket.Conn, error) {
+// (by stream id) to sink, tagged with client, the socket's number. An
+// admin's socket gets an event once per channel it reaches (user:*:apikeys
+// and tenant:*:updates): the waiter counts clients, not frames.
+func dial(ctx context.Context, wsURL, key string, client int, sink frameSink) (*websocket.Conn, error) {
 	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + key}}})
 	if err != nil {
 		return nil, err
@@ -181,29 +183,40 @@ func dial(ctx context.Context, wsURL, key string, sink frameSink) (*websocket.Co
 				StreamID  string `json:"stream_id"`
 			}
 			if json.Unmarshal(b, &f) == nil && f.Type == "event" && f.EventType == "apikey.created" {
-				sink(f.StreamID, at, len(b))
+				sink(client, f.StreamID, at, len(b))
 			}
 		}
 	}()
 	return c, nil
 }
 
-// waiter hands out arrival times of frames by stream id.
+// waiter hands out, by stream id, the time by which want distinct clients
+// had a frame of it (each client's first frame counts).
 type waiter struct {
 	mu      sync.Mutex
 	want    int
 	count   map[string]int
+	seen    map[string]map[int]bool
 	last    map[string]time.Time
 	size    int
 	arrived chan string
 }
 
 func newWaiter(want int) *waiter {
-	return &waiter{want: want, count: map[string]int{}, last: map[string]time.Time{}, arrived: make(chan string, 1024)}
+	return &waiter{want: want, count: map[string]int{}, seen: map[string]map[int]bool{}, last: map[string]time.Time{},
+		arrived: make(chan string, 1024)}
 }
 
-func (w *waiter) sink(v string, at time.Time, size int) {
+func (w *waiter) sink(client int, v string, at time.Time, size int) {
 	w.mu.Lock()
+	if w.seen[v] == nil {
+		w.seen[v] = map[int]bool{}
+	}
+	if w.seen[v][client] {
+		w.mu.Unlock()
+		return
+	}
+	w.seen[v][client] = true
 	w.count[v]++
 	if at.After(w.last[v]) {
 		w.last[v] = at
@@ -314,7 +327,7 @@ func runBench(n, nClients, nEvents int, outPath string) error {
 
 	// (a) command -> frame latency.
 	w1 := newWaiter(1)
-	conn, err := dial(ctx, info.WSURL, ada, w1.sink)
+	conn, err := dial(ctx, info.WSURL, ada, 0, w1.sink)
 	if err != nil {
 		return fmt.Errorf("dial: %w", err)
 	}
@@ -356,7 +369,7 @@ func runBench(n, nClients, nEvents int, outPath string) error {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			cc, err := dial(ctx, info.WSURL, ada, wN.sink)
+			cc, err := dial(ctx, info.WSURL, ada, i, wN.sink)
 			if err != nil {
 				dialErr.Store(err)
 				return

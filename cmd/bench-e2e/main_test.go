@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,5 +29,39 @@ func TestBenchRunsEndToEnd(t *testing.T) {
 	for _, want := range []string{"(a) command HTTP request -> event frame", "(a) baseline", "(a) ratio",
 		"(b) one event to 5 subscribed clients", "with 5 WebSocket connections open"} {
 		assert.Contains(t, string(rep), want)
+	}
+}
+
+// TestWaiterCountsClientsNotFrames: an admin's socket receives an event once
+// per channel; (b) must wait until every client has it, not until as many
+// frames as clients arrived.
+func TestWaiterCountsClientsNotFrames(t *testing.T) {
+	t.Parallel()
+	t0 := time.Now()
+	tests := []struct {
+		name   string
+		frames []int // client of each frame, in arrival order (1 ms apart)
+		done   bool
+		lastMs int
+	}{
+		{name: "two frames of one client are one client", frames: []int{0, 0}, done: false},
+		{name: "both clients, duplicates ignored", frames: []int{0, 0, 1, 1}, done: true, lastMs: 2},
+		{name: "each client once", frames: []int{1, 0}, done: true, lastMs: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := newWaiter(2)
+			for i, c := range tc.frames {
+				w.sink(c, "s", t0.Add(time.Duration(i)*time.Millisecond), 10)
+			}
+			at, err := w.wait("s", 10*time.Millisecond)
+			if !tc.done {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, t0.Add(time.Duration(tc.lastMs)*time.Millisecond), at)
+		})
 	}
 }

@@ -105,3 +105,20 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkPostUnsigned: one PostToConnection of a 500-byte frame with the
+// local runtime's client configuration (unsigned) to a loopback server.
+func BenchmarkPostUnsigned(b *testing.B) {
+	srv := notifytest.New(b)
+	srv.Discard = true
+	c := notify.NewClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, srv.URL, 1)
+	in := postInput("c1=")
+	in.Data = make([]byte, 500)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.PostToConnection(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
