@@ -195,7 +195,8 @@ func dial(ctx context.Context, wsURL, key string, client int, sink frameSink) (*
 type waiter struct {
 	mu      sync.Mutex
 	want    int
-	count   map[string]int
+	count   map[string]int // distinct clients
+	frames  map[string]int // every frame
 	seen    map[string]map[int]bool
 	last    map[string]time.Time
 	size    int
@@ -203,12 +204,13 @@ type waiter struct {
 }
 
 func newWaiter(want int) *waiter {
-	return &waiter{want: want, count: map[string]int{}, seen: map[string]map[int]bool{}, last: map[string]time.Time{},
+	return &waiter{want: want, count: map[string]int{}, frames: map[string]int{}, seen: map[string]map[int]bool{}, last: map[string]time.Time{},
 		arrived: make(chan string, 1024)}
 }
 
 func (w *waiter) sink(client int, v string, at time.Time, size int) {
 	w.mu.Lock()
+	w.frames[v]++
 	if w.seen[v] == nil {
 		w.seen[v] = map[int]bool{}
 	}
@@ -226,6 +228,24 @@ func (w *waiter) sink(client int, v string, at time.Time, size int) {
 	w.mu.Unlock()
 	if done {
 		w.arrived <- v
+	}
+}
+
+// settle returns once no frame of v (duplicates included) arrived for
+// quiet, or after limit.
+func (w *waiter) settle(v string, quiet, limit time.Duration) {
+	end := time.Now().Add(limit)
+	for time.Now().Before(end) {
+		w.mu.Lock()
+		n := w.frames[v]
+		w.mu.Unlock()
+		time.Sleep(quiet)
+		w.mu.Lock()
+		same := w.frames[v] == n
+		w.mu.Unlock()
+		if same {
+			return
+		}
 	}
 }
 
@@ -398,6 +418,11 @@ func runBench(n, nClients, nEvents int, outPath string) error {
 		if i >= 2 {
 			fan = append(fan, at.Sub(t0))
 		}
+		// Each event is measured alone: the next command waits until this
+		// one's frames stopped arriving (an admin's socket gets a second
+		// copy on tenant:*:updates), so no event starts behind the tail of
+		// the previous one.
+		wN.settle(v, 100*time.Millisecond, 10*time.Second)
 	}
 	rssOpen := rss(info.PID)
 	for _, cc := range conns {
