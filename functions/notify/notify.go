@@ -232,28 +232,52 @@ func (r *run) enqueue(ctx context.Context, env events.Envelope, d Data, route Ro
 	}
 }
 
-// flush sends every queued frame: connections in parallel (bounded), the
-// frames of one connection in order.
+// flush sends every queued frame in rounds: round k posts the k-th frame
+// of every connection that has one, connections in parallel (bounded),
+// and the next round starts when it is done. So frames of one connection
+// keep their order, and when an event reaches a connection on two
+// channels (an admin's user:* and tenant:*:updates), every connection has
+// its first frame before any gets its second.
 func (r *run) flush(ctx context.Context) {
 	if len(r.order) == 0 {
 		return
 	}
-	// Workers claim connections by an atomic index (no channel hand-off
-	// per connection); the calling goroutine is one of them, so a frame
-	// for a single connection is sent without starting a goroutine.
+	rounds := 0
+	for _, id := range r.order {
+		rounds = max(rounds, len(r.queue[id]))
+	}
+	ids := r.order
+	for k := range rounds {
+		if k > 0 {
+			next := ids[:0:0]
+			for _, id := range ids {
+				if len(r.queue[id]) > k && !r.closed[id] {
+					next = append(next, id)
+				}
+			}
+			ids = next
+		}
+		r.parallel(ids, func(id string) { r.sendOne(ctx, id, r.queue[id][k]) })
+	}
+	r.queue, r.order = map[string][][]byte{}, nil
+}
+
+// parallel runs fn for every id with at most Concurrency at once. Workers
+// claim ids by an atomic index (no channel hand-off per id); the calling
+// goroutine is one of them, so a single id starts no goroutine.
+func (r *run) parallel(ids []string, fn func(id string)) {
 	var next atomic.Int64
 	worker := func() {
 		for {
 			i := int(next.Add(1) - 1)
-			if i >= len(r.order) {
+			if i >= len(ids) {
 				return
 			}
-			id := r.order[i]
-			r.sendAll(ctx, id, r.queue[id])
+			fn(ids[i])
 		}
 	}
 	var wg sync.WaitGroup
-	for range min(r.n.d.Concurrency, len(r.order)) - 1 {
+	for range min(r.n.d.Concurrency, len(ids)) - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -262,26 +286,24 @@ func (r *run) flush(ctx context.Context) {
 	}
 	worker()
 	wg.Wait()
-	r.queue, r.order = map[string][][]byte{}, nil
 }
 
-func (r *run) sendAll(ctx context.Context, id string, frames [][]byte) {
-	for _, f := range frames {
-		switch r.send(ctx, id, f) {
-		case Gone:
-			r.st.Gone.Add(1)
-			if err := r.n.d.Store.Delete(ctx, id); err != nil {
-				r.log.WarnContext(ctx, "notify: delete gone connection", "connection_id", id, "error", err.Error())
-			}
-			r.mu.Lock()
-			r.closed[id] = true
-			r.mu.Unlock()
-			return
-		case Sent:
-			r.st.Sent.Add(1)
-		default:
-			r.st.Failed.Add(1)
+// sendOne posts one frame; 410 Gone removes the connection (its later
+// frames are skipped).
+func (r *run) sendOne(ctx context.Context, id string, f []byte) {
+	switch r.send(ctx, id, f) {
+	case Gone:
+		r.st.Gone.Add(1)
+		if err := r.n.d.Store.Delete(ctx, id); err != nil {
+			r.log.WarnContext(ctx, "notify: delete gone connection", "connection_id", id, "error", err.Error())
 		}
+		r.mu.Lock()
+		r.closed[id] = true
+		r.mu.Unlock()
+	case Sent:
+		r.st.Sent.Add(1)
+	default:
+		r.st.Failed.Add(1)
 	}
 }
 

@@ -380,3 +380,45 @@ func TestFanoutConcurrencyIsBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestEveryConnectionGetsItsFirstFrameBeforeAnySecond: frames go out in
+// rounds, so with more connections than the concurrency the first event
+// reaches them all before any connection gets the second, and each
+// connection still receives both, in order.
+func TestEveryConnectionGetsItsFirstFrameBeforeAnySecond(t *testing.T) {
+	t.Parallel()
+	st := connections.NewEmbedded()
+	srv := notifytest.New(t)
+	const conns = 40
+	n := notify.New(notify.Deps{Store: st, Client: srv.Client(8), Concurrency: 8})
+	for i := range conns {
+		p := domain.Principal{UserID: fmt.Sprintf("01JDA0000000000000000%05d", i), TenantID: tenantA, Role: domain.RoleViewer}
+		require.NoError(t, st.Put(context.Background(), connections.New(fmt.Sprint("c", i), p, time.Now())))
+		_, err := st.Subscribe(context.Background(), fmt.Sprint("c", i), connections.TenantPIREPs(tenantA))
+		require.NoError(t, err)
+	}
+	var envs []events.Envelope
+	for _, pid := range []string{"01JDA0000000000000000PXRP1", "01JDA0000000000000000PXRP2"} {
+		envs = append(envs, env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"pirep_id": pid, "tenant_id": tenantA, "type": "UA"}))
+	}
+	require.NoError(t, n.Notify(context.Background(), envs))
+	log := srv.Log()
+	require.Len(t, log, 2*conns)
+	for i, p := range log {
+		var f struct {
+			EventID string `json:"event_id"`
+		}
+		require.NoError(t, json.Unmarshal(p.Body, &f))
+		want := envs[0].EventID
+		if i >= conns {
+			want = envs[1].EventID
+		}
+		assert.Equal(t, want, f.EventID, "post %d (%s)", i, p.ID)
+	}
+	for i := range conns {
+		got := frames(t, srv, fmt.Sprint("c", i))
+		require.Len(t, got, 2)
+		assert.Equal(t, envs[0].EventID, got[0]["event_id"])
+		assert.Equal(t, envs[1].EventID, got[1]["event_id"])
+	}
+}

@@ -34,9 +34,23 @@ type Server struct {
 	gone    map[string]bool
 	script  map[string][]int // statuses answered next, in order, then 200
 	deleted map[string]int
+	log     []Post
 	posts   atomic.Int64
 	flight  atomic.Int64
 	maxFly  atomic.Int64
+}
+
+// Post is one accepted frame, in the order the server accepted them.
+type Post struct {
+	ID   string
+	Body []byte
+}
+
+// Log returns every accepted frame in acceptance order (empty when Discard).
+func (s *Server) Log() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Post(nil), s.log...)
 }
 
 // MaxInFlight is the most POSTs the server was serving at once.
@@ -147,6 +161,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	st := s.status(id)
 	if st == http.StatusOK && !s.Discard {
 		s.frames[id] = append(s.frames[id], body)
+		s.log = append(s.log, Post{ID: id, Body: body})
 	}
 	s.mu.Unlock()
 	if answer(w, st) {
