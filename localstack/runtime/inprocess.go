@@ -11,7 +11,7 @@ import (
 // InProcessTransport is an http.RoundTripper that serves requests for the
 // management URL's host by calling the @connections handler directly, with
 // no socket in between; other hosts go to Next. The SDK client using it is
-// unmodified and still signs and serializes every call: only the loopback
+// unmodified and still serializes (and, given credentials, signs) every call: only the loopback
 // TCP hop is skipped. Opt-in (SKYLEDGER_MANAGEMENT_TRANSPORT=inprocess);
 // the default is real loopback HTTP, as the brief asks.
 type InProcessTransport struct {

@@ -199,7 +199,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	// The notifier reaches the runtime's @connections API with its
 	// unmodified SDK client through the endpoint override. Anonymous
 	// credentials: the loopback API checks no signature, and with them the
-	// SDK skips SigV4 signing (a quarter of the client's CPU per frame).
+	// SDK skips SigV4 signing (about a tenth of the CPU per frame).
 	// The Lambdas keep the default credential chain and sign.
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
 	fanout, _ := strconv.Atoi(os.Getenv(spec.EnvFanoutConcurrency)) // as the Lambda gets it; 0: the notifier's default
