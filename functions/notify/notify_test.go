@@ -304,6 +304,28 @@ func TestDeactivatedUserAndRoleChangeCloseConnections(t *testing.T) {
 	assert.Len(t, f.srv.Frames("admin"), 2)
 }
 
+func TestPasswordChangeClosesTheUsersConnectionsAfterTheFrame(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	f.connect(t, "p1", pilotA)
+	f.connect(t, "p2", pilotA)
+	f.connect(t, "other", viewB)
+	pw := env(t, identity.UserPasswordChanged, identity.StreamUser(userA), tenantA, identity.UserPasswordChangedData{
+		UserID: userA, TenantID: tenantA, SessionsRevoked: true})
+	require.NoError(t, f.n.Notify(ctx, []events.Envelope{pw}))
+	for _, id := range []string{"p1", "p2"} {
+		got := frames(t, f.srv, id)
+		require.Len(t, got, 1, id)
+		assert.Equal(t, "user.password_changed", got[0]["event_type"])
+		assert.Equal(t, 1, f.srv.Deleted(id), "closed after the frame: sessions opened before the change may be revoked")
+		_, err := f.st.Get(ctx, id)
+		require.ErrorIs(t, err, connections.ErrNotFound)
+	}
+	assert.Equal(t, 0, f.srv.Deleted("other"))
+	assert.Empty(t, f.srv.Frames("other"), "another user's password change is not theirs to see")
+}
+
 func TestUnknownEventTypesGoNowhere(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

@@ -126,7 +126,11 @@ var Routes = []Route{
 	{Type: identity.UserReactivated, Targets: []Target{
 		{Channel: userUpdates, Members: statusFields},
 		{Channel: tenantUpdates, Members: statusFields}}},
-	{Type: identity.UserPasswordChanged, Targets: []Target{
+	// A password change revokes the user's other sessions; connections opened
+	// with them would otherwise live on until API Gateway's 2 h limit. All the
+	// user's connections close after the frame: clients holding a still-valid
+	// key reconnect with a new ticket, the others get 401.
+	{Type: identity.UserPasswordChanged, Close: &Closer{By: "user", ID: userID}, Targets: []Target{
 		{Channel: userUpdates, Members: passwordFields},
 		{Channel: tenantUpdates, Members: onlyAdmins, Admins: passwordFields}}},
 	{Type: identity.UserProfileUpdated, Targets: []Target{
