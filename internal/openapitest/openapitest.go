@@ -70,6 +70,7 @@ func Check(tb testing.TB, method, path string, status int, headers http.Header, 
 		return fmt.Errorf("openapitest: %s %s: method not in the spec", method, tmpl)
 	}
 	req, _ := http.NewRequest(method, u.String(), nil)
+	headers = headers.Clone() // the caller's map is read concurrently by parallel tests
 	if headers == nil {
 		headers = http.Header{}
 	}
