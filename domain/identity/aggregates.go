@@ -349,7 +349,7 @@ func CreateAPIKey(id string, owner User, actor domain.Principal, name string, ex
 		expiresAt = &e
 	}
 	return []Event{{Type: APIKeyCreated, Data: APIKeyCreatedData{
-		KeyID: id, TenantID: owner.TenantID, OwnerID: owner.ID, Name: name, Prefix: "sk_" + id,
+		KeyID: id, TenantID: owner.TenantID, OwnerID: owner.ID, Name: name, Prefix: KeyPrefix(id),
 		ExpiresAt: expiresAt, CreatedBy: actor.UserID, CreatedAt: now.UTC(),
 	}}}, nil
 }
@@ -369,3 +369,7 @@ func (k APIKey) Revoke(actor domain.Principal, now time.Time) ([]Event, error) {
 		KeyID: k.ID, TenantID: k.TenantID, OwnerID: k.OwnerID, RevokedBy: actor.UserID, RevokedAt: now.UTC(),
 	}}}, nil
 }
+
+// KeyPrefix is the displayable start of an API key ("sk_<key id>"); the
+// secret follows it.
+func KeyPrefix(keyID string) string { return "sk_" + keyID }

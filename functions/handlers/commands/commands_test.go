@@ -16,6 +16,7 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/functions/auth"
 	"github.com/skyledger/skyledger/functions/handlers/commands"
+	"github.com/skyledger/skyledger/functions/readmodel/views"
 )
 
 func TestRouterServesEverySpecCommandRoute(t *testing.T) {
@@ -39,9 +40,9 @@ func TestBootstrapOnce(t *testing.T) {
 	resp := e.do(e.req("post_bootstrap"))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
 	out := decode[struct {
-		Tenant commands.TenantResource `json:"tenant"`
-		User   commands.UserResource   `json:"user"`
-		APIKey commands.APIKeyResource `json:"api_key"`
+		Tenant views.Tenant        `json:"tenant"`
+		User   views.User          `json:"user"`
+		APIKey commands.CreatedKey `json:"api_key"`
 	}](t, resp)
 	assert.True(t, out.Tenant.Platform)
 	assert.Equal(t, "SkyLedger Platform", out.Tenant.Name)
@@ -81,9 +82,9 @@ func TestLoginPasswordAndThrottle(t *testing.T) {
 	resp := e.do(e.req("post_login"))
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
 	login := decode[struct {
-		Key       string                `json:"key"`
-		ExpiresAt time.Time             `json:"expires_at"`
-		User      commands.UserResource `json:"user"`
+		Key       string     `json:"key"`
+		ExpiresAt time.Time  `json:"expires_at"`
+		User      views.User `json:"user"`
 	}](t, resp)
 	assert.Equal(t, e.clk.Now().Add(auth.SessionTTL), login.ExpiresAt)
 	assert.Equal(t, adminEmail, login.User.Email)
@@ -179,7 +180,7 @@ func TestTenantsUsersRolesAndKeys(t *testing.T) {
 	// own API key: created, works, revoked, fails at once
 	resp = e.do(e.req("post_apikeys").as(e, pilotKey))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	key := decode[commands.APIKeyResource](t, resp)
+	key := decode[commands.CreatedKey](t, resp)
 	assert.Equal(t, pilot.ID, key.OwnerID)
 	require.NotNil(t, key.ExpiresAt)
 	assert.Nil(t, key.RevokedAt)
@@ -190,7 +191,7 @@ func TestTenantsUsersRolesAndKeys(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "other tenant admin")
 	resp = e.do(e.req("delete_apikey").as(e, pilotKey).path(key.ID))
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
-	revoked := decode[commands.APIKeyResource](t, resp)
+	revoked := decode[commands.CreatedKey](t, resp)
 	require.NotNil(t, revoked.RevokedAt)
 	assert.Empty(t, revoked.Key, "the secret is shown once")
 	assert.NotNil(t, revoked.LastUsedAt)
@@ -256,7 +257,7 @@ func TestIdempotencyKey(t *testing.T) {
 	assert.Equal(t, "Idempotency-Key", decode[errBody](t, bad).Error.Details["field"])
 
 	// the stored record holds no plaintext secret
-	key := decode[commands.APIKeyResource](t, first)
+	key := decode[commands.CreatedKey](t, first)
 	found := false
 	require.NoError(t, e.store.ReadAll(context.Background(), func(ev events.Envelope) error {
 		assert.NotContains(t, string(ev.Data), key.Key[len(key.Key)-20:])

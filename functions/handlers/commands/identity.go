@@ -14,6 +14,7 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/functions/auth"
 	"github.com/skyledger/skyledger/functions/httpapi"
+	"github.com/skyledger/skyledger/functions/readmodel/views"
 )
 
 func (s *Service) identityRoutes() []Route {
@@ -32,54 +33,39 @@ func (s *Service) identityRoutes() []Route {
 
 // ------------------------------------------------------------- resources ---
 
-// TenantResource is the tenant resource of the HTTP API.
-type TenantResource struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Platform  bool      `json:"platform"`
-	CreatedAt time.Time `json:"created_at"`
-	Version   int64     `json:"version"`
+// The HTTP resources are the read models' (functions/readmodel/views), so a
+// command response and the GET that follows it carry the same fields.
+
+func tenantResource(t identity.Tenant, v int64, updated time.Time) views.Tenant {
+	return views.Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, CreatedAt: t.CreatedAt,
+		UpdatedAt: updated.UTC(), Version: v}
 }
 
-// UserResource is the user resource of the HTTP API.
-type UserResource struct {
-	ID          string      `json:"id"`
-	TenantID    string      `json:"tenant_id"`
-	Email       string      `json:"email"`
-	DisplayName string      `json:"display_name"`
-	Role        domain.Role `json:"role"`
-	Status      string      `json:"status"`
-	CreatedAt   time.Time   `json:"created_at"`
-	Version     int64       `json:"version"`
+func userResource(u identity.User, v int64, updated time.Time) views.User {
+	return views.User{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
+		Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt, UpdatedAt: updated.UTC(), Version: v}
 }
 
-// APIKeyResource is the API key resource; Key (the full secret key) is set
-// in the create response only.
-type APIKeyResource struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	OwnerID    string     `json:"owner_id"`
-	TenantID   string     `json:"tenant_id"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-	Version    int64      `json:"version"`
-	Key        string     `json:"key,omitempty"`
+// keyResource is the key at version v; Key (the full secret key) is set by
+// the create response alone.
+func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) views.APIKey {
+	return views.APIKey{ID: k.ID, Name: k.Name, Prefix: identity.KeyPrefix(k.ID), OwnerID: k.OwnerID, TenantID: k.TenantID,
+		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: lastUsed, RevokedAt: k.RevokedAt, Version: v}
 }
 
-func tenantResource(t identity.Tenant, v int64) TenantResource {
-	return TenantResource{ID: t.ID, Name: t.Name, Platform: t.Platform, CreatedAt: t.CreatedAt, Version: v}
+// CreatedKey is the create response of a key: the resource plus, this
+// once, the full secret key.
+type CreatedKey struct {
+	views.APIKey
+	Key string `json:"key"`
 }
 
-func userResource(u identity.User, v int64) UserResource {
-	return UserResource{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
-		Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt, Version: v}
-}
-
-func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) APIKeyResource {
-	return APIKeyResource{ID: k.ID, Name: k.Name, OwnerID: k.OwnerID, TenantID: k.TenantID, CreatedAt: k.CreatedAt,
-		ExpiresAt: k.ExpiresAt, LastUsedAt: lastUsed, RevokedAt: k.RevokedAt, Version: v}
+// lastChange is when a loaded stream last changed (its last event).
+func lastChange(evs []events.Envelope) time.Time {
+	if len(evs) == 0 {
+		return time.Time{}
+	}
+	return evs[len(evs)-1].OccurredAt
 }
 
 // fold applies decided events to a state with fold, as the store will.
@@ -303,13 +289,13 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	} else {
 		return httpapi.Response{}, err
 	}
-	tenant, _, err := s.loadTenant(ctx, marker.TenantID)
+	tenant, tevs, err := s.loadTenant(ctx, marker.TenantID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 
 	// 2. the first platform_admin (unless a previous attempt made it).
-	user, _, err := s.loadUser(ctx, marker.UserID)
+	user, userEvs, err := s.loadUser(ctx, marker.UserID)
 	if errors.Is(err, domain.ErrNotFound) {
 		uevs, err := identity.CreateFirstAdmin(tenant, identity.NewUser{ID: marker.UserID, Email: email, DisplayName: in.DisplayName}, now)
 		if err != nil {
@@ -335,7 +321,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		if err != nil && !errors.Is(err, events.ErrVersionConflict) {
 			return httpapi.Response{}, emailTaken(err)
 		}
-		if user, _, err = s.loadUser(ctx, marker.UserID); err != nil {
+		if user, userEvs, err = s.loadUser(ctx, marker.UserID); err != nil {
 			return httpapi.Response{}, err
 		}
 	} else if err != nil {
@@ -371,12 +357,10 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
-			kr := keyResource(key, nil, v)
-			kr.Key = full
 			return map[string]any{
-				"tenant":  tenantResource(tenant, tenant.Version),
-				"user":    userResource(user, user.Version),
-				"api_key": kr,
+				"tenant":  tenantResource(tenant, tenant.Version, lastChange(tevs)),
+				"user":    userResource(user, user.Version, lastChange(userEvs)),
+				"api_key": CreatedKey{keyResource(key, nil, v), full},
 			}
 		}})
 	if errors.Is(err, events.ErrDuplicate) {
@@ -475,7 +459,7 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 	if err := auth.ClearLoginFailures(ctx, s.d.Store, email); err != nil {
 		s.d.Log.WarnContext(ctx, "login: clearing failures", "error", err.Error())
 	}
-	user, _, err := s.loadUser(ctx, cred.UserID)
+	user, uevs, err := s.loadUser(ctx, cred.UserID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -483,7 +467,7 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp := httpapi.JSON(http.StatusOK, map[string]any{"key": key, "expires_at": exp, "user": userResource(user, user.Version)})
+	resp := httpapi.JSON(http.StatusOK, map[string]any{"key": key, "expires_at": exp, "user": userResource(user, user.Version, lastChange(uevs))})
 	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
 }
@@ -595,7 +579,7 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 	}
 	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
 		Events: FromIdentity(evs), Status: http.StatusCreated,
-		Body: func(v int64) any { return tenantResource(t, v) }})
+		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
 }
 
 // ----------------------------------------------------------------- users ---
@@ -648,7 +632,7 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	}
 	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
 		Events: FromIdentity(evs), Records: ops, Status: http.StatusCreated,
-		Body: func(v int64) any { return userResource(u, v) }})
+		Body: func(v int64) any { return userResource(u, v, c.At) }})
 	if err != nil {
 		return resp, emailTaken(err)
 	}
@@ -725,7 +709,13 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 	}
 	m := Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
 		Events: FromIdentity(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return userResource(after, v) }}
+		Body: func(v int64) any {
+			updated := c.At
+			if len(decided) == 0 {
+				updated = lastChange(evs)
+			}
+			return userResource(after, v, updated)
+		}}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
 	}
@@ -804,9 +794,7 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 		Events: FromIdentity(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
-			r := keyResource(k, nil, v)
-			r.Key = full
-			return r
+			return CreatedKey{keyResource(k, nil, v), full}
 		}})
 }
 

@@ -118,8 +118,11 @@ type Call struct {
 	Req       httpapi.Request
 	Principal domain.Principal // zero for unauthenticated routes
 	// IfMatch is the version from If-Match (0: absent).
-	IfMatch       int64
-	Correlation   string
+	IfMatch     int64
+	Correlation string
+	// At is the request's time: every event it appends occurs at At, so a
+	// response's updated_at equals the read model's.
+	At            time.Time
 	idem          *idemKey
 	body          []byte
 	bodyRead      bool
@@ -183,7 +186,7 @@ const maxAttempts = 3
 
 func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 	return func(ctx context.Context, req httpapi.Request) (_ httpapi.Response, err error) {
-		c := &Call{Req: req, Correlation: correlation(req)}
+		c := &Call{Req: req, Correlation: correlation(req), At: s.now()}
 		defer func() {
 			// store errors name the idempotency record (idem#<hash of
 			// caller, route and Idempotency-Key>): keep it out of logs
@@ -314,7 +317,10 @@ func (s *Service) Commit(ctx context.Context, c *Call, m Mutation) (httpapi.Resp
 	if len(m.Events) == 0 {
 		return resp, nil
 	}
-	now := s.now()
+	now := c.At
+	if now.IsZero() {
+		now = s.now()
+	}
 	req := events.AppendRequest{StreamID: m.StreamID, ExpectedVersion: m.Expected, Records: m.Records}
 	for i, e := range m.Events {
 		data, err := json.Marshal(e.Data)

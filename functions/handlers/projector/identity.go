@@ -97,7 +97,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 				return readmodel.Item{}, err
 			}
 			u = views.User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
-				Role: string(d.Role), Status: d.Status, CreatedAt: d.CreatedAt.UTC()}
+				Role: d.Role, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}
 			if u.TenantID == "" {
 				u.TenantID = e.TenantID
 			}
@@ -112,7 +112,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 			if err != nil {
 				return readmodel.Item{}, err
 			}
-			u.Role = string(d.Role)
+			u.Role = d.Role
 		case identity.UserDeactivated:
 			u.Status = identity.StatusDeactivated
 		case identity.UserReactivated:

@@ -11,7 +11,11 @@
 // secret or a hash.
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/skyledger/skyledger/domain"
+)
 
 // Sort keys of the identity items.
 const (
@@ -58,15 +62,15 @@ type Tenant struct {
 
 // User is the user resource.
 type User struct {
-	ID          string    `json:"id"`
-	TenantID    string    `json:"tenant_id"`
-	Email       string    `json:"email"`
-	DisplayName string    `json:"display_name"`
-	Role        string    `json:"role"`
-	Status      string    `json:"status"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"version"`
+	ID          string      `json:"id"`
+	TenantID    string      `json:"tenant_id"`
+	Email       string      `json:"email"`
+	DisplayName string      `json:"display_name"`
+	Role        domain.Role `json:"role"`
+	Status      string      `json:"status"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+	Version     int64       `json:"version"`
 }
 
 // APIKey is the API key resource (without the secret, ever).
