@@ -42,7 +42,7 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s each)
 
 ## ---- performance -----------------------------------------------------------
 bench: venv ## Go benchmarks (store, PIREP codec, notifier fan-out)
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./events/... ./domain/... ./functions/...
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./events/... ./domain/... ./internal/...
 
 bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
 	$(GO) run ./cmd/bench-e2e

@@ -17,11 +17,11 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
-	"github.com/skyledger/skyledger/functions/handlers/projector"
-	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -76,7 +76,7 @@ func live(t *testing.T, s *embedded.Store) []string {
 	recs, err := s.Tail(context.Background(), 0, 1000)
 	require.NoError(t, err)
 	m := readmodel.NewEmbedded()
-	resp, err := projector.New(projector.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
+	resp, err := projection.New(projection.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	return snapshot(t, m)

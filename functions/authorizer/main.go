@@ -13,9 +13,9 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/skyledger/skyledger/events/dynamo"
-	"github.com/skyledger/skyledger/functions/handlers/authorizer"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/authz"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
 )
 
 func main() {
@@ -23,7 +23,7 @@ func main() {
 	eventsTable := env.Optional(spec.Events.EnvVar) // unused by the authorizer; the adapter needs a name
 	recordsTable := env.Require(spec.Records.EnvVar)
 	cloud := env.AWS(context.Background())
-	h := authorizer.New(authorizer.Deps{
+	h := authz.New(authz.Deps{
 		Records: dynamo.New(cloud.DynamoDB, eventsTable, recordsTable),
 		Log:     env.Log,
 	})
@@ -33,7 +33,7 @@ func main() {
 // dispatch routes an invocation by payload: HTTP API payload 2.0 requests
 // carry "version":"2.0"; WebSocket REQUEST authorizer payloads carry
 // "type":"REQUEST" and a methodArn.
-func dispatch(h *authorizer.Handler) func(context.Context, json.RawMessage) (any, error) {
+func dispatch(h *authz.Handler) func(context.Context, json.RawMessage) (any, error) {
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var probe struct {
 			Version   string `json:"version"`

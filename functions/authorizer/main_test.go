@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/events/embedded"
-	"github.com/skyledger/skyledger/functions/handlers/authorizer"
+	"github.com/skyledger/skyledger/internal/authz"
 )
 
 // dispatch sends each API Gateway payload shape to the right authorizer.
@@ -20,9 +20,9 @@ func TestDispatch(t *testing.T) {
 	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	fn := dispatch(authorizer.New(authorizer.Deps{Records: store}))
+	fn := dispatch(authz.New(authz.Deps{Records: store}))
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "handlers", "authorizer", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "authz", "testdata", name))
 		require.NoError(t, err)
 		return b
 	}

@@ -1,6 +1,6 @@
 // Command commands is the Lambda function serving every mutation route
 // (spec.FnCommands). It only wires adapters; the logic is in
-// functions/handlers/commands.
+// internal/commandapi.
 package main
 
 import (
@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/skyledger/skyledger/events/dynamo"
-	"github.com/skyledger/skyledger/functions/handlers/commands"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
 )
 
 func main() {
@@ -35,7 +35,7 @@ func main() {
 	default:
 		env.Fail("missing environment", "need", spec.EnvBootstrapSecretARN+" or "+spec.EnvBootstrapToken)
 	}
-	svc := commands.New(commands.Deps{
+	svc := commandapi.New(commandapi.Deps{
 		Store:          dynamo.New(cloud.DynamoDB, eventsTable, recordsTable),
 		Log:            env.Log,
 		BootstrapToken: token,

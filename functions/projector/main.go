@@ -1,7 +1,7 @@
 // Command projector is the Lambda function on the Events table's stream
 // (spec.Projector): it updates the read models, then notifies WebSocket
 // subscribers. It only wires adapters; the logic is in
-// functions/handlers/projector.
+// internal/projection.
 package main
 
 import (
@@ -10,13 +10,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/skyledger/skyledger/functions/connections"
-	"github.com/skyledger/skyledger/functions/handlers/projector"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/metrics"
-	"github.com/skyledger/skyledger/functions/notify"
-	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
+	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 func main() {
@@ -36,10 +36,10 @@ func main() {
 		Metrics:     metrics.New(os.Stdout, spec.FnProjector),
 		Concurrency: concurrency,
 	})
-	h := projector.New(projector.Deps{
+	h := projection.New(projection.Deps{
 		Models:      readmodel.NewDynamo(cloud.DynamoDB, readModelTable),
 		Notifier:    n,
-		Projections: projector.Default(),
+		Projections: projection.Default(),
 		Log:         env.Log,
 	})
 	lambda.Start(h.Handle)

@@ -1,6 +1,6 @@
 // Command queries is the Lambda function serving every read route
 // (spec.FnQueries). It only wires adapters; the logic is in
-// functions/handlers/queries.
+// internal/queryapi.
 package main
 
 import (
@@ -9,10 +9,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/skyledger/skyledger/events/dynamo"
-	"github.com/skyledger/skyledger/functions/handlers/queries"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
+	"github.com/skyledger/skyledger/internal/queryapi"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 func main() {
@@ -24,7 +24,7 @@ func main() {
 		env.Fail("cursor key too short", "var", spec.EnvCursorKey, "min_bytes", 16)
 	}
 	ddb := env.AWS(context.Background()).DynamoDB
-	svc := queries.New(queries.Deps{
+	svc := queryapi.New(queryapi.Deps{
 		Models: readmodel.NewDynamo(ddb, readModelTable),
 		// Only GetRecord is used (key last_used_at); the function has no
 		// access to the Events table.

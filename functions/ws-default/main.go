@@ -1,5 +1,5 @@
 // Command ws-default serves the WebSocket API's subscribe, unsubscribe, ping and $default routes (spec.FnWSDefault), replying through the management API.
-// It only wires adapters; the logic is in functions/handlers/wsapi.
+// It only wires adapters; the logic is in internal/wsapi.
 package main
 
 import (
@@ -8,12 +8,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/skyledger/skyledger/functions/connections"
-	"github.com/skyledger/skyledger/functions/handlers/wsapi"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/metrics"
-	"github.com/skyledger/skyledger/functions/notify"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
+	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
 func main() {

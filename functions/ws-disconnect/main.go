@@ -1,5 +1,5 @@
 // Command ws-disconnect is the WebSocket API's $disconnect integration (spec.FnWSDisconnect): it removes the connection and its subscriptions.
-// It only wires adapters; the logic is in functions/handlers/wsapi.
+// It only wires adapters; the logic is in internal/wsapi.
 package main
 
 import (
@@ -8,11 +8,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/skyledger/skyledger/functions/connections"
-	"github.com/skyledger/skyledger/functions/handlers/wsapi"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/metrics"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
+	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
 func main() {
