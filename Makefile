@@ -6,7 +6,7 @@ STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
 
-.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
+.PHONY: help run seed test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -18,6 +18,9 @@ venv: ## project-local Python venv with moto server and cfn-lint (pinned)
 ## ---- run -------------------------------------------------------------------
 run: web-build ## run the whole system on 127.0.0.1 (embedded storage in .data/)
 	$(GO) run ./cmd/skyledger $(ARGS)
+
+seed: ## fill the running runtime with a demo tenant, users and PIREPs (prints the logins): make seed ARGS='-h'
+	$(GO) run ./cmd/skyledger seed $(ARGS)
 
 web-build: ## build web/dist when the frontend sources changed
 	@bash scripts/web-build.sh
