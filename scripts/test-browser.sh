@@ -101,6 +101,7 @@ echo "server up at $base"
 echo "== playwright e2e"
 rc=0
 BASE_URL="$base" BOOTSTRAP_TOKEN="$token" CHROMIUM="$CHROMIUM" \
+  SKYLEDGER_BIN="$work/skyledger" DATA_DIR="$work/data" \
   SCREENSHOT_DIR="$root/web/e2e/screenshots" \
   node web/e2e/console.e2e.mjs | sed -e 's/^e2e: \([0-9]* passed, [0-9]* failed\)$/browser: \1/' || rc=$?
 if [ "$rc" -ne 0 ]; then

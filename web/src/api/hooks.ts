@@ -38,11 +38,17 @@ export function useTenants(enabled = true) {
   });
 }
 
-export function useUsers(tenantId: string | undefined) {
+/**
+ * useUsers lists a tenant's users. live=false (another tenant than the
+ * caller's, whose events the console did not receive until now) refetches
+ * on every mount instead of trusting a cached copy.
+ */
+export function useUsers(tenantId: string | undefined, live = true) {
   return useQuery({
     queryKey: qk.users(tenantId ?? ''),
     queryFn: ({ signal }) => api<Page<User>>(`/api/tenants/${encodeURIComponent(tenantId!)}/users?limit=200`, { signal }),
     enabled: !!tenantId,
+    ...(live ? {} : { staleTime: 0 }),
   });
 }
 

@@ -18,7 +18,7 @@ export function ApiKeys({ me }: { me?: User }) {
   const [tenant, setTenant] = useState('');
   const [owner, setOwner] = useState('');
   const tenantId = isPlatform ? tenant || me?.tenant_id : me?.tenant_id;
-  const users = useUsers(isAdmin ? tenantId : undefined);
+  const users = useUsers(isAdmin ? tenantId : undefined, tenantId === me?.tenant_id);
   const other = owner && owner !== me?.id ? owner : undefined;
   const ownerName = users.data?.items.find((u) => u.id === owner)?.display_name;
   const keys = useApiKeys(other);

@@ -193,7 +193,7 @@ function SubmitForm({ me }: { me?: User }) {
               </label>
               <small className="hint">Set automatically when a hazard requires it.</small>
             </div>
-            {TAGS.filter((t) => t !== 'TB' && t !== 'IC').map((t) =>
+            {TAGS.filter((t) => t !== 'TB' && t !== 'IC' && t !== 'RM').map((t) =>
               t === 'TP' ? (
                 <Field key={t} label={TAG_LABEL[t] + ' *'} value={fields.TP} onChange={set('TP')} error={fieldErr('TP')} hint={HINT.TP} testid="pirep-tp" list="pirep-types" autoCapitalize="characters" />
               ) : (
@@ -207,6 +207,7 @@ function SubmitForm({ me }: { me?: User }) {
             </datalist>
             <LayerPicker tag="TB" legend="Turbulence (/TB)" layer={tb} setLayer={setTb} ints={TB_INT} types={TB_TYPE} freqs={FREQ} error={fieldErr('TB')} />
             <LayerPicker tag="IC" legend="Icing (/IC)" layer={ic} setLayer={setIc} ints={IC_INT} types={IC_TYPE} error={fieldErr('IC')} />
+            <Field label={TAG_LABEL.RM} value={fields.RM} onChange={set('RM')} error={fieldErr('RM')} testid="pirep-rm" />
             <p className="hint">
               Encoded: <code data-testid="pirep-preview">{composeRaw(all)}</code>
             </p>

@@ -72,8 +72,10 @@ export function Pireps({ me, query }: { me: User; query: URLSearchParams }) {
   const tenant = isPlatform ? f.tenant || firstCustomer || me.tenant_id : me.tenant_id;
   const apiFilters: PirepFilters = { ...f, tenant: isPlatform && tenant !== me.tenant_id ? tenant : '' };
   const list = usePireps(apiFilters);
-  useWsChannels(isPlatform && tenant !== me.tenant_id ? [`tenant:${tenant}:pireps`] : []);
-  const users = useUsers(isAdmin ? tenant : undefined);
+  // another tenant's reports and users (for the submitters' names) arrive on its channels
+  const foreign = isPlatform && tenant !== me.tenant_id;
+  useWsChannels(foreign ? [`tenant:${tenant}:pireps`, `tenant:${tenant}:updates`] : []);
+  const users = useUsers(isAdmin ? tenant : undefined, !foreign);
   const names = useMemo(() => new Map((users.data?.items ?? []).map((u) => [u.id, u.display_name])), [users.data]);
   const who = (id: string) => (id === me.id ? `${me.display_name} (you)` : (names.get(id) ?? id));
 

@@ -12,7 +12,7 @@ export function Users({ me, tenantParam }: { me: User; tenantParam?: string }) {
   const isPlatform = me.role === 'platform_admin';
   const tenants = useTenants(isPlatform);
   const tenantId = isPlatform ? tenantParam || me.tenant_id : me.tenant_id;
-  const users = useUsers(tenantId);
+  const users = useUsers(tenantId, tenantId === me.tenant_id);
   // the server subscribes our own tenant on connect; another tenant's user events need a subscription
   useWsChannels(isPlatform && tenantId && tenantId !== me.tenant_id ? [`tenant:${tenantId}:updates`] : []);
   const grantable = ROLES.filter((r) => isPlatform || r !== 'platform_admin');
