@@ -222,7 +222,12 @@ function Filters({ f, set, drawing, setDrawing }: { f: PirepFilters; set: (p: Pa
     set({ near: id, nearNM: nm, bbox: bboxAround(pos[0], pos[1], nm) });
   }
 
+  // on a phone the filters fold away (they would fill the first screen)
+  const [open] = useState(() => typeof window === 'undefined' || !window.matchMedia?.('(max-width: 40rem)').matches);
+  const active = filtersQuery({ ...f, tenant: '' }).toString() !== '';
   return (
+    <details className="filters-box" open={open || undefined}>
+      <summary>Filters{active ? ' (active)' : ''}</summary>
     <form className="filters" aria-label="Filters" onSubmit={(e) => e.preventDefault()} data-testid="pirep-filters">
       <fieldset className="hazards">
         <legend>Hazard</legend>
@@ -322,12 +327,13 @@ function Filters({ f, set, drawing, setDrawing }: { f: PirepFilters; set: (p: Pa
           </p>
         )}
       </fieldset>
-      {filtersQuery({ ...f, tenant: '' }).toString() !== '' && (
+      {active && (
         <button type="button" className="secondary" onClick={() => setQuery(filtersQuery({ ...NO_FILTERS, tenant: f.tenant }))} data-testid="filter-reset">
           Reset filters
         </button>
       )}
     </form>
+    </details>
   );
 }
 
@@ -408,10 +414,12 @@ function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, o
               }}
             >
               <td data-label="Observed">
-                <button type="button" className="link" aria-pressed={sel} onClick={() => onSelect(p.id)} data-testid="pirep-select" title="Show on the map">
-                  <time dateTime={new Date(t).toISOString()}>{fmtUTC(t)}</time>
+                <button type="button" className="link" aria-pressed={sel} onClick={() => onSelect(p.id)} data-testid="pirep-select" title={`${fmtUTC(t)}: show on the map`}>
+                  <time dateTime={new Date(t).toISOString()}>{fmtUTC(t).slice(11)}</time>
                 </button>
-                <div className="small">{fmtAge(t, now)}</div>
+                <div className="small">
+                  {fmtUTC(t).slice(5, 10)} · {fmtAge(t, now)}
+                </div>
                 {urgent && (
                   <span className="badge urgent" data-testid="pirep-urgent-badge">
                     URGENT
