@@ -17,7 +17,10 @@ venv: ## project-local Python venv with moto server and cfn-lint (pinned)
 
 ## ---- run -------------------------------------------------------------------
 run: web-build ## run the whole system on 127.0.0.1 (embedded storage in .data/)
-	$(GO) run ./cmd/skyledger $(ARGS)
+	@mkdir -p .bin && $(GO) build -o .bin/skyledger ./cmd/skyledger
+	@# the built binary, not go run: it takes the terminal's foreground
+	@# (internal/termfg), so Ctrl-C stops it alone and make exits with its 0
+	.bin/skyledger $(ARGS)
 
 seed: ## fill the running runtime with a demo tenant, users and PIREPs (prints the logins): make seed ARGS='-h'
 	$(GO) run ./cmd/skyledger seed $(ARGS)
