@@ -6,7 +6,7 @@ STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
 
-.PHONY: help run seed test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
+.PHONY: help run dev seed test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -21,6 +21,9 @@ run: web-build ## run the whole system on 127.0.0.1 (embedded storage in .data/)
 	@# the built binary, not go run: it takes the terminal's foreground
 	@# (internal/termfg), so Ctrl-C stops it alone and make exits with its 0
 	.bin/skyledger $(ARGS)
+
+dev: ## Go runtime rebuilt and restarted on .go changes + Vite dev server (hot reload) for the console
+	@bash scripts/dev.sh $(ARGS)
 
 seed: ## fill the running runtime with a demo tenant, users and PIREPs (prints the logins): make seed ARGS='-h'
 	$(GO) run ./cmd/skyledger seed $(ARGS)
