@@ -155,9 +155,10 @@ export function useBootstrap() {
       markBootstrapped();
       // a server that returns a browser session (a 12 h key) is preferred
       // over the never-expiring API key, which the screen shows once instead
-      if (r.session?.key) {
+      const session = r.session?.key ? r.session : typeof r.key === 'string' && r.key ? { key: r.key, expires_at: r.expires_at } : null;
+      if (session) {
         setOneTimeSecret(r.api_key.key);
-        setSession({ key: r.session.key, expires_at: r.session.expires_at ?? null });
+        setSession({ key: session.key, expires_at: session.expires_at ?? null });
       }
       else setSession({ key: r.api_key.key, expires_at: r.api_key.expires_at ?? null });
     },

@@ -73,6 +73,9 @@ export interface BootstrapResponse {
   api_key: ApiKey & { key: string };
   /** a browser session (12 h key), when the server returns one */
   session?: { key: string; expires_at?: string | null } | null;
+  /** the session key at the top level, as login returns it */
+  key?: string;
+  expires_at?: string | null;
 }
 
 export interface Ticket {

@@ -136,3 +136,21 @@ describe('an authorizer denial (gateway 403)', () => {
     expect(getSession()).toBeNull();
   });
 });
+
+describe('bootstrap returning a browser session', () => {
+  it('signs in with the session and shows the API key once, elsewhere', async () => {
+    const { takeOneTimeSecret } = await import('../session');
+    setFetch(answer(201, { tenant: { id: 'T' }, user: { id: 'U' }, api_key: { id: 'K', key: 'sk_K_apikey' }, session: { key: 'sk_S_session', expires_at: '2026-12-02T12:00:00Z' } }) as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<Bootstrap />);
+    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
+    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
+    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
+    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
+    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
+    await u.click(screen.getByTestId('bootstrap-submit'));
+    await vi.waitFor(() => expect(getSession()?.key).toBe('sk_S_session'));
+    expect(takeOneTimeSecret()).toBe('sk_K_apikey');
+    expect(takeOneTimeSecret()).toBeNull();
+  });
+});
