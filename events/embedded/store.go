@@ -95,9 +95,10 @@ type Store struct {
 
 	commits, entries uint64 // stats, written under mu by the leader
 
-	logSize    int64 // s.off as of the last commit, under mu
-	sweepAt    int   // sweep expired records when len(records) reaches this
-	off, alloc int64 // logical end of the log, physical (zero-filled) size; leader only
+	logSize    int64    // s.off as of the last commit, under mu
+	rec        recovery // what Open found; immutable
+	sweepAt    int      // sweep expired records when len(records) reaches this
+	off, alloc int64    // logical end of the log, physical (zero-filled) size; leader only
 }
 
 // preallocChunk is how far the log is extended with zeros at a time, at most. Commits
@@ -169,13 +170,14 @@ func Open(dir string, o Options) (*Store, error) {
 		notify:  make(chan struct{}),
 		leader:  make(chan struct{}, 1),
 	}
-	size, _, err := recoverLog(f, s.apply)
+	rec, err := recoverLog(f, s.apply)
 	if err != nil {
 		f.Close()
 		lock.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	s.off, s.alloc, s.logSize = size, size, size
+	s.rec = rec
+	s.off, s.alloc, s.logSize = rec.size, rec.size, rec.size
 	// Expired records need not stay in memory.
 	s.sweepExpired(o.Now())
 	return s, nil
@@ -684,6 +686,22 @@ func (s *Store) LogSize() int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.logSize
+}
+
+// Recovery reports what Open found at the end of the log.
+type Recovery struct {
+	// CutAt is the offset where a torn tail was cut (0: none was).
+	CutAt int64
+	// CutBytes is how many bytes were cut, zero-filled preallocation
+	// included (so a clean shutdown's log has none, a crash's usually some).
+	CutBytes int64
+}
+
+// Recovery returns what Open found: whether a torn tail was cut, so the
+// caller can log it and reconcile anything positioned on the feed (a
+// checkpoint past LastSeq names events that are gone).
+func (s *Store) Recovery() Recovery {
+	return Recovery{CutAt: s.rec.cutAt, CutBytes: s.rec.cutBytes}
 }
 
 // Stats are counters since Open: Commits is the number of fsyncs (group
