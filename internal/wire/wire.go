@@ -89,7 +89,7 @@ const BootstrapTokenFile = "bootstrap-token"
 const (
 	fileBootstrapToken = BootstrapTokenFile
 	fileCursorKey      = "cursor-key"
-	fileCheckpoint     = "projection.checkpoint"
+	fileCheckpoint     = localcloud.CheckpointFile
 	dirEvents          = "events"
 )
 
@@ -295,10 +295,19 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	if err != nil {
 		return adapters{}, fmt.Errorf("open embedded store: %w", err)
 	}
+	if r := st.Recovery(); r.CutAt > 0 {
+		cfg.Log.Warn("event log: torn tail cut", "offset", r.CutAt, "bytes", r.CutBytes)
+	}
+	// Reconciles the checkpoint with the log: one past the log's end is
+	// rewound, so new events never reuse positions it marks as done.
 	src, err := localcloud.NewEmbeddedSource(st, filepath.Join(cfg.DataDir, fileCheckpoint))
 	if err != nil {
 		_ = st.Close()
 		return adapters{}, err
+	}
+	if from, ok := src.Rewound(); ok {
+		cfg.Log.Warn("projector checkpoint was past the end of the event log: rewound, read models rebuilt from the log",
+			"checkpoint", from, "log_end", src.Checkpoint())
 	}
 	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
 		close: func() error { return errors.Join(src.Close(), st.Close()) }}
