@@ -55,3 +55,38 @@ func TestNewWritesVisibleAfterTornTailCut(t *testing.T) {
 	id2 := str(s.must(201, s.call("POST", "/api/pireps", pilot, map[string]any{"raw": pirepText})).body, "id")
 	s.must(200, s.call("GET", "/api/pireps/"+id2+"?min_version=1", pilot, nil))
 }
+
+// TestDamagedLogStopsTheRuntime: damage to the first entry (the bootstrap)
+// with intact entries after it must stop the start instead of cutting the
+// log (which made POST /api/bootstrap work again); the explicit repair then
+// lets it start.
+func TestDamagedLogStopsTheRuntime(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t, wire.ModeEmbedded)
+	pilot := setupPilot(t, s)
+	id := str(s.must(201, s.call("POST", "/api/pireps", pilot, map[string]any{"raw": pirepText})).body, "id")
+	s.must(200, s.call("GET", "/api/pireps/"+id+"?min_version=1", pilot, nil))
+	s.stop()
+
+	path := filepath.Join(s.dir, "events", embedded.LogFile)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	clear(data[8:16]) // the first entry's header
+	require.NoError(t, os.WriteFile(path, data, 0o640))
+
+	_, err = wire.Start(t.Context(), wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: s.dir,
+		BootstrapToken: bootstrapToken, Log: logger(t)})
+	require.ErrorIs(t, err, embedded.ErrCorrupt)
+	require.ErrorContains(t, err, "offset 8")
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, data, after, "nothing was cut")
+
+	rep, err := wire.RepairLog(s.dir, false)
+	require.NoError(t, err)
+	require.True(t, rep.Changed)
+	require.Equal(t, uint64(0), rep.CheckpointTo, "no event kept its position")
+	s.start()
+	// The PIREP's stream did not lose anything: it is salvaged and projected.
+	s.must(200, s.call("GET", "/api/pireps/"+id+"?min_version=1", pilot, nil))
+}

@@ -96,6 +96,42 @@ func NewEmbeddedSource(t Tailer, path string) (*EmbeddedSource, error) {
 	return s, nil
 }
 
+// RewindCheckpoint lowers the embedded checkpoint at path to at most to
+// (fsynced), for tools that change the log under a stopped runtime
+// (cmd/logrepair): feed positions after to may now hold other events. An
+// absent checkpoint is left absent. It returns the checkpoint found.
+func RewindCheckpoint(path string, to uint64) (from uint64, changed bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read checkpoint: %w", err)
+	}
+	txt := strings.TrimSpace(string(b))
+	if txt != "" {
+		if from, err = strconv.ParseUint(txt, 10, 64); err != nil {
+			return 0, false, fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+	}
+	if from <= to {
+		return from, false, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if err != nil {
+		return from, false, fmt.Errorf("open checkpoint: %w", err)
+	}
+	s := &EmbeddedSource{f: f}
+	if err := s.writeCheckpoint(to); err != nil {
+		f.Close()
+		return from, false, err
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return from, false, fmt.Errorf("sync checkpoint: %w", err)
+	}
+	return from, true, nil
+}
+
 // Rewound reports whether NewEmbeddedSource found the checkpoint past the
 // feed's end, and the checkpoint it found (the events after Checkpoint up
 // to it are gone; whatever was built from them must be rebuilt).
