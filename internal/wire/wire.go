@@ -79,6 +79,7 @@ type App struct {
 	DeadLetters    *localcloud.DeadLetters
 	closers        []func() error
 	projector      localcloud.StreamFunc
+	health         func() StoreHealth // nil: nothing local to report
 }
 
 // BootstrapTokenFile holds the generated bootstrap token in the data
@@ -149,6 +150,7 @@ type adapters struct {
 	conns   connections.Store
 	source  localcloud.Source
 	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
+	health  func() StoreHealth                                        // embedded: the store's state
 	close   func() error
 }
 
@@ -187,6 +189,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	app.closers = append(app.closers, ad.close)
+	app.health = ad.health
 
 	rt, err := localcloud.Listen(localcloud.Config{Addr: cfg.Addr, ManagementAddr: cfg.ManagementAddr,
 		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log})
@@ -238,6 +241,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Fn: live.Handle, DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
 
 	rt.HandleManagement("POST /_skyledger/deadletter/redrive", http.HandlerFunc(app.serveRedrive))
+	rt.HandleAPI("GET "+HealthPath, http.HandlerFunc(app.serveHealth))
 	rt.Start(localcloud.Functions{
 		HTTP: map[string]localcloud.HTTPFunc{
 			spec.FnCommands: cmds.Router().Invoke,
@@ -310,7 +314,8 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 			"checkpoint", from, "log_end", src.Checkpoint())
 	}
 	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
-		close: func() error { return errors.Join(src.Close(), st.Close()) }}
+		health: embeddedHealth(st),
+		close:  func() error { return errors.Join(src.Close(), st.Close()) }}
 	// The embedded read models live in memory: rebuild them at start from
 	// the event log up to the projector's checkpoint, without notifying
 	// (those notifications went out before the restart). Records after the
