@@ -78,7 +78,7 @@ func (e *CorruptError) Error() string {
 	if e.NextIntact >= 0 {
 		msg += fmt.Sprintf(", and an intact entry follows at offset %d, so this is not a torn tail", e.NextIntact)
 	}
-	return msg + "; nothing was cut. Stop the runtime and run `go run ./cmd/logrepair -dir <events dir>` to salvage the intact entries (damaged bytes are moved aside, not deleted)"
+	return msg + "; nothing was cut. With the runtime stopped, `go run ./cmd/logrepair -data-dir <data dir>` salvages the intact entries (damaged bytes are moved aside, not deleted)"
 }
 
 // Is makes errors.Is(err, ErrCorrupt) hold.
