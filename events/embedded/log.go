@@ -204,6 +204,9 @@ func recoverLog(f *os.File, apply func(*logEntry)) (recovery, error) {
 	}
 	if len(data) == 0 {
 		if _, err := f.Write([]byte(magic)); err != nil {
+			if isNoSpace(err) {
+				return recovery{}, fmt.Errorf("write log header: %w: %w", events.ErrStorageFull, err)
+			}
 			return recovery{}, fmt.Errorf("write log header: %w", err)
 		}
 		if err := syncFile(f); err != nil {

@@ -94,6 +94,9 @@ func Repair(dir string, o RepairOptions) (RepairReport, error) {
 		return rep, fmt.Errorf("repair: %w", err)
 	}
 
+	if len(data) == 0 {
+		return rep, nil // a new log: Open writes its header
+	}
 	out := []byte(magic)
 	versions := versionCheck{}
 	off := int64(0)
