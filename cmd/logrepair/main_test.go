@@ -88,7 +88,7 @@ func TestBadInvocations(t *testing.T) {
 	}{
 		{name: "unknown flag", args: []string{"-nope"}, want: "flag provided but not defined"},
 		{name: "stray argument", args: []string{"repair"}, want: `unexpected argument "repair"`},
-		{name: "no log", args: []string{"-data-dir", filepath.Join(t.TempDir(), "missing")}, want: "no such file or directory"},
+		{name: "no log", args: []string{"-data-dir", filepath.Join(t.TempDir(), "missing")}, want: "no event log to repair"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

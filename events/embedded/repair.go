@@ -78,6 +78,9 @@ func Repair(dir string, o RepairOptions) (RepairReport, error) {
 	}
 	path := filepath.Join(dir, LogFile)
 	rep := RepairReport{Path: path}
+	if _, err := os.Stat(path); err != nil {
+		return rep, fmt.Errorf("repair: no event log to repair: %w", err)
+	}
 	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
 		return rep, fmt.Errorf("repair: %w", err)
