@@ -226,3 +226,31 @@ func TestRepairLeavesAnIntactLogAlone(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 2, "no set-aside files: %v", entries)
 }
+
+func TestRecoveryTellsPreallocationFromATornCommit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		tail []byte
+		want func(end int64) embedded.Recovery
+	}{
+		{name: "nothing", want: func(int64) embedded.Recovery { return embedded.Recovery{} }},
+		{name: "zero-filled preallocation", tail: make([]byte, 4096),
+			want: func(end int64) embedded.Recovery { return embedded.Recovery{CutAt: end, CutBytes: 4096, OnlyZeros: true} }},
+		{name: "a torn commit", tail: []byte{0x40, 0, 0, 0, 1, 2, 3, 4, '{', '"'},
+			want: func(end int64) embedded.Recovery { return embedded.Recovery{CutAt: end, CutBytes: 10} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir, sizes, _ := writeLog(t, 2)
+			path := filepath.Join(dir, embedded.LogFile)
+			data, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(path, append(data, tc.tail...), 0o640))
+			s := open(t, dir)
+			defer s.Close()
+			assert.Equal(t, tc.want(sizes[1]), s.Recovery())
+			assert.Equal(t, sizes[1], s.LogSize())
+		})
+	}
+}

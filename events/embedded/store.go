@@ -783,13 +783,16 @@ type Recovery struct {
 	// CutBytes is how many bytes were cut, zero-filled preallocation
 	// included (so a clean shutdown's log has none, a crash's usually some).
 	CutBytes int64
+	// OnlyZeros: every cut byte was zero, i.e. only preallocation left by a
+	// crash was cut and no commit was torn.
+	OnlyZeros bool
 }
 
 // Recovery returns what Open found: whether a torn tail was cut, so the
 // caller can log it and reconcile anything positioned on the feed (a
 // checkpoint past LastSeq names events that are gone).
 func (s *Store) Recovery() Recovery {
-	return Recovery{CutAt: s.rec.cutAt, CutBytes: s.rec.cutBytes}
+	return Recovery{CutAt: s.rec.cutAt, CutBytes: s.rec.cutBytes, OnlyZeros: s.rec.cutZeros}
 }
 
 // Stats are counters since Open: Commits is the number of fsyncs (group

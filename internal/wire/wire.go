@@ -304,7 +304,7 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	if err != nil {
 		return adapters{}, fmt.Errorf("open embedded store: %w", err)
 	}
-	if r := st.Recovery(); r.CutAt > 0 {
+	if r := st.Recovery(); r.CutAt > 0 && !r.OnlyZeros {
 		cfg.Log.Warn("event log: torn tail cut", "offset", r.CutAt, "bytes", r.CutBytes)
 	}
 	// Reconciles the checkpoint with the log: one past the log's end is
