@@ -236,7 +236,9 @@ func TestRecoveryTellsPreallocationFromATornCommit(t *testing.T) {
 	}{
 		{name: "nothing", want: func(int64) embedded.Recovery { return embedded.Recovery{} }},
 		{name: "zero-filled preallocation", tail: make([]byte, 4096),
-			want: func(end int64) embedded.Recovery { return embedded.Recovery{CutAt: end, CutBytes: 4096, OnlyZeros: true} }},
+			want: func(end int64) embedded.Recovery {
+				return embedded.Recovery{CutAt: end, CutBytes: 4096, OnlyZeros: true}
+			}},
 		{name: "a torn commit", tail: []byte{0x40, 0, 0, 0, 1, 2, 3, 4, '{', '"'},
 			want: func(end int64) embedded.Recovery { return embedded.Recovery{CutAt: end, CutBytes: 10} }},
 	} {
