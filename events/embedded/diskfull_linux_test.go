@@ -28,7 +28,9 @@ func mountTmpfs(t *testing.T, size string) string {
 	}
 	dir := t.TempDir()
 	require.NoError(t, syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"), "mount a %s tmpfs on %s", size, dir)
-	t.Cleanup(func() { assert.NoError(t, syscall.Unmount(dir, 0)) }) // before TempDir's removal (cleanups run last-in first-out)
+	// Lazy: the mount goes even if something still holds a file; before
+	// TempDir's removal (cleanups run last-in first-out).
+	t.Cleanup(func() { assert.NoError(t, syscall.Unmount(dir, syscall.MNT_DETACH)) })
 	return dir
 }
 

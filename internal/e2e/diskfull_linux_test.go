@@ -23,7 +23,7 @@ func mountTmpfs(t *testing.T, size string) string {
 	}
 	dir := t.TempDir()
 	require.NoError(t, syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"), "mount a %s tmpfs on %s", size, dir)
-	t.Cleanup(func() { assert.NoError(t, syscall.Unmount(dir, 0)) })
+	t.Cleanup(func() { assert.NoError(t, syscall.Unmount(dir, syscall.MNT_DETACH)) })
 	return dir
 }
 
