@@ -10,7 +10,8 @@
 // for bytes that are no intact entry, "orphaned" for intact entries whose
 // stream lost an earlier version in the damage. Nothing is deleted. It then
 // rewinds the projector checkpoint to the events that kept their feed
-// positions. Stop the runtime first (the log's lock is taken; a running
+// positions and moves the dead letters of later positions into
+// deadletter.jsonl.orphaned-<UTC time>. Stop the runtime first (the log's lock is taken; a running
 // runtime makes it fail). -dry-run prints the same report and changes
 // nothing. Exit status 0: repaired or nothing to repair; 1: error.
 package main
@@ -82,6 +83,10 @@ func report(out io.Writer, rep wire.LogRepair, dry bool) {
 	if rep.CheckpointTo != rep.CheckpointFrom {
 		fmt.Fprintf(out, "projector checkpoint rewound from %d to %d: later events are projected and notified again at the next start\n",
 			rep.CheckpointFrom, rep.CheckpointTo)
+	}
+	if rep.DeadLettersSetAside > 0 {
+		fmt.Fprintf(out, "%d dead letters of later positions moved to %s (their positions now hold other events)\n",
+			rep.DeadLettersSetAside, rep.DeadLetterFile)
 	}
 	if n := countKind(rep.SetAside, embedded.SetAsideOrphaned); n > 0 {
 		fmt.Fprintf(out, "%d intact entries were orphaned (an earlier version of their stream was damaged); their bytes are kept in the files above\n", n)

@@ -32,6 +32,8 @@ func dataDir(t *testing.T, n int) (string, []int64) {
 	}
 	require.NoError(t, s.Close())
 	require.NoError(t, os.WriteFile(filepath.Join(dir, localcloud.CheckpointFile), []byte("00000000000000000006\n"), 0o600))
+	require.NoError(t, localcloud.OpenDeadLetters(filepath.Join(dir, localcloud.DeadLetterFile)).Add(
+		localcloud.DeadLetter{ID: embedded.SequenceNumber(1)}, localcloud.DeadLetter{ID: embedded.SequenceNumber(4)}))
 	return dir, starts
 }
 
@@ -59,6 +61,11 @@ func TestRepairsAndRewindsTheCheckpoint(t *testing.T) {
 	assert.Contains(t, out.String(), "moved aside")
 	assert.Contains(t, out.String(), "kept 5 intact entries (5 events); the first 2 events keep their feed positions")
 	assert.Contains(t, out.String(), "projector checkpoint rewound from 6 to 2")
+	assert.Contains(t, out.String(), "1 dead letters of later positions moved to "+filepath.Join(dir, localcloud.DeadLetterFile)+".orphaned-")
+	left, err := localcloud.OpenDeadLetters(filepath.Join(dir, localcloud.DeadLetterFile)).List()
+	require.NoError(t, err)
+	require.Len(t, left, 1)
+	assert.Equal(t, embedded.SequenceNumber(1), left[0].ID)
 	cp, err := os.ReadFile(filepath.Join(dir, localcloud.CheckpointFile))
 	require.NoError(t, err)
 	assert.Equal(t, "00000000000000000002\n", string(cp))

@@ -3,11 +3,14 @@ package e2e_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/events/embedded"
+	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -38,6 +41,16 @@ func TestNewWritesVisibleAfterTornTailCut(t *testing.T) {
 	s.must(200, s.call("GET", "/api/pireps/"+lost+"?min_version=1", pilot, nil)) // projected: the checkpoint counts it
 	s.stop()
 
+	// The checkpoint counts every event; a dead letter of the last one (the
+	// one about to be lost) and of the first.
+	cp, err := os.ReadFile(filepath.Join(s.dir, localcloud.CheckpointFile))
+	require.NoError(t, err)
+	last, err := strconv.ParseUint(strings.TrimSpace(string(cp)), 10, 64)
+	require.NoError(t, err)
+	dl := localcloud.OpenDeadLetters(filepath.Join(s.dir, localcloud.DeadLetterFile))
+	require.NoError(t, dl.Add(localcloud.DeadLetter{ID: embedded.SequenceNumber(1), Reason: "test"},
+		localcloud.DeadLetter{ID: embedded.SequenceNumber(last), Reason: "test"}))
+
 	path := filepath.Join(s.dir, "events", embedded.LogFile)
 	st, err := os.Stat(path)
 	require.NoError(t, err)
@@ -45,6 +58,13 @@ func TestNewWritesVisibleAfterTornTailCut(t *testing.T) {
 
 	s.start()
 	s.must(404, s.call("GET", "/api/pireps/"+lost, pilot, nil)) // the torn commit is gone
+	left, err := s.app.DeadLetters.List()
+	require.NoError(t, err)
+	require.Len(t, left, 1, "the lost event's dead letter is set aside: its position is taken next")
+	require.Equal(t, embedded.SequenceNumber(1), left[0].ID)
+	aside, err := filepath.Glob(filepath.Join(s.dir, localcloud.DeadLetterFile+".orphaned-*"))
+	require.NoError(t, err)
+	require.Len(t, aside, 1)
 	id := str(s.must(201, s.call("POST", "/api/pireps", pilot, map[string]any{"raw": pirepText})).body, "id")
 	s.must(200, s.call("GET", "/api/pireps/"+id+"?min_version=1", pilot, nil))
 	s.must(200, s.call("GET", "/api/pireps/"+id, pilot, nil))

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -67,4 +68,41 @@ func TestEmbeddedSourceReconcilesWithTheLog(t *testing.T) {
 			assert.Equal(t, embedded.SequenceNumber(tc.want+1), recs[0].Change.SequenceNumber)
 		})
 	}
+}
+
+func TestDeadLettersSetAsideAfter(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dl := localcloud.OpenDeadLetters(filepath.Join(dir, localcloud.DeadLetterFile))
+	n, file, err := dl.SetAsideAfter(1, time.Now())
+	require.NoError(t, err, "no file yet")
+	assert.Zero(t, n)
+	assert.Empty(t, file)
+
+	mk := func(seq uint64) localcloud.DeadLetter {
+		return localcloud.DeadLetter{ID: embedded.SequenceNumber(seq), Function: "projector", Reason: "boom", Attempts: 3}
+	}
+	require.NoError(t, dl.Add(mk(2), mk(7), mk(3), mk(9)))
+	now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
+	n, file, err = dl.SetAsideAfter(3, now)
+	require.NoError(t, err)
+	assert.Equal(t, 2, n)
+	assert.Equal(t, filepath.Join(dir, localcloud.DeadLetterFile)+".orphaned-20261202T010000.000000000Z", file)
+
+	ids := func(d *localcloud.DeadLetters) []string {
+		l, err := d.List()
+		require.NoError(t, err)
+		var out []string
+		for _, e := range l {
+			out = append(out, e.ID)
+			assert.Equal(t, "boom", e.Reason)
+		}
+		return out
+	}
+	assert.Equal(t, []string{mk(2).ID, mk(3).ID}, ids(dl))
+	assert.Equal(t, []string{mk(7).ID, mk(9).ID}, ids(localcloud.OpenDeadLetters(file)), "set aside, not deleted")
+
+	n, _, err = dl.SetAsideAfter(3, now)
+	require.NoError(t, err)
+	assert.Zero(t, n, "nothing left to move")
 }

@@ -2,7 +2,9 @@ package wire
 
 import (
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/internal/localcloud"
@@ -14,6 +16,10 @@ type LogRepair struct {
 	// CheckpointFrom and CheckpointTo: the projector checkpoint before and
 	// after (equal when it needed no rewind).
 	CheckpointFrom, CheckpointTo uint64
+	// DeadLettersSetAside dead letters of positions after the stable
+	// events were moved into DeadLetterFile.
+	DeadLettersSetAside int
+	DeadLetterFile      string
 }
 
 // RepairLog runs embedded.Repair on the data directory's event log (the
@@ -36,5 +42,24 @@ func RepairLog(dataDir string, dryRun bool) (LogRepair, error) {
 	if err != nil {
 		return out, fmt.Errorf("log repaired, but the projector checkpoint was not rewound to %d: %w", rep.StableEvents, err)
 	}
+	n, file, err := localcloud.OpenDeadLetters(filepath.Join(dataDir, localcloud.DeadLetterFile)).SetAsideAfter(rep.StableEvents, time.Now())
+	out.DeadLettersSetAside, out.DeadLetterFile = n, file
+	if err != nil {
+		return out, fmt.Errorf("log repaired, but dead letters after position %d were not set aside: %w", rep.StableEvents, err)
+	}
 	return out, nil
+}
+
+// setAsideDeadLetters moves the dead letters of positions after last out
+// of the way (their events are gone from the log; new records take their
+// positions).
+func setAsideDeadLetters(dataDir string, last uint64, now time.Time, log *slog.Logger) error {
+	n, file, err := localcloud.OpenDeadLetters(filepath.Join(dataDir, localcloud.DeadLetterFile)).SetAsideAfter(last, now)
+	if err != nil {
+		return fmt.Errorf("dead letters after position %d: %w", last, err)
+	}
+	if n > 0 {
+		log.Warn("dead letters of events no longer in the log set aside", "count", n, "file", file)
+	}
+	return nil
 }

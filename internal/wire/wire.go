@@ -317,6 +317,11 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	if from, ok := src.Rewound(); ok {
 		cfg.Log.Warn("projector checkpoint was past the end of the event log: rewound, read models rebuilt from the log",
 			"checkpoint", from, "log_end", src.Checkpoint())
+		if err := setAsideDeadLetters(cfg.DataDir, src.Checkpoint(), cfg.Now(), cfg.Log); err != nil {
+			_ = src.Close()
+			_ = st.Close()
+			return adapters{}, err
+		}
 	}
 	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
 		health: embeddedHealth(st),
