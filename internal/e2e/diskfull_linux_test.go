@@ -51,16 +51,7 @@ func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	err := os.WriteFile(ballast, make([]byte, 4<<20), 0o600) // as much as fits
 	require.True(t, errors.Is(err, syscall.ENOSPC), "the ballast fills the file system: %v", err)
 
-	// The log's preallocated (already allocated, zero-filled) tail still
-	// takes commits until it is used up.
-	var full resp
-	n := 0
-	for ; n < 2000 && full.status != 503; n++ {
-		full = s.call("POST", "/api/pireps", pilot, map[string]any{"raw": pirepText})
-		require.Contains(t, []int{201, 503}, full.status, "%s", full.raw)
-	}
-	require.Equal(t, 503, full.status, "writes are refused on a full disk")
-	t.Logf("%d PIREPs fit in the preallocation after the file system filled up", n-1)
+	full := untilRefused(t, s, pilot)
 	assert.Equal(t, "storage_full", str(full.body, "error", "code"))
 	assert.Equal(t, "5", full.header.Get("Retry-After"))
 	assert.NotContains(t, string(full.raw), mnt, "no paths leak")
@@ -77,6 +68,12 @@ func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	assert.Equal(t, "full", str(h.body, "store", "status"))
 	assert.NotEmpty(t, h.header.Get("Retry-After"))
 
+	// A restart on the full disk: the runtime starts, serves reads and
+	// refuses writes the same way.
+	s.restart()
+	s.must(200, s.call("GET", "/api/pireps/"+first, pilot, nil))
+	untilRefused(t, s, pilot)
+
 	// Space returns: writes work again, no restart.
 	require.NoError(t, os.Remove(ballast))
 	id := str(s.must(201, s.call("POST", "/api/pireps", pilot, map[string]any{"raw": pirepText})).body, "id")
@@ -89,4 +86,20 @@ func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	s.restart()
 	s.must(200, s.call("GET", "/api/pireps/"+first, pilot, nil))
 	s.must(200, s.call("GET", "/api/pireps/"+id, pilot, nil))
+}
+
+// untilRefused submits PIREPs until one is refused with 503 (the log's
+// preallocated, already allocated tail takes commits until it is used up)
+// and returns that response.
+func untilRefused(t *testing.T, s *system, key string) resp {
+	t.Helper()
+	var r resp
+	n := 0
+	for ; n < 2000 && r.status != 503; n++ {
+		r = s.call("POST", "/api/pireps", key, map[string]any{"raw": pirepText})
+		require.Contains(t, []int{201, 503}, r.status, "%s", r.raw)
+	}
+	require.Equal(t, 503, r.status, "writes are refused on a full disk")
+	t.Logf("%d PIREPs fit in the preallocation after the file system filled up", n-1)
+	return r
 }
