@@ -35,6 +35,9 @@ var ErrLocked = errors.New("event store directory is locked by another process")
 
 // ErrClosed is returned by every call after Close, and after a write or
 // fsync failure (the store cannot know what reached the disk; reopen it).
+// A full disk is not such a failure: the write fails with
+// events.ErrStorageFull, is taken back out of the file, and the store stays
+// open (reads work, and every later write tries again).
 var ErrClosed = errors.New("event store is closed")
 
 // Options configure Open. The zero value is fine.
@@ -140,7 +143,9 @@ func (s *Store) writeAt(buf []byte) error {
 }
 
 // Open opens (creating if needed) the store in dir. It takes an exclusive
-// flock on dir/LOCK, replays the log into memory and cuts a torn tail.
+// flock on dir/LOCK, replays the log into memory and cuts a torn tail
+// (Recovery reports it). Damage that is not a torn tail fails with a
+// *CorruptError (errors.Is ErrCorrupt) and changes nothing; see Repair.
 func Open(dir string, o Options) (*Store, error) {
 	if o.StreamARN == "" {
 		o.StreamARN = DefaultStreamARN
