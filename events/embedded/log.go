@@ -167,16 +167,16 @@ type versionCheck map[string]int64
 // reason returns why e does not continue its streams ("" when it does),
 // without recording anything.
 func (v versionCheck) reason(e *logEntry) string {
-	next := map[string]int64{}
-	for _, ev := range e.Events {
-		want, ok := next[ev.StreamID]
-		if !ok {
-			want = v[ev.StreamID] + 1
+	for i, ev := range e.Events {
+		want := v[ev.StreamID] + 1
+		for _, prev := range e.Events[:i] { // at most 50: no map per entry on Open
+			if prev.StreamID == ev.StreamID {
+				want++
+			}
 		}
 		if ev.Version != want {
 			return fmt.Sprintf("stream %s has version %d where %d is next (an earlier entry of the stream is missing)", ev.StreamID, ev.Version, want)
 		}
-		next[ev.StreamID] = want + 1
 	}
 	return ""
 }
