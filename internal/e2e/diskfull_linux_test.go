@@ -1,11 +1,17 @@
 package e2e_test
 
 import (
+	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,6 +53,8 @@ func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	first := str(s.must(201, s.call("POST", "/api/pireps", pilot, map[string]any{"raw": pirepText})).body, "id")
 	s.must(200, s.call("GET", "/api/pireps/"+first+"?min_version=1", pilot, nil))
 
+	open := s.connect(pilot) // a socket opened before the disk fills up
+
 	ballast := filepath.Join(mnt, "ballast")
 	err := os.WriteFile(ballast, make([]byte, 4<<20), 0o600) // as much as fits
 	require.True(t, errors.Is(err, syscall.ENOSPC), "the ballast fills the file system: %v", err)
@@ -62,6 +70,24 @@ func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	s.must(200, s.call("GET", "/api/pireps/"+first, pilot, nil))
 	s.must(200, s.call("GET", "/api/pireps", pilot, nil))
 	s.must(200, s.call("GET", "/api/users/me", pilot, nil))
+	// Open sockets keep working, and a new one connects with the key (a
+	// ticket would be a write).
+	open.send(map[string]any{"action": "ping", "id": "p1"})
+	open.next("pong", func(m map[string]any) bool { return m["type"] == "pong" && m["id"] == "p1" })
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, s.app.RT.WSURL(), &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + pilot}}})
+	require.NoError(t, err, "a WebSocket connects on a full disk")
+	require.NoError(t, c.Write(ctx, websocket.MessageText, []byte(`{"action":"ping","id":"p2"}`)))
+	for {
+		_, b, err := c.Read(ctx)
+		require.NoError(t, err)
+		if strings.Contains(string(b), `"pong"`) {
+			break
+		}
+	}
+	_ = c.CloseNow()
+
 	h = s.callUnchecked("GET", wire.HealthPath, "", nil)
 	assert.Equal(t, 503, h.status)
 	assert.Equal(t, "degraded", h.body["status"])
