@@ -256,3 +256,29 @@ func TestRecoveryTellsPreallocationFromATornCommit(t *testing.T) {
 		})
 	}
 }
+
+func TestDamagedHeaderNamesTheFirstIntactEntry(t *testing.T) {
+	t.Parallel()
+	dir, sizes, stream := writeLog(t, 2)
+	path := filepath.Join(dir, embedded.LogFile)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	copy(data, "XXXXXXXX")
+	require.NoError(t, os.WriteFile(path, data, 0o640))
+	_, err = embedded.Open(dir, embedded.Options{})
+	var ce *embedded.CorruptError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, int64(0), ce.Offset)
+	assert.Equal(t, int64(8), ce.NextIntact)
+
+	rep, err := embedded.Repair(dir, embedded.RepairOptions{})
+	require.NoError(t, err)
+	require.Len(t, rep.SetAside, 1)
+	assert.Equal(t, embedded.SetAside{Kind: embedded.SetAsideDamaged, Offset: 0, Length: 8, Reason: `no "SKYLOG01" header`, File: rep.SetAside[0].File}, rep.SetAside[0])
+	s := open(t, dir)
+	defer s.Close()
+	got, err := events.LoadAll(t.Context(), s, stream)
+	require.NoError(t, err)
+	assert.Len(t, got, 2)
+	assert.Equal(t, sizes[1], s.LogSize())
+}

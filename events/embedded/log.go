@@ -220,7 +220,7 @@ func recoverLog(f *os.File, apply func(*logEntry)) (recovery, error) {
 			// A crash while writing the header of a new log.
 			return rewriteHeader(f)
 		}
-		return recovery{}, &CorruptError{Path: f.Name(), Offset: 0, NextIntact: -1, Reason: fmt.Sprintf("no %q header", magic)}
+		return recovery{}, &CorruptError{Path: f.Name(), Offset: 0, NextIntact: nextIntact(data, -1), Reason: fmt.Sprintf("no %q header", magic)}
 	}
 	rec := recovery{size: int64(len(magic))}
 	versions := versionCheck{}
