@@ -12,7 +12,10 @@
 // so a tenant's trail is one partition in event-time order and a stream's
 // history is one gsi1 partition in version order. Entries carry the event's
 // payload, which by design never holds a secret or a hash (tests check every
-// event type); a person's name is resolved when the entry is written.
+// event type). People are stored by id; their names, and the summary that
+// uses them, are resolved from the user read model when the trail is read,
+// so a rebuilt trail equals the live one and a renamed person reads the
+// same everywhere.
 package audit
 
 import (
@@ -83,13 +86,7 @@ var Projection = projection.Projection{Name: "audit", Match: func(e events.Envel
 
 func apply(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	entry := Entry{EventID: e.EventID, StreamID: e.StreamID, Version: e.Version, Type: e.Type,
-		OccurredAt: e.OccurredAt.UTC(), TenantID: e.TenantID, Data: e.Data}
-	names := resolver{ctx: ctx, m: m}
-	entry.Actor = names.actor(e.Actor)
-	entry.Summary = summarize(e, entry.Actor.DisplayName, &names)
-	if err := names.err; err != nil {
-		return err
-	}
+		OccurredAt: e.OccurredAt.UTC(), TenantID: e.TenantID, Actor: actorOf(e.Actor), Data: e.Data}
 	b, err := json.Marshal(entry)
 	if err != nil {
 		return err
@@ -101,38 +98,54 @@ func apply(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	return err
 }
 
-// resolver looks up people's display names in the user read model; the
-// first store error is kept (the event is retried), a missing user shows
-// its id.
-type resolver struct {
-	ctx context.Context
-	m   readmodel.Store
-	err error
-}
-
-func (r *resolver) user(id string) string {
-	if id == "" {
-		return "someone"
-	}
-	it, err := r.m.Get(r.ctx, views.UserPK(id), views.SKUser)
-	if err != nil {
-		if !readmodel.IsNotFound(err) && r.err == nil {
-			r.err = fmt.Errorf("audit: resolve user %s: %w", id, err)
-		}
-		return id
-	}
-	var u views.User
-	if json.Unmarshal(it.Body, &u) != nil || u.DisplayName == "" {
-		return id
-	}
-	return u.DisplayName
-}
-
-func (r *resolver) actor(id string) Actor {
+func actorOf(id string) Actor {
 	if id == "" || id == "system" {
 		return Actor{ID: "system", DisplayName: "System", Kind: ActorSystem}
 	}
-	return Actor{ID: id, DisplayName: r.user(id), Kind: ActorUser}
+	return Actor{ID: id, Kind: ActorUser}
+}
+
+// Render completes a stored entry for reading: the actor's display name and
+// the summary, with names as the user read model has them now.
+func Render(ctx context.Context, m readmodel.Store, e *Entry, names *Names) error {
+	if e.Actor.Kind == ActorUser {
+		e.Actor.DisplayName = names.user(ctx, m, e.Actor.ID)
+	}
+	e.Summary = summarize(ctx, m, *e, names)
+	return names.err
+}
+
+// Names looks up people's display names in the user read model, once per
+// id for a whole listing. The first store error is kept; a missing user
+// shows its id.
+type Names struct {
+	cache map[string]string
+	err   error
+}
+
+func (n *Names) user(ctx context.Context, m readmodel.Store, id string) string {
+	if id == "" {
+		return "someone"
+	}
+	if v, ok := n.cache[id]; ok {
+		return v
+	}
+	name := id
+	it, err := m.Get(ctx, views.UserPK(id), views.SKUser)
+	switch {
+	case err == nil:
+		var u views.User
+		if json.Unmarshal(it.Body, &u) == nil && u.DisplayName != "" {
+			name = u.DisplayName
+		}
+	case !readmodel.IsNotFound(err) && n.err == nil:
+		n.err = fmt.Errorf("audit: resolve user %s: %w", id, err)
+	}
+	if n.cache == nil {
+		n.cache = map[string]string{}
+	}
+	n.cache[id] = name
+	return name
 }
 
 // payload is the union of the fields summaries use.
@@ -150,9 +163,11 @@ type payload struct {
 }
 
 // summarize is one human sentence about the event, written for an operator.
-func summarize(e events.Envelope, who string, names *resolver) string {
+func summarize(ctx context.Context, m readmodel.Store, e Entry, n *Names) string {
 	var d payload
 	_ = json.Unmarshal(e.Data, &d) // a payload without these fields still gets a sentence
+	who := e.Actor.DisplayName
+	names := struct{ user func(string) string }{func(id string) string { return n.user(ctx, m, id) }}
 	switch e.Type {
 	case identity.TenantCreated:
 		return fmt.Sprintf("%s created tenant %q", who, d.Name)

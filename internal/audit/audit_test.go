@@ -71,6 +71,8 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 		require.NoError(t, err)
 		var got audit.Entry
 		require.NoError(t, json.Unmarshal(it.Body, &got))
+		assert.Empty(t, got.Summary, "names are resolved on read")
+		require.NoError(t, audit.Render(ctx, m, &got, &audit.Names{}))
 		assert.Equal(t, tt.want, got.Summary, tt.typ)
 		lower := strings.ToLower(string(it.Body))
 		assert.NotContains(t, lower, "hash", tt.typ)

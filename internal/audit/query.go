@@ -189,27 +189,38 @@ func (h *handler) list(ctx context.Context, req httpapi.Request) (httpapi.Respon
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var items []json.RawMessage
-	next := ""
-	err = scan(ctx, h.s.Models(), q, pos, f, func(e json.RawMessage, after position) bool {
+	var (
+		items []json.RawMessage
+		next  string
+		names Names
+		werr  error
+	)
+	err = scan(ctx, h.s.Models(), q, pos, f, func(e Entry, after position) bool {
 		if len(items) == lp.Limit {
 			next = after.encode()
 			return false
 		}
-		items = append(items, e)
-		return true
+		var b []byte
+		if werr = Render(ctx, h.s.Models(), &e, &names); werr == nil {
+			b, werr = json.Marshal(e)
+		}
+		items = append(items, b)
+		return werr == nil
 	})
+	if err == nil {
+		err = werr
+	}
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return h.s.ListResponse(items, next, f.scope()), nil
 }
 
-// scan reads q from pos and calls fn with each matching entry and the
-// position of that entry (where a next page starts if fn refuses it);
-// fn returns false to stop.
+// scan reads q from pos and calls fn with each matching entry (as stored)
+// and the position of that entry (where a next page starts if fn refuses
+// it); fn returns false to stop.
 func scan(ctx context.Context, m readmodel.Store, q readmodel.Query, pos position, f filter,
-	fn func(json.RawMessage, position) bool) error {
+	fn func(Entry, position) bool) error {
 	for {
 		q.Cursor = pos.C
 		page, err := m.Query(ctx, q)
@@ -221,7 +232,7 @@ func scan(ctx context.Context, m readmodel.Store, q readmodel.Query, pos positio
 			if err := json.Unmarshal(page.Items[i].Body, &e); err != nil {
 				return fmt.Errorf("decode audit entry %s %s: %w", page.Items[i].PK, page.Items[i].SK, err)
 			}
-			if f.match(e) && !fn(page.Items[i].Body, position{C: pos.C, S: i}) {
+			if f.match(e) && !fn(e, position{C: pos.C, S: i}) {
 				return nil
 			}
 		}
@@ -243,28 +254,34 @@ func (h *handler) export(ctx context.Context, q readmodel.Query, f filter) (http
 		_ = w.Write([]string{"occurred_at", "event_id", "stream_id", "version", "type", "actor_id", "actor_name", "actor_kind", "summary", "data"})
 	}
 	n, truncated := 0, false
-	var decodeErr error
-	err := scan(ctx, h.s.Models(), q, position{}, f, func(raw json.RawMessage, _ position) bool {
+	var (
+		names Names
+		werr  error
+	)
+	err := scan(ctx, h.s.Models(), q, position{}, f, func(e Entry, _ position) bool {
 		if n == MaxExport {
 			truncated = true
 			return false
 		}
 		n++
+		if werr = Render(ctx, h.s.Models(), &e, &names); werr != nil {
+			return false
+		}
 		if w == nil {
-			buf.Write(raw)
+			b, err := json.Marshal(e)
+			if werr = err; err != nil {
+				return false
+			}
+			buf.Write(b)
 			buf.WriteByte('\n')
 			return true
 		}
-		var e Entry
-		if decodeErr = json.Unmarshal(raw, &e); decodeErr != nil {
-			return false
-		}
-		_ = w.Write([]string{e.OccurredAt.Format(time.RFC3339Nano), e.EventID, e.StreamID, fmt.Sprint(e.Version), e.Type,
+		werr = w.Write([]string{e.OccurredAt.Format(time.RFC3339Nano), e.EventID, e.StreamID, fmt.Sprint(e.Version), e.Type,
 			e.Actor.ID, e.Actor.DisplayName, e.Actor.Kind, e.Summary, string(e.Data)})
-		return true
+		return werr == nil
 	})
 	if err == nil {
-		err = decodeErr
+		err = werr
 	}
 	if err != nil {
 		return httpapi.Response{}, err
