@@ -71,4 +71,3 @@ func TestCheckAppend(t *testing.T) {
 		})
 	}
 }
-

@@ -9,7 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/skyledger/skyledger/events/dynamo"
@@ -43,13 +43,13 @@ func dispatch(h *authz.Handler) func(context.Context, json.RawMessage) (any, err
 			return nil, fmt.Errorf("authorizer payload: %w", err)
 		}
 		if probe.Version == "2.0" {
-			var req events.APIGatewayV2CustomAuthorizerV2Request
+			var req lambdaevents.APIGatewayV2CustomAuthorizerV2Request
 			if err := json.Unmarshal(raw, &req); err != nil {
 				return nil, fmt.Errorf("http authorizer payload: %w", err)
 			}
 			return h.HTTP(ctx, req)
 		}
-		var req events.APIGatewayCustomAuthorizerRequestTypeRequest
+		var req lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequest
 		if err := json.Unmarshal(raw, &req); err != nil {
 			return nil, fmt.Errorf("ws authorizer payload: %w", err)
 		}

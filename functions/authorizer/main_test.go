@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -29,7 +29,7 @@ func TestDispatch(t *testing.T) {
 
 	out, err := fn(context.Background(), read("http_authorizer_request.json"))
 	assert.EqualError(t, err, "Unauthorized", "the golden key is not in the store: 401")
-	simple, ok := out.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
+	simple, ok := out.(lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse)
 	require.True(t, ok, "HTTP payload -> simple response, got %T", out)
 	assert.False(t, simple.IsAuthorized)
 

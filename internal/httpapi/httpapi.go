@@ -15,16 +15,16 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/skyledger/skyledger/domain"
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 )
 
 // Request and Response are API Gateway HTTP API (payload 2.0) types.
 type (
-	Request  = events.APIGatewayV2HTTPRequest
-	Response = events.APIGatewayV2HTTPResponse
+	Request  = lambdaevents.APIGatewayV2HTTPRequest
+	Response = lambdaevents.APIGatewayV2HTTPResponse
 )
 
 // HandlerFunc handles one route.
@@ -187,13 +187,13 @@ func ErrorResponse(err error) Response {
 		status, code, msg = http.StatusUnauthorized, "unauthenticated", "missing or invalid credentials"
 	case errors.Is(err, domain.ErrForbidden):
 		status, code = http.StatusForbidden, "forbidden"
-	case errors.Is(err, domain.ErrNotFound), errors.Is(err, evstore.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound), errors.Is(err, events.ErrNotFound):
 		status, code = http.StatusNotFound, "not_found"
 	case errors.Is(err, domain.ErrPreconditionFailed):
 		status, code = http.StatusPreconditionFailed, "precondition_failed"
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, evstore.ErrVersionConflict), errors.Is(err, evstore.ErrDuplicate):
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, events.ErrVersionConflict), errors.Is(err, events.ErrDuplicate):
 		status, code = http.StatusConflict, "conflict"
-	case errors.Is(err, domain.ErrTooLarge), errors.Is(err, evstore.ErrTooLarge):
+	case errors.Is(err, domain.ErrTooLarge), errors.Is(err, events.ErrTooLarge):
 		status, code = http.StatusRequestEntityTooLarge, "too_large"
 	case errors.As(err, &rl):
 		status, code = http.StatusTooManyRequests, "rate_limited"
