@@ -169,6 +169,14 @@ type ErrorDetail struct {
 	Details map[string]any `json:"details,omitempty"`
 }
 
+// missingResource reports whether err is an AWS API error saying a resource
+// (a DynamoDB table) does not exist. It matches smithy's APIError by
+// behaviour, so this package links no AWS SDK.
+func missingResource(err error) bool {
+	var api interface{ ErrorCode() string }
+	return errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException"
+}
+
 // ErrorResponse maps any error to a status and the error body. This is the
 // only place where domain and store errors become HTTP statuses.
 func ErrorResponse(err error) Response {
@@ -202,6 +210,10 @@ func ErrorResponse(err error) Response {
 		status, code = http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, domain.ErrUnavailable):
 		status, code = http.StatusServiceUnavailable, "unavailable"
+	case missingResource(err):
+		status, code = http.StatusServiceUnavailable, "unavailable"
+		msg = "a table is missing at the configured AWS endpoint (did an emulator restart with empty state?); " +
+			"the local runtime creates the tables of a local endpoint again within seconds: retry"
 	}
 	if status == http.StatusInternalServerError {
 		msg = "internal error" // never leak internals
