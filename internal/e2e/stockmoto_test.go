@@ -72,13 +72,18 @@ func (m *stockMoto) stop() {
 	m.cmd = nil
 }
 
-// TestEndpointModeStockMoto runs endpoint mode against stock moto through
-// what broke it: a cancelled transaction (a duplicate e-mail), a moto
-// restart (empty state behind a running runtime) and a runtime restart.
+// TestEndpointModeStockMoto runs the skyledger binary in endpoint mode, as
+// the README's endpoint-mode section does, against stock moto through what
+// broke it: a cancelled transaction (a duplicate e-mail), a moto restart
+// (empty state behind a running runtime) and a runtime restart.
 func TestEndpointModeStockMoto(t *testing.T) {
 	t.Parallel()
 	moto := startStockMoto(t)
-	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.url()}
+	bin := filepath.Join(t.TempDir(), "skyledger")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/skyledger")
+	build.Dir, build.Stderr = awstest.RepoRoot(), os.Stderr
+	require.NoError(t, build.Run())
+	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.url(), bin: bin}
 	s.start()
 	t.Cleanup(s.stop)
 
