@@ -1,15 +1,10 @@
 package e2e_test
 
 import (
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,72 +13,18 @@ import (
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-// stockMoto is an unmodified moto server (the project venv's moto_server,
-// as the README's endpoint-mode section starts it), not awstest's
-// serialising wrapper: its cancelled transactions replace the stream shard
-// and leak the cancelled writes into the stream.
-type stockMoto struct {
-	t    *testing.T
-	port int
-	cmd  *exec.Cmd
-}
-
-func startStockMoto(t *testing.T) *stockMoto {
-	t.Helper()
-	awstest.Endpoint(t) // installs the pinned moto into .venv if needed
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	m := &stockMoto{t: t, port: port}
-	m.start()
-	t.Cleanup(m.stop)
-	return m
-}
-
-func (m *stockMoto) url() string { return fmt.Sprintf("http://127.0.0.1:%d", m.port) }
-
-func (m *stockMoto) start() {
-	m.t.Helper()
-	bin := filepath.Join(awstest.RepoRoot(), ".venv", "bin", "moto_server")
-	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(m.port))
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logf, err := os.CreateTemp(m.t.TempDir(), "moto-*.log")
-	require.NoError(m.t, err)
-	m.cmd.Stdout, m.cmd.Stderr = logf, logf
-	require.NoError(m.t, m.cmd.Start())
-	require.Eventually(m.t, func() bool {
-		resp, err := http.Get(m.url() + "/moto-api/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return true
-	}, 60*time.Second, 100*time.Millisecond, "stock moto_server answers")
-}
-
-// stop kills the server: its state (tables, streams) is gone.
-func (m *stockMoto) stop() {
-	if m.cmd == nil || m.cmd.Process == nil {
-		return
-	}
-	_ = m.cmd.Process.Kill()
-	_ = m.cmd.Wait()
-	m.cmd = nil
-}
-
 // TestEndpointModeStockMoto runs the skyledger binary in endpoint mode, as
 // the README's endpoint-mode section does, against stock moto through what
 // broke it: a cancelled transaction (a duplicate e-mail), a moto restart
 // (empty state behind a running runtime) and a runtime restart.
 func TestEndpointModeStockMoto(t *testing.T) {
 	t.Parallel()
-	moto := startStockMoto(t)
+	moto := awstest.StartStockMoto(t)
 	bin := filepath.Join(t.TempDir(), "skyledger")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/skyledger")
 	build.Dir, build.Stderr = awstest.RepoRoot(), os.Stderr
 	require.NoError(t, build.Run())
-	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.url(), bin: bin}
+	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.URL(), bin: bin}
 	s.start()
 	t.Cleanup(s.stop)
 
@@ -115,8 +56,8 @@ func TestEndpointModeStockMoto(t *testing.T) {
 	// 2. moto restarts with empty state under the running runtime: the
 	// runtime creates the tables again (a local endpoint) and the whole
 	// black-box flow, which restarts the runtime in its middle, passes.
-	moto.stop()
-	moto.start()
+	moto.Kill()
+	moto.Start()
 	s.eventually(func() bool {
 		// 401 once the tables exist again (503 while they are missing).
 		return s.callUnchecked("POST", "/api/auth/login", "", map[string]any{"email": "x@example.com", "password": "nope-nope-nope"}).status == 401

@@ -415,6 +415,9 @@ func (s *StreamsSource) fetch(ctx context.Context, max int) ([]events.Change, er
 					sh.iter = nil
 					continue
 				}
+				if ctx.Err() != nil { // the caller gave up: the iterator is still good
+					return nil, ctx.Err()
+				}
 				sh.iter = nil // an emulator that restarted forgets its iterators
 				return nil, fmt.Errorf("get records %s: %w", id, err)
 			}
