@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO        ?= go
 STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
+FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
 .PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean

@@ -1,4 +1,4 @@
-package main
+package wire
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/events/embedded"
-	"github.com/skyledger/skyledger/internal/authz"
 )
 
 // dispatch sends each API Gateway payload shape to the right authorizer.
@@ -20,9 +19,9 @@ func TestDispatch(t *testing.T) {
 	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	fn := dispatch(authz.New(authz.Deps{Records: store}))
+	fn := Authorizer(Adapters{Store: store}, Settings{})
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "authz", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "authz", "testdata", name))
 		require.NoError(t, err)
 		return b
 	}
