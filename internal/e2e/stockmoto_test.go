@@ -24,7 +24,8 @@ func TestEndpointModeStockMoto(t *testing.T) {
 	build := exec.Command("go", "build", "-o", bin, "./cmd/skyledger")
 	build.Dir, build.Stderr = awstest.RepoRoot(), os.Stderr
 	require.NoError(t, build.Run())
-	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.URL(), bin: bin}
+	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.URL(), bin: bin,
+		serialPings: true}
 	s.start()
 	t.Cleanup(s.stop)
 
