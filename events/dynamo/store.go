@@ -17,6 +17,11 @@
 // *events.ReplayError (idempotency record exists; the stored record is read
 // and returned), *events.DuplicateError (reservation taken) and
 // *events.ConflictError (version), in that precedence.
+//
+// The package also holds the item codec of both tables (codec.go) and the
+// stream codec at the edges: DynamoDB Streams API records and the records
+// Lambda delivers decode into events.Change, and a Change encodes into the
+// Lambda record (for the local event source mapping).
 package dynamo
 
 import (
