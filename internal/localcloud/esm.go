@@ -55,7 +55,8 @@ type Mapping struct {
 	Log     *slog.Logger
 	Backoff func(attempt int) time.Duration // default: 10ms doubling, at most 1s
 	// FetchBackoff is the wait after the n-th consecutive failed fetch
-	// (default: 100 ms doubling up to 10 s, with full jitter).
+	// (default: 100 ms doubling up to 10 s, a random half of it added as
+	// jitter).
 	FetchBackoff func(n int) time.Duration
 	Now          func() time.Time
 }
@@ -73,7 +74,7 @@ func (m *Mapping) defaults() {
 	if m.FetchBackoff == nil {
 		m.FetchBackoff = func(n int) time.Duration {
 			d := min(100*time.Millisecond<<min(n, 7), 10*time.Second)
-			return d/2 + rand.N(d/2+1) // jitter: a restarted emulator is not hit in lockstep
+			return d/2 + rand.N(d/2+1) // jitter: pollers do not hit a restarted emulator in lockstep
 		}
 	}
 	if m.Now == nil {
