@@ -48,7 +48,8 @@ type Mapping struct {
 	Spec   spec.StreamSource
 	Source Source
 	// Meta is the eventSourceARN and region of the records built
-	// (EmbeddedStreamARN for the embedded store's feed).
+	// (EmbeddedStreamARN for the embedded store's feed). A Source with a
+	// CurrentARN method names the ARN itself (a stream can be replaced).
 	Meta    dynamo.StreamMeta
 	Fn      StreamFunc
 	DLQ     *DeadLetters // nil: exhausted records are logged and dropped
@@ -122,9 +123,13 @@ func (m *Mapping) Run(ctx context.Context) error {
 		if len(changes) == 0 {
 			continue
 		}
+		meta := m.Meta
+		if cur, ok := m.Source.(interface{ CurrentARN() string }); ok {
+			meta.EventSourceARN = cur.CurrentARN()
+		}
 		batch := make([]lambdaevents.DynamoDBEventRecord, 0, len(changes))
 		for _, c := range changes {
-			r, err := dynamo.ToLambdaRecord(c, m.Meta)
+			r, err := dynamo.ToLambdaRecord(c, meta)
 			if err != nil { // a change no Lambda could receive: nothing to retry
 				m.Log.Error("event source mapping: change cannot be encoded; skipped", "function", m.Spec.Function,
 					"seq", c.Seq, "error", err.Error())

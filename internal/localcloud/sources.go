@@ -284,6 +284,14 @@ func (s *StreamsSource) Open() error {
 	return nil
 }
 
+// CurrentARN is the stream being read (it changes when Resolve finds a new
+// one); the event source mapping names it as the records' eventSourceARN.
+func (s *StreamsSource) CurrentARN() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.StreamARN
+}
+
 // reset forgets every shard and starts a checkpoint for arn.
 func (s *StreamsSource) reset(arn string) {
 	s.StreamARN = arn
