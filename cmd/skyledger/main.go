@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/skyledger/skyledger/functions/metrics"
+	"github.com/skyledger/skyledger/internal/pirepcli"
 	"github.com/skyledger/skyledger/localstack/runtime"
 	"github.com/skyledger/skyledger/localstack/wire"
 )
@@ -39,6 +40,13 @@ func env(name, def string) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "pireps" {
+		if err := pirepcli.Run(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "skyledger:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "listen" {
 		if err := listen(os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "skyledger:", err)

@@ -149,17 +149,10 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 		}
 	case strings.TrimSpace(sub.Raw) != "":
 		var err error
-		if r, err = Parse(sub.Raw); err != nil {
+		if r, err = DecideText(sub.Raw, sub.Upgrade); err != nil {
 			return SubmittedData{}, err
 		}
 		source = "text"
-		requested := Type("")
-		if r.Type == Urgent || sub.Upgrade {
-			requested = Urgent
-		}
-		if err := Decide(&r, requested); err != nil {
-			return SubmittedData{}, err
-		}
 	default:
 		return SubmittedData{}, domain.Invalid("raw", "required: the encoded text, or the structured report")
 	}
@@ -178,6 +171,25 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 		Type: canonical.Type, Urgent: canonical.Type == Urgent, UrgentReasons: UrgentReasons(canonical),
 		Raw: raw, Report: canonical, Source: source,
 	}, nil
+}
+
+// DecideText parses a text report and decides its type as a submission
+// does: the written UA means "automatic" (the text cannot omit the type),
+// a written UUA or upgrade is a manual upgrade (a report typed UUA stays
+// urgent).
+func DecideText(raw string, upgrade bool) (Report, error) {
+	r, err := Parse(raw)
+	if err != nil {
+		return Report{}, err
+	}
+	requested := Type("")
+	if r.Type == Urgent || upgrade {
+		requested = Urgent
+	}
+	if err := Decide(&r, requested); err != nil {
+		return Report{}, err
+	}
+	return r, nil
 }
 
 // Retract decides pirep.retracted: authorization domain.ActPirepRetract
@@ -217,6 +229,10 @@ type View struct {
 	UrgentReasons []string   `json:"urgent_reasons"`
 	Raw           string     `json:"raw"`
 	Report        Report     `json:"report"`
+	// Warnings are the report's warnings (Report.Warnings): parts kept as
+	// written or a position not resolved; [] when none (and for reports
+	// stored before warnings existed).
+	Warnings Warnings `json:"warnings"`
 	Status        string     `json:"status"`
 	RetractedAt   *time.Time `json:"retracted_at"`
 	RetractedBy   *string    `json:"retracted_by"`
@@ -230,7 +246,10 @@ type View struct {
 func (p Pirep) View() View {
 	v := View{ID: p.PirepID, TenantID: p.TenantID, SubmittedBy: p.SubmittedBy, ReceivedAt: p.ReceivedAt.UTC(),
 		ObservedAt: p.ObservedAt.UTC(), Type: p.Type, Urgent: p.Urgent, UrgentReasons: p.UrgentReasons,
-		Raw: p.Raw, Report: p.Report, Status: StatusActive, Version: p.Version}
+		Raw: p.Raw, Report: p.Report, Warnings: p.Report.Warnings, Status: StatusActive, Version: p.Version}
+	if v.Warnings == nil {
+		v.Warnings = Warnings{}
+	}
 	if v.UrgentReasons == nil {
 		v.UrgentReasons = []string{}
 	}

@@ -1,0 +1,62 @@
+package pirep
+
+import (
+	"strings"
+)
+
+// Warning messages (stable texts: clients may group by them).
+const (
+	MsgPositionText       = "position not decoded: stored unlocated, kept as written"
+	MsgPositionUnresolved = "no point is in the location table: stored unlocated"
+	MsgKept               = "not decoded: kept as written"
+)
+
+// Warn lists the warnings of a report, in element order: free-text /OV
+// (unlocated), an /OV none of whose points resolves, and every element or
+// layer kept as text. It depends only on the report's fields, so
+// Parse(Encode(r)).Warnings == r.Warnings.
+func (r Report) Warn() Warnings {
+	var out Warnings
+	add := func(el, text, msg string) { out = append(out, Warning{Element: el, Text: text, Message: msg}) }
+	if pts := r.Location.Points; len(pts) == 1 && pts[0].Text != "" {
+		add("/OV", pts[0].Text, MsgPositionText)
+	} else if len(pts) > 0 {
+		if _, ok := r.Position(); !ok {
+			var b strings.Builder
+			writePoints(&b, pts)
+			add("/OV", b.String(), MsgPositionUnresolved)
+		}
+	}
+	for _, l := range r.Sky {
+		if l.Text != "" {
+			add("/SK", l.Text, "sky layer "+MsgKept)
+		}
+	}
+	if w := r.Weather; w != nil && w.Text != "" {
+		add("/WX", w.Text, "weather "+MsgKept)
+	}
+	if r.TemperatureText != "" {
+		add("/TA", r.TemperatureText, "temperature "+MsgKept)
+	}
+	if r.WindText != "" {
+		add("/WV", r.WindText, "wind "+MsgKept)
+	}
+	for _, l := range r.Turbulence {
+		if l.Text != "" {
+			add("/TB", l.Text, undecodedMsg("turbulence layer", tbUndecoded(l.Text)))
+		}
+	}
+	for _, l := range r.Icing {
+		if l.Text != "" {
+			add("/IC", l.Text, undecodedMsg("icing layer", icUndecoded(l.Text)))
+		}
+	}
+	return out
+}
+
+func undecodedMsg(what, bad string) string {
+	if bad == "" {
+		return what + " " + MsgKept
+	}
+	return what + " " + MsgKept + ` (at "` + bad + `")`
+}
