@@ -219,20 +219,20 @@ func (p Pirep) Retract(actor domain.Principal, reason string, now time.Time) (Re
 
 // View is the PIREP resource of the HTTP API and the read model body.
 type View struct {
-	ID            string     `json:"id"`
-	TenantID      string     `json:"tenant_id"`
-	SubmittedBy   string     `json:"submitted_by"`
-	ReceivedAt    time.Time  `json:"received_at"`
-	ObservedAt    time.Time  `json:"observed_at"`
-	Type          Type       `json:"type"`
-	Urgent        bool       `json:"urgent"`
-	UrgentReasons []string   `json:"urgent_reasons"`
-	Raw           string     `json:"raw"`
-	Report        Report     `json:"report"`
+	ID            string    `json:"id"`
+	TenantID      string    `json:"tenant_id"`
+	SubmittedBy   string    `json:"submitted_by"`
+	ReceivedAt    time.Time `json:"received_at"`
+	ObservedAt    time.Time `json:"observed_at"`
+	Type          Type      `json:"type"`
+	Urgent        bool      `json:"urgent"`
+	UrgentReasons []string  `json:"urgent_reasons"`
+	Raw           string    `json:"raw"`
+	Report        Report    `json:"report"`
 	// Warnings are the report's warnings (Report.Warnings): parts kept as
 	// written or a position not resolved; [] when none (and for reports
 	// stored before warnings existed).
-	Warnings Warnings `json:"warnings"`
+	Warnings      Warnings   `json:"warnings"`
 	Status        string     `json:"status"`
 	RetractedAt   *time.Time `json:"retracted_at"`
 	RetractedBy   *string    `json:"retracted_by"`

@@ -135,10 +135,10 @@ func pointWord(seg string) (Point, bool) {
 		return ll, true
 	}
 	n := len(seg)
-	if n > 6 && allDigits(seg[n-6:]) && !isDigit(seg[n-7]) {
+	if n > 6 && allDigits(seg[n-6:]) {
 		return radialPoint(seg[:n-6], seg[n-6:n-3], seg[n-3:])
 	}
-	if n > 7 && seg[n-4] == '/' && allDigits(seg[n-3:]) && allDigits(seg[n-7:n-4]) && !isDigit(seg[n-8]) {
+	if n > 7 && seg[n-4] == '/' && allDigits(seg[n-3:]) && allDigits(seg[n-7:n-4]) {
 		return radialPoint(seg[:n-7], seg[n-7:n-4], seg[n-3:])
 	}
 	if !isIdent(seg, 2, 5) {

@@ -48,6 +48,9 @@ func (g gen) band() *pirep.Band {
 		return &pirep.Band{Base: g.n(0, 999)}
 	case 2:
 		b := g.n(0, 999)
+		if g.r.IntN(5) == 0 {
+			return &pirep.Band{Base: b, TopUnknown: true}
+		}
 		return &pirep.Band{Base: b, Top: ptr(g.n(b, 999))}
 	}
 	return &pirep.Band{Qualifier: g.pick(pirep.Below, pirep.Above), Base: g.n(0, 999)}
@@ -75,11 +78,17 @@ func (g gen) report() pirep.Report {
 		}
 		r.Location.Points = append(r.Location.Points, p)
 	}
+	if g.r.IntN(8) == 0 {
+		r.Location.Points = []pirep.Point{{Text: g.pick("RY 4R FINAL", "OVER THE LAKE", "ILS 27", "10 S", "ABC12345", "2 MI FINAL RY 09")}}
+	}
 	r.Time = strings.Join([]string{pad2(g.n(0, 23)), pad2(g.n(0, 59))}, "")
 	if g.maybe() {
 		r.Altitude.Level = ptr(g.n(0, 999))
 	} else {
 		r.Altitude.Unknown = true
+	}
+	if r.Altitude.Level != nil && *r.Altitude.Level < 999 && g.r.IntN(6) == 0 {
+		r.Altitude.Top = ptr(g.n(*r.Altitude.Level+1, 999))
 	}
 	if g.r.IntN(4) == 0 {
 		r.Altitude.Phase = g.pick(pirep.PhaseClimb, pirep.PhaseDescent)
@@ -90,8 +99,15 @@ func (g gen) report() pirep.Report {
 	}
 	if g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
-			if g.r.IntN(5) == 0 {
+			switch g.r.IntN(7) {
+			case 0:
 				r.Sky = append(r.Sky, pirep.SkyLayer{Cover: "SKC"})
+				continue
+			case 1:
+				r.Sky = append(r.Sky, pirep.SkyLayer{Text: g.pick("LYRD CLDS", "BKN NEAR 050", "OVC 1200 FT", "TOPS ABV")})
+				continue
+			case 2:
+				r.Sky = append(r.Sky, pirep.SkyLayer{Top: ptr(g.n(0, 999))})
 				continue
 			}
 			covers := []string{"FEW", "SCT", "BKN", "OVC"}
@@ -125,12 +141,26 @@ func (g gen) report() pirep.Report {
 			w.Groups = append(w.Groups, g.pick("-RA", "+TSRA", "FZFG", "HZ", "FU", "VA", "+FC", "FC", "GR", "BR", "TS", "VCSH", "-SHRASN", "BLSN", "DS"))
 		}
 		r.Weather = w
+		if g.r.IntN(6) == 0 {
+			txt := g.pick("HVY RAIN", "FV05SM RA SOME SNOW", "5 MILES IN HAZE", "RA BR HZ FU")
+			d := pirep.Report{Weather: &pirep.Weather{Text: txt}}
+			d.Normalize()
+			r.Weather = d.Weather
+		}
 	}
-	if g.maybe() {
+	switch g.r.IntN(4) {
+	case 0, 1:
 		r.Temperature = ptr(g.n(-99, 99))
+	case 2:
+		r.TemperatureText = g.pick("ABT 5", "M5 DEG", "123")
 	}
-	if g.maybe() {
+	switch g.r.IntN(4) {
+	case 0:
 		r.Wind = &pirep.Wind{Direction: g.n(0, 360), Speed: g.n(0, 999)}
+	case 1:
+		r.Wind = &pirep.Wind{Direction: g.n(0, 360), Speed: g.n(0, 999), Gust: ptr(g.n(0, 999))}
+	case 2:
+		r.WindText = g.pick("VRB05KT", "CALM", "LGT AND VRB")
 	}
 	if r.AircraftType != "UNKN" && g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
@@ -142,6 +172,11 @@ func (g gen) report() pirep.Report {
 			if g.maybe() {
 				l.Type = g.pick("CAT", "CHOP")
 			}
+			if g.r.IntN(6) == 0 {
+				d := pirep.Report{Turbulence: []pirep.TurbulenceLayer{{Text: g.pick("MOD UNKN", "LGT-MOD IC", "BUMPY", "OCNL SEV MTN WAVE")}}}
+				d.Normalize()
+				l = d.Turbulence[0]
+			}
 			r.Turbulence = append(r.Turbulence, l)
 		}
 	}
@@ -151,6 +186,11 @@ func (g gen) report() pirep.Report {
 			l := pirep.IcingLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}
 			if g.maybe() {
 				l.Type = g.pick("RIME", "CLR", "MX")
+			}
+			if g.r.IntN(6) == 0 {
+				d := pirep.Report{Icing: []pirep.IcingLayer{{Text: g.pick("TRACE UNKN", "NEC", "- RIME ICING", "LGT GLAZE")}}}
+				d.Normalize()
+				l = d.Icing[0]
 			}
 			r.Icing = append(r.Icing, l)
 		}
@@ -164,6 +204,7 @@ func (g gen) report() pirep.Report {
 		ws = append(ws, "END")
 		r.Remarks = strings.Join(ws, " ")
 	}
+	r.Warnings = r.Warn()
 	return r
 }
 
