@@ -67,7 +67,9 @@ func LookupFix(id string) (LatLon, bool) {
 		return p, true
 	}
 	if len(id) == 3 {
-		p, ok := m["K"+id]
+		// a stack buffer: the map lookup of string(bytes) does not allocate
+		k := [4]byte{'K', id[0], id[1], id[2]}
+		p, ok := m[string(k[:])]
 		return p, ok
 	}
 	return LatLon{}, false
@@ -170,6 +172,22 @@ func (r Report) Intersects(b BBox) bool {
 	for _, p := range r.Positions() {
 		if b.Contains(p) {
 			return true
+		}
+	}
+	return false
+}
+
+// locatable reports whether some point of the report resolves (Position
+// without the great-circle arithmetic).
+func (r Report) locatable() bool {
+	for _, p := range r.Location.Points {
+		if p.Lat != nil && p.Lon != nil {
+			return true
+		}
+		if p.Fix != "" {
+			if _, ok := LookupFix(p.Fix); ok {
+				return true
+			}
 		}
 	}
 	return false

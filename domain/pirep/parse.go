@@ -211,7 +211,7 @@ func (p *parser) parse() error {
 			return textErr(t, at, "missing mandatory element /"+tags[t], expectForm[t])
 		}
 	}
-	if err := p.r.Validate(); err != nil {
+	if err := p.r.validate(true); err != nil {
 		e := err.(*Error)
 		e.text = true
 		e.Pos = len(s)

@@ -96,7 +96,7 @@ func wordRules(r Report, out []string) []string {
 		return false
 	}
 	var rm []string
-	if r.Remarks != "" {
+	if r.Remarks != "" && mayHaveWordRule(r.Remarks) {
 		rm = strings.Fields(r.Remarks)
 	}
 	if !has(ReasonTurbulence) {
@@ -126,6 +126,17 @@ func wordRules(r Report, out []string) []string {
 		out = append(out, ReasonVolcanicAshRM)
 	}
 	return out
+}
+
+// mayHaveWordRule is a cheap filter before splitting the remarks into
+// words: every rule on remarks needs one of these substrings.
+func mayHaveWordRule(rm string) bool {
+	for _, sub := range [...]string{"KT", "KNOT", "SEV", "SVR", "EXTR", "XTRM", "ASH", "VA"} {
+		if strings.Contains(rm, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func anyWord(ws []string, pred func(string) bool) bool {

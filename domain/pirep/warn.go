@@ -21,7 +21,7 @@ func (r Report) Warn() Warnings {
 	if pts := r.Location.Points; len(pts) == 1 && pts[0].Text != "" {
 		add("/OV", pts[0].Text, MsgPositionText)
 	} else if len(pts) > 0 {
-		if _, ok := r.Position(); !ok {
+		if !r.locatable() {
 			var b strings.Builder
 			writePoints(&b, pts)
 			add("/OV", b.String(), MsgPositionUnresolved)
