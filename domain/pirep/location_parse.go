@@ -18,7 +18,7 @@ func (p *parser) ov(cs, ce int) error {
 	if txt == "" {
 		return p.bad(tOV, at, "empty position")
 	}
-	if pts, ok := parseRoute(txt); ok {
+	if pts, ok := decodeOV(txt); ok {
 		p.r.Location.Points = pts
 		return nil
 	}
@@ -29,29 +29,37 @@ func (p *parser) ov(cs, ce int) error {
 	return nil
 }
 
-// describesPlace accepts free /OV text: no '/' except between digits
-// (a broken tag such as "O/ANY" is not a place) and at least one word of two
-// or more letters or digits.
+// describesPlace accepts free /OV text: every '/'-separated part holds a
+// word of two or more letters or digits (a broken tag such as "O/ANY" is
+// not a place; "KORD/KMDW" is).
 func describesPlace(txt string) bool {
-	word := false
-	run := 0
-	for i := 0; i < len(txt); i++ {
-		c := txt[i]
-		switch {
-		case isUpper(c) || isDigit(c):
-			run++
-			if run >= 2 {
-				word = true
+	for part := range strings.SplitSeq(txt, "/") {
+		word, run := false, 0
+		for i := 0; i < len(part); i++ {
+			if c := part[i]; isUpper(c) || isDigit(c) {
+				run++
+				word = word || run >= 2
+				continue
 			}
-			continue
-		case c == '/':
-			if i == 0 || i == len(txt)-1 || !isDigit(txt[i-1]) || !isDigit(txt[i+1]) {
-				return false
-			}
+			run = 0
 		}
-		run = 0
+		if !word {
+			return false
+		}
 	}
-	return word
+	return true
+}
+
+// decodeOV decodes /OV text as points: a route joined by '-' (or by the
+// word TO between points), each part a point of parsePoint.
+func decodeOV(txt string) ([]Point, bool) {
+	if pts, ok := parseRoute(txt); ok {
+		return pts, true
+	}
+	if strings.Contains(txt, " TO ") && !strings.Contains(txt, "-") {
+		return parseRoute(strings.ReplaceAll(txt, " TO ", "-"))
+	}
+	return nil, false
 }
 
 // parseRoute splits on '-' and decodes every part as a point.

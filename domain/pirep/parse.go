@@ -285,10 +285,16 @@ func (p *parser) element(t, cs, ce int) error {
 		return p.ov(cs, ce)
 	case tTM:
 		f, _ := p.fields(cs, ce)
+		if len(f) == 2 && (f[1].w == "Z" || f[1].w == "UTC" || f[1].w == "UT") {
+			f = f[:1]
+		}
 		if len(f) != 1 {
 			return p.bad(t, skipSpaces(s, cs), fmt.Sprintf("expected one time, found %q", squeeze(s[cs:ce])))
 		}
-		w := strings.TrimSuffix(f[0].w, "Z")
+		w := strings.TrimSuffix(strings.TrimSuffix(f[0].w, "Z"), "UTC")
+		if len(w) == 5 && w[2] == ':' {
+			w = w[:2] + w[3:]
+		}
 		if !validHHMM(w) {
 			return p.bad(t, f[0].p, fmt.Sprintf("invalid time %q", f[0].w))
 		}
@@ -304,7 +310,7 @@ func (p *parser) element(t, cs, ce int) error {
 		if w == "UNKNOWN" {
 			w = Unknown
 		}
-		if w != Unknown && !isIdent(w, 2, 4) {
+		if w != Unknown && !validAircraftType(w) {
 			return p.bad(t, f[0].p, fmt.Sprintf("invalid aircraft type %q", f[0].w))
 		}
 		p.r.AircraftType = w
@@ -344,6 +350,18 @@ func (p *parser) element(t, cs, ce int) error {
 // 000), UNKN, or a climb/descent code, optionally followed by one.
 func (p *parser) fl(cs, ce int) error {
 	f, _ := p.fields(cs, ce)
+	if len(f) == 2 && phaseWord(f[0].w) != "" && phaseWord(f[1].w) == "" {
+		f[0], f[1] = f[1], f[0] // "DURC 040"
+	}
+	if len(f) >= 2 && (f[1].w == "-" || strings.HasPrefix(f[1].w, "-") || strings.HasSuffix(f[0].w, "-")) {
+		// a band written with spaces: "100 - 120", "100 -120"
+		joined, last := f[0].w, 1
+		for last < len(f) && (strings.HasSuffix(joined, "-") || strings.HasPrefix(f[last].w, "-")) {
+			joined += f[last].w
+			last++
+		}
+		f = append([]tok{{joined, f[0].p}}, f[last:]...)
+	}
 	if len(f) == 0 || len(f) > 2 {
 		return p.bad(tFL, skipSpaces(p.s, cs), fmt.Sprintf("expected one altitude, found %q", squeeze(p.s[cs:ce])))
 	}
@@ -352,7 +370,7 @@ func (p *parser) fl(cs, ce int) error {
 	switch {
 	case w == "":
 		return p.bad(tFL, f[0].p, "expected one altitude")
-	case isLevel(w) || w == "SFC":
+	case isLevel(w) || w == "SFC" || w == "GND":
 		a.Level = intp(levelOf(w))
 	case w == Unknown || w == "UNK" || w == "UNKNOWN":
 		a.Unknown = true
@@ -361,7 +379,7 @@ func (p *parser) fl(cs, ce int) error {
 	default:
 		lo, hi, ok := strings.Cut(w, "-")
 		hi = strings.TrimPrefix(hi, "FL")
-		if !ok || !(isLevel(lo) || lo == "SFC") || !(isLevel(hi) || hi == "SFC") {
+		if !ok || !(isLevel(lo) || lo == "SFC" || lo == "GND") || !(isLevel(hi) || hi == "SFC") {
 			return p.bad(tFL, f[0].p, fmt.Sprintf("invalid altitude %q", f[0].w))
 		}
 		x, y := levelOf(lo), levelOf(hi)
@@ -387,7 +405,7 @@ func (p *parser) fl(cs, ce int) error {
 func isLevel(w string) bool { return len(w) >= 1 && len(w) <= 3 && allDigits(w) }
 
 func levelOf(w string) int {
-	if w == "SFC" {
+	if w == "SFC" || w == "GND" {
 		return 0
 	}
 	return atoi(w)

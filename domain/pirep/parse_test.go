@@ -151,6 +151,13 @@ func TestParseClasses(t *testing.T) {
 		{"altitude band top first to the surface", "KDEN UA /OV DEN/TM 1200/FL030-000/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL000-030/TP B738/TB LGT", nil},
 		{"misspelt descent code", "KDEN UA /OV DEN/TM 1200/FLDURGD/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FLUNKN/TP B738/TB LGT/RM DURD", nil},
 		{"misspelt climb code", "KDEN UA /OV DEN/TM 1200/FLDRUC/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FLUNKN/TP B738/TB LGT/RM DURC", nil},
+		{"route written with TO", "KDEN UA /OV DEN TO 20 S COS/TM 1200/FL100/TP B738/TB LGT", h[:12] + "DEN-COS180020" + h[15:] + "/TB LGT", nil},
+		{"free text with a slash between places", "KDEN UA /OV KDEN/KAPA AREA/TM 1200/FL100/TP B738/TB LGT", h[:12] + "KDEN/KAPA AREA" + h[15:] + "/TB LGT", []string{"/OV KDEN/KAPA AREA"}},
+		{"time with a colon and UTC", "KDEN UA /OV DEN/TM 12:00 UTC/FL100/TP B738/TB LGT", h + "/TB LGT", nil},
+		{"phase before the level", "KDEN UA /OV DEN/TM 1200/FL DURD 100/TP B738/TB LGT", h + "/TB LGT/RM DURD", nil},
+		{"band with spaces", "KDEN UA /OV DEN/TM 1200/FL 080 - 120/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL080-120/TP B738/TB LGT", nil},
+		{"ground", "KDEN UA /OV DEN/TM 1200/FLGND/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL000/TP B738/TB LGT", nil},
+		{"aircraft type with its variant", "KDEN UA /OV DEN/TM 1200/FL100/TP B737-800/TB LGT", "KDEN UA /OV DEN/TM 1200/FL100/TP B737-800/TB LGT", nil},
 		{"elements out of order and spaced", "KDEN UA /OV DEN  /TM 1200 /TP B738 /FL100 /TB LGT", h + "/TB LGT", nil},
 		// /SK
 		{"sky base cover top", h + "/SK 040 BKN 065", h + "/SK BKN040-TOP065", nil},

@@ -67,7 +67,7 @@ func rank(list []string, w string) int {
 func (r *Report) Normalize() {
 	if len(r.Location.Points) == 1 && r.Location.Points[0].Text != "" {
 		txt := keepText(r.Location.Points[0].Text)
-		if pts, ok := parseRoute(txt); ok {
+		if pts, ok := decodeOV(txt); ok {
 			r.Location.Points = pts
 		} else {
 			r.Location.Points[0] = Point{Text: txt}
@@ -195,8 +195,8 @@ func (r Report) validate(parsed bool) error {
 	if err := r.Altitude.validate(); err != nil {
 		return err
 	}
-	if r.AircraftType != Unknown && !isIdent(r.AircraftType, 2, 4) {
-		return fieldErr("aircraft_type", fmt.Sprintf("invalid aircraft type %q", r.AircraftType), "an ICAO type designator of 2-4 letters/digits, or UNKN")
+	if r.AircraftType != Unknown && !validAircraftType(r.AircraftType) {
+		return fieldErr("aircraft_type", fmt.Sprintf("invalid aircraft type %q", r.AircraftType), "an ICAO type designator of 2-4 letters/digits (optionally with a -/ variant: B737-800), or UNKN")
 	}
 	if r.AircraftType == Unknown && (r.Turbulence != nil || r.Icing != nil) {
 		return fieldErr("aircraft_type", "turbulence and icing reports must carry the aircraft type", "an ICAO type designator, not UNKN")
@@ -324,7 +324,7 @@ func (l Location) validate() error {
 			if p.Text != keepText(p.Text) || !describesPlace(p.Text) || !plainText(p.Text) {
 				return fieldErr(f.s(".text"), fmt.Sprintf("invalid position text %q", p.Text), "a description of the place in capitals, single spaces, no '/'")
 			}
-			if _, ok := parseRoute(p.Text); ok {
+			if _, ok := decodeOV(p.Text); ok {
 				return fieldErr(f.s(".text"), fmt.Sprintf("position text %q decodes to points", p.Text), "the decoded points")
 			}
 		case p.Lat != nil || p.Lon != nil:
@@ -652,4 +652,26 @@ func hasICText(ls []IcingLayer) bool {
 		}
 	}
 	return false
+}
+
+// validAircraftType: an ICAO designator of 2-4 letters/digits, optionally
+// followed by a variant as pilots write it ("B737-800", "C172/G").
+func validAircraftType(s string) bool {
+	if isIdent(s, 2, 4) {
+		return true
+	}
+	k := strings.IndexAny(s, "-/")
+	if k < 0 || !isIdent(s[:k], 2, 4) {
+		return false
+	}
+	v := s[k+1:]
+	if len(v) < 1 || len(v) > 4 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if !isUpper(v[i]) && !isDigit(v[i]) {
+			return false
+		}
+	}
+	return true
 }
