@@ -119,10 +119,10 @@ func wordRules(r Report, out []string) []string {
 	}
 	// a remark with the word LLWS is judged by the LLWS rule alone (it
 	// knows the layer's height)
-	if !has(ReasonLLWS) && !strings.Contains(" "+r.Remarks+" ", " LLWS ") && airspeedShear(rm) {
+	if rm != nil && !has(ReasonLLWS) && !anyWord(rm, isLLWS) && airspeedShear(rm) {
 		out = append(out, ReasonAirspeed)
 	}
-	if !has(ReasonVolcanicAsh) && ashInRemarks(rm) {
+	if rm != nil && !has(ReasonVolcanicAsh) && ashInRemarks(rm) {
 		out = append(out, ReasonVolcanicAshRM)
 	}
 	return out
@@ -131,13 +131,16 @@ func wordRules(r Report, out []string) []string {
 // mayHaveWordRule is a cheap filter before splitting the remarks into
 // words: every rule on remarks needs one of these substrings.
 func mayHaveWordRule(rm string) bool {
-	for _, sub := range [...]string{"KT", "KNOT", "SEV", "SVR", "EXTR", "XTRM", "ASH", "VA"} {
-		if strings.Contains(rm, sub) {
+	for i := 0; i+1 < len(rm); i++ {
+		switch rm[i : i+2] {
+		case "KT", "KN", "SE", "SV", "EX", "XT", "AS", "VA":
 			return true
 		}
 	}
 	return false
 }
+
+func isLLWS(w string) bool { return w == "LLWS" }
 
 func anyWord(ws []string, pred func(string) bool) bool {
 	for _, w := range ws {
