@@ -1,6 +1,6 @@
 // Package spec is the single declaration of SkyLedger's tables, functions,
 // HTTP routes, WebSocket routes and stream wiring. The CDK app (infra/app)
-// and the local runtime (localstack/runtime) both build from it, so local and
+// and the local runtime (internal/localcloud) both build from it, so local and
 // cloud cannot drift. Pure data: no AWS SDK, no CDK.
 package spec
 

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/internal/pirepcli"
-	"github.com/skyledger/skyledger/localstack/wire"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // TestImportIntoTheLocalRuntime runs `pireps import` against the real local
