@@ -35,6 +35,10 @@ func splitLayers(s string, fn func(seg string)) {
 
 func appendSky(dst []SkyLayer, s string) []SkyLayer {
 	splitLayers(s, func(seg string) {
+		if l, ok := skyCanonical(seg); ok {
+			dst = append(dst, l)
+			return
+		}
 		n := len(dst)
 		var ok bool
 		if dst, ok = skySegment(dst, seg); !ok {
@@ -42,6 +46,44 @@ func appendSky(dst []SkyLayer, s string) []SkyLayer {
 		}
 	})
 	return dst
+}
+
+// skyCanonical is the fast path for a layer in the canonical form
+// cover[-cover][base|UNKN][-TOPtop|-TOPUNKN] (what Encode writes).
+func skyCanonical(seg string) (SkyLayer, bool) {
+	var l SkyLayer
+	if len(seg) < 3 || strings.IndexByte(seg, ' ') >= 0 {
+		return l, false
+	}
+	c := seg[:3]
+	if c != "SKC" && rank(covers, c) < 0 {
+		return l, false
+	}
+	l.Cover = c
+	rest := seg[3:]
+	if len(rest) >= 4 && rest[0] == '-' && rank(covers, rest[1:4]) >= 0 {
+		l.CoverUpper, rest = rest[1:4], rest[4:]
+	}
+	switch {
+	case strings.HasPrefix(rest, Unknown):
+		l.BaseUnknown, rest = true, rest[4:]
+	case len(rest) >= 3 && allDigits(rest[:3]):
+		l.Base, rest = intp(atoi(rest[:3])), rest[3:]
+	}
+	if rest != "" {
+		if !strings.HasPrefix(rest, "-TOP") {
+			return l, false
+		}
+		switch rest = rest[4:]; {
+		case rest == Unknown:
+			l.TopUnknown = true
+		case len(rest) == 3 && allDigits(rest):
+			l.Top = intp(atoi(rest))
+		default:
+			return l, false
+		}
+	}
+	return l, l.validate(fpath{"sky", 0}) == nil
 }
 
 // skyLex splits a sky word into lexemes: digit runs, '-', and letter runs

@@ -69,14 +69,22 @@ func parseRoute(txt string) ([]Point, bool) {
 		return nil, false
 	}
 	pts := make([]Point, 0, n)
-	for part := range strings.SplitSeq(txt, "-") {
+	for {
+		k := strings.IndexByte(txt, '-')
+		part := txt
+		if k >= 0 {
+			part = txt[:k]
+		}
 		pt, ok := parsePoint(strings.TrimSpace(part))
 		if !ok {
 			return nil, false
 		}
 		pts = append(pts, pt)
+		if k < 0 {
+			return pts, true
+		}
+		txt = txt[k+1:]
 	}
-	return pts, true
 }
 
 // parsePoint decodes one point:

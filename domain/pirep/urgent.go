@@ -87,6 +87,9 @@ func UrgentReasons(r Report) []string {
 // wordRules appends the rules on words (see UrgentReasons) that fire and
 // whose structured counterpart did not.
 func wordRules(r Report, out []string) []string {
+	if (r.Remarks == "" || !mayHaveWordRule(r.Remarks)) && !hasTBText(r.Turbulence) && !hasICText(r.Icing) {
+		return out // the common case: nothing written in words to examine
+	}
 	has := func(reason string) bool {
 		for _, x := range out {
 			if x == reason {
