@@ -10,23 +10,38 @@ const expectTags = "one of /OV /TM /FL /TP /SK /WX /TA /WV /TB /IC /RM"
 // tagAt returns the index of the element tag starting at s[i] ('/' plus
 // two letters), or -1. A tag is followed by the end, a space, a '/' or any
 // non-letter (so "/SKC" and "/OVC" inside sky layers are not tags), except
-// /FL which may be followed directly by UNKN or DUR... .
+// /FL which may be followed directly by UNKN or DUR... . Whitespace may
+// separate the '/' from the letters ("/ RM ...", as typed in a hurry).
 func tagAt(s string, i int) int {
-	if i+3 > len(s) || s[i] != '/' {
-		return -1
+	t, _ := tagLen(s, i)
+	return t
+}
+
+// tagLen is tagAt and the tag's length in bytes (3 without whitespace).
+func tagLen(s string, i int) (int, int) {
+	if i >= len(s) || s[i] != '/' {
+		return -1, 0
 	}
-	t := tagIndex(s[i+1], s[i+2])
-	if t < 0 || i+3 == len(s) {
-		return t
+	j := i + 1
+	for j < len(s) && isSpace(s[j]) {
+		j++
 	}
-	c := s[i+3]
+	if j+2 > len(s) {
+		return -1, 0
+	}
+	t := tagIndex(s[j], s[j+1])
+	n := j + 2 - i
+	if t < 0 || j+2 == len(s) {
+		return t, n
+	}
+	c := s[j+2]
 	if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-		return t
+		return t, n
 	}
-	if t == tFL && (strings.HasPrefix(s[i+3:], "UNKN") || strings.HasPrefix(s[i+3:], "DUR")) {
-		return t
+	if j == i+1 && t == tFL && (strings.HasPrefix(s[j+2:], "UNKN") || strings.HasPrefix(s[j+2:], "DUR")) {
+		return t, n
 	}
-	return -1
+	return -1, 0
 }
 
 func tagIndex(a, b byte) int {
@@ -144,12 +159,12 @@ func Parse(text string) (Report, error) {
 
 // tag is tagAt, and also "/FL" followed by letters while /FL has not
 // been seen ("/FLBKN0" is a broken /FL, not text of the element before).
-func (p *parser) tag(i int) int {
-	t := tagAt(p.s, i)
+func (p *parser) tag(i int) (int, int) {
+	t, n := tagLen(p.s, i)
 	if t < 0 && !p.seen[tFL] && i+3 <= len(p.s) && p.s[i] == '/' && p.s[i+1] == 'F' && p.s[i+2] == 'L' {
-		return tFL
+		return tFL, 3
 	}
-	return t
+	return t, n
 }
 
 func (p *parser) parse() error {
@@ -176,7 +191,7 @@ func (p *parser) parse() error {
 	p.r.Type = Type(w)
 	i = skipSpaces(s, j)
 	for i < len(s) {
-		t := p.tag(i)
+		t, n := p.tag(i)
 		if t < 0 {
 			if s[i] == '/' && i+2 < len(s) {
 				return textErr(-1, i, fmt.Sprintf("unknown element tag %q", s[i:i+3]), expectTags)
@@ -190,9 +205,14 @@ func (p *parser) parse() error {
 			p.pos[t] = i
 		}
 		p.seen[t] = true
-		cs := i + 3
+		cs := i + n
 		ce := cs
-		for ce < len(s) && !(s[ce] == '/' && p.tag(ce) >= 0) {
+		for ce < len(s) {
+			if s[ce] == '/' {
+				if t, _ := p.tag(ce); t >= 0 {
+					break
+				}
+			}
 			ce++
 		}
 		if err := p.element(t, cs, ce); err != nil {

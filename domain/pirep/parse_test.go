@@ -158,6 +158,7 @@ func TestParseClasses(t *testing.T) {
 		{"band with spaces", "KDEN UA /OV DEN/TM 1200/FL 080 - 120/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL080-120/TP B738/TB LGT", nil},
 		{"ground", "KDEN UA /OV DEN/TM 1200/FLGND/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL000/TP B738/TB LGT", nil},
 		{"aircraft type with its variant", "KDEN UA /OV DEN/TM 1200/FL100/TP B737-800/TB LGT", "KDEN UA /OV DEN/TM 1200/FL100/TP B737-800/TB LGT", nil},
+		{"a space after the slash of a tag", "KDEN UA /OV DEN/ TM 1200/ FL100/TP B738/ TB LGT", h + "/TB LGT", nil},
 		{"elements out of order and spaced", "KDEN UA /OV DEN  /TM 1200 /TP B738 /FL100 /TB LGT", h + "/TB LGT", nil},
 		// /SK
 		{"sky base cover top", h + "/SK 040 BKN 065", h + "/SK BKN040-TOP065", nil},

@@ -608,8 +608,9 @@ func plainText(s string) bool {
 }
 
 // keptLayer: text of a kept layer (no '/', which separates layers).
+// A layer is written after a '/', so it must not read as a tag there.
 func keptLayer(s string) bool {
-	return s == keepText(s) && s != "" && strings.IndexByte(s, '/') < 0 && plainText(s)
+	return s == keepText(s) && s != "" && strings.IndexByte(s, '/') < 0 && plainText(s) && tagAt("/"+s, 0) < 0
 }
 
 func sameWeather(a, b Weather) bool {
