@@ -435,9 +435,9 @@ func levelOf(w string) int {
 // DURGC, DURD, DURGD, DRUC, CLIMB, CLB, DESC, DSCNT ...
 func phaseWord(w string) string {
 	switch w {
-	case "DURC", "DURGC", "CLIMB", "CLB", "CLMB", "CLIMBING":
+	case "DURC", "DURGC", "CLIMB", "CLB", "CLMB", "CLIMBING", "CLMBG", "CLMBNG":
 		return PhaseClimb
-	case "DURD", "DURGD", "DESC", "DSC", "DSCNT", "DESCENT", "DESCENDING":
+	case "DURD", "DURGD", "DESC", "DSC", "DSCNT", "DESCENT", "DESCENDING", "DSND", "DSNDG", "DSCNDG":
 		return PhaseDescent
 	}
 	if len(w) < 4 || len(w) > 6 || w[0] != 'D' || (w[1] != 'U' && w[1] != 'R') {
