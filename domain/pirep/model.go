@@ -5,11 +5,14 @@
 // The package is pure: no I/O besides the embedded location table.
 //
 // Contract:
-//   - Parse accepts the real-world text variants and returns a Report that
-//     passes Validate, or an *Error naming the element, the byte position
-//     and the expected form.
-//   - Encode emits the canonical FAA text. For every Report r that passes
-//     Validate, Parse(Encode(r)) == r, and Encode(Parse(x)) is a fixed point.
+//   - Parse decodes leniently with strict essentials: it refuses only what
+//     is not a usable report (an *Error naming the element, the byte
+//     position and the expected form) and keeps what it cannot decode as
+//     written, listed in Report.Warnings.
+//   - Encode emits the canonical FAA text (parts kept as written appear as
+//     written). For every Report r that passes Validate and carries its own
+//     warnings (r.Warnings == r.Warn(), as Parse and Normalize leave it),
+//     Parse(Encode(r)) == r, and Encode(Parse(x)) is a fixed point.
 //   - Decide applies the urgency rules (automatic UUA, manual upgrade,
 //     refused downgrade).
 //

@@ -211,11 +211,8 @@ func isIceWord(w string) bool {
 // an airport (see UrgentReasons).
 func airspeedShear(ws []string) bool {
 	speed := -1
-	for i, w := range ws {
-		if v := signedKnots(ws, i); v > speed {
-			speed = v
-		}
-		_ = w
+	for i := range ws {
+		speed = max(speed, signedKnots(ws, i))
 	}
 	if speed < 10 {
 		return false
