@@ -157,6 +157,11 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 		return SubmittedData{}, domain.Invalid("raw", "required: the encoded text, or the structured report")
 	}
 	raw := r.Encode()
+	if len(raw) > MaxText {
+		// text kept as written in a structured report can make it longer
+		// than a report may be
+		return SubmittedData{}, domain.Invalid("report", "encoded text of %d bytes exceeds %d", len(raw), MaxText)
+	}
 	canonical, err := Parse(raw)
 	if err != nil {
 		// A validated structure always re-parses (property-tested); this

@@ -46,7 +46,6 @@ func TestParseRefuses(t *testing.T) {
 		{"oversize remarks", "KCMH UA /OV APE/TM 1516/FL085/TP BE20/RM " + strings.Repeat("AB ", 100) + "C", "RM", 37, "at most 256 bytes"},
 		{"no weather element", "KCMH UA /OV APE/TM 1516/FL085/TP BE20", "report", -1, "no weather element"},
 		{"no weather element, TA UNKN only", "KCMH UA /OV APE/TM 1516/FL085/TP BE20/TA UNKN", "report", -1, "no weather element"},
-		{"turbulence without aircraft type", "KCMH UA /OV APE/TM 1516/FL085/TP UNKN/TB LGT", "TP", 29, "must carry the aircraft type"},
 		{"position without a word", "KCMH UA /OV A-B/TM 1516/FL085/TP BE20/TB LGT", "OV", 12, "unreadable position"},
 		{"position with a broken tag", "KCMH UA /OV Q/XYZ/TM 1516/FL085/TP BE20/TB LGT", "OV", 12, "unreadable position"},
 		{"bad aircraft type", strings.Replace(base, "BE20", "BOEING", 1), "TP", -1, "invalid aircraft type"},
@@ -146,6 +145,7 @@ func TestParseClasses(t *testing.T) {
 		{"spaces are never squeezed into a fix", "KDEN UA /OV 10 S/TM 1200/FL100/TP B738/TB LGT", h[:12] + "10 S" + h[15:] + "/TB LGT", []string{"/OV 10 S"}},
 		{"ambiguous radial digits are kept", "KDEN UA /OV DEN09015/TM 1200/FL100/TP B738/TB LGT", h[:12] + "DEN09015" + h[15:] + "/TB LGT", []string{"/OV DEN09015"}},
 		// header and mandatory elements
+		{"turbulence with an unknown aircraft type", "KDEN UA /OV DEN/TM 1200/FL100/TP UNKN/TB MOD", "KDEN UA /OV DEN/TM 1200/FL100/TP UNKN/TB MOD", []string{"/TP UNKN"}},
 		{"two-letter station", "XQ UA /OV DEN/TM 1200/FL100/TP B738/TB LGT", "XQ UA /OV DEN/TM 1200/FL100/TP B738/TB LGT", nil},
 		{"two-digit altitude", "KDEN UA /OV DEN/TM 1200/FL95/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL095/TP B738/TB LGT", nil},
 		{"altitude band top first to the surface", "KDEN UA /OV DEN/TM 1200/FL030-000/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL000-030/TP B738/TB LGT", nil},

@@ -162,7 +162,7 @@ func (g gen) report() pirep.Report {
 	case 2:
 		r.WindText = g.pick("VRB05KT", "CALM", "LGT AND VRB")
 	}
-	if r.AircraftType != "UNKN" && g.maybe() {
+	if g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
 			lo, hi := g.rangeOf([]string{"NEG", "LGT", "MOD", "SEV", "EXTRM"})
 			l := pirep.TurbulenceLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}
@@ -180,7 +180,7 @@ func (g gen) report() pirep.Report {
 			r.Turbulence = append(r.Turbulence, l)
 		}
 	}
-	if r.AircraftType != "UNKN" && g.maybe() {
+	if g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
 			lo, hi := g.rangeOf([]string{"NEG", "TRACE", "LGT", "MOD", "SEV"})
 			l := pirep.IcingLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}

@@ -198,9 +198,6 @@ func (r Report) validate(parsed bool) error {
 	if r.AircraftType != Unknown && !validAircraftType(r.AircraftType) {
 		return fieldErr("aircraft_type", fmt.Sprintf("invalid aircraft type %q", r.AircraftType), "an ICAO type designator of 2-4 letters/digits (optionally with a -/ variant: B737-800), or UNKN")
 	}
-	if r.AircraftType == Unknown && (r.Turbulence != nil || r.Icing != nil) {
-		return fieldErr("aircraft_type", "turbulence and icing reports must carry the aircraft type", "an ICAO type designator, not UNKN")
-	}
 	if r.Sky == nil && r.Weather == nil && r.Temperature == nil && r.Wind == nil &&
 		r.Turbulence == nil && r.Icing == nil && r.Remarks == "" && r.TemperatureText == "" && r.WindText == "" {
 		return fieldErr("report", "no weather element", "at least one of sky, weather, temperature, wind, turbulence, icing, remarks")

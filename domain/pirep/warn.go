@@ -9,11 +9,12 @@ const (
 	MsgPositionText       = "position not decoded: stored unlocated, kept as written"
 	MsgPositionUnresolved = "no point is in the location table: stored unlocated"
 	MsgKept               = "not decoded: kept as written"
+	MsgTypeUnknown        = "turbulence and icing reports should carry the aircraft type"
 )
 
 // Warn lists the warnings of a report, in element order: free-text /OV
-// (unlocated), an /OV none of whose points resolves, and every element or
-// layer kept as text. It depends only on the report's fields, so
+// (unlocated), an /OV none of whose points resolves, /TP UNKN on a
+// turbulence or icing report, and every element or layer kept as text. It depends only on the report's fields, so
 // Parse(Encode(r)).Warnings == r.Warnings.
 func (r Report) Warn() Warnings {
 	var out Warnings
@@ -26,6 +27,11 @@ func (r Report) Warn() Warnings {
 			writePoints(&b, pts)
 			add("/OV", b.String(), MsgPositionUnresolved)
 		}
+	}
+	if r.AircraftType == Unknown && (r.Turbulence != nil || r.Icing != nil) {
+		// the format requires it, but an unknown type does not make the
+		// report unusable
+		add("/TP", Unknown, MsgTypeUnknown)
 	}
 	for _, l := range r.Sky {
 		if l.Text != "" {
