@@ -475,10 +475,8 @@ func (p *parser) rm(cs, ce int) error {
 		seg = p.r.Remarks + " " + seg
 	}
 	lastSp := strings.LastIndexByte(seg, ' ')
-	if ph := phaseWord(seg[lastSp+1:]); ph != "" && isPhaseCode(seg[lastSp+1:]) {
-		if p.r.Altitude.Phase != "" && p.r.Altitude.Phase != ph {
-			return p.bad(tRM, cs, fmt.Sprintf("%s conflicts with /FL %s", seg[lastSp+1:], p.r.Altitude.Phase))
-		}
+	if ph := phaseWord(seg[lastSp+1:]); ph != "" && isPhaseCode(seg[lastSp+1:]) && (p.r.Altitude.Phase == "" || p.r.Altitude.Phase == ph) {
+		// (a code that contradicts /FL's stays in the remarks as written)
 		p.r.Altitude.Phase = ph
 		if lastSp < 0 {
 			seg = ""

@@ -50,7 +50,6 @@ func TestParseRefuses(t *testing.T) {
 		{"position with a broken tag", "KCMH UA /OV Q/XYZ/TM 1516/FL085/TP BE20/TB LGT", "OV", 12, "unreadable position"},
 		{"bad aircraft type", strings.Replace(base, "BE20", "BOEING", 1), "TP", -1, "invalid aircraft type"},
 		{"non-ASCII", "KCMH UA /OV APÉ/TM 1516/FL085/TP BE20/TB LGT", "report", 14, "printable ASCII"},
-		{"phase conflict", "KCMH UA /OV APE/TM 1516/FLDURC/TP BE20/RM X DURD", "RM", -1, "conflicts"},
 		{"too long", strings.Repeat("A", pirep.MaxText+1), "report", pirep.MaxText, "at most"},
 	}
 	for _, tc := range tests {
@@ -146,6 +145,7 @@ func TestParseClasses(t *testing.T) {
 		{"ambiguous radial digits are kept", "KDEN UA /OV DEN09015/TM 1200/FL100/TP B738/TB LGT", h[:12] + "DEN09015" + h[15:] + "/TB LGT", []string{"/OV DEN09015"}},
 		// header and mandatory elements
 		{"turbulence with an unknown aircraft type", "KDEN UA /OV DEN/TM 1200/FL100/TP UNKN/TB MOD", "KDEN UA /OV DEN/TM 1200/FL100/TP UNKN/TB MOD", []string{"/TP UNKN"}},
+		{"contradicting phase codes keep the remark", "KDEN UA /OV DEN/TM 1200/FLDURC/TP B738/RM BUMPY DURD", "KDEN UA /OV DEN/TM 1200/FLUNKN/TP B738/RM BUMPY DURD DURC", nil},
 		{"two-letter station", "XQ UA /OV DEN/TM 1200/FL100/TP B738/TB LGT", "XQ UA /OV DEN/TM 1200/FL100/TP B738/TB LGT", nil},
 		{"two-digit altitude", "KDEN UA /OV DEN/TM 1200/FL95/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL095/TP B738/TB LGT", nil},
 		{"altitude band top first to the surface", "KDEN UA /OV DEN/TM 1200/FL030-000/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL000-030/TP B738/TB LGT", nil},

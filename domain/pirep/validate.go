@@ -304,7 +304,7 @@ func (r Report) validate(parsed bool) error {
 			}
 		}
 	}
-	return validRemarks(r.Remarks)
+	return validRemarks(r.Remarks, r.Altitude.Phase)
 }
 
 func (l Location) validate() error {
@@ -479,7 +479,9 @@ func (b *Band) validate(f fpath) error {
 	return nil
 }
 
-func validRemarks(s string) error {
+// phase: a remark may end with a climb/descent code only when the phase is
+// set (Encode writes the phase after it, so it reads back as remark text).
+func validRemarks(s, phase string) error {
 	if s == "" {
 		return nil
 	}
@@ -502,7 +504,7 @@ func validRemarks(s string) error {
 		return fieldErr("remarks", "ends with the = terminator", "text not ending with =")
 	}
 	last := s[strings.LastIndexByte(s, ' ')+1:]
-	if phaseWord(last) != "" && isPhaseCode(last) {
+	if phaseWord(last) != "" && isPhaseCode(last) && phase == "" {
 		return fieldErr("remarks", "ends with "+last, "the flight phase in altitude.phase")
 	}
 	return nil
