@@ -13,7 +13,7 @@ func (p *parser) ov(cs, ce int) error {
 	txt := squeeze(p.s[cs:ce])
 	at := skipSpaces(p.s, cs)
 	if len(p.r.Location.Points) > 0 {
-		return textErr(tOV, cs-3, "duplicate element /OV", "each element at most once (only /SK /TB /IC /RM may repeat)")
+		return textErr(tOV, cs-3, "duplicate element /OV", "each mandatory element once")
 	}
 	if txt == "" {
 		return p.bad(tOV, at, "empty position")

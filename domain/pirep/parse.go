@@ -67,6 +67,20 @@ type parser struct {
 	r    Report
 	pos  [len(tags)]int
 	seen [len(tags)]bool
+	// text of /WX /TA /WV so far: a repeated element is decoded from the
+	// texts joined by a space
+	text [len(tags)]string
+}
+
+// joined returns the text of element t with what came before it.
+func (p *parser) joined(t int, txt string) string {
+	if p.text[t] != "" && txt != "" {
+		txt = p.text[t] + " " + txt
+	} else if txt == "" {
+		txt = p.text[t]
+	}
+	p.text[t] = txt
+	return txt
 }
 
 // fields splits s[from:to] on whitespace; at most len(p.toks) words are
@@ -126,7 +140,7 @@ func squeeze(s string) string {
 // mandatory ones, or text that is not a PIREP.
 //
 // Accepted variants: spaces before tags, station ids of 2-4 characters or
-// none, '=' terminators, elements in any order, repeated /SK /TB /IC /RM
+// none, '=' terminators, elements in any order, repeated optional elements
 // (merged), the input synonyms and word forms (MDT MODERATE LIGHT LGHT
 // SMOOTH TURB CHOP MXD CONT ...), frequency words before or after the
 // intensity, bands written top-first or with FL/SFC/UNKN, old-style sky
@@ -199,7 +213,7 @@ func (p *parser) parse() error {
 			return textErr(-1, i, fmt.Sprintf("unexpected %q", s[i:min(len(s), i+8)]), expectTags)
 		}
 		if p.seen[t] && !mergeable(t) {
-			return textErr(t, i, "duplicate element /"+tags[t], "each element at most once (only /SK /TB /IC /RM may repeat)")
+			return textErr(t, i, "duplicate element /"+tags[t], "each mandatory element once")
 		}
 		if !p.seen[t] {
 			p.pos[t] = i
@@ -257,9 +271,9 @@ func hasTypeWord(s string) bool {
 	return false
 }
 
-// mergeable: the elements that may repeat (layers are appended, remarks
-// joined).
-func mergeable(t int) bool { return t == tSK || t == tTB || t == tIC || t == tRM }
+// mergeable: the elements that may repeat, the optional ones (layers are
+// appended, remarks joined, /WX /TA /WV decoded from their joined texts).
+func mergeable(t int) bool { return t >= tSK }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
@@ -337,19 +351,21 @@ func (p *parser) element(t, cs, ce int) error {
 	case tSK:
 		p.r.Sky = appendSky(p.r.Sky, s[cs:ce])
 	case tWX:
-		if txt := squeeze(s[cs:ce]); txt != "" {
+		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
 			w := decodeWX(txt)
 			p.r.Weather = &w
 		}
 	case tTA:
-		txt := squeeze(s[cs:ce])
+		txt := p.joined(t, keepText(s[cs:ce]))
+		p.r.Temperature, p.r.TemperatureText = nil, ""
 		if v, ok, none := decodeTA(txt); ok {
 			p.r.Temperature = intp(v)
 		} else if !none {
 			p.r.TemperatureText = txt
 		}
 	case tWV:
-		if txt := squeeze(s[cs:ce]); txt != "" {
+		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
+			p.r.Wind, p.r.WindText = nil, ""
 			if w, ok := decodeWV(txt); ok {
 				p.r.Wind = &w
 			} else {

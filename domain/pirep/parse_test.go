@@ -146,6 +146,8 @@ func TestParseClasses(t *testing.T) {
 		// header and mandatory elements
 		{"turbulence with an unknown aircraft type", "KDEN UA /OV DEN/TM 1200/FL100/TP UNKN/TB MOD", "KDEN UA /OV DEN/TM 1200/FL100/TP UNKN/TB MOD", []string{"/TP UNKN"}},
 		{"contradicting phase codes keep the remark", "KDEN UA /OV DEN/TM 1200/FLDURC/TP B738/RM BUMPY DURD", "KDEN UA /OV DEN/TM 1200/FLUNKN/TP B738/RM BUMPY DURD DURC", nil},
+		{"repeated temperature is kept as written", h + "/TA M05/TA M07", h + "/TA M05 M07", []string{"/TA M05 M07"}},
+		{"repeated weather is decoded together", h + "/WX FV05SM/TB LGT/WX -RA", h + "/WX FV05SM -RA/TB LGT", nil},
 		{"two-letter station", "XQ UA /OV DEN/TM 1200/FL100/TP B738/TB LGT", "XQ UA /OV DEN/TM 1200/FL100/TP B738/TB LGT", nil},
 		{"two-digit altitude", "KDEN UA /OV DEN/TM 1200/FL95/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL095/TP B738/TB LGT", nil},
 		{"altitude band top first to the surface", "KDEN UA /OV DEN/TM 1200/FL030-000/TP B738/TB LGT", "KDEN UA /OV DEN/TM 1200/FL000-030/TP B738/TB LGT", nil},
