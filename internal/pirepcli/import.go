@@ -21,9 +21,14 @@ import (
 // (whitespace-normalised), so that importing a file again adds nothing
 // twice (the API keeps keys for 24 hours).
 func IdempotencyKey(raw string) string {
-	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(raw), " ")))
+	sum := sha256.Sum256([]byte(normalizeSpace(raw)))
 	return "pirep-import-" + hex.EncodeToString(sum[:16])
 }
+
+// normalizeSpace is the text submitted and hashed: two lines that differ
+// only in whitespace (which the parser ignores) are the same report, and
+// the API answers a reused Idempotency-Key with another body with 409.
+func normalizeSpace(raw string) string { return strings.Join(strings.Fields(raw), " ") }
 
 // importResult counts the outcome of an import.
 type importResult struct {
@@ -125,7 +130,7 @@ func (im importer) submitRetrying(ctx context.Context, raw string) (int, string,
 // submit posts one report; it returns the status and, for a refusal, the
 // API's message ("replayed" for an idempotent replay of a 201).
 func (im importer) submit(ctx context.Context, raw string) (int, string, time.Duration, error) {
-	body, err := json.Marshal(map[string]string{"raw": raw})
+	body, err := json.Marshal(map[string]string{"raw": normalizeSpace(raw)})
 	if err != nil {
 		return 0, "", 0, err
 	}
