@@ -176,19 +176,3 @@ func (r Report) Intersects(b BBox) bool {
 	}
 	return false
 }
-
-// locatable reports whether some point of the report resolves (Position
-// without the great-circle arithmetic).
-func (r Report) locatable() bool {
-	for _, p := range r.Location.Points {
-		if p.Lat != nil && p.Lon != nil {
-			return true
-		}
-		if p.Fix != "" {
-			if _, ok := LookupFix(p.Fix); ok {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -86,7 +86,8 @@ type Report struct {
 }
 
 // Warning says that part of an accepted report was kept as written
-// instead of decoded, or that its position could not be resolved.
+// instead of decoded (a free-form /OV: stored unlocated), or that a
+// turbulence or icing report has an unknown aircraft type.
 // Element is the tag ("/TB"), Text the part concerned as stored.
 type Warning struct {
 	Element string `json:"element"`

@@ -1,32 +1,22 @@
 package pirep
 
-import (
-	"strings"
-)
-
 // Warning messages (stable texts: clients may group by them).
 const (
-	MsgPositionText       = "position not decoded: stored unlocated, kept as written"
-	MsgPositionUnresolved = "no point is in the location table: stored unlocated"
-	MsgKept               = "not decoded: kept as written"
-	MsgTypeUnknown        = "turbulence and icing reports should carry the aircraft type"
+	MsgPositionText = "position not decoded: stored unlocated, kept as written"
+	MsgKept         = "not decoded: kept as written"
+	MsgTypeUnknown  = "turbulence and icing reports should carry the aircraft type"
 )
 
 // Warn lists the warnings of a report, in element order: free-text /OV
-// (unlocated), an /OV none of whose points resolves, /TP UNKN on a
-// turbulence or icing report, and every element or layer kept as text. It depends only on the report's fields, so
+// (unlocated), /TP UNKN on a turbulence or icing report, and every element
+// or layer kept as text. A decoded /OV whose fixes are not in the location
+// table (a NAVAID) is no warning: the resource's position is null then. It depends only on the report's fields, so
 // Parse(Encode(r)).Warnings == r.Warnings.
 func (r Report) Warn() Warnings {
 	var out Warnings
 	add := func(el, text, msg string) { out = append(out, Warning{Element: el, Text: text, Message: msg}) }
 	if pts := r.Location.Points; len(pts) == 1 && pts[0].Text != "" {
 		add("/OV", pts[0].Text, MsgPositionText)
-	} else if len(pts) > 0 {
-		if !r.locatable() {
-			var b strings.Builder
-			writePoints(&b, pts)
-			add("/OV", b.String(), MsgPositionUnresolved)
-		}
 	}
 	if r.AircraftType == Unknown && (r.Turbulence != nil || r.Icing != nil) {
 		// the format requires it, but an unknown type does not make the

@@ -47,7 +47,7 @@ type Pirep struct {
 	Raw           string       `json:"raw"`
 	Report        pirep.Report `json:"report"`
 	// Warnings are the report's warnings (Report.Warnings): parts kept as
-	// written, a position not resolved; [] when none, and for reports
+	// written (a free-form /OV: unlocated); [] when none, and for reports
 	// stored before warnings existed.
 	Warnings      pirep.Warnings `json:"warnings"`
 	Status        string         `json:"status"`
