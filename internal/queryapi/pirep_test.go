@@ -263,6 +263,41 @@ func TestPirepGet(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
 
+// TestPirepOldStoredReportReadsWithEmptyWarnings: a read model body
+// written before warnings existed is served with "warnings": [] (single
+// report and list).
+func TestPirepOldStoredReportReadsWithEmptyWarnings(t *testing.T) {
+	t.Parallel()
+	f := newPirepFixture(t)
+	f.standard(t)
+	ctx := context.Background()
+	it, err := f.models.Get(ctx, views.PirepPK(f.ids["P2"]), views.SKPirep)
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(it.Body, &body))
+	require.Contains(t, body, "warnings", "new bodies carry the list")
+	delete(body, "warnings")
+	it.Body, err = json.Marshal(body)
+	require.NoError(t, err)
+	it.SourceVersion++
+	_, err = f.models.Put(ctx, it)
+	require.NoError(t, err)
+
+	resp := f.get(t, uAViewer, "GET /api/pireps/{id}", map[string]string{"id": f.ids["P2"]}, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+	assert.Contains(t, resp.Body, `"warnings":[]`)
+	resp = f.get(t, uAViewer, "GET /api/pireps", nil, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(resp.Body), &list))
+	require.NotEmpty(t, list.Items)
+	for _, item := range list.Items {
+		assert.Equal(t, []any{}, item["warnings"])
+	}
+}
+
 func TestPirepQueryBadInput(t *testing.T) {
 	t.Parallel()
 	f := newPirepFixture(t)
