@@ -90,22 +90,22 @@ func platformTenants(events.Envelope, Data) string { return connections.Platform
 
 // Field sets (see domain/identity/events.go for who may read what).
 var (
-	tenantFields              = []string{"tenant_id", "name", "platform", "created_by", "created_at", "renamed_by"}
-	tenantStatusFields        = []string{"tenant_id", "status", "by"}
-	tenantID                  = func(env events.Envelope, d Data) string { return tenantOf(env, d) }
-	userFull                  = []string{"user_id", "tenant_id", "email", "display_name", "role", "status", "created_by", "created_at"}
-	userPublic                = []string{"user_id", "tenant_id", "display_name", "role", "status", "created_by", "created_at"}
-	roleFields                = []string{"user_id", "tenant_id", "old_role", "role", "changed_by"}
-	statusFields              = []string{"user_id", "tenant_id", "by"}
-	passwordFields            = []string{"user_id", "tenant_id", "sessions_revoked"}
-	profileFields             = []string{"user_id", "tenant_id", "display_name", "by"}
-	keyCreatedFields          = []string{"key_id", "tenant_id", "owner_id", "name", "prefix", "expires_at", "created_by", "created_at"}
-	keyRevokedFields          = []string{"key_id", "tenant_id", "owner_id", "revoked_by", "revoked_at"}
-	userID                    = func(_ events.Envelope, d Data) string { return d.Str("user_id") }
-	keyID                     = func(_ events.Envelope, d Data) string { return d.Str("key_id") }
-	pirepUrgent               = func(d Data) bool { var b bool; _ = json.Unmarshal(d["urgent"], &b); return b || d.Str("type") == "UUA" }
-	_                         = identity.EventTypes
-	onlyAdmins       []string = nil
+	tenantFields                = []string{"tenant_id", "name", "platform", "created_by", "created_at", "renamed_by"}
+	tenantStatusFields          = []string{"tenant_id", "status", "by"}
+	tenantID                    = func(env events.Envelope, d Data) string { return tenantOf(env, d) }
+	userFull                    = []string{"user_id", "tenant_id", "email", "display_name", "role", "status", "created_by", "created_at"}
+	userPublic                  = []string{"user_id", "tenant_id", "display_name", "role", "status", "created_by", "created_at"}
+	roleFields                  = []string{"user_id", "tenant_id", "old_role", "role", "changed_by"}
+	statusFields                = []string{"user_id", "tenant_id", "by"}
+	passwordFields              = []string{"user_id", "tenant_id", "sessions_revoked"}
+	profileFields               = []string{"user_id", "tenant_id", "display_name", "by"}
+	keyCreatedFields            = []string{"key_id", "tenant_id", "owner_id", "name", "prefix", "expires_at", "created_by", "created_at"}
+	keyRevokedFields            = []string{"key_id", "tenant_id", "owner_id", "revoked_by", "revoked_at"}
+	userID                      = func(_ events.Envelope, d Data) string { return d.Str("user_id") }
+	keyID                       = func(_ events.Envelope, d Data) string { return d.Str("key_id") }
+	pirepUrgent                 = func(d Data) bool { var b bool; _ = json.Unmarshal(d["urgent"], &b); return b || d.Str("type") == "UUA" }
+	_                           = identity.EventTypes
+	onlyAdmins         []string = nil
 )
 
 // Routes is the channel table: event type -> channels -> payload filter.
