@@ -28,6 +28,7 @@ import (
 
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/pirepcli"
 	"github.com/skyledger/skyledger/internal/seed"
 	"github.com/skyledger/skyledger/internal/termfg"
 	"github.com/skyledger/skyledger/internal/wire"
@@ -43,6 +44,13 @@ func env(name, def string) string {
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "seed" {
 		os.Exit(seed.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "pireps" {
+		if err := pirepcli.Run(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "skyledger:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "listen" {
 		if err := listen(os.Args[2:], os.Stdout); errors.Is(err, flag.ErrHelp) {
