@@ -102,6 +102,7 @@ export function useRetractPirep() {
           ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...(p?.id ? p : {}), status: 'retracted', retracted: true } : x)) }
           : old,
       );
+      void qc.invalidateQueries({ queryKey: qk.pireps, refetchType: 'none' }); // as after a submit
     },
     onError: () => qc.invalidateQueries({ queryKey: qk.pireps }),
   });
@@ -254,6 +255,10 @@ export function useSubmitPirep() {
       qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) =>
         old && Array.isArray(old.items) && !old.items.some((x) => x.id === p.id) ? { ...old, items: [p, ...old.items] } : old,
       );
+      // Setting data marks the lists fresh, which would hide the invalidation
+      // of a WebSocket frame that arrived first: mark them stale again (no
+      // refetch now, the read model may lag; the next mount or frame refetches).
+      void qc.invalidateQueries({ queryKey: qk.pireps, refetchType: 'none' });
     },
   });
 }

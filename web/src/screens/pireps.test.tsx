@@ -279,3 +279,22 @@ describe('admin gaps', () => {
     expect(getSession()).toBeNull();
   });
 });
+
+describe('after a submit', () => {
+  it('the cached lists stay stale, so a list mounted later refetches (a frame may have invalidated them first)', async () => {
+    const { QueryClient: QC } = await import('@tanstack/react-query');
+    const { useSubmitPirep } = await import('../api/hooks');
+    const { renderHook, waitFor } = await import('@testing-library/react');
+    setSession({ key: 'sk_p' });
+    server(() => ({ status: 201, body: { ...urgent, id: 'N1', position: null } }));
+    const qc = new QC({ defaultOptions: { queries: { staleTime: 30_000 } } });
+    const key = ['pireps', 'list', {}];
+    qc.setQueryData(key, { items: [routine], next_cursor: null });
+    const { result } = renderHook(() => useSubmitPirep(), { wrapper: ({ children }) => <QueryClientProvider client={qc}>{children}</QueryClientProvider> });
+    result.current.mutate({ raw: 'X' });
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    const st = qc.getQueryState(key)!;
+    expect((qc.getQueryData(key) as { items: Pirep[] }).items.map((p) => p.id)).toEqual(['N1', 'R1']);
+    expect(st.isInvalidated).toBe(true);
+  });
+});
