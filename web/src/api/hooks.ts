@@ -252,9 +252,13 @@ export function useSubmitPirep() {
       api<Pirep>('/api/pireps', { method: 'POST', body: v, headers: { 'Idempotency-Key': idempotencyKey() } }),
     onSuccess: (p) => {
       if (!p?.id) return;
-      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) =>
-        old && Array.isArray(old.items) && !old.items.some((x) => x.id === p.id) ? { ...old, items: [p, ...old.items] } : old,
-      );
+      // the response is the full resource (position included): it replaces a
+      // thinner copy built from a WebSocket frame that came first
+      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) => {
+        if (!old || !Array.isArray(old.items)) return old;
+        if (!old.items.some((x) => x.id === p.id)) return { ...old, items: [p, ...old.items] };
+        return { ...old, items: old.items.map((x) => (x.id === p.id ? { ...x, ...p } : x)) };
+      });
       // Setting data marks the lists fresh, which would hide the invalidation
       // of a WebSocket frame that arrived first: mark them stale again (no
       // refetch now, the read model may lag; the next mount or frame refetches).
