@@ -26,9 +26,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/invoke"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
-	"github.com/skyledger/skyledger/internal/invoke"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
