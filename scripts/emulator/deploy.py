@@ -122,6 +122,22 @@ def adapt_ws_authorizer(endpoint, ws_api_id):
     return before
 
 
+def function_environments(endpoint, stack):
+    """The deployed functions' environments (by spec name, from their
+    description "SkyLedger <stage> <name>"), for cmd/coldstart."""
+    lam = client("lambda", endpoint)
+    out = {}
+    for page in lam.get_paginator("list_functions").paginate():
+        for f in page["Functions"]:
+            desc = f.get("Description", "")
+            if not desc.startswith("SkyLedger "):
+                continue
+            name = desc.split(" ")[-1]
+            out[name] = {"FunctionName": f["FunctionName"], "MemorySize": f.get("MemorySize"),
+                         "Environment": f.get("Environment", {}).get("Variables", {})}
+    return out
+
+
 def main():
     endpoint, outdir, stack, out_json = sys.argv[1:5]
     region = os.environ.get("AWS_REGION", "us-east-1")
@@ -129,6 +145,7 @@ def main():
     url = publish_assets(endpoint, outdir, stack, account, region)
     outputs = create_stack(endpoint, stack, url)
     outputs["AuthorizerBeforeAdaptation"] = adapt_ws_authorizer(endpoint, outputs["WebSocketApiId"])
+    outputs["Functions"] = function_environments(endpoint, stack)
     sm = client("secretsmanager", endpoint)
     outputs["BootstrapToken"] = sm.get_secret_value(SecretId=outputs["BootstrapSecretArn"])["SecretString"]
     outputs["Endpoint"] = endpoint
