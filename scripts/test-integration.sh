@@ -4,11 +4,13 @@
 #
 # Default (CI, no Docker, no token): MiniStack (pinned in requirements-dev.txt,
 # from .venv) on a free loopback port; function zips built for the host
-# architecture; the dev stack synthesized for the emulator target; deployed
-# through CloudFormation CreateStack (scripts/emulator/deploy.py, see
-# docs/notes/emulator.md for why not cdklocal); the emulator adaptations
-# applied; then `go test -tags emulator ./internal/e2e` against the stack
-# outputs, and the emulator-difference tests.
+# architecture; the dev stack deployed for the emulator target through
+# `cdklocal bootstrap` + `cdklocal deploy` (scripts/deploy.sh dev local, the
+# command that deploys to LocalStack; DEPLOY=cloudformation instead publishes
+# the assets and calls CreateStack directly: scripts/emulator/deploy.py);
+# the emulator adaptations applied (deploy.py adapt); then
+# `go test -tags emulator ./internal/e2e` against the stack outputs: the
+# end-to-end suite and the emulator-difference tests.
 #
 # With LOCALSTACK_AUTH_TOKEN set and Docker present it deploys into LocalStack
 # (localstack/docker-compose.yml, port 4566) instead (not run by this
@@ -57,29 +59,45 @@ if [ "$target" = localstack ]; then cdk_arch=arm64; host_arch=arm64; fi # LocalS
 echo "== build function zips (linux/$host_arch)"
 make -s build LAMBDA_ARCH="$host_arch" DIST="$work/dist" >/dev/null
 
-echo "== synth (target=emulator, lambdaArchitecture=$cdk_arch)"
-ASSET_DIR="$work/dist" WEB_DIR="$work/no-web" OUT_DIR="$work/cdk.out" bash scripts/synth.sh dev \
-  target=emulator lambdaArchitecture="$cdk_arch" executeApiEndpoint="$endpoint/_aws/execute-api"
-
-echo "== deploy (CloudFormation CreateStack with TemplateURL)"
-.venv/bin/python scripts/emulator/deploy.py "$endpoint" "$work/cdk.out" SkyLedger-dev "$work/outputs.json"
+api_endpoint=$endpoint/_aws/execute-api
+# LocalStack's functions run in containers: a name that resolves to LocalStack there and on the host.
+[ "$target" = localstack ] && api_endpoint=http://localhost.localstack.cloud:4566/_aws/execute-api
+ctx=(target=emulator lambdaArchitecture="$cdk_arch" executeApiEndpoint="$api_endpoint")
+start=$(date +%s)
+if [ "${DEPLOY:-cdklocal}" = cloudformation ]; then
+  echo "== synth (${ctx[*]}) and deploy through CloudFormation CreateStack"
+  ASSET_DIR="$work/dist" WEB_DIR="$work/no-web" OUT_DIR="$work/cdk.out" bash scripts/synth.sh dev "${ctx[@]}"
+  .venv/bin/python scripts/emulator/deploy.py cloudformation "$endpoint" "$work/cdk.out" SkyLedger-dev
+else
+  echo "== cdklocal bootstrap + deploy (${ctx[*]})"
+  cdk_args="--require-approval never --progress events --output $work/cdk.out"
+  for kv in "${ctx[@]}"; do cdk_args+=" -c $kv"; done
+  AWS_ENDPOINT_URL="$endpoint" AWS_ENDPOINT_URL_S3="$endpoint" ASSET_DIR="$work/dist" OUTPUTS_FILE="$work/cdk-outputs.json" \
+    CDK_ARGS="$cdk_args -c webDir=$work/no-web" bash scripts/deploy.sh dev local >"$work/deploy.log" 2>&1 \
+    || { tail -60 "$work/deploy.log"; echo "test-integration: cdklocal deploy failed (log: $work/deploy.log)" >&2; exit 1; }
+  grep -E 'CREATE_COMPLETE +\| AWS::CloudFormation::Stack|Total time|deploy:' "$work/deploy.log" || true
+fi
+echo "== deployed in $(( $(date +%s) - start )) s; adaptations"
+.venv/bin/python scripts/emulator/deploy.py adapt "$endpoint" SkyLedger-dev "$work/outputs.json"
 
 echo "== e2e suite and emulator-difference tests through the deployed stack"
 SKYLEDGER_STACK_OUTPUTS="$work/outputs.json" go test -tags emulator -count=1 -v -timeout 10m \
-  -run 'Deployed|Emulator' ./internal/e2e/ 2>&1 | tee "$work/go-test.log" | grep -E '^(=== RUN|--- |ok|FAIL|PASS|panic)|e2e:' || true
+  -run 'Deployed|Emulator' ./internal/e2e/ 2>&1 | tee "$work/go-test.log" | grep -E '^(=== RUN|\s*--- |ok|FAIL|PASS|panic)|e2e:' || true
 rc=${PIPESTATUS[0]}
 pass=$(grep -cE -- '^\s*--- PASS' "$work/go-test.log" || true)
 fail=$(grep -cE -- '^\s*--- FAIL' "$work/go-test.log" || true)
 skip=$(grep -cE -- '^\s*--- SKIP' "$work/go-test.log" || true)
 echo "test-integration ($target): $pass passed, $fail failed, $skip skipped"
-if [ "$rc" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$skip" -ne 0 ]; then
+if [ "$rc" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$skip" -ne 0 ] || [ "$pass" -eq 0 ]; then
   grep -n -A30 -E -- '--- FAIL|^panic:|--- SKIP' "$work/go-test.log" | head -200
   [ -z "$pid" ] || tail -50 "$work/ministack.log"
   exit 1
 fi
 if [ "${COLDSTART:-}" = 1 ]; then
-  echo "== cold start / warm invoke per function"
-  go run ./cmd/coldstart -outputs "$work/outputs.json" -dist "$work/dist"
+  echo "== cold start / warm invoke per function (aws-lambda-rie)"
+  rie=$root/.tools/bin/aws-lambda-rie
+  [ -x "$rie" ] || GOBIN=$root/.tools/bin go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+  go run ./cmd/coldstart -outputs "$work/outputs.json" -dist "$work/dist" -rie "$rie"
 fi
 if [ "${KEEP:-}" = 1 ]; then echo "KEEP=1: $target still running on $endpoint (pid ${pid:-docker}), outputs $work/outputs.json"; fi
 echo "test-integration: ok"

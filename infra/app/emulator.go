@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -88,19 +87,6 @@ func (c Config) lambdaArchitecture() awslambda.Architecture {
 // with the Node SDK, which emulators running functions as host processes
 // lack (the deploy then hangs until the custom resource times out).
 func (c Config) deploysWeb() bool { return c.Emulator == nil }
-
-// stackSynthesizer: the AWS target uses CDK's default (bootstrap version
-// rule included); an emulator target keeps the default asset locations but
-// drops the rule, so the template deploys into an emulator whose SSM has no
-// /cdk-bootstrap parameter (CloudFormation CreateStack without `cdk bootstrap`).
-func (c Config) stackSynthesizer() awscdk.IStackSynthesizer {
-	if c.Emulator == nil {
-		return nil
-	}
-	return awscdk.NewDefaultStackSynthesizer(&awscdk.DefaultStackSynthesizerProps{
-		GenerateBootstrapVersionRule: jsii.Bool(false),
-	})
-}
 
 // executeAPIBase is the configured execute-api endpoint, or "" for the
 // stack's own (AWS) URLs.

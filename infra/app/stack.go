@@ -118,7 +118,6 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	prod := c.Stage == StageProd
 	st := awscdk.NewStack(scope, jsii.String(StackName(c.Stage)), &awscdk.StackProps{
 		Env:         c.Env,
-		Synthesizer: c.stackSynthesizer(),
 		Description: jsii.String("SkyLedger " + c.Stage + ": event-sourced multi-tenant API, WebSocket fan-out and web frontend"),
 	})
 	awscdk.Tags_Of(st).Add(jsii.String("app"), jsii.String("skyledger"), nil)

@@ -1,17 +1,19 @@
-"""Deploys a synthesized SkyLedger stack into an AWS emulator through
-CloudFormation directly (no CDK CLI), then applies the emulator adaptations.
+"""Deploys SkyLedger into an AWS emulator and adapts it (scripts/test-integration.sh).
 
-    deploy.py ENDPOINT CDK_OUT_DIR STACK_NAME OUTPUTS_JSON
-
-1. Publishes the file assets named in <stack>.assets.json (the function zips
-   and the template) to the emulator's S3, at the bucket and key CDK's default
-   synthesizer names (so the template's Code.S3Bucket/S3Key resolve).
-2. CreateStack with TemplateURL (the template is over CloudFormation's
-   51,200-byte TemplateBody limit) and waits for CREATE_COMPLETE.
-3. Applies each adaptation of docs/notes/emulator.md (WebSocket authorizer:
-   IdentitySource=[] and TTL 0 through UpdateAuthorizer).
-4. Writes the stack outputs (plus BootstrapToken, read from Secrets Manager
-   like an operator would) to OUTPUTS_JSON.
+    deploy.py cloudformation ENDPOINT CDK_OUT_DIR STACK_NAME
+        The fallback to `cdklocal deploy` (DEPLOY=cloudformation): publishes
+        the file assets named in <stack>.assets.json (the function zips and
+        the template) to the emulator's S3 at the bucket and key CDK's
+        default synthesizer names, sets the SSM parameter `cdk bootstrap`
+        would (the template's bootstrap version rule reads it), then
+        CreateStack with TemplateURL (the template is over the 51,200-byte
+        TemplateBody limit) and waits for CREATE_COMPLETE.
+    deploy.py adapt ENDPOINT STACK_NAME OUTPUTS_JSON
+        Applies each adaptation of docs/notes/emulator.md (WebSocket
+        authorizer: IdentitySource=[] and TTL 0 through UpdateAuthorizer),
+        then writes the stack outputs, the authorizer as deployed, the
+        functions' environments and the bootstrap token (read from Secrets
+        Manager like an operator would) to OUTPUTS_JSON (mode 0600).
 
 Runs with the project venv's Python (boto3 comes with moto).
 """
@@ -138,12 +140,23 @@ def function_environments(endpoint, stack):
     return out
 
 
-def main():
-    endpoint, outdir, stack, out_json = sys.argv[1:5]
+def stack_outputs(endpoint, stack):
+    st = client("cloudformation", endpoint).describe_stacks(StackName=stack)["Stacks"][0]
+    if st["StackStatus"] not in ("CREATE_COMPLETE", "UPDATE_COMPLETE"):
+        raise SystemExit(f"deploy: {stack} is {st['StackStatus']}")
+    return {o["OutputKey"]: o["OutputValue"] for o in st.get("Outputs", [])}
+
+
+def cloudformation(endpoint, outdir, stack):
     region = os.environ.get("AWS_REGION", "us-east-1")
     account = client("sts", endpoint).get_caller_identity()["Account"]
     url = publish_assets(endpoint, outdir, stack, account, region)
-    outputs = create_stack(endpoint, stack, url)
+    client("ssm", endpoint).put_parameter(Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String", Overwrite=True)
+    create_stack(endpoint, stack, url)
+
+
+def adapt(endpoint, stack, out_json):
+    outputs = stack_outputs(endpoint, stack)
     outputs["AuthorizerBeforeAdaptation"] = adapt_ws_authorizer(endpoint, outputs["WebSocketApiId"])
     outputs["Functions"] = function_environments(endpoint, stack)
     sm = client("secretsmanager", endpoint)
@@ -153,6 +166,16 @@ def main():
         json.dump(outputs, f, indent=1, sort_keys=True)
     os.chmod(out_json, 0o600)
     print(f"deploy: outputs in {out_json}")
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "cloudformation" and len(args) == 3:
+        cloudformation(*args)
+    elif cmd == "adapt" and len(args) == 3:
+        adapt(*args)
+    else:
+        raise SystemExit(__doc__)
 
 
 if __name__ == "__main__":
