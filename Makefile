@@ -6,7 +6,7 @@ STAGE     ?= dev
 LAMBDA_ARCH ?= arm64
 DIST      ?= dist
 GOFLAGS_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH)
-FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
+FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
 .PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean

@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 // history is the projector's golden identity history (7 streams, 14 events).
 func history(t *testing.T) []events.Envelope {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "functions", "handlers", "projector", "testdata", "identity_batch.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "projection", "testdata", "identity_batch.json"))
 	require.NoError(t, err)
 	var ev lambdaevents.DynamoDBEvent
 	require.NoError(t, json.Unmarshal(b, &ev))

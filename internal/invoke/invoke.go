@@ -1,5 +1,5 @@
 // Package invoke runs one Lambda function's handler once, wired as in the
-// cloud (the same handler packages the functions/<name> mains wire) against
+// cloud (the internal/wire builder its functions/<name> main calls) against
 // the local storage, with an event read from a file, and prints the
 // response, as `sam local invoke` does:
 //
@@ -29,7 +29,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -37,17 +36,12 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
-	"github.com/skyledger/skyledger/internal/authz"
-	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
-	"github.com/skyledger/skyledger/internal/projection"
-	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/wire"
-	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
 // Samples are the sample events -generate prints, by kind: golden fixtures
@@ -161,7 +155,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			*mode = wire.ModeEndpoint
 		}
 	}
-	log := metrics.NewLogger(stderr, metrics.ParseLevel(os.Getenv(spec.EnvLogLevel))).With("function", fn)
+	log := metrics.NewLogger(stderr, metrics.ParseLevel(os.Getenv(spec.EnvLogLevel)))
 	h, closeFn, err := Build(ctx, fn, Options{Mode: *mode, DataDir: *dataDir, TablePrefix: *prefix, Log: log})
 	if err != nil {
 		return err
@@ -209,8 +203,9 @@ type stores struct {
 	models readmodel.Store
 	conns  connections.Store
 	close  func() error
-	// rebuild replays the event log into the (in-memory) read models.
-	rebuild func(ctx context.Context, models readmodel.Store) error
+	// rebuild replays the event log through fn (a projector without
+	// notifications) into the in-memory read models.
+	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error
 }
 
 func open(ctx context.Context, o Options) (stores, error) {
@@ -221,9 +216,8 @@ func open(ctx context.Context, o Options) (stores, error) {
 			return stores{}, fmt.Errorf("open the embedded store in %s (is `make run` using it?): %w", o.DataDir, err)
 		}
 		return stores{events: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), close: st.Close,
-			rebuild: func(ctx context.Context, m readmodel.Store) error {
-				p := projection.New(projection.Deps{Models: m, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-				_, err := localcloud.Replay(ctx, st, math.MaxUint64, 500, 200*time.Millisecond, p.Handle)
+			rebuild: func(ctx context.Context, fn localcloud.StreamFunc) error {
+				_, err := localcloud.Replay(ctx, st, math.MaxUint64, 500, 200*time.Millisecond, fn)
 				return err
 			}}, nil
 	case wire.ModeEndpoint:
@@ -251,7 +245,8 @@ func runtimeURLs(dataDir string) (ws, mgmt string) {
 	return ws, mgmt
 }
 
-// Build wires one function's handler; close releases the storage.
+// Build wires one function's handler with the same builder its Lambda main
+// uses (internal/wire), on this mode's adapters; close releases the storage.
 func Build(ctx context.Context, fn string, o Options) (Handler, func() error, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -268,56 +263,54 @@ func Build(ctx context.Context, fn string, o Options) (Handler, func() error, er
 		return nil, nil, err
 	}
 	wsURL, mgmtURL := runtimeURLs(o.DataDir)
-	mgmt := notify.NewClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, mgmtURL, 4)
+	a := wire.Adapters{Store: st.events, Models: st.models, Connections: st.conns, Log: o.Log, Metrics: io.Discard,
+		// the local runtime's @connections API, if it runs (anonymous: it checks no signature)
+		Management: notify.NewClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, mgmtURL, 4)}
+	token := os.Getenv("SKYLEDGER_BOOTSTRAP_TOKEN")
+	if token == "" {
+		b, _ := os.ReadFile(filepath.Join(o.DataDir, wire.BootstrapTokenFile))
+		token = strings.TrimSpace(string(b))
+	}
+	key, _ := os.ReadFile(filepath.Join(o.DataDir, "cursor-key"))
+	if key = bytes.TrimSpace(key); len(key) < wire.MinCursorKeyBytes {
+		key = []byte("invoke-cursor-key-not-shared-with-the-runtime")
+	}
+	s := wire.Settings{WSURL: wsURL, CursorKey: key,
+		BootstrapToken: func(context.Context) (string, error) { return token, nil }}
+	if err := s.Validate(fn); err != nil {
+		_ = st.close()
+		return nil, nil, err
+	}
 	var h Handler
 	switch fn {
 	case spec.FnAuthorizer:
-		a := authz.New(authz.Deps{Records: st.events, Log: o.Log})
-		h = func(ctx context.Context, ev []byte) (any, error) {
-			var probe struct {
-				Version string `json:"version"`
-			}
-			if err := json.Unmarshal(ev, &probe); err != nil {
-				return nil, err
-			}
-			if probe.Version == "2.0" {
-				return typed(ctx, ev, a.HTTP)
-			}
-			return typed(ctx, ev, a.WebSocket)
-		}
+		az := wire.Authorizer(a, s)
+		h = func(ctx context.Context, ev []byte) (any, error) { return az(ctx, json.RawMessage(ev)) }
 	case spec.FnCommands:
-		token := os.Getenv("SKYLEDGER_BOOTSTRAP_TOKEN")
-		if token == "" {
-			b, _ := os.ReadFile(filepath.Join(o.DataDir, wire.BootstrapTokenFile))
-			token = strings.TrimSpace(string(b))
-		}
-		svc := commandapi.New(commandapi.Deps{Store: st.events, Log: o.Log, WSURL: wsURL,
-			BootstrapToken: func(context.Context) (string, error) { return token, nil }})
-		h = func(ctx context.Context, ev []byte) (any, error) { return typed(ctx, ev, svc.Router().Invoke) }
+		h = handler(wire.Commands(a, s))
 	case spec.FnQueries:
-		key, _ := os.ReadFile(filepath.Join(o.DataDir, "cursor-key"))
-		if len(bytes.TrimSpace(key)) < 16 {
-			key = []byte("invoke-cursor-key-not-shared-with-the-runtime")
-		}
 		if st.rebuild != nil {
-			if err := st.rebuild(ctx, st.models); err != nil {
+			if err := st.rebuild(ctx, wire.Rebuilder(wire.Adapters{Models: st.models, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, s)); err != nil {
 				_ = st.close()
 				return nil, nil, fmt.Errorf("rebuild read models: %w", err)
 			}
 		}
-		svc := queryapi.New(queryapi.Deps{Models: st.models, Records: st.events, CursorKey: bytes.TrimSpace(key), Log: o.Log})
-		h = func(ctx context.Context, ev []byte) (any, error) { return typed(ctx, ev, svc.Router().Invoke) }
+		h = handler(wire.Queries(a, s))
 	case spec.FnProjector:
-		n := notify.New(notify.Deps{Store: st.conns, Client: mgmt, Log: o.Log})
-		p := projection.New(projection.Deps{Models: st.models, Notifier: n, Log: o.Log})
-		h = func(ctx context.Context, ev []byte) (any, error) { return typed(ctx, ev, p.Handle) }
-	case spec.FnWSConnect, spec.FnWSDisconnect, spec.FnWSDefault:
-		w := wsapi.New(wsapi.Deps{Store: st.conns, Client: mgmt, Log: o.Log})
-		f := map[string]func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error){
-			spec.FnWSConnect: w.Connect, spec.FnWSDisconnect: w.Disconnect, spec.FnWSDefault: w.Default}[fn]
-		h = func(ctx context.Context, ev []byte) (any, error) { return typed(ctx, ev, f) }
+		h = handler(wire.Projector(a, s))
+	case spec.FnWSConnect:
+		h = handler(wire.WSConnect(a, s))
+	case spec.FnWSDisconnect:
+		h = handler(wire.WSDisconnect(a, s))
+	case spec.FnWSDefault:
+		h = handler(wire.WSDefault(a, s))
 	}
 	return h, st.close, nil
+}
+
+// handler adapts a typed Lambda handler to raw events.
+func handler[Req, Resp any](fn func(context.Context, Req) (Resp, error)) Handler {
+	return func(ctx context.Context, ev []byte) (any, error) { return typed(ctx, ev, fn) }
 }
 
 // typed decodes the event into the handler's request type, as the Lambda
