@@ -55,7 +55,6 @@ echo "== $target on $endpoint"
 
 host_arch=$(go env GOARCH)
 case "$host_arch" in amd64) cdk_arch=x86_64 ;; arm64) cdk_arch=arm64 ;; *) echo "unsupported host arch $host_arch" >&2; exit 1 ;; esac
-if [ "$target" = localstack ]; then cdk_arch=arm64; host_arch=arm64; fi # LocalStack runs functions in containers of the declared architecture
 echo "== build function zips (linux/$host_arch)"
 make -s build LAMBDA_ARCH="$host_arch" DIST="$work/dist" >/dev/null
 
