@@ -431,6 +431,14 @@ func flow(t *testing.T, s *system) {
 	}
 	s.must(200, s.call("GET", "/api/users/me", pilot, nil))
 
+	// the admin deactivates the pilot: the pilot's open socket is closed
+	// and its session key refused from then on.
+	pw = s.connect(pilot)
+	s.must(200, s.call("PATCH", "/api/users/"+pilotID, admin, map[string]any{"status": "deactivated"}))
+	pw.waitClosed()
+	off := s.callUnchecked("GET", "/api/users/me", pilot, nil)
+	assert.Equal(t, s.unauthorizedStatus(), off.status, "deactivated user refused: %s", off.raw)
+
 	// the 11th control message within 10 s is rate limited. The limit counts
 	// in fixed windows (connections.RateWindow): start early in one, so
 	// eleven messages through a slower target (an emulator's Lambda hops)
