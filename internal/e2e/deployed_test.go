@@ -87,16 +87,13 @@ func TestDeployed(t *testing.T) {
 		unauthorizedStatus: emulatorUnauthorizedStatus,
 	}
 	t.Run("flow", func(t *testing.T) {
-		s := &system{t: t, deployed: target}
-		flow(t, s)
+		flow(t, deployedSystem(t, target))
 	})
 	t.Run("command to frame latency", func(t *testing.T) {
-		s := &system{t: t, deployed: target}
-		commandToFrame(t, s, 20)
+		commandToFrame(t, deployedSystem(t, target), 20)
 	})
 	t.Run("emulator difference: stream batch item failures dropped", func(t *testing.T) {
-		s := &system{t: t, deployed: target}
-		streamItemFailureDropped(t, s, o)
+		streamItemFailureDropped(t, deployedSystem(t, target), o)
 	})
 }
 
@@ -201,7 +198,7 @@ func TestEmulatorWSAuthorizerIdentitySourceDefault(t *testing.T) {
 // source absent) is a 401 on both.
 func TestEmulatorHTTPAuthorizerUnauthorized(t *testing.T) {
 	o := loadOutputs(t)
-	s := &system{t: t, deployed: &deployedTarget{name: "emulator", api: strings.TrimRight(o.HTTPAPIURL, "/"), ws: o.WebSocketURL}}
+	s := deployedSystem(t, &deployedTarget{name: "emulator", api: strings.TrimRight(o.HTTPAPIURL, "/"), ws: o.WebSocketURL})
 	bogus := "sk_01JAAAAAAAAAAAAAAAAAAAAAAA_" + strings.Repeat("A", 43)
 	r := s.callUnchecked("GET", "/api/users/me", bogus, nil)
 	assert.Equal(t, emulatorUnauthorizedStatus, r.status,

@@ -205,7 +205,7 @@ type stores struct {
 	close  func() error
 	// rebuild replays the event log through fn (a projector without
 	// notifications) into the in-memory read models.
-	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error
+	rebuild func(ctx context.Context, fn localcloud.ChangeFunc) error
 }
 
 func open(ctx context.Context, o Options) (stores, error) {
@@ -216,7 +216,7 @@ func open(ctx context.Context, o Options) (stores, error) {
 			return stores{}, fmt.Errorf("open the embedded store in %s (is `make run` using it?): %w", o.DataDir, err)
 		}
 		return stores{events: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), close: st.Close,
-			rebuild: func(ctx context.Context, fn localcloud.StreamFunc) error {
+			rebuild: func(ctx context.Context, fn localcloud.ChangeFunc) error {
 				_, err := localcloud.Replay(ctx, st, math.MaxUint64, 500, 200*time.Millisecond, fn)
 				return err
 			}}, nil

@@ -9,22 +9,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 )
 
 // DeadLetter is one stream record the event source mapping gave up on.
 // Unlike Lambda's on-failure destination (which gets batch metadata only),
 // the local file keeps the whole record so it can be redriven.
 type DeadLetter struct {
-	ID       string                     `json:"id"` // the record's sequence number
-	FailedAt time.Time                  `json:"failed_at"`
-	Function string                     `json:"function"`
-	Reason   string                     `json:"reason"`
-	Attempts int                        `json:"attempts"`
-	Record   events.DynamoDBEventRecord `json:"record"`
+	ID       string                           `json:"id"` // the record's sequence number
+	FailedAt time.Time                        `json:"failed_at"`
+	Function string                           `json:"function"`
+	Reason   string                           `json:"reason"`
+	Attempts int                              `json:"attempts"`
+	Record   lambdaevents.DynamoDBEventRecord `json:"record"`
 }
 
 // DeadLetters is the local dead-letter file: JSON lines, appended and
@@ -141,6 +142,40 @@ func (d *DeadLetters) rewrite(entries []DeadLetter) error {
 	return os.Rename(tmp, d.path)
 }
 
+// SetAsideAfter moves every entry whose ID (a sequence number) is above seq
+// out of the file into <path>.orphaned-<UTC time>, which is fsynced before
+// the file is rewritten (nothing is deleted). For a log that lost its tail
+// or was repaired: those records' events are no longer at those positions,
+// so redriving them would project events the log does not hold, and new
+// records will take their IDs. It returns how many moved and where.
+func (d *DeadLetters) SetAsideAfter(seq uint64, now time.Time) (int, string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	all, err := d.list()
+	if err != nil {
+		return 0, "", err
+	}
+	var keep, moved []DeadLetter
+	for _, e := range all {
+		if n, err := strconv.ParseUint(e.ID, 10, 64); err == nil && n > seq {
+			moved = append(moved, e)
+		} else {
+			keep = append(keep, e)
+		}
+	}
+	if len(moved) == 0 {
+		return 0, "", nil
+	}
+	aside := OpenDeadLetters(d.path + ".orphaned-" + now.UTC().Format("20060102T150405.000000000Z"))
+	if err := aside.Add(moved...); err != nil {
+		return 0, "", fmt.Errorf("set dead letters aside: %w", err)
+	}
+	if err := d.rewrite(keep); err != nil {
+		return 0, "", fmt.Errorf("rewrite dead-letter file: %w", err)
+	}
+	return len(moved), aside.path, nil
+}
+
 // RedriveResult says what a redrive did.
 type RedriveResult struct {
 	Redriven []string          `json:"redriven"`
@@ -170,7 +205,7 @@ func (d *DeadLetters) Redrive(ctx context.Context, fn StreamFunc, ids ...string)
 			continue
 		}
 		delete(want, e.ID)
-		resp, err := invoke(ctx, fn, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{e.Record}})
+		resp, err := invoke(ctx, fn, lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{e.Record}})
 		switch {
 		case err != nil:
 			res.Failed[e.ID] = err.Error()
