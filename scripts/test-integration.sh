@@ -88,7 +88,7 @@ fail=$(grep -cE -- '^\s*--- FAIL' "$work/go-test.log" || true)
 skip=$(grep -cE -- '^\s*--- SKIP' "$work/go-test.log" || true)
 echo "test-integration ($target): $pass passed, $fail failed, $skip skipped"
 if [ "$rc" -ne 0 ] || [ "$fail" -ne 0 ] || [ "$skip" -ne 0 ] || [ "$pass" -eq 0 ]; then
-  grep -n -A30 -E -- '--- FAIL|^panic:|--- SKIP' "$work/go-test.log" | head -200
+  grep -vE '^\s+"' "$work/go-test.log" | grep -B2 -A12 -E 'Error Trace|^panic:|--- SKIP' | head -200
   [ -z "$pid" ] || tail -50 "$work/ministack.log"
   exit 1
 fi
