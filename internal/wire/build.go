@@ -43,7 +43,7 @@ type Adapters struct {
 }
 
 // Settings are every function's non-adapter configuration, with the same
-// defaults in the cloud (read from the environment by SettingsFromEnv) and
+// defaults in the cloud (read from the environment by Cloud) and
 // locally. Validate before building.
 type Settings struct {
 	// BootstrapToken returns the one-time bootstrap token (commands).
