@@ -12,6 +12,8 @@ import { Users } from './screens/Users';
 import { ApiKeys } from './screens/ApiKeys';
 import { PirepSubmit } from './screens/PirepSubmit';
 import { Pireps } from './screens/Pireps';
+import { Audit } from './screens/Audit';
+import { isSuspended, subscribeSuspended } from './api/suspension';
 import { parseHash, useHash, type Route } from './route';
 
 function useRoute(): Route {
@@ -51,6 +53,7 @@ const NAV: { path: string; label: string; show: (u: User) => boolean }[] = [
   { path: 'submit', label: 'Submit PIREP', show: (u) => u.role !== 'viewer' },
   { path: 'tenants', label: 'Tenants', show: (u) => u.role === 'platform_admin' },
   { path: 'users', label: 'Users', show: (u) => u.role === 'platform_admin' || u.role === 'tenant_admin' },
+  { path: 'audit', label: 'Audit', show: (u) => u.role === 'platform_admin' || u.role === 'tenant_admin' },
   { path: 'keys', label: 'API keys', show: () => true },
   { path: 'account', label: 'Account', show: () => true },
 ];
@@ -60,6 +63,8 @@ const PAGES = new Set(NAV.map((n) => n.path));
 function Shell({ me, route, loading, error }: { me?: User; route: Route; loading: boolean; error: Error | null }) {
   const page = PAGES.has(route.path[0]) ? route.path[0] : 'pireps';
   const [bootKey, setBootKey] = useState(takeOneTimeSecret);
+  const suspended = useSyncExternalStore(subscribeSuspended, isSuspended);
+  const qc = useQueryClient();
   return (
     <div className="app">
       <a href="#main" className="skip">
@@ -110,6 +115,10 @@ function Shell({ me, route, loading, error }: { me?: User; route: Route; loading
             </div>
           </div>
         )}
+        {suspended ? (
+          <Suspended onRetry={() => void qc.invalidateQueries()} />
+        ) : (
+          <>
         {loading && <p>Loading…</p>}
         {error && !me && (
           <p className="form-error" role="alert">
@@ -117,6 +126,8 @@ function Shell({ me, route, loading, error }: { me?: User; route: Route; loading
           </p>
         )}
         {me && <Page page={page} route={route} me={me} />}
+          </>
+        )}
       </main>
     </div>
   );
@@ -134,9 +145,36 @@ function Page({ page, route, me }: { page: string; route: Route; me: User }) {
       return <ApiKeys me={me} />;
     case 'account':
       return <Account me={me} />;
+    case 'audit':
+      return <Audit me={me} query={route.query} />;
     default:
       return <Pireps me={me} query={route.query} />;
   }
+}
+
+/**
+ * Suspended replaces every screen while the API answers 403
+ * tenant_suspended: one clear message instead of each screen's error. Try
+ * again refetches; the first successful answer brings the console back.
+ */
+function Suspended({ onRetry }: { onRetry: () => void }) {
+  return (
+    <section className="suspended-box" aria-labelledby="susp-h" data-testid="tenant-suspended">
+      <h1 id="susp-h">Your organisation&apos;s account is suspended</h1>
+      <p>
+        The platform operator has suspended your tenant: nothing can be viewed or changed until it is reactivated. Your data is kept. Contact
+        the operator of this platform.
+      </p>
+      <div className="row">
+        <button type="button" onClick={onRetry} data-testid="tenant-suspended-retry">
+          Try again
+        </button>
+        <button type="button" className="secondary" onClick={() => void logout()}>
+          Sign out
+        </button>
+      </div>
+    </section>
+  );
 }
 
 const STATE_LABEL: Record<string, string> = {
@@ -145,6 +183,7 @@ const STATE_LABEL: Record<string, string> = {
   open: 'live',
   reconnecting: 'reconnecting…',
   unauthorized: 'signed out',
+  refused: 'offline (tenant suspended)',
   stopped: 'offline',
 };
 

@@ -1,6 +1,7 @@
 // HTTP client for the SkyLedger API. Relative /api paths only, so one build
 // runs behind the local runtime, the Vite dev proxy and CloudFront alike.
 import { getSession, setSession } from '../session';
+import { setSuspended, TENANT_SUSPENDED } from './suspension';
 
 /** ErrorBody is the API's error envelope (DESIGN.md section 5). */
 export interface ErrorBody {
@@ -82,7 +83,10 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     if ((e as Error)?.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
   }
-  if (res.status === 204 || res.status === 304) return undefined as T;
+  if (res.status === 204 || res.status === 304) {
+    if (auth && session) setSuspended(false);
+    return undefined as T;
+  }
   const text = await res.text();
   let json: unknown = undefined;
   if (text) {
@@ -97,11 +101,41 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     const gatewayDenied = res.status === 403 && typeof eb?.message === 'string';
     const authFailure = res.status === 401 || gatewayDenied;
     if (authFailure && auth && session && !opts.noSignOut) setSession(null);
+    if (auth && session && res.status === 403 && eb?.error?.code === TENANT_SUSPENDED) setSuspended(true);
     if (eb?.error && typeof eb.error.message === 'string') {
       throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>, authFailure);
     }
     const msg = typeof eb?.message === 'string' ? eb.message : `Request failed (${res.status} ${res.statusText})`.trim();
     throw new ApiError(res.status, 'http_' + res.status, msg, undefined, authFailure);
   }
+  if (auth && session) setSuspended(false);
   return json as T;
+}
+
+/**
+ * apiBlob downloads a non-JSON answer (an export) with the Bearer key, which
+ * a plain link cannot send. Errors are decoded like api's.
+ */
+export async function apiBlob(path: string, accept: string): Promise<{ blob: Blob; headers: Headers }> {
+  const session = getSession();
+  const headers: Record<string, string> = { Accept: accept };
+  if (session) headers.Authorization = `Bearer ${session.key}`;
+  let res: Response;
+  try {
+    res = await fetchImpl(path, { method: 'GET', headers });
+  } catch {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
+  }
+  if (!res.ok) {
+    let eb: (ErrorBody & { message?: unknown }) | undefined;
+    try {
+      eb = JSON.parse(await res.text());
+    } catch {
+      eb = undefined;
+    }
+    if (session && res.status === 403 && eb?.error?.code === TENANT_SUSPENDED) setSuspended(true);
+    if (res.status === 401 && session) setSession(null);
+    throw new ApiError(res.status, eb?.error?.code ?? 'http_' + res.status, eb?.error?.message ?? `Request failed (${res.status})`);
+  }
+  return { blob: await res.blob(), headers: res.headers };
 }

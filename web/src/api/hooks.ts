@@ -6,6 +6,7 @@ import { qk } from './keys';
 import { apiQuery, type PirepFilters } from '../pirep/filters';
 import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
 import { markBootstrapped, setOneTimeSecret, setSession } from '../session';
+import { setSuspended } from './suspension';
 
 /**
  * upsertInPage puts a resource the server just returned into a cached list
@@ -119,6 +120,7 @@ export async function logout(): Promise<void> {
   } catch {
     // signing out locally is what matters to the user
   } finally {
+    setSuspended(false);
     setSession(null);
   }
 }
@@ -271,4 +273,31 @@ function idempotencyKey(): string {
   const c = globalThis.crypto;
   if (c?.randomUUID) return c.randomUUID();
   return Date.now().toString(36) + Math.random().toString(36).slice(2);
+}
+
+/**
+ * usePatchTenant renames, suspends or reactivates a tenant (platform_admin),
+ * with If-Match from the cached version.
+ */
+export function usePatchTenant() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { tenant: Tenant; name?: string; status?: 'active' | 'suspended' }) => {
+      const body: Record<string, string> = {};
+      if (v.name !== undefined) body.name = v.name.trim();
+      if (v.status) body.status = v.status;
+      return api<Tenant>(`/api/tenants/${encodeURIComponent(v.tenant.id)}`, {
+        method: 'PATCH',
+        body,
+        headers: { 'If-Match': `"${v.tenant.version}"` },
+      });
+    },
+    onSuccess: (t) => {
+      if (t?.id) upsertInPage(qc, qk.tenants, t);
+    },
+    onError: () => {
+      // 412: the cached copy was stale
+      void qc.invalidateQueries({ queryKey: qk.tenants });
+    },
+  });
 }

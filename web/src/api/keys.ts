@@ -10,4 +10,6 @@ export const qk = {
   pireps: ['pireps'] as const,
   pirepFeed: ['pireps', 'feed'] as const,
   pirep: (id: string) => ['pirep', id] as const,
+  /** audit: ['audit', tenantId, filters]; every event frame invalidates its tenant's trail. */
+  audit: (tenantId: string) => ['audit', tenantId] as const,
 };

@@ -6,8 +6,22 @@ export interface Tenant {
   id: string;
   name: string;
   platform?: boolean;
+  status?: 'active' | 'suspended';
   created_at: string;
   version: number;
+}
+
+/** AuditEntry is one event of a tenant's audit trail (GET /api/audit). */
+export interface AuditEntry {
+  event_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  occurred_at: string;
+  tenant_id: string;
+  actor: { id: string; display_name: string; kind: 'user' | 'system' | 'api_key' };
+  summary: string;
+  data: Record<string, unknown>;
 }
 
 export interface User {

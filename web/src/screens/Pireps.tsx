@@ -43,6 +43,7 @@ import { loadStations, lookupStation } from '../pirep/stations';
 import { setQuery } from '../route';
 import { useWsChannels } from '../ws/WsProvider';
 import { FEED_LIMIT } from '../api/hooks';
+import { HistoryTab } from '../components/History';
 
 const PirepMap = lazy(() => import('../map/PirepMap'));
 
@@ -160,6 +161,7 @@ export function Pireps({ me, query }: { me: User; query: URLSearchParams }) {
             rowRef={rowRef}
             who={who}
             canRetract={canRetract}
+            historyTenant={isAdmin ? tenant : null}
             onRetract={(p) => setConfirming(p)}
           />
         </div>
@@ -369,11 +371,13 @@ interface TableProps {
   who: (id: string) => string;
   canRetract: (p: Pirep) => boolean;
   onRetract: (p: Pirep) => void;
+  /** history: admins read the audit trail, so a PIREP's History tab is theirs */
+  historyTenant: string | null;
 }
 
 const COLS = ['Observed (UTC)', 'Location', 'Altitude', 'Aircraft', 'Sky', 'Turbulence', 'Icing', 'Weather', 'Temp', 'Wind', 'Remarks', 'Notes', 'Submitted by'];
 
-function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, onRetract }: TableProps) {
+function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, onRetract, historyTenant }: TableProps) {
   return (
     <table className="pirep-table stack" data-testid="pirep-feed">
       <thead>
@@ -481,6 +485,7 @@ function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, o
                     {p.raw}
                   </code>
                 </details>
+                {historyTenant && <HistoryTab tenantId={p.tenant_id || historyTenant} streamId={`pirep-${p.id}`} label={`PIREP ${p.id}`} testid="pirep-history" />}
                 {canRetract(p) && (
                   <button type="button" className="danger" onClick={() => onRetract(p)} data-testid="pirep-retract">
                     Retract

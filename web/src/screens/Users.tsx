@@ -4,6 +4,7 @@ import { ROLES, type Role, type User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { useWsChannels } from '../ws/WsProvider';
+import { HistoryTab } from '../components/History';
 import { hasErrors, validateUserCreate, type Errors, type UserCreateInput } from '../forms/validation';
 
 const EMPTY: UserCreateInput = { email: '', password: '', display_name: '', role: 'pilot' };
@@ -147,6 +148,7 @@ function UserRow({ user, roles, self }: { user: User; roles: Role[]; self: boole
         </p>
       )}
       {patch.error && <FormError message={(patch.error as Error).message} />}
+      <HistoryTab tenantId={user.tenant_id} streamId={`user-${user.id}`} label={user.display_name} testid="user-history" />
     </li>
   );
 }

@@ -6,6 +6,7 @@ import { createContext, useContext, useEffect, useMemo, useSyncExternalStore, ty
 import { useQueryClient } from '@tanstack/react-query';
 import { ApiError } from '../api/client';
 import { getTicket } from '../api/hooks';
+import { isSuspended, subscribeSuspended, TENANT_SUSPENDED } from '../api/suspension';
 import type { User } from '../api/types';
 import { setSession } from '../session';
 import { WsClient, type WsSnapshot } from './client';
@@ -28,6 +29,8 @@ export function WsProvider({ sessionKey, me, children }: { sessionKey: string; m
         getTicket,
         isUnauthorized: (e) => e instanceof ApiError && e.authFailure,
         onUnauthorized: () => setSession(null),
+        // a suspended tenant's tickets are refused until it is reactivated
+        isRefused: (e) => e instanceof ApiError && e.code === TENANT_SUSPENDED,
         base: typeof location !== 'undefined' ? location.href : undefined,
       }),
     // a new session gets a new connection
@@ -38,10 +41,15 @@ export function WsProvider({ sessionKey, me, children }: { sessionKey: string; m
   useEffect(() => {
     const offEvent = client.onEvent((f) => applyFrame(qc, f));
     const offRe = client.onReconnect(() => void qc.invalidateQueries());
+    // reactivated (an API call succeeded again): connect again
+    const offSusp = subscribeSuspended(() => {
+      if (!isSuspended() && client.snapshot().state === 'refused') client.start();
+    });
     client.start();
     return () => {
       offEvent();
       offRe();
+      offSusp();
       client.stop();
     };
   }, [client, qc]);

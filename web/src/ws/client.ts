@@ -6,7 +6,7 @@
 import { backoffDelay } from './backoff';
 import { parseFrame, wsUrl, type ClientMessage, type EventFrame, type ServerFrame } from './protocol';
 
-export type WsState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'stopped';
+export type WsState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'unauthorized' | 'refused' | 'stopped';
 
 /** The subset of the browser WebSocket the client uses (a fake implements it in tests). */
 export interface WebSocketLike {
@@ -32,6 +32,12 @@ export interface WsClientOptions {
   isUnauthorized?: (err: unknown) => boolean;
   /** onUnauthorized runs once when the ticket request answers 401: the app logs out. */
   onUnauthorized?: () => void;
+  /**
+   * isRefused tells whether a getTicket failure is a lasting refusal that
+   * retrying cannot fix (403 tenant_suspended): the client stops in state
+   * 'refused' instead of reconnecting in a loop; start() tries again.
+   */
+  isRefused?: (err: unknown) => boolean;
   WebSocket?: WebSocketCtor;
   /** base resolves a relative ticket url (location.href in the browser). */
   base?: string;
@@ -59,8 +65,8 @@ export interface WsSnapshot {
 const OPEN = 1;
 
 export class WsClient {
-  private readonly o: Required<Omit<WsClientOptions, 'onUnauthorized' | 'isUnauthorized' | 'base'>> &
-    Pick<WsClientOptions, 'onUnauthorized' | 'isUnauthorized' | 'base'>;
+  private readonly o: Required<Omit<WsClientOptions, 'onUnauthorized' | 'isUnauthorized' | 'isRefused' | 'base'>> &
+    Pick<WsClientOptions, 'onUnauthorized' | 'isUnauthorized' | 'isRefused' | 'base'>;
   private ws: WebSocketLike | null = null;
   private gen = 0;
   private everOpened = false;
@@ -117,7 +123,7 @@ export class WsClient {
 
   /** start opens the connection (idempotent). */
   start(): void {
-    if (this.snap.state !== 'idle' && this.snap.state !== 'stopped') return;
+    if (this.snap.state !== 'idle' && this.snap.state !== 'stopped' && this.snap.state !== 'refused') return;
     this.connect();
   }
 
@@ -191,6 +197,12 @@ export class WsClient {
           this.clearTimers();
           this.set({ state: 'unauthorized', retryAt: null });
           this.o.onUnauthorized?.();
+          return;
+        }
+        if (this.o.isRefused?.(err)) {
+          this.gen++;
+          this.clearTimers();
+          this.set({ state: 'refused', attempt: 0, retryAt: null });
           return;
         }
         this.scheduleReconnect();

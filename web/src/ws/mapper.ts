@@ -96,6 +96,17 @@ export function keysFor(f: EventFrame, selfId?: string): string[][] {
   return out;
 }
 
+/**
+ * auditKeyFor is the audit-trail key an event frame makes stale: every
+ * event, known to the rules or not, is an entry of its tenant's trail (and
+ * of a History tab, which is a filtered trail). A frame whose tenant cannot
+ * be told invalidates every trail.
+ */
+export function auditKeyFor(f: EventFrame): string[] {
+  const t = resolve('tenant_id', f);
+  return t ? ['audit', t] : ['audit'];
+}
+
 /** pirepFromFrame builds a feed item from a pirep.submitted frame when it carries enough. */
 export function pirepFromFrame(f: EventFrame): Pirep | null {
   const d = f.data ?? {};
@@ -124,6 +135,7 @@ export function pirepFromFrame(f: EventFrame): Pirep | null {
  * the refetch sees the new state).
  */
 export function applyFrame(qc: QueryClient, f: EventFrame): void {
+  if (f.event_type) void qc.invalidateQueries({ queryKey: auditKeyFor(f) });
   const rule = EVENT_RULES[f.event_type];
   if (!rule) return;
   if (rule.update === 'pirep.upsert') {

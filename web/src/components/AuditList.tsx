@@ -1,0 +1,85 @@
+// One audit trail rendered as a table that becomes labelled cards on a
+// phone: time (UTC and age), actor, summary, type, the payload on demand,
+// and "Load more" while the API has a next cursor.
+import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
+import type { AuditEntry, Page } from '../api/types';
+import { fmtAge, fmtUTC } from '../pirep/decode';
+import { FormError } from './Field';
+
+export function AuditList({
+  q,
+  now,
+  testid = 'audit-list',
+  caption,
+  showStream = true,
+}: {
+  q: UseInfiniteQueryResult<InfiniteData<Page<AuditEntry>>, Error>;
+  now: number;
+  testid?: string;
+  caption: string;
+  showStream?: boolean;
+}) {
+  const items = q.data?.pages.flatMap((p) => p.items ?? []) ?? [];
+  return (
+    <div>
+      {q.isPending && <p>Loading…</p>}
+      {q.error && <FormError message={q.error.message} />}
+      {!q.isPending && !q.error && items.length === 0 && (
+        <p className="small" data-testid={testid + '-empty'}>
+          No entries.
+        </p>
+      )}
+      {items.length > 0 && (
+        <table className="stack audit-table" data-testid={testid}>
+          <caption className="sr-only">{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Time (UTC)</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Summary</th>
+              <th scope="col">Type</th>
+              <th scope="col">Payload</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((e) => {
+              const t = Date.parse(e.occurred_at);
+              return (
+                <tr key={e.event_id} data-testid="audit-item" data-type={e.type} data-stream-id={e.stream_id}>
+                  <td data-label="Time">
+                    <time dateTime={e.occurred_at}>{isNaN(t) ? e.occurred_at : fmtUTC(t)}</time>
+                    {!isNaN(t) && <div className="small">{fmtAge(t, now)}</div>}
+                  </td>
+                  <td data-label="Actor" data-testid="audit-actor">
+                    {e.actor?.display_name || e.actor?.id || '—'}
+                    {e.actor?.kind === 'system' && <span className="badge">system</span>}
+                  </td>
+                  <td data-label="Summary" data-testid="audit-summary">
+                    {e.summary}
+                  </td>
+                  <td data-label="Type">
+                    <code>{e.type}</code>
+                    {showStream && <div className="small mono">{e.stream_id} v{e.version}</div>}
+                  </td>
+                  <td data-label="Payload">
+                    <details>
+                      <summary>Show payload</summary>
+                      <pre className="payload" data-testid="audit-payload">
+                        {JSON.stringify(e.data ?? {}, null, 2)}
+                      </pre>
+                    </details>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {q.hasNextPage && (
+        <button type="button" className="secondary" disabled={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()} data-testid={testid + '-more'}>
+          {q.isFetchingNextPage ? 'Loading…' : 'Load more'}
+        </button>
+      )}
+    </div>
+  );
+}
