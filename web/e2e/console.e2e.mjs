@@ -12,8 +12,13 @@
 // urgent reports, submit -> admin table latency (p50 printed) -> filters
 // narrow the list and survive a reload; near-station and a drawn box ->
 // marker <-> row selection -> the admin retracts a report and the marker
-// leaves the pilot's map live -> phone layout checks -> the admin
-// deactivates the pilot, whose page falls back to login.
+// leaves the pilot's map live -> phone layout checks -> the admin changes
+// a user's role and finds it in the Audit screen (type filter across a
+// reload, CSV export), the user's and a PIREP's History tabs -> the platform
+// admin renames a tenant, suspends the demo tenant (its signed-in users see
+// the tenant_suspended message), fails to suspend the platform tenant (409)
+// and reactivates -> the admin deactivates the pilot, whose page falls back
+// to login.
 // axe-core runs on every screen at both sizes; the run fails on any
 // critical, serious or moderate violation. Screenshots of each screen go to
 // SCREENSHOT_DIR (git-ignored), results (latencies, axe) to RESULTS_FILE.
@@ -115,15 +120,17 @@ const browser = await chromium.launch({
 const consoleErrors = [];
 const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const pilotCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }); // phone
+const rootCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } }); // the platform admin, for tenant suspension
 const admin = await adminCtx.newPage();
 const pilot = await pilotCtx.newPage();
-for (const [who, p] of [['admin', admin], ['pilot', pilot]]) {
+const root = await rootCtx.newPage();
+for (const [who, p] of [['admin', admin], ['pilot', pilot], ['root', root]]) {
   p.on('pageerror', (e) => consoleErrors.push(`${who}: ${e.message}`));
 }
 // Requests that leave the origin (fonts, CDNs, map tiles) would break "everything bundled".
 const foreign = [];
 const logouts = [];
-for (const ctx of [adminCtx, pilotCtx]) {
+for (const ctx of [adminCtx, pilotCtx, rootCtx]) {
   ctx.on('request', (r) => {
     const u = r.url();
     if (!u.startsWith(BASE) && !u.startsWith(BASE.replace(/^http/, 'ws')) && !u.startsWith('data:')) foreign.push(u);
@@ -445,6 +452,137 @@ await step('phone: header on one line, tables as labelled cards, no sideways scr
   }
   await pilot.click(tid('nav-pireps'));
   await pilot.waitForSelector('[aria-label="PIREP map"]', { timeout: T });
+});
+
+const SUBJECT = { email: `audit-${run}@acme.test`, name: `Audit Subject ${run}`, password: 'audit subject passphrase 1' };
+const ROLE_SUMMARY = `changed ${SUBJECT.name}'s role from pilot to viewer`;
+
+await step("audit: the admin's role change is in the trail; a type filter survives a reload; the CSV export holds it", async () => {
+  await admin.click(tid('nav-users'));
+  await admin.waitForSelector(tid('user-form'), { timeout: T });
+  await admin.fill(tid('user-email'), SUBJECT.email);
+  await admin.fill(tid('user-name'), SUBJECT.name);
+  await admin.fill(tid('user-password'), SUBJECT.password);
+  await admin.selectOption(tid('user-role'), 'pilot');
+  await admin.click(tid('user-submit'));
+  const row = admin.locator(`${tid('user-row')}[data-email="${SUBJECT.email}"]`);
+  await row.waitFor({ timeout: T });
+  await row.locator(tid('user-role-select')).selectOption('viewer');
+  await row.locator(tid('user-role-save')).click();
+  await row.locator(tid('user-ok')).waitFor({ timeout: T });
+
+  await admin.click(tid('nav-audit'));
+  await admin.locator(tid('audit-summary'), { hasText: ROLE_SUMMARY }).first().waitFor({ timeout: T });
+  const first = await admin.locator(tid('audit-summary')).first().textContent();
+  expect(first.includes(ROLE_SUMMARY), `newest first: the role change heads the trail, got "${first}"`);
+
+  await admin.check(tid('audit-type-user.role_changed'));
+  await admin.waitForFunction(() => location.hash.includes('type=user.role_changed'), null, { timeout: T });
+  const onlyRoleChanges = () =>
+    admin.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="audit-item"]')];
+      return rows.length > 0 && rows.every((r) => r.getAttribute('data-type') === 'user.role_changed');
+    }, null, { timeout: T });
+  await onlyRoleChanges();
+  await admin.reload();
+  await admin.waitForSelector(tid('audit-filters'), { timeout: T });
+  expect(await admin.isChecked(tid('audit-type-user.role_changed')), 'the type filter is still set after the reload');
+  expect(!(await admin.isChecked(tid('audit-type-user.created'))), 'other types stay unset');
+  await onlyRoleChanges();
+  await admin.locator(tid('audit-summary'), { hasText: ROLE_SUMMARY }).first().waitFor({ timeout: T });
+
+  const [download] = await Promise.all([admin.waitForEvent('download', { timeout: T }), admin.click(tid('audit-export-csv'))]);
+  expect(download.suggestedFilename().endsWith('.csv'), `a .csv file, got ${download.suggestedFilename()}`);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const lines = csv.trim().split('\n');
+  expect(lines[0].startsWith('occurred_at,event_id,stream_id,version,type'), `the CSV header row, got "${lines[0]}"`);
+  expect(lines.some((l) => l.includes(ROLE_SUMMARY)), 'the CSV holds the role change');
+  expect(lines.slice(1).every((l) => l.includes('user.role_changed')), 'the export has the same filter');
+
+  await admin.locator('[data-testid="audit-item"] summary').first().click();
+  await admin.waitForSelector(`${tid('audit-payload')}:visible`, { timeout: T });
+  const payload = await admin.locator(`${tid('audit-payload')}:visible`).first().textContent();
+  expect(payload.includes('"role": "viewer"'), `the payload on demand, got ${payload.slice(0, 80)}`);
+  await screen(admin, '25-audit-filtered');
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await admin.waitForTimeout(200);
+  await screen(admin, '26-audit-phone');
+  const label = await admin.evaluate(() => getComputedStyle(document.querySelector('[data-testid="audit-item"] td[data-label="Summary"]'), '::before').content);
+  expect(label.includes('Summary'), `phone: the audit table is labelled cards, got ${label}`);
+  const overflow = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow <= 0, `audit at phone width: no horizontal scrolling (overflow ${overflow}px)`);
+  await admin.setViewportSize({ width: 1280, height: 900 });
+});
+
+await step("history: a user's History tab and a PIREP's show their own stream", async () => {
+  await admin.click(tid('nav-users'));
+  const row = admin.locator(`${tid('user-row')}[data-email="${SUBJECT.email}"]`);
+  await row.waitFor({ timeout: T });
+  await row.locator(`${tid('user-history')} > summary`).click();
+  await row.locator(tid('audit-summary'), { hasText: ROLE_SUMMARY }).waitFor({ timeout: T });
+  const types = await row.locator(tid('audit-item')).evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
+  expect(types.includes('user.created') && types.includes('user.role_changed'), `the user's created and role_changed entries, got ${types}`);
+  const streams = await row.locator(tid('audit-item')).evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-stream-id')))]);
+  expect(streams.length === 1 && streams[0].startsWith('user-'), `only the user's stream, got ${streams}`);
+  await screen(admin, '27-user-history');
+  await admin.click(tid('nav-pireps'));
+  const prow = admin.locator(tid('pirep-item')).first();
+  await prow.waitFor({ timeout: T });
+  const pid = await prow.getAttribute('data-pirep-id');
+  await prow.locator(`${tid('pirep-history')} > summary`).click();
+  await prow.locator(`${tid('audit-item')}[data-stream-id="pirep-${pid}"][data-type="pirep.submitted"]`).waitFor({ timeout: T });
+  await screen(admin, '28-pirep-history');
+});
+
+await step('platform admin suspends the tenant (confirmed); its signed-in users see tenant_suspended; reactivated, they work again', async () => {
+  await signIn(root, ADMIN);
+  await root.click(tid('nav-tenants'));
+  const row = root.locator(`${tid('tenant-row')}[data-tenant-id="${seeded.tenant_id}"]`);
+  await row.waitFor({ timeout: T });
+  // rename another tenant, confirmed in a dialog
+  const other = root.locator(tid('tenant-row'), { hasText: TENANT });
+  await other.locator(tid('tenant-rename')).click();
+  await root.fill(tid('tenant-rename-name'), `${TENANT} renamed`);
+  await root.click(tid('tenant-confirm'));
+  await root.locator(tid('tenant-row'), { hasText: `${TENANT} renamed` }).waitFor({ timeout: T });
+
+  await row.locator(tid('tenant-suspend')).click();
+  await root.waitForSelector(`${tid('tenant-dialog')}[open]`, { timeout: T });
+  await screen(root, '29-tenant-suspend-confirm');
+  await root.click(tid('tenant-confirm'));
+  await root.locator(`${tid('tenant-row')}[data-tenant-id="${seeded.tenant_id}"][data-status="suspended"]`).waitFor({ timeout: T });
+  expect((await row.locator(tid('tenant-status')).textContent()).trim() === 'suspended', 'the row shows a suspended badge');
+
+  // the tenant's signed-in users: one clear message, and the WebSocket stops retrying
+  for (const p of [pilot, admin]) {
+    await p.waitForSelector(tid('tenant-suspended'), { timeout: T });
+    await p.waitForSelector(`${tid('ws-state')}[data-state="refused"]`, { state: 'attached', timeout: T });
+  }
+  await screen(pilot, '30-pilot-tenant-suspended-phone');
+
+  // the platform tenant cannot be suspended: the 409 is shown
+  const platformRow = root.locator(`${tid('tenant-row')}:has(.badge:text-is("platform"))`);
+  await platformRow.locator(tid('tenant-suspend')).click();
+  await root.click(tid('tenant-confirm'));
+  const err = await root.locator(tid('tenant-error')).textContent({ timeout: T });
+  expect(err.includes('platform tenant cannot be suspended'), `a 409 message, got "${err}"`);
+  await screen(root, '31-tenant-suspend-platform-refused');
+  await root.click(tid('tenant-cancel'));
+  await screen(root, '32-tenants-suspended');
+  await root.setViewportSize({ width: 390, height: 844 });
+  await screen(root, '33-tenants-phone');
+  await root.setViewportSize({ width: 1280, height: 900 });
+
+  await row.locator(tid('tenant-reactivate')).click();
+  await root.click(tid('tenant-confirm'));
+  await root.locator(`${tid('tenant-row')}[data-tenant-id="${seeded.tenant_id}"][data-status="active"]`).waitFor({ timeout: T });
+
+  for (const p of [pilot, admin]) {
+    await p.click(tid('tenant-suspended-retry'));
+    await p.waitForSelector(tid('tenant-suspended'), { state: 'detached', timeout: T });
+    await waitLive(p);
+    await p.waitForSelector('[aria-label="PIREP map"]', { timeout: T });
+  }
 });
 
 await step('admin deactivates the pilot after confirming; the pilot page falls back to login', async () => {
