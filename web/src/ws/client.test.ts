@@ -167,6 +167,25 @@ describe('WsClient reconnect', () => {
     expect(getTicket).toHaveBeenCalledTimes(2);
   });
 
+  it('stops in state refused instead of looping when the ticket is refused (tenant suspended); start() tries again', async () => {
+    class Suspended extends Error {
+      code = 'tenant_suspended';
+    }
+    const { c, getTicket, onUnauthorized, ws } = await connected({ isRefused: (e) => (e as Suspended)?.code === 'tenant_suspended' });
+    getTicket.mockRejectedValueOnce(new Suspended('403'));
+    ws.serverClose(1008, 'tenant suspended');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(c.snapshot().state).toBe('refused');
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(getTicket).toHaveBeenCalledTimes(2);
+    expect(onUnauthorized).not.toHaveBeenCalled();
+    c.start();
+    await flush();
+    FakeSocket.last().open();
+    expect(getTicket).toHaveBeenCalledTimes(3);
+    expect(c.snapshot().state).toBe('open');
+  });
+
   it('stops for good on stop()', async () => {
     const { c, getTicket, ws } = await connected();
     c.stop();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { Page, Pirep } from '../api/types';
-import { EVENT_RULES, EVENT_TYPES, applyFrame, keysFor, pirepFromFrame } from './mapper';
+import { EVENT_RULES, EVENT_TYPES, applyFrame, auditKeyFor, keysFor, pirepFromFrame } from './mapper';
 import type { EventFrame } from './protocol';
 
 const T = '01TENANT';
@@ -142,5 +142,27 @@ describe('applyFrame', () => {
     expect(pirepFromFrame(frame('pirep.submitted', `pirep-${P}`, { tenant_id: T }))).toBeNull();
     const p = pirepFromFrame(frame('pirep.submitted', `pirep-${P}`, { raw: 'PUB UUA /OV PUB/TM 0010/FL160/TP COL4/TB SEV' }))!;
     expect(p).toMatchObject({ id: P, type: 'UUA', urgent: true });
+  });
+});
+
+describe('audit trail cache rule', () => {
+  it('every event frame makes its tenant\'s trail stale, unknown types included', () => {
+    expect(auditKeyFor(frame('user.role_changed', `user-${U}`, { user_id: U, tenant_id: T }))).toEqual(['audit', T]);
+    expect(auditKeyFor(frame('pirep.submitted', `pirep-${P}`, {}, `tenant:${T}:pireps`))).toEqual(['audit', T]);
+    expect(auditKeyFor(frame('something.new', 'x-1', {}))).toEqual(['audit', T]);
+    // no tenant to be told: every trail
+    expect(auditKeyFor(frame('something.new', 'x-1', {}, 'platform:tenants'))).toEqual(['audit']);
+  });
+
+  it('applyFrame invalidates the trail and the History tabs of that tenant only', async () => {
+    const qc = new QueryClient();
+    const trail = ['audit', T, { stream: '' }];
+    const history = ['audit', T, { stream: `user-${U}` }];
+    const other = ['audit', 'OTHER', { stream: '' }];
+    for (const k of [trail, history, other]) qc.setQueryData(k, { pages: [], pageParams: [] });
+    applyFrame(qc, frame('user.role_changed', `user-${U}`, { user_id: U, tenant_id: T }));
+    expect(qc.getQueryState(trail)?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(history)?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(other)?.isInvalidated).toBe(false);
   });
 });
