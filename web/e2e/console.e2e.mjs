@@ -531,6 +531,8 @@ await step("history: a user's History tab and a PIREP's show their own stream", 
   const pid = await prow.getAttribute('data-pirep-id');
   await prow.locator(`${tid('pirep-history')} > summary`).click();
   await prow.locator(`${tid('audit-item')}[data-stream-id="pirep-${pid}"][data-type="pirep.submitted"]`).waitFor({ timeout: T });
+  const wide = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(wide <= 0, `the open History keeps the PIREP table within the page (overflow ${wide}px)`);
   await screen(admin, '28-pirep-history');
 });
 

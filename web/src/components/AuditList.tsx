@@ -12,12 +12,15 @@ export function AuditList({
   testid = 'audit-list',
   caption,
   showStream = true,
+  compact = false,
 }: {
   q: UseInfiniteQueryResult<InfiniteData<Page<AuditEntry>>, Error>;
   now: number;
   testid?: string;
   caption: string;
   showStream?: boolean;
+  /** compact: a list instead of a table, for a History tab inside a row or a card */
+  compact?: boolean;
 }) {
   const items = q.data?.pages.flatMap((p) => p.items ?? []) ?? [];
   return (
@@ -29,7 +32,31 @@ export function AuditList({
           No entries.
         </p>
       )}
-      {items.length > 0 && (
+      {items.length > 0 && compact && (
+        <ol className="history-list" data-testid={testid} aria-label={caption}>
+          {items.map((e) => {
+            const t = Date.parse(e.occurred_at);
+            return (
+              <li key={e.event_id} data-testid="audit-item" data-type={e.type} data-stream-id={e.stream_id}>
+                <div className="small">
+                  <time dateTime={e.occurred_at}>{isNaN(t) ? e.occurred_at : fmtUTC(t)}</time>
+                  {!isNaN(t) && ` · ${fmtAge(t, now)}`} · <span data-testid="audit-actor">{e.actor?.display_name || e.actor?.id || '—'}</span>
+                </div>
+                <div data-testid="audit-summary">{e.summary}</div>
+                <details>
+                  <summary>
+                    <code>{e.type}</code> payload
+                  </summary>
+                  <pre className="payload" data-testid="audit-payload">
+                    {JSON.stringify(e.data ?? {}, null, 2)}
+                  </pre>
+                </details>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {items.length > 0 && !compact && (
         <table className="stack audit-table" data-testid={testid}>
           <caption className="sr-only">{caption}</caption>
           <thead>

@@ -122,10 +122,10 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
 }
 
 /** tenantErrorMessage words the answers a platform admin can meet. */
-export function tenantErrorMessage(err: unknown): string | undefined {
+export function tenantErrorMessage(err: unknown, tenant: Tenant): string | undefined {
   if (!err) return undefined;
   if (err instanceof ApiError) {
-    if (err.status === 409) return `Refused: ${err.message} (the platform tenant cannot be suspended: its admins run the platform).`;
+    if (err.status === 409 && tenant.platform) return 'The platform tenant cannot be suspended: its admins run the platform.';
     if (err.status === 412) return 'The tenant changed meanwhile; the list is refreshed. Try again.';
   }
   return (err as Error).message;
@@ -176,7 +176,7 @@ function TenantDialog({ action, onClose }: { action: Action; onClose: (done?: st
           </p>
         )}
         {action.kind === 'reactivate' && <p className="hint">Its users and API keys can work again with the same credentials.</p>}
-        <FormError message={tenantErrorMessage(patch.error)} testid="tenant-error" />
+        <FormError message={tenantErrorMessage(patch.error, t)} testid="tenant-error" />
         <div className="row">
           <button type="submit" className={action.kind === 'suspend' ? 'danger' : undefined} disabled={patch.isPending} data-testid="tenant-confirm">
             {action.kind === 'rename' ? 'Rename' : action.kind === 'suspend' ? 'Suspend' : 'Reactivate'}

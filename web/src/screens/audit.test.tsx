@@ -242,7 +242,7 @@ describe('tenants screen', () => {
     wrap(<Tenants canCreate />);
     await u.click(await screen.findByTestId('tenant-suspend'));
     await u.click(screen.getByTestId('tenant-confirm'));
-    expect((await screen.findByTestId('tenant-error')).textContent).toContain('the platform tenant cannot be suspended');
+    expect((await screen.findByTestId('tenant-error')).textContent).toBe('The platform tenant cannot be suspended: its admins run the platform.');
     expect(screen.getByTestId('tenant-dialog')).toBeTruthy();
   });
 });
