@@ -529,11 +529,16 @@ await step("history: a user's History tab and a PIREP's show their own stream", 
   const prow = admin.locator(tid('pirep-item')).first();
   await prow.waitFor({ timeout: T });
   const pid = await prow.getAttribute('data-pirep-id');
-  await prow.locator(`${tid('pirep-history')} > summary`).click();
-  await prow.locator(`${tid('audit-item')}[data-stream-id="pirep-${pid}"][data-type="pirep.submitted"]`).waitFor({ timeout: T });
+  await prow.locator(tid('pirep-history')).click();
+  const dlg = admin.locator(`${tid('history-dialog')}[open]`);
+  await dlg.locator(`${tid('audit-item')}[data-stream-id="pirep-${pid}"][data-type="pirep.submitted"]`).waitFor({ timeout: T });
+  const pstreams = await dlg.locator(tid('audit-item')).evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-stream-id')))]);
+  expect(pstreams.length === 1, `only the PIREP's stream, got ${pstreams}`);
   const wide = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(wide <= 0, `the open History keeps the PIREP table within the page (overflow ${wide}px)`);
+  expect(wide <= 0, `the PIREP history keeps the page within its width (overflow ${wide}px)`);
   await screen(admin, '28-pirep-history');
+  await dlg.locator(tid('history-close')).click();
+  await admin.waitForSelector(tid('history-dialog'), { state: 'detached', timeout: T });
 });
 
 await step('platform admin suspends the tenant (confirmed); its signed-in users see tenant_suspended; reactivated, they work again', async () => {

@@ -146,7 +146,9 @@ function Page({ page, route, me }: { page: string; route: Route; me: User }) {
     case 'account':
       return <Account me={me} />;
     case 'audit':
-      return <Audit me={me} query={route.query} />;
+      // pilots and viewers have no trail (403): the nav hides it, a typed URL lands on the PIREPs
+      if (me.role === 'platform_admin' || me.role === 'tenant_admin') return <Audit me={me} query={route.query} />;
+      return <Pireps me={me} query={route.query} />;
     default:
       return <Pireps me={me} query={route.query} />;
   }

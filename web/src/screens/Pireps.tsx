@@ -43,7 +43,7 @@ import { loadStations, lookupStation } from '../pirep/stations';
 import { setQuery } from '../route';
 import { useWsChannels } from '../ws/WsProvider';
 import { FEED_LIMIT } from '../api/hooks';
-import { HistoryTab } from '../components/History';
+import { HistoryButton } from '../components/History';
 
 const PirepMap = lazy(() => import('../map/PirepMap'));
 
@@ -485,7 +485,7 @@ function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, o
                     {p.raw}
                   </code>
                 </details>
-                {historyTenant && <HistoryTab tenantId={p.tenant_id || historyTenant} streamId={`pirep-${p.id}`} label={`PIREP ${p.id}`} testid="pirep-history" />}
+                {historyTenant && <HistoryButton tenantId={p.tenant_id || historyTenant} streamId={`pirep-${p.id}`} label={`the PIREP ${r.station ? r.station + ' ' : ''}${fmtUTC(t).slice(11)}`} testid="pirep-history" />}
                 {canRetract(p) && (
                   <button type="button" className="danger" onClick={() => onRetract(p)} data-testid="pirep-retract">
                     Retract

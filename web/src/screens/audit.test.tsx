@@ -11,6 +11,7 @@ import { setSession } from '../session';
 import { Audit } from './Audit';
 import { Tenants } from './Tenants';
 import { Users } from './Users';
+import { HistoryButton } from '../components/History';
 
 type Reply = { status: number; body?: unknown; text?: string; headers?: Record<string, string> };
 type Route = (method: string, url: string, body: unknown, headers: Record<string, string>) => Reply;
@@ -181,6 +182,26 @@ describe('History tab', () => {
     const q = new URL(calls.find((c) => c.url.startsWith('/api/audit'))!.url, 'http://x').searchParams;
     expect(q.get('stream_id')).toBe('user-P');
     expect(q.get('tenant_id')).toBe('T');
+  });
+});
+
+describe('History button (a PIREP row)', () => {
+  it("opens a dialog with the PIREP's stream and closes it", async () => {
+    setSession({ key: 'sk_a' });
+    const calls = server(() => ({
+      status: 200,
+      body: { items: [entry(1, { stream_id: 'pirep-X', type: 'pirep.submitted', summary: 'Pat submitted a PIREP' })], next_cursor: null },
+    }));
+    const u = userEvent.setup();
+    wrap(<HistoryButton tenantId="T" streamId="pirep-X" label="the PIREP DEN 1200Z" testid="pirep-history" />);
+    expect(calls).toHaveLength(0);
+    await u.click(screen.getByTestId('pirep-history'));
+    const dlg = screen.getByTestId('history-dialog');
+    expect(within(dlg).getByRole('heading', { level: 2 }).textContent).toBe('History of the PIREP DEN 1200Z');
+    expect((await within(dlg).findByTestId('audit-summary')).textContent).toBe('Pat submitted a PIREP');
+    expect(new URL(calls[0].url, 'http://x').searchParams.get('stream_id')).toBe('pirep-X');
+    await u.click(within(dlg).getByTestId('history-close'));
+    expect(screen.queryByTestId('history-dialog')).toBeNull();
   });
 });
 
