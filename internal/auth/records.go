@@ -140,6 +140,18 @@ func PlatformAdminsRecord(n int) (events.Record, error) {
 	return record(PlatformAdminsKey, KindCounter, PlatformAdmins{Count: n}, nil)
 }
 
+// Bootstrapped reports whether the one-time bootstrap marker exists.
+func Bootstrapped(ctx context.Context, records events.Records) (bool, error) {
+	_, err := records.GetRecord(ctx, BootstrapKey)
+	switch {
+	case errors.Is(err, events.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("bootstrap marker: %w", err)
+	}
+	return true, nil
+}
+
 // TenantStatus is the data of a tenant#<id> record, written in the same
 // append as the tenant's status events. A tenant without one is active.
 type TenantStatus struct {

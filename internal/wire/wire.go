@@ -36,6 +36,7 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/localcloud"
@@ -82,6 +83,7 @@ type App struct {
 	BootstrapToken string
 	DeadLetters    *localcloud.DeadLetters
 	closers        []func() error
+	store          events.Store
 	projector      localcloud.StreamFunc
 	health         func() StoreHealth // nil: nothing local to report
 }
@@ -195,6 +197,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	app.closers = append(app.closers, ad.close)
+	app.store = ad.store
 	app.health = ad.health
 
 	rt, err := localcloud.Listen(localcloud.Config{Addr: cfg.Addr, ManagementAddr: cfg.ManagementAddr,
@@ -296,6 +299,11 @@ func (a *App) serveRedrive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = json.NewEncoder(w).Encode(res)
+}
+
+// Bootstrapped reports whether POST /api/bootstrap has made the platform.
+func (a *App) Bootstrapped(ctx context.Context) (bool, error) {
+	return auth.Bootstrapped(ctx, a.store)
 }
 
 // Shutdown stops the runtime gracefully (see runtime.Runtime.Shutdown) and
