@@ -11,7 +11,9 @@
 //	email#<normalized email> -> "email": EmailReservation (uniqueness, PutIfAbsent)
 //	bootstrap                -> "bootstrap": the one-time bootstrap marker (PutIfAbsent)
 //	counter#platform_admins  -> "counter": PlatformAdmins (lower bound of active platform admins)
-//	loginfail#<email>        -> "loginfail": failed-login window (expires after 15 min)
+//	throttle#email#<sha256>  -> "throttle": failed logins for an e-mail (expires; see LoginThrottle)
+//	throttle#addr#<sha256>   -> "throttle": failed logins from a client address (expires)
+//	known#<sha256 of email>  -> "known": addresses that signed in to the e-mail (expires after 30 days)
 //	ticket#<sha256 hex>      -> "ticket": WebSocket ticket (expires after 60 s, taken once)
 //	idem#<sha256 hex>        -> "idempotency": a POST's first response (AES-GCM sealed)
 package auth
@@ -33,7 +35,8 @@ const (
 	KindEmail       = "email"
 	KindBootstrap   = "bootstrap"
 	KindCounter     = "counter"
-	KindLoginFail   = "loginfail"
+	KindThrottle    = "throttle"
+	KindKnown       = "known"
 	KindTicket      = "ticket"
 	KindIdempotency = "idempotency"
 )
@@ -53,8 +56,6 @@ func UserRecordKey(userID string) string { return "user#" + userID }
 // EmailRecordKey is the record key of an e-mail reservation (normalized
 // e-mail).
 func EmailRecordKey(email string) string { return "email#" + email }
-
-func loginFailKey(email string) string { return "loginfail#" + email }
 
 // KeyCredential is the data of an apikey#<id> record.
 type KeyCredential struct {

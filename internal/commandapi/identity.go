@@ -397,8 +397,9 @@ type loginRequest struct {
 
 // login exchanges e-mail and password for a session key (SessionTTL). An
 // unknown e-mail, a wrong password and a deactivated user all answer the
-// same 401 after the same argon2id work; MaxLoginFailures failures per
-// e-mail in LoginWindow answer 429 with Retry-After.
+// same 401 after the same argon2id work. Failures delay later attempts per
+// e-mail and per client address (auth.LoginThrottle: 429 with Retry-After,
+// never a lockout).
 func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) {
 	var in loginRequest
 	if err := c.Decode(&in); err != nil {
@@ -412,43 +413,56 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	now := s.now()
-	if err := auth.CheckLoginThrottle(ctx, s.d.Store, email, now); err != nil {
+	cred, err := s.checkPassword(ctx, c, email, in.Password)
+	if err != nil {
 		return httpapi.Response{}, err
 	}
-	fail := func(reason string) (httpapi.Response, error) {
-		if err := auth.RecordLoginFailure(ctx, s.d.Store, email, now); err != nil {
+	return s.session(ctx, c, cred)
+}
+
+// checkPassword verifies email's password under the login throttle and
+// returns the active user's credential; any failure is the same 401.
+func (s *Service) checkPassword(ctx context.Context, c *Call, email, password string) (auth.UserCredential, error) {
+	now := s.now()
+	addr := c.Req.RequestContext.HTTP.SourceIP
+	if err := s.throttle.Check(ctx, email, addr, now); err != nil {
+		return auth.UserCredential{}, err
+	}
+	fail := func(reason string) (auth.UserCredential, error) {
+		if err := s.throttle.Failure(ctx, email, addr, now); err != nil {
 			s.d.Log.WarnContext(ctx, "login: recording failure", "error", err.Error())
 		}
-		return httpapi.Response{}, fmt.Errorf("login: %s: %w", reason, domain.ErrUnauthenticated)
+		return auth.UserCredential{}, fmt.Errorf("login: %s: %w", reason, domain.ErrUnauthenticated)
 	}
 	var cred auth.UserCredential
 	found := false
 	if rec, err := s.d.Store.GetRecord(ctx, auth.EmailRecordKey(email)); err == nil {
 		res, derr := auth.DecodeEmail(rec)
 		if derr != nil {
-			return httpapi.Response{}, derr
+			return cred, derr
 		}
 		urec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(res.UserID))
 		if err != nil && !errors.Is(err, events.ErrNotFound) {
-			return httpapi.Response{}, err
+			return cred, err
 		}
 		if err == nil {
 			if cred, err = auth.DecodeUser(urec); err != nil {
-				return httpapi.Response{}, err
+				return cred, err
 			}
 			found = true
 		}
 	} else if !errors.Is(err, events.ErrNotFound) {
-		return httpapi.Response{}, err
+		return cred, err
 	}
 	if !found {
-		s.hasher.VerifyDummy(in.Password)
+		if err := s.hasher.VerifyDummy(password); err != nil {
+			return cred, err
+		}
 		return fail("unknown e-mail")
 	}
-	ok, err := s.hasher.Verify(in.Password, cred.PasswordHash)
+	ok, err := s.hasher.Verify(password, cred.PasswordHash)
 	if err != nil {
-		return httpapi.Response{}, err
+		return auth.UserCredential{}, err
 	}
 	if !ok {
 		return fail("wrong password")
@@ -456,14 +470,19 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 	if cred.Status != identity.StatusActive {
 		return fail("deactivated")
 	}
-	if err := auth.ClearLoginFailures(ctx, s.d.Store, email); err != nil {
+	if err := s.throttle.Success(ctx, email, addr, now); err != nil {
 		s.d.Log.WarnContext(ctx, "login: clearing failures", "error", err.Error())
 	}
+	return cred, nil
+}
+
+// session issues a session key for cred: 200 {"key","expires_at","user"}.
+func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential) (httpapi.Response, error) {
 	user, uevs, err := s.loadUser(ctx, cred.UserID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, now)
+	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, s.now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -509,7 +528,8 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 		return httpapi.Response{}, err
 	}
 	now := s.now()
-	if err := auth.CheckLoginThrottle(ctx, s.d.Store, cred.Email, now); err != nil {
+	addr := c.Req.RequestContext.HTTP.SourceIP
+	if err := s.throttle.Check(ctx, cred.Email, addr, now); err != nil {
 		return httpapi.Response{}, err
 	}
 	ok, err := s.hasher.Verify(in.OldPassword, cred.PasswordHash)
@@ -517,7 +537,7 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 		return httpapi.Response{}, err
 	}
 	if !ok {
-		if err := auth.RecordLoginFailure(ctx, s.d.Store, cred.Email, now); err != nil {
+		if err := s.throttle.Failure(ctx, cred.Email, addr, now); err != nil {
 			s.d.Log.WarnContext(ctx, "password: recording failure", "error", err.Error())
 		}
 		return httpapi.Response{}, domain.Invalid("old_password", "does not match the current password")

@@ -51,13 +51,18 @@ type Deps struct {
 	WSURL string
 	// Hasher hashes passwords; nil means argon2id with auth.DefaultParams.
 	Hasher *auth.Hasher
+	// Expiring holds state that must expire and never belongs in the event
+	// log (login throttling): the DynamoDB Records table (TTL) in AWS,
+	// auth.MemoryRecords locally. nil: Store.
+	Expiring events.Records
 }
 
 // Service handles commands. Safe for concurrent use.
 type Service struct {
-	d      Deps
-	auth   *auth.Authenticator
-	hasher *auth.Hasher
+	d        Deps
+	auth     *auth.Authenticator
+	hasher   *auth.Hasher
+	throttle auth.LoginThrottle
 }
 
 // New builds a Service.
@@ -71,7 +76,11 @@ func New(d Deps) *Service {
 	if d.Hasher == nil {
 		d.Hasher = &auth.Hasher{}
 	}
-	return &Service{d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher}
+	if d.Expiring == nil {
+		d.Expiring = d.Store
+	}
+	return &Service{d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher,
+		throttle: auth.LoginThrottle{Records: d.Expiring}}
 }
 
 func (s *Service) now() time.Time { return s.d.Now().UTC() }

@@ -30,6 +30,7 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/authz"
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
@@ -145,7 +146,10 @@ func secretFile(dir, name, prefix string, n int) (string, error) {
 // adapters are the storage ports a mode provides.
 type adapters struct {
 	store   evstore.Store
-	models  readmodel.Store
+	// expiring holds state that must expire and stay out of the event log
+	// (login throttling): nil means store (DynamoDB's Records table has a TTL)
+	expiring evstore.Records
+	models   readmodel.Store
 	conns   connections.Store
 	source  localcloud.Source
 	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
@@ -227,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		log.Info("read models rebuilt from the event log", "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 
-	cmds := commandapi.New(commandapi.Deps{Store: ad.store, Now: cfg.Now, Log: log.With("function", spec.FnCommands),
+	cmds := commandapi.New(commandapi.Deps{Store: ad.store, Expiring: ad.expiring, Now: cfg.Now, Log: log.With("function", spec.FnCommands),
 		BootstrapToken: func(context.Context) (string, error) { return token, nil }, WSURL: rt.WSURL()})
 	qs := queryapi.New(queryapi.Deps{Models: ad.models, Records: ad.store, CursorKey: []byte(cursorKey),
 		Log: log.With("function", spec.FnQueries)})
@@ -300,7 +304,7 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 		_ = st.Close()
 		return adapters{}, err
 	}
-	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
+	ad := adapters{store: st, expiring: &auth.MemoryRecords{Now: cfg.Now}, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
 		close: func() error { return errors.Join(src.Close(), st.Close()) }}
 	// The embedded read models live in memory: rebuild them at start from
 	// the event log up to the projector's checkpoint, without notifying

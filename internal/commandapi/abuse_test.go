@@ -1,0 +1,153 @@
+package commandapi_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/commandapi"
+)
+
+func (e *env) loginFrom(ip, email, password string) (int, string) {
+	e.t.Helper()
+	resp := e.do(e.req("post_login").from(ip).body(map[string]any{"email": email, "password": password}))
+	return resp.StatusCode, resp.Headers["Retry-After"]
+}
+
+func TestLoginThrottleNoLockout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.bootstrap()
+	const owner, attacker = "198.51.100.10", "203.0.113.66"
+	// the owner signed in from their address before
+	code, _ := e.loginFrom(owner, adminEmail, adminPassword)
+	require.Equal(t, http.StatusOK, code)
+
+	// an attacker elsewhere fails until the e-mail is delayed
+	for i := 0; i < auth.EmailFreeFailures; i++ {
+		code, _ := e.loginFrom(attacker, adminEmail, "wrong password "+strconv.Itoa(i))
+		require.Equal(t, http.StatusUnauthorized, code, "failure %d", i)
+	}
+	code, retry := e.loginFrom(attacker, adminEmail, adminPassword)
+	assert.Equal(t, http.StatusTooManyRequests, code, "delayed, even with the right password")
+	assert.Equal(t, "1", retry)
+	code, retry = e.loginFrom("192.0.2.99", adminEmail, adminPassword)
+	assert.Equal(t, http.StatusTooManyRequests, code, "an unknown address is delayed too")
+	assert.NotEmpty(t, retry)
+
+	// the owner's known address is never held back by the attacker
+	code, _ = e.loginFrom(owner, adminEmail, adminPassword)
+	assert.Equal(t, http.StatusOK, code)
+
+	// growing delays: each failure after the free ones doubles the wait
+	for i := 0; i < auth.EmailFreeFailures; i++ {
+		_, _ = e.loginFrom(attacker, adminEmail, "wrong again "+strconv.Itoa(i))
+	}
+	var last int
+	for i := 0; i < 4; i++ {
+		code, retry := e.loginFrom(attacker, adminEmail, "wrong once more")
+		require.Equal(t, http.StatusTooManyRequests, code)
+		n, err := strconv.Atoi(retry)
+		require.NoError(t, err)
+		if i > 0 {
+			assert.Equal(t, 2*last, n, "the delay doubles")
+		}
+		last = n
+		e.clk.Advance(time.Duration(n) * time.Second)
+		code, _ = e.loginFrom(attacker, adminEmail, "wrong once more")
+		require.Equal(t, http.StatusUnauthorized, code, "after Retry-After the attempt is verified")
+	}
+	// after the delay a correct password is accepted from anywhere
+	code, retry = e.loginFrom("192.0.2.99", adminEmail, adminPassword)
+	require.Equal(t, http.StatusTooManyRequests, code)
+	n, _ := strconv.Atoi(retry)
+	e.clk.Advance(time.Duration(n) * time.Second)
+	code, _ = e.loginFrom("192.0.2.99", adminEmail, adminPassword)
+	assert.Equal(t, http.StatusOK, code, "a correct password is delayed, never refused")
+}
+
+func TestLoginThrottlePerAddress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.bootstrap()
+	const spray = "203.0.113.9"
+	// password spraying: one failure per e-mail, many e-mails, one address
+	for i := 0; i < auth.AddrFreeFailures; i++ {
+		code, _ := e.loginFrom(spray, "u"+strconv.Itoa(i)+"@example.com", "some wrong password")
+		require.Equal(t, http.StatusUnauthorized, code)
+	}
+	code, retry := e.loginFrom(spray, "fresh@example.com", "some wrong password")
+	assert.Equal(t, http.StatusTooManyRequests, code)
+	assert.Equal(t, "1", retry)
+	code, _ = e.loginFrom("198.51.100.1", adminEmail, adminPassword)
+	assert.Equal(t, http.StatusOK, code, "other addresses are not affected")
+}
+
+func TestFailedLoginsDoNotGrowTheEventLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.bootstrap()
+	sized := e.store.(interface{ LogSize() int64 })
+	before := sized.LogSize()
+	for i := 0; i < 30; i++ {
+		code, _ := e.loginFrom("192.0.2."+strconv.Itoa(i), "nobody"+strconv.Itoa(i)+"@example.com", "wrong password here")
+		require.Equal(t, http.StatusUnauthorized, code)
+		code, _ = e.loginFrom("192.0.2."+strconv.Itoa(i), adminEmail, "wrong password here")
+		require.True(t, code == http.StatusUnauthorized || code == http.StatusTooManyRequests, code)
+	}
+	assert.Equal(t, before, sized.LogSize(), "failed logins wrote nothing to the event log")
+	assert.Positive(t, e.expiring.Len(), "the throttle state is in the expiring store")
+	e.clk.Advance(auth.FailureWindow + auth.MaxLoginDelay)
+	code, _ := e.loginFrom("192.0.2.1", adminEmail, adminPassword)
+	assert.Equal(t, http.StatusOK, code, "the state expired")
+}
+
+// TestHasherIsBounded: concurrent logins never run more argon2id hashes at
+// once than the memory budget allows; the excess waits, then gets 503 with
+// Retry-After.
+func TestHasherIsBounded(t *testing.T) {
+	t.Parallel()
+	h := &auth.Hasher{Params: auth.Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		MemoryBudget: 8 << 20, Wait: time.Millisecond}
+	require.Equal(t, 1, h.Slots())
+	e := newEnv(t)
+	e.bootstrap()
+	svc := commandapi.New(commandapi.Deps{Store: e.store, Now: e.clk.Now, Hasher: h, Expiring: e.expiring,
+		Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
+	e.router = svc.Router()
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		counts = map[int]int{}
+		retry  = map[string]bool{}
+	)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := e.router.Invoke(context.Background(), e.req("post_login").from("192.0.2."+strconv.Itoa(i)).
+				body(map[string]any{"email": adminEmail, "password": "wrong password " + strconv.Itoa(i)}).req)
+			assert.NoError(t, err)
+			mu.Lock()
+			counts[resp.StatusCode]++
+			if resp.StatusCode == http.StatusServiceUnavailable {
+				retry[resp.Headers["Retry-After"]] = true
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	assert.Positive(t, counts[http.StatusServiceUnavailable], "excess logins are refused: %v", counts)
+	assert.Positive(t, counts[http.StatusUnauthorized], "some logins ran: %v", counts)
+	assert.Equal(t, 8, counts[http.StatusServiceUnavailable]+counts[http.StatusUnauthorized], "%v", counts)
+	assert.Equal(t, map[string]bool{"1": true}, retry)
+}
