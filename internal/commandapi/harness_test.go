@@ -62,7 +62,7 @@ func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
 	expiring := &auth.MemoryRecords{Now: clk.Now}
 	svc := commandapi.New(commandapi.Deps{
 		Expiring: expiring,
-		Store: store, Now: clk.Now,
+		Store:    store, Now: clk.Now,
 		BootstrapToken: func(context.Context) (string, error) { return bootstrapToken, nil },
 		WSURL:          wsURL,
 		Hasher:         &auth.Hasher{Params: cheapHasher},

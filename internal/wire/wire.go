@@ -145,15 +145,15 @@ func secretFile(dir, name, prefix string, n int) (string, error) {
 
 // adapters are the storage ports a mode provides.
 type adapters struct {
-	store   evstore.Store
+	store evstore.Store
 	// expiring holds state that must expire and stay out of the event log
 	// (login throttling): nil means store (DynamoDB's Records table has a TTL)
 	expiring evstore.Records
 	models   readmodel.Store
-	conns   connections.Store
-	source  localcloud.Source
-	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
-	close   func() error
+	conns    connections.Store
+	source   localcloud.Source
+	rebuild  func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
+	close    func() error
 }
 
 // Start builds and starts everything. Stop it with Shutdown.
