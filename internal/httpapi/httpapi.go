@@ -96,8 +96,16 @@ func PrincipalFrom(req Request) (domain.Principal, error) {
 const MaxBodyBytes = 64 * 1024
 
 // Body returns the raw request body, decoding base64 when API Gateway
-// flagged it, and refusing oversize bodies.
+// flagged it, and refusing oversize bodies before any copy or decoding
+// (413).
 func Body(req Request) ([]byte, error) {
+	limit := MaxBodyBytes
+	if req.IsBase64Encoded {
+		limit = base64.StdEncoding.EncodedLen(MaxBodyBytes)
+	}
+	if len(req.Body) > limit {
+		return nil, fmt.Errorf("body exceeds %d bytes: %w", MaxBodyBytes, domain.ErrTooLarge)
+	}
 	b := []byte(req.Body)
 	if req.IsBase64Encoded {
 		d, err := base64.StdEncoding.DecodeString(req.Body)

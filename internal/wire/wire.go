@@ -35,6 +35,7 @@ import (
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/projection"
@@ -193,7 +194,10 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	app.closers = append(app.closers, ad.close)
 
 	rt, err := localcloud.Listen(localcloud.Config{Addr: cfg.Addr, ManagementAddr: cfg.ManagementAddr,
-		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log})
+		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log,
+		// every function refuses bodies above httpapi.MaxBodyBytes (413): the
+		// gateway reads no further than that
+		HTTPLimits: localcloud.HTTPLimits{MaxBodyBytes: httpapi.MaxBodyBytes}})
 	if err != nil {
 		_ = ad.close()
 		return nil, err
