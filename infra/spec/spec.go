@@ -148,7 +148,8 @@ var Functions = []Function{
 	{Name: FnWSDisconnect, MemoryMB: 256, Timeout: 5 * time.Second,
 		Tables: map[string]Access{Connections.Name: ReadWrite}},
 	{Name: FnWSDefault, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables:    map[string]Access{Connections.Name: ReadWrite},
+		// ReadModel: a platform_admin's subscription names an existing tenant
+		Tables:    map[string]Access{Connections.Name: ReadWrite, ReadModel.Name: Read},
 		ManagesWS: true},
 }
 

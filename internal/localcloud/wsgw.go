@@ -396,15 +396,34 @@ func (c *wsConn) writeLoop() {
 		wt.Stop()
 		return err
 	}
+	// killed: a client too slow for its queue. The queued frames are
+	// dropped, but the close frame still tells it why (1008), bounded by
+	// WriteTimeout, after which the socket is cut.
+	closeKilled := func() {
+		wt.Reset(c.gw.limits.WriteTimeout)
+		if err := c.ws.Close(c.closeCode, c.closeReason); err != nil {
+			_ = c.ws.CloseNow()
+		}
+	}
 	for {
+		select {
+		case <-c.done: // an end takes precedence over queued frames
+			if c.killed {
+				closeKilled()
+				return
+			}
+		default:
+		}
 		select {
 		case msg := <-c.out:
 			if err := write(msg); err != nil {
 				c.kill(websocket.StatusPolicyViolation, "write failed or too slow")
+				_ = c.ws.CloseNow()
 				return
 			}
 		case <-c.done:
 			if c.killed {
+				closeKilled()
 				return
 			}
 			// A graceful close (DeleteConnection, idle, shutdown, the
@@ -467,10 +486,8 @@ func (c *wsConn) end(code websocket.StatusCode, reason string, now bool) {
 		if ws == nil {
 			return // the handshake completion sees ended and closes
 		}
-		if now {
-			_ = ws.CloseNow()
-		}
-		// otherwise the writer drains the queue and closes (writeLoop).
+		// the writer closes: with the queue drained (close) or dropped
+		// (kill), bounded by WriteTimeout either way (writeLoop)
 	})
 }
 

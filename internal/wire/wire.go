@@ -240,7 +240,8 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	qs := queryapi.New(queryapi.Deps{Models: ad.models, Records: ad.store, CursorKey: []byte(cursorKey),
 		Log: log.With("function", spec.FnQueries)})
 	authz := authz.New(authz.Deps{Records: ad.store, Now: cfg.Now, Log: log.With("function", spec.FnAuthorizer)})
-	ws := wsapi.New(wsapi.Deps{Store: ad.conns, Client: mgmt, Now: cfg.Now, Log: log.With("function", spec.FnWSDefault)})
+	ws := wsapi.New(wsapi.Deps{Store: ad.conns, Client: mgmt, Now: cfg.Now, Log: log.With("function", spec.FnWSDefault),
+		TenantExists: wsapi.TenantsIn(ad.models)})
 
 	app.DeadLetters = localcloud.OpenDeadLetters(filepath.Join(cfg.DataDir, localcloud.DeadLetterFile))
 	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Fn: live.Handle, DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
