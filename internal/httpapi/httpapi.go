@@ -177,6 +177,9 @@ type ErrorDetail struct {
 	Details map[string]any `json:"details,omitempty"`
 }
 
+// NotFoundMessage is the message of every 404.
+const NotFoundMessage = "not found"
+
 // ErrorResponse maps any error to a status and the error body. This is the
 // only place where domain and store errors become HTTP statuses.
 func ErrorResponse(err error) Response {
@@ -196,11 +199,16 @@ func ErrorResponse(err error) Response {
 	case errors.Is(err, domain.ErrForbidden):
 		status, code = http.StatusForbidden, "forbidden"
 	case errors.Is(err, domain.ErrNotFound), errors.Is(err, evstore.ErrNotFound):
-		status, code = http.StatusNotFound, "not_found"
+		// one body for every 404: a missing id, another tenant's id and a
+		// missing route cannot be told apart, and no key layout leaks
+		status, code, msg = http.StatusNotFound, "not_found", NotFoundMessage
 	case errors.Is(err, domain.ErrPreconditionFailed):
 		status, code = http.StatusPreconditionFailed, "precondition_failed"
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, evstore.ErrVersionConflict), errors.Is(err, evstore.ErrDuplicate):
+	case errors.Is(err, domain.ErrConflict):
 		status, code = http.StatusConflict, "conflict"
+	case errors.Is(err, evstore.ErrVersionConflict), errors.Is(err, evstore.ErrDuplicate):
+		// a store error names streams and record keys: not for the caller
+		status, code, msg = http.StatusConflict, "conflict", "the resource was changed concurrently; retry"
 	case errors.Is(err, domain.ErrTooLarge), errors.Is(err, evstore.ErrTooLarge):
 		status, code = http.StatusRequestEntityTooLarge, "too_large"
 	case errors.As(err, &rl):
