@@ -16,7 +16,9 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/lambdaenv"
+	"github.com/skyledger/skyledger/internal/notify"
 )
 
 func main() {
@@ -24,6 +26,8 @@ func main() {
 	eventsTable := env.Require(spec.Events.EnvVar)
 	recordsTable := env.Require(spec.Records.EnvVar)
 	wsURL := env.Require(spec.EnvWSURL)
+	connsTable := env.Require(spec.Connections.EnvVar)
+	mgmtURL := env.Require(spec.EnvWSManagementURL)
 	cloud := env.AWS(context.Background())
 
 	var token func(context.Context) (string, error)
@@ -40,6 +44,10 @@ func main() {
 		Log:            env.Log,
 		BootstrapToken: token,
 		WSURL:          wsURL,
+		// sign-out closes the session's sockets
+		Sockets: notify.KeySockets{Store: connections.NewDynamo(cloud.DynamoDB, connsTable),
+			Client: notify.NewClient(cloud.Config, mgmtURL, 4)},
+		// throttle state: Store's Records table, whose records expire (TTL)
 	})
 	lambda.Start(svc.Router().Invoke)
 }

@@ -3,6 +3,7 @@ package commandapi_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
 )
@@ -116,8 +118,10 @@ func TestFailedLoginsDoNotGrowTheEventLog(t *testing.T) {
 // Retry-After.
 func TestHasherIsBounded(t *testing.T) {
 	t.Parallel()
-	h := &auth.Hasher{Params: auth.Params{MemoryKiB: 8 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
-		MemoryBudget: 8 << 20, Wait: time.Millisecond}
+	// unknown e-mails: each login runs one argon2id of h's parameters
+	// (tens of ms), and a slot is waited for 1 ms only
+	h := &auth.Hasher{Params: auth.Params{MemoryKiB: 16 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32},
+		MemoryBudget: 16 << 20, Wait: time.Millisecond}
 	require.Equal(t, 1, h.Slots())
 	e := newEnv(t)
 	e.bootstrap()
@@ -130,12 +134,15 @@ func TestHasherIsBounded(t *testing.T) {
 		counts = map[int]int{}
 		retry  = map[string]bool{}
 	)
+	start := make(chan struct{})
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			resp, err := e.router.Invoke(context.Background(), e.req("post_login").from("192.0.2."+strconv.Itoa(i)).
-				body(map[string]any{"email": adminEmail, "password": "wrong password " + strconv.Itoa(i)}).req)
+			req := e.req("post_login").from("192.0.2."+strconv.Itoa(i)).
+				body(map[string]any{"email": "nobody" + strconv.Itoa(i) + "@example.com", "password": "wrong password"}).req
+			<-start
+			resp, err := e.router.Invoke(context.Background(), req)
 			assert.NoError(t, err)
 			mu.Lock()
 			counts[resp.StatusCode]++
@@ -145,9 +152,67 @@ func TestHasherIsBounded(t *testing.T) {
 			mu.Unlock()
 		}()
 	}
+	close(start)
 	wg.Wait()
 	assert.Positive(t, counts[http.StatusServiceUnavailable], "excess logins are refused: %v", counts)
 	assert.Positive(t, counts[http.StatusUnauthorized], "some logins ran: %v", counts)
 	assert.Equal(t, 8, counts[http.StatusServiceUnavailable]+counts[http.StatusUnauthorized], "%v", counts)
 	assert.Equal(t, map[string]bool{"1": true}, retry)
+}
+
+// TestRBACLogoutIsSelfOnly: for every role, sign-out ends exactly the
+// session it was called with; the user's other sessions and other users'
+// sessions keep working; an API key is not a session (400).
+func TestRBACLogoutIsSelfOnly(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	t1 := e.createTenant(b.Key, "Acme")
+	ctx := context.Background()
+	for i, role := range domain.Roles {
+		email := fmt.Sprintf("logout%d@acme.example", i)
+		tenant := t1
+		if role == domain.RolePlatformAdmin {
+			tenant = b.TenantID
+		}
+		_, a := e.createUser(b.Key, tenant, email, role)
+		other := e.login(email, "a long enough passphrase")
+		resp := e.do(e.req("post_logout").as(e, a))
+		require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s: %s", role, resp.Body)
+		_, err := e.authn.Authenticate(ctx, "Bearer "+a)
+		assert.ErrorIs(t, err, domain.ErrUnauthenticated, "%s: the session is over", role)
+		_, err = e.authn.Authenticate(ctx, "Bearer "+other)
+		assert.NoError(t, err, "%s: the user's other session is untouched", role)
+		_, err = e.authn.Authenticate(ctx, "Bearer "+b.Key)
+		assert.NoError(t, err, "%s: other users are untouched", role)
+	}
+	resp := e.do(e.req("post_logout").as(e, b.Key))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "an API key is not a session")
+	assert.Equal(t, "Authorization", decode[errBody](t, resp).Error.Details["field"])
+	_, err := e.authn.Authenticate(ctx, "Bearer "+b.Key)
+	assert.NoError(t, err, "and it still works")
+}
+
+func TestBootstrapReturnsASession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	resp := e.do(e.req("post_bootstrap"))
+	require.Equal(t, 201, resp.StatusCode, resp.Body)
+	out := decode[struct {
+		APIKey  struct{ Key string } `json:"api_key"`
+		Session struct {
+			Key       string    `json:"key"`
+			ExpiresAt time.Time `json:"expires_at"`
+		} `json:"session"`
+	}](t, resp)
+	require.NotEmpty(t, out.Session.Key)
+	assert.NotEqual(t, out.APIKey.Key, out.Session.Key)
+	assert.Equal(t, e.clk.Now().Add(auth.SessionTTL), out.Session.ExpiresAt)
+	p, err := e.authn.Authenticate(context.Background(), "Bearer "+out.Session.Key)
+	require.NoError(t, err)
+	assert.Equal(t, domain.RolePlatformAdmin, p.Role)
+	resp = e.do(e.req("post_logout").as(e, out.Session.Key))
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	_, err = e.authn.Authenticate(context.Background(), "Bearer "+out.APIKey.Key)
+	assert.NoError(t, err, "the API key outlives the browser session")
 }

@@ -22,6 +22,7 @@ func (s *Service) identityRoutes() []Route {
 		{Key: "POST /api/bootstrap", Handler: s.bootstrap},
 		{Key: "POST /api/auth/login", Handler: s.login, NoIdempotency: true},
 		{Key: "POST /api/auth/password", Auth: true, Handler: s.changePassword},
+		{Key: "POST /api/auth/logout", Auth: true, Handler: s.logout, NoIdempotency: true},
 		{Key: "POST /api/tenants", Auth: true, Handler: s.createTenant},
 		{Key: "POST /api/tenants/{id}/users", Auth: true, Handler: s.createUser},
 		{Key: "PATCH /api/users/{id}", Auth: true, Handler: s.patchUser},
@@ -213,7 +214,8 @@ type bootstrapMarker struct {
 }
 
 // bootstrap creates the platform tenant, the first platform_admin and an
-// API key, exactly once. It spans three streams, so it runs as three
+// API key (shown once), exactly once, and signs the admin in: the response
+// also carries a session key (SessionTTL) for the browser. It spans three streams, so it runs as three
 // appends guarded by two reservations: `bootstrap` (PutIfAbsent with the
 // tenant append; records the planned ids) and `bootstrap#done` (PutIfAbsent
 // with the key append). A bootstrap interrupted after the first append is
@@ -352,6 +354,15 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		return httpapi.Response{}, err
 	}
 	c.Principal = owner // the key's events are caused by the bootstrap, actor is the new admin
+	// a browser signs in with an expiring session, not with the API key
+	ucred, err := s.userCred(ctx, user.ID, user.Version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	sessKey, sessExp, err := auth.IssueSession(ctx, s.d.Store, ucred, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
 	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
 		Expected: events.ExpectNew, Events: FromIdentity(kevs), Status: http.StatusCreated,
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
@@ -361,6 +372,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 				"tenant":  tenantResource(tenant, tenant.Version, lastChange(tevs)),
 				"user":    userResource(user, user.Version, lastChange(userEvs)),
 				"api_key": CreatedKey{keyResource(key, nil, v), full},
+				"session": map[string]any{"key": sessKey, "expires_at": sessExp},
 			}
 		}})
 	if errors.Is(err, events.ErrDuplicate) {
@@ -489,6 +501,44 @@ func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential
 	resp := httpapi.JSON(http.StatusOK, map[string]any{"key": key, "expires_at": exp, "user": userResource(user, user.Version, lastChange(uevs))})
 	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
+}
+
+// ---------------------------------------------------------------- logout ---
+
+// logout signs the caller out (204): the session key used for the call
+// stops working on the next request and the WebSockets opened with it are
+// closed. An API key is not a session: 400 naming Authorization (revoke it
+// with DELETE /api/apikeys/{id}). The body is empty or {}.
+func (s *Service) logout(ctx context.Context, c *Call) (httpapi.Response, error) {
+	if b, err := c.Body(); err != nil {
+		return httpapi.Response{}, err
+	} else if len(strings.TrimSpace(string(b))) > 0 {
+		var empty struct{}
+		if err := DecodeJSON(b, &empty); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(c.Principal.KeyID))
+	if errors.Is(err, events.ErrNotFound) {
+		return httpapi.Response{}, fmt.Errorf("session already ended: %w", domain.ErrUnauthenticated)
+	}
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("session: %w", err)
+	}
+	if rec.Kind != auth.KindSession {
+		return httpapi.Response{}, domain.Invalid("Authorization", "an API key is not a session; revoke it with DELETE /api/apikeys/{id}")
+	}
+	if _, err := s.d.Store.TakeRecord(ctx, rec.Key); err != nil && !errors.Is(err, events.ErrNotFound) {
+		return httpapi.Response{}, fmt.Errorf("end session: %w", err)
+	}
+	if s.d.Sockets != nil {
+		if _, err := s.d.Sockets.CloseByKey(ctx, c.Principal.KeyID); err != nil {
+			// the key no longer authenticates; a socket left open closes
+			// at its idle or maximum duration
+			s.d.Log.WarnContext(ctx, "logout: closing sockets", "key_id", c.Principal.KeyID, "error", err.Error())
+		}
+	}
+	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{"Cache-Control": "no-store"}}, nil
 }
 
 // -------------------------------------------------------------- password ---

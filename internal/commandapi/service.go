@@ -55,6 +55,11 @@ type Deps struct {
 	// log (login throttling): the DynamoDB Records table (TTL) in AWS,
 	// auth.MemoryRecords locally. nil: Store.
 	Expiring events.Records
+	// Sockets closes the WebSocket connections of a key on sign-out
+	// (notify.KeySockets); nil: sockets close on their own limits only.
+	Sockets interface {
+		CloseByKey(ctx context.Context, keyID string) (int, error)
+	}
 }
 
 // Service handles commands. Safe for concurrent use.

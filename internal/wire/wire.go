@@ -235,7 +235,8 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		log.Info("read models rebuilt from the event log", "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 
-	cmds := commandapi.New(commandapi.Deps{Store: ad.store, Expiring: ad.expiring, Now: cfg.Now, Log: log.With("function", spec.FnCommands),
+	cmds := commandapi.New(commandapi.Deps{Store: ad.store, Expiring: ad.expiring, Now: cfg.Now,
+		Sockets: notify.KeySockets{Store: ad.conns, Client: mgmt}, Log: log.With("function", spec.FnCommands),
 		BootstrapToken: func(context.Context) (string, error) { return token, nil }, WSURL: rt.WSURL()})
 	qs := queryapi.New(queryapi.Deps{Models: ad.models, Records: ad.store, CursorKey: []byte(cursorKey),
 		Log: log.With("function", spec.FnQueries)})

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -106,4 +107,28 @@ func fmtPath(p, id string) string {
 		}
 	}
 	return p
+}
+
+// TestLogoutEndsTheSessionAndClosesItsSockets: the browser's bootstrap
+// session signs out; its socket closes, the key fails, the API key stays.
+func TestLogoutEndsTheSessionAndClosesItsSockets(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t, wire.ModeEmbedded)
+	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
+		"password": "correct horse battery", "display_name": "Root"}
+	b := s.must(201, s.call("POST", "/api/bootstrap", "", boot))
+	apiKey, session := str(b.body, "api_key", "key"), str(b.body, "session", "key")
+	require.NotEmpty(t, session)
+	s.must(200, s.call("GET", "/api/users/me", session, nil))
+	w := s.connect(session)
+	other := s.connect(apiKey)
+	s.must(204, s.call("POST", "/api/auth/logout", session, nil))
+	err := w.waitClosed()
+	assert.Equal(t, websocket.StatusNormalClosure, websocket.CloseStatus(err), "%v", err)
+	s.must(401, s.call("GET", "/api/users/me", session, nil))
+	s.must(401, s.call("POST", "/api/auth/logout", session, nil))
+	s.must(200, s.call("GET", "/api/users/me", apiKey, nil))
+	s.must(400, s.call("POST", "/api/auth/logout", apiKey, nil))
+	other.send(map[string]any{"action": "ping", "id": "p"})
+	other.next("pong", func(m map[string]any) bool { return m["type"] == "pong" })
 }
