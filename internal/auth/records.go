@@ -9,6 +9,7 @@
 //	apikey#<key_id>          -> "apikey" | "session": KeyCredential (SHA-256 of the secret)
 //	user#<user_id>           -> "user": UserCredential (argon2id hash, role, status, session epoch)
 //	email#<normalized email> -> "email": EmailReservation (uniqueness, PutIfAbsent)
+//	emailskel#<sha256>       -> "email": EmailReservation of the e-mail's confusable skeleton (PutIfAbsent)
 //	bootstrap                -> "bootstrap": the one-time bootstrap marker (PutIfAbsent)
 //	counter#platform_admins  -> "counter": PlatformAdmins (lower bound of active platform admins)
 //	throttle#email#<sha256>  -> "throttle": failed logins for an e-mail (expires; see LoginThrottle)
@@ -116,6 +117,16 @@ func KeyRecord(kind string, c KeyCredential) (events.Record, error) {
 // UserRecord builds the user#<id> record.
 func UserRecord(c UserCredential) (events.Record, error) {
 	return record(UserRecordKey(c.UserID), KindUser, c, nil)
+}
+
+// EmailSkeletonRecordKey is the record key reserving an e-mail's
+// confusable skeleton (identity.EmailSkeleton), so look-alike addresses
+// cannot be two accounts.
+func EmailSkeletonRecordKey(skeleton string) string { return "emailskel#" + digest(skeleton) }
+
+// EmailSkeletonRecord builds the emailskel#<hash> reservation.
+func EmailSkeletonRecord(skeleton, userID string) (events.Record, error) {
+	return record(EmailSkeletonRecordKey(skeleton), KindEmail, EmailReservation{UserID: userID}, nil)
 }
 
 // EmailRecord builds the email#<email> reservation.

@@ -216,3 +216,71 @@ func TestBootstrapReturnsASession(t *testing.T) {
 	_, err = e.authn.Authenticate(context.Background(), "Bearer "+out.APIKey.Key)
 	assert.NoError(t, err, "the API key outlives the browser session")
 }
+
+func TestIfMatchIsStrong(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	t1 := e.createTenant(b.Key, "Acme")
+	u, _ := e.createUser(b.Key, t1, "strong@acme.example", domain.RoleViewer)
+	require.Equal(t, int64(1), u.Version)
+	for _, tc := range []struct {
+		name, ifMatch string
+		want          int
+	}{
+		{name: "weak tag never matches", ifMatch: `W/"1"`, want: http.StatusPreconditionFailed},
+		{name: "leading zero is another tag", ifMatch: `"01"`, want: http.StatusPreconditionFailed},
+		{name: "plus sign is another tag", ifMatch: `"+1"`, want: http.StatusPreconditionFailed},
+		{name: "unquoted is malformed", ifMatch: `1`, want: http.StatusBadRequest},
+		{name: "stray quote is malformed", ifMatch: `"1`, want: http.StatusBadRequest},
+		{name: "the strong tag matches", ifMatch: `"1"`, want: http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := e.do(e.req("patch_user").as(e, b.Key).path(u.ID).header("if-match", tc.ifMatch).body(map[string]any{"role": "viewer"}))
+			assert.Equal(t, tc.want, resp.StatusCode, resp.Body)
+			if tc.want == http.StatusBadRequest {
+				assert.Equal(t, "If-Match", decode[errBody](t, resp).Error.Details["field"])
+			}
+		})
+	}
+}
+
+func TestInvalidUTF8Is400(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	n := e.eventCount()
+	resp := e.do(e.req("post_tenants").as(e, b.Key).body("{\"name\":\"Acme \xff\xfe Air\"}"))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, resp.Body)
+	assert.Equal(t, "body", decode[errBody](t, resp).Error.Details["field"])
+	assert.Contains(t, resp.Body, "UTF-8")
+	c := e.req("patch_user").as(e, b.Key).path("01JDV3K5Q1W7ZJ8Y9X2M4N6P8\xff").body(map[string]any{"role": "viewer"})
+	resp = e.do(c)
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, resp.Body)
+	assert.Equal(t, "id", decode[errBody](t, resp).Error.Details["field"])
+	assert.Equal(t, n, e.eventCount(), "nothing written")
+}
+
+func TestLookAlikeEmailsAreOneAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	t1 := e.createTenant(b.Key, "Acme")
+	e.createUser(b.Key, t1, "paypal@acme.example", domain.RolePilot)
+	for _, alike := range []string{"pаypal@acme.example" /* Cyrillic а */, "paypa1@acme.example", "ＰＡＹＰＡＬ@acme.example"} {
+		resp := e.do(e.req("post_tenant_users").as(e, b.Key).path(t1).body(map[string]any{
+			"email": alike, "password": "a long enough passphrase", "role": "viewer", "display_name": "Twin"}))
+		assert.Equal(t, http.StatusConflict, resp.StatusCode, "%s: %s", alike, resp.Body)
+		assert.Contains(t, resp.Body, "email")
+	}
+	for _, bad := range []string{"pay\u200Bpal2@acme.example", "\u202Epaypal3@acme.example"} {
+		resp := e.do(e.req("post_tenant_users").as(e, b.Key).path(t1).body(map[string]any{
+			"email": bad, "password": "a long enough passphrase", "role": "viewer", "display_name": "Twin"}))
+		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, resp.Body)
+		assert.Equal(t, "email", decode[errBody](t, resp).Error.Details["field"])
+	}
+	resp := e.do(e.req("post_tenant_users").as(e, b.Key).path(t1).body(map[string]any{
+		"email": "other@acme.example", "password": "a long enough passphrase", "role": "viewer", "display_name": "Eve\u202Egnp.exe"}))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, resp.Body)
+	assert.Equal(t, "display_name", decode[errBody](t, resp).Error.Details["field"])
+}

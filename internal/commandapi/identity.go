@@ -146,7 +146,7 @@ func put(rec events.Record, err error) (events.RecordOp, error) {
 // emailTaken turns a lost e-mail reservation into a 409 naming the field.
 func emailTaken(err error) error {
 	var de *events.DuplicateError
-	if errors.As(err, &de) && strings.HasPrefix(de.Key, "email#") {
+	if errors.As(err, &de) && (strings.HasPrefix(de.Key, "email#") || strings.HasPrefix(de.Key, "emailskel#")) {
 		return fmt.Errorf("email: already in use: %w", domain.ErrConflict)
 	}
 	return err
@@ -382,7 +382,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 }
 
 // userOps are the inline records of a user append: the credential (Put)
-// and, for a new user, the e-mail reservation (PutIfAbsent).
+// and, for a new user, the reservations of the e-mail and of its
+// confusable skeleton (PutIfAbsent both).
 func userOps(cred auth.UserCredential, reserveEmail bool) ([]events.RecordOp, error) {
 	ops := []events.RecordOp{}
 	op, err := put(auth.UserRecord(cred))
@@ -395,7 +396,12 @@ func userOps(cred auth.UserCredential, reserveEmail bool) ([]events.RecordOp, er
 		if err != nil {
 			return nil, err
 		}
-		ops = append(ops, events.RecordOp{Mode: events.RecordPutIfAbsent, Record: rec})
+		skel, err := auth.EmailSkeletonRecord(identity.EmailSkeleton(cred.Email), cred.UserID)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, events.RecordOp{Mode: events.RecordPutIfAbsent, Record: rec},
+			events.RecordOp{Mode: events.RecordPutIfAbsent, Record: skel})
 	}
 	return ops, nil
 }

@@ -131,7 +131,8 @@ func SpecRouteKeys() []string {
 type Call struct {
 	Req       httpapi.Request
 	Principal domain.Principal // zero for unauthenticated routes
-	// IfMatch is the version from If-Match (0: absent).
+	// IfMatch is the version from If-Match (0: absent; -1: a tag that
+	// matches no version).
 	IfMatch     int64
 	Correlation string
 	// At is the request's time: every event it appends occurs at At, so a
@@ -217,11 +218,11 @@ func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 			c.Principal = p
 		}
 		if v := httpapi.Header(req, "If-Match"); v != "" {
-			n, ok := httpapi.ParseETag(v)
+			n, ok := httpapi.ParseIfMatch(v)
 			if !ok {
 				return httpapi.Response{}, domain.Invalid("If-Match", "must be a quoted version like \"3\"")
 			}
-			c.IfMatch = n
+			c.IfMatch = n // -1: a weak or non-canonical tag, which never matches
 		}
 		if strings.HasPrefix(rt.Key, "POST ") && !rt.NoIdempotency {
 			k, err := s.idempotencyKey(c)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -64,6 +65,9 @@ func (r *Router) Invoke(ctx context.Context, req Request) (Response, error) {
 	if !ok {
 		return ErrorResponse(fmt.Errorf("route %q: %w", req.RouteKey, domain.ErrNotFound)), nil
 	}
+	if err := validUTF8(req); err != nil {
+		return ErrorResponse(err), nil
+	}
 	resp, err := fn(ctx, req)
 	if err != nil {
 		resp = ErrorResponse(err)
@@ -73,6 +77,25 @@ func (r *Router) Invoke(ctx context.Context, req Request) (Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// validUTF8 refuses path and query parameters that are not valid UTF-8
+// (400 naming the parameter) instead of letting them turn into U+FFFD.
+func validUTF8(req Request) error {
+	for k, v := range req.PathParameters {
+		if !utf8.ValidString(v) {
+			return domain.Invalid(k, "not valid UTF-8")
+		}
+	}
+	for k, v := range req.QueryStringParameters {
+		if !utf8.ValidString(k) {
+			return domain.Invalid("query", "a parameter name is not valid UTF-8")
+		}
+		if !utf8.ValidString(v) {
+			return domain.Invalid(k, "not valid UTF-8")
+		}
+	}
+	return nil
 }
 
 // PrincipalFrom reads the principal that the authorizer put in the request
@@ -156,8 +179,36 @@ func WithETag(r Response, version int64) Response {
 // ETag formats a version as a strong entity tag.
 func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ParseETag reads a version from an If-Match / If-None-Match value
-// (`"3"`, `W/"3"` or `3`).
+// ParseIfMatch reads an If-Match value with the strong comparison RFC 9110
+// requires: a quoted canonical version (`"3"`). ok is false for a
+// malformed value (400). A well-formed tag that cannot equal any version
+// (weak `W/"3"`, non-canonical `"03"`) returns version -1: it never
+// matches (412).
+func ParseIfMatch(v string) (version int64, ok bool) {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "W/") {
+		v = v[2:]
+		if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' || strings.Contains(v[1:len(v)-1], `"`) {
+			return 0, false
+		}
+		return -1, true
+	}
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return 0, false
+	}
+	inner := v[1 : len(v)-1]
+	if strings.Contains(inner, `"`) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != inner {
+		return -1, true
+	}
+	return n, true
+}
+
+// ParseETag reads a version from an If-None-Match value (`"3"`, `W/"3"`
+// or `3`): If-None-Match compares weakly.
 func ParseETag(v string) (int64, bool) {
 	v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
 	v = strings.Trim(v, `"`)
