@@ -6,7 +6,7 @@ STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
 
-.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
+.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e bench-abuse replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -46,6 +46,9 @@ bench: venv ## Go benchmarks (store, PIREP codec, notifier fan-out)
 
 bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
 	$(GO) run ./cmd/bench-e2e
+
+bench-abuse: ## runtime RSS through 500 concurrent failed logins and 40 concurrent 10 MB bodies (goal < 300 MB)
+	$(GO) run ./cmd/bench-e2e -abuse
 
 replay: ## rebuild read models from the event log: make replay ARGS='-help'
 	$(GO) run ./cmd/replay $(ARGS)

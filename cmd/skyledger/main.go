@@ -104,6 +104,7 @@ func run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	wire.ApplyMemoryLimit()
 	app, err := wire.Start(ctx, cfg)
 	if err != nil {
 		return err

@@ -139,7 +139,7 @@ func TestHasherIsBounded(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			req := e.req("post_login").from("192.0.2."+strconv.Itoa(i)).
+			req := e.req("post_login").from("192.0.2." + strconv.Itoa(i)).
 				body(map[string]any{"email": "nobody" + strconv.Itoa(i) + "@example.com", "password": "wrong password"}).req
 			<-start
 			resp, err := e.router.Invoke(context.Background(), req)

@@ -363,6 +363,10 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
+	// the bootstrapping address is the admin's first known address
+	if err := s.throttle.Success(ctx, email, c.Req.RequestContext.HTTP.SourceIP, now); err != nil {
+		s.d.Log.WarnContext(ctx, "bootstrap: remembering the address", "error", err.Error())
+	}
 	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
 		Expected: events.ExpectNew, Events: FromIdentity(kevs), Status: http.StatusCreated,
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},

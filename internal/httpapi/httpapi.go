@@ -71,7 +71,12 @@ func (r *Router) Invoke(ctx context.Context, req Request) (Response, error) {
 	resp, err := fn(ctx, req)
 	if err != nil {
 		resp = ErrorResponse(err)
-		if resp.StatusCode >= 500 {
+		switch {
+		case resp.StatusCode == http.StatusServiceUnavailable:
+			// expected under load (capacity, min_version): not a fault
+			r.Log.WarnContext(ctx, "handler unavailable", "route", req.RouteKey,
+				"request_id", req.RequestContext.RequestID, "error", err.Error())
+		case resp.StatusCode >= 500:
 			r.Log.ErrorContext(ctx, "handler failed", "route", req.RouteKey,
 				"request_id", req.RequestContext.RequestID, "error", err.Error())
 		}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -380,4 +381,20 @@ func endpointAdapters(ctx context.Context, cfg Config) (adapters, error) {
 		source: src,
 		close:  func() error { return nil },
 	}, nil
+}
+
+// DefaultMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
+// the local runtime's binaries set unless GOMEMLIMIT is given: the garbage
+// collector works harder near it instead of letting garbage (argon2id's
+// 19 MiB per hash) double the heap. It is soft: live memory above it is
+// never refused.
+const DefaultMemoryLimit = 192 << 20
+
+// ApplyMemoryLimit sets DefaultMemoryLimit unless GOMEMLIMIT is set, and
+// returns the limit in force.
+func ApplyMemoryLimit() int64 {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
+	return debug.SetMemoryLimit(-1)
 }
