@@ -4,9 +4,9 @@ SHELL := /bin/bash
 GO        ?= go
 STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
+FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
-.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e bench-abuse replay build synth deploy \
+.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e bench-abuse replay logrepair build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -52,6 +52,9 @@ bench-abuse: ## runtime RSS through 500 concurrent failed logins and 40 concurre
 
 replay: ## rebuild read models from the event log: make replay ARGS='-help'
 	$(GO) run ./cmd/replay $(ARGS)
+
+logrepair: ## salvage a damaged embedded event log, runtime stopped: make logrepair ARGS='-dry-run'
+	$(GO) run ./cmd/logrepair $(ARGS)
 
 ## ---- cloud -----------------------------------------------------------------
 build: ## Lambda bootstrap binaries (linux/arm64) zipped into dist/

@@ -1,4 +1,4 @@
-// Package authorizer holds the API Gateway Lambda authorizers: the HTTP API
+// Package authz holds the API Gateway Lambda authorizers: the HTTP API
 // authorizer (simple responses) and the WebSocket $connect authorizer
 // (ticket or Bearer key). Both resolve credentials with internal/auth, so a
 // revoked key, a deactivated user or a role change applies on the very next

@@ -8,6 +8,9 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
@@ -18,8 +21,8 @@ import (
 // pirepRoutes lists the PIREP command routes.
 func pirepRoutes(s *Service) []Route {
 	return []Route{
-		{Key: "POST /api/pireps", Auth: true, Handler: s.submitPirep},
-		{Key: "POST /api/pireps/{id}/retract", Auth: true, Handler: s.retractPirep},
+		{Route: contexts.SubmitPirep, Handler: s.submitPirep},
+		{Route: contexts.RetractPirep, Handler: s.retractPirep},
 	}
 }
 
@@ -40,7 +43,7 @@ type PirepRetractBody struct {
 	Reason string `json:"reason"`
 }
 
-// submitPirep: 201 with the PIREP resource (pirep.View) at version 1,
+// submitPirep: 201 with the PIREP resource (views.Pirep) at version 1,
 // Location, ETag, X-Stream-Id. A refused report is 400 naming "raw" (with
 // the element and byte position in the message) or the JSON field.
 func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, error) {
@@ -60,8 +63,8 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		if domain.ScopeOf(c.Principal.Role, domain.ActPirepSubmit) != domain.ScopeAny {
 			return httpapi.Response{}, fmt.Errorf("tenant %s: %w", tenantID, domain.ErrNotFound)
 		}
-		if err := pirepCheckULID(tenantID); err != nil {
-			return httpapi.Response{}, err
+		if !domain.IsID(tenantID) {
+			return httpapi.Response{}, fmt.Errorf("tenant_id: %w", domain.ErrNotFound)
 		}
 		if _, _, err := s.loadTenant(ctx, tenantID); err != nil {
 			return httpapi.Response{}, err
@@ -92,18 +95,10 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		Events: []NewEvent{{Type: pirep.EventSubmitted, Schema: pirep.SchemaV1, Data: d}},
 		Status: http.StatusCreated,
 		Body: func(v int64) any {
-			return pirep.Pirep{SubmittedData: d, Version: v}.View()
+			return views.PirepOf(pirep.Pirep{SubmittedData: d, Version: v})
 		},
 		ExtraHeaders: map[string]string{"Location": "/api/pireps/" + id},
 	})
-}
-
-// pirepCheckULID checks a tenant id given in a body the way PathID checks
-// path ids: an id of another shape cannot exist (404).
-func pirepCheckULID(id string) error {
-	c := &Call{Req: httpapi.Request{PathParameters: map[string]string{"id": id}}}
-	_, err := c.PathID("id")
-	return err
 }
 
 // retractPirep: 200 with the retracted resource. Who: the submitter, a
@@ -152,7 +147,7 @@ func (s *Service) retractPirep(ctx context.Context, c *Call) (httpapi.Response, 
 		Status: http.StatusOK,
 		Body: func(v int64) any {
 			after.Version = v
-			return after.View()
+			return views.PirepOf(after)
 		},
 	})
 }

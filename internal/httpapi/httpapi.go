@@ -103,6 +103,17 @@ func validUTF8(req Request) error {
 	return nil
 }
 
+// PathID returns the path parameter name. Ids are domain.IsID-shaped; a
+// string of another shape names nothing that can exist, so it is
+// ErrNotFound (404) like an unknown id, never a hint about the id format.
+func PathID(req Request, name string) (string, error) {
+	id := req.PathParameters[name]
+	if !domain.IsID(id) {
+		return "", fmt.Errorf("%s: %w", name, domain.ErrNotFound)
+	}
+	return id, nil
+}
+
 // PrincipalFrom reads the principal that the authorizer put in the request
 // context. A route without one is a wiring error: 401.
 func PrincipalFrom(req Request) (domain.Principal, error) {
@@ -236,6 +247,14 @@ type ErrorDetail struct {
 // NotFoundMessage is the message of every 404.
 const NotFoundMessage = "not found"
 
+// CodeStorageFull is the error code of a write refused because the event
+// store has no space (events.ErrStorageFull): 503 with
+// StorageFullRetryAfterSeconds in Retry-After.
+const (
+	CodeStorageFull              = "storage_full"
+	StorageFullRetryAfterSeconds = 5
+)
+
 // ErrorResponse maps any error to a status and the error body. This is the
 // only place where domain and store errors become HTTP statuses.
 func ErrorResponse(err error) Response {
@@ -274,6 +293,11 @@ func ErrorResponse(err error) Response {
 		status, code = http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, domain.ErrUnavailable):
 		status, code = http.StatusServiceUnavailable, "unavailable"
+	case errors.Is(err, evstore.ErrStorageFull):
+		// The write was not committed; reads still work and the store
+		// retries on the next write, so this is temporary for the client.
+		status, code, msg = http.StatusServiceUnavailable, CodeStorageFull,
+			"storage full: the server cannot record changes right now (reads still work); retry later"
 	}
 	if status == http.StatusInternalServerError {
 		msg = "internal error" // never leak internals
@@ -289,6 +313,9 @@ func ErrorResponse(err error) Response {
 	}
 	if status == http.StatusServiceUnavailable {
 		resp.Headers["Retry-After"] = "1"
+		if code == CodeStorageFull {
+			resp.Headers["Retry-After"] = strconv.Itoa(StorageFullRetryAfterSeconds)
+		}
 	}
 	return resp
 }

@@ -42,6 +42,7 @@ type Runtime struct {
 	stopMaps context.CancelFunc
 	maps     sync.WaitGroup
 	started  bool
+	apiExtra map[string]http.Handler
 }
 
 // Listen binds both listeners. Port 0 picks a free port.
@@ -95,6 +96,17 @@ func (r *Runtime) ManagementURL() string { return hostURL("http", r.mgmtLn.Addr(
 // HandleManagement adds an admin endpoint on the management listener.
 func (r *Runtime) HandleManagement(pattern string, h http.Handler) { r.mgmtMux.Handle(pattern, h) }
 
+// HandleAPI adds a runtime endpoint on the API listener, beside the
+// gateway (it takes precedence over the routes for its pattern). For the
+// local runtime's own endpoints (GET /api/health), which are not part of
+// the API Gateway contract. Call before Start.
+func (r *Runtime) HandleAPI(pattern string, h http.Handler) {
+	if r.apiExtra == nil {
+		r.apiExtra = map[string]http.Handler{}
+	}
+	r.apiExtra[pattern] = h
+}
+
 // Start serves the functions and runs the event source mappings.
 func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
 	lim := r.cfg.HTTPLimits.withDefaults()
@@ -104,6 +116,9 @@ func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
 	mux := http.NewServeMux()
 	mux.Handle(r.cfg.WSPath, r.WS)
 	mux.Handle("/", r.HTTP)
+	for p, h := range r.apiExtra {
+		mux.Handle(p, h)
+	}
 	// ReadTimeout and WriteTimeout are set per HTTP request by the gateway
 	// (a server-wide deadline would also cut upgraded WebSockets).
 	r.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: lim.ReadHeaderTimeout, IdleTimeout: lim.IdleTimeout,

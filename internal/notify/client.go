@@ -128,16 +128,19 @@ func Classify(err error) Outcome {
 	return Failed
 }
 
+// MaxConcurrency is the largest accepted fan-out concurrency.
+const MaxConcurrency = 1024
+
 // ParseConcurrency reads spec.EnvFanoutConcurrency: "" is
-// DefaultConcurrency; anything but an integer in 1..1024 is an error (mains
-// fail fast on it).
+// DefaultConcurrency; anything but an integer in 1..MaxConcurrency is an
+// error (functions fail fast on it).
 func ParseConcurrency(s string) (int, error) {
 	if s == "" {
 		return DefaultConcurrency, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 1024 {
-		return 0, fmt.Errorf("fan-out concurrency %q: want an integer in 1..1024", s)
+	if err != nil || n < 1 || n > MaxConcurrency {
+		return 0, fmt.Errorf("fan-out concurrency %q: want an integer in 1..%d", s, MaxConcurrency)
 	}
 	return n, nil
 }

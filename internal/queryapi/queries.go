@@ -1,5 +1,5 @@
-// Package queries is the queries Lambda's handler: every HTTP route of
-// spec.Routes with Function == spec.FnQueries. It reads only the read model
+// Package queryapi is the queries function's handler: every route the
+// contexts registry (contexts.All) declares with Side contexts.Query. It reads only the read model
 // (and, for last_used_at, the key credential records); every resource is
 // authorized with domain.Authorize after it is loaded, so another tenant's
 // resources answer 404.
@@ -54,6 +54,9 @@ type Deps struct {
 	MinVersionWait time.Duration
 	// PollInterval is the read-model poll period while waiting (default 25 ms).
 	PollInterval time.Duration
+	// Modules register the query routes of context modules (for example
+	// the audit trail) on the router, next to identity's and PIREPs'.
+	Modules []func(*Service, *httpapi.Router)
 }
 
 // Service serves the query routes. Safe for concurrent use.
@@ -80,15 +83,22 @@ func New(d Deps) *Service {
 	return &Service{d: d, cursor: Cursor{Key: d.CursorKey}}
 }
 
-// Router returns the router for every query route. The registry below is
-// explicit: each area registers its routes.
+// Router returns the router for every query route: each context's handlers
+// bind its declared routes (contexts package); a test checks that every
+// declared query route is bound exactly once.
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
 	for _, register := range []func(*httpapi.Router){s.identityRoutes, s.PirepRoutes} {
 		register(r)
 	}
+	for _, register := range s.d.Modules {
+		register(s, r)
+	}
 	return r
 }
+
+// Models is the read-model store the service reads (for context modules).
+func (s *Service) Models() readmodel.Store { return s.d.Models }
 
 // ListParams are the parsed list query parameters.
 type ListParams struct {

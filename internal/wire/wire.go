@@ -1,7 +1,11 @@
-// Package wire is the local composition root: it builds every function's
-// handler from the handler packages, with embedded adapters (default) or
-// DynamoDB adapters (endpoint mode), and hosts them in the local runtime.
-// cmd/skyledger and the end-to-end tests start the system through Start.
+// Package wire is SkyLedger's one composition root. Each function is built
+// by one builder (Commands, Queries, Authorizer, Projector, WSConnect,
+// WSDisconnect, WSDefault) from Adapters and Settings. The Lambda mains call
+// them with the DynamoDB adapters and settings Cloud reads from the
+// environment; Start calls the same builders with embedded adapters
+// (default) or DynamoDB adapters at an endpoint, and hosts them in the local
+// runtime (internal/localcloud). cmd/skyledger and the end-to-end tests
+// start the system through Start.
 package wire
 
 import (
@@ -11,12 +15,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,17 +36,12 @@ import (
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/auth"
-	"github.com/skyledger/skyledger/internal/authz"
-	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/notify"
-	"github.com/skyledger/skyledger/internal/projection"
-	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
 // Modes.
@@ -70,8 +69,11 @@ type Config struct {
 	// SDK client a transport that calls the @connections handler without
 	// the loopback TCP hop. Default false: real loopback HTTP.
 	InProcessManagement bool
-	Log                 *slog.Logger
-	Now                 func() time.Time
+	// Metrics receives the functions' EMF lines, as stdout does in Lambda
+	// (nil: discarded).
+	Metrics io.Writer
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // App is a running local SkyLedger.
@@ -82,6 +84,7 @@ type App struct {
 	DeadLetters    *localcloud.DeadLetters
 	closers        []func() error
 	projector      localcloud.StreamFunc
+	health         func() StoreHealth // nil: nothing local to report
 }
 
 // BootstrapTokenFile holds the generated bootstrap token in the data
@@ -92,7 +95,7 @@ const BootstrapTokenFile = "bootstrap-token"
 const (
 	fileBootstrapToken = BootstrapTokenFile
 	fileCursorKey      = "cursor-key"
-	fileCheckpoint     = "projection.checkpoint"
+	fileCheckpoint     = localcloud.CheckpointFile
 	dirEvents          = "events"
 )
 
@@ -155,6 +158,7 @@ type adapters struct {
 	conns    connections.Store
 	source   localcloud.Source
 	rebuild  func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
+	health   func() StoreHealth                                        // embedded: the store's state
 	close    func() error
 }
 
@@ -193,6 +197,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	app.closers = append(app.closers, ad.close)
+	app.health = ad.health
 
 	rt, err := localcloud.Listen(localcloud.Config{Addr: cfg.Addr, ManagementAddr: cfg.ManagementAddr,
 		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log,
@@ -211,8 +216,21 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	// SDK skips SigV4 signing (about a tenth of the CPU per frame).
 	// The Lambdas keep the default credential chain and sign.
 	awsCfg := aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}
-	fanout, _ := strconv.Atoi(os.Getenv(spec.EnvFanoutConcurrency)) // as the Lambda gets it; 0: the notifier's default
-	mgmt := notify.NewClient(awsCfg, rt.ManagementURL(), fanout)
+	settings := Settings{
+		BootstrapToken: func(context.Context) (string, error) { return token, nil },
+		WSURL:          rt.WSURL(),
+		CursorKey:      []byte(cursorKey),
+	}
+	// The same variable and validation as the Lambda's (see Cloud).
+	if settings.FanoutConcurrency, err = notify.ParseConcurrency(os.Getenv(spec.EnvFanoutConcurrency)); err == nil {
+		err = settings.Validate(spec.FnProjector)
+	}
+	if err != nil {
+		_ = rt.Shutdown(ctx)
+		_ = ad.close()
+		return nil, err
+	}
+	mgmt := notify.NewClient(awsCfg, rt.ManagementURL(), settings.FanoutConcurrency)
 	if cfg.InProcessManagement {
 		// Same SDK client and endpoint override, minus the loopback TCP hop.
 		mgmt = apigatewaymanagementapi.NewFromConfig(awsCfg, func(o *apigatewaymanagementapi.Options) {
@@ -221,14 +239,14 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			o.Retryer = aws.NopRetryer{}
 		})
 	}
-	notifier := notify.New(notify.Deps{Store: ad.conns, Client: mgmt, Concurrency: fanout, Log: log.With("function", spec.FnProjector)})
+	adapters := Adapters{Store: ad.store, Expiring: ad.expiring, Models: ad.models, Connections: ad.conns, Management: mgmt,
+		Metrics: cfg.Metrics, Log: log, Now: cfg.Now}
 
-	live := projection.New(projection.Deps{Models: ad.models, Notifier: notifier, Log: log.With("function", spec.FnProjector)})
-	app.projector = live.Handle
+	live := Projector(adapters, settings)
+	app.projector = live
 	if ad.rebuild != nil {
-		silent := projection.New(projection.Deps{Models: ad.models, Log: log.With("function", spec.FnProjector)})
 		start := time.Now()
-		if err := ad.rebuild(ctx, silent.Handle); err != nil {
+		if err := ad.rebuild(ctx, Rebuilder(adapters, settings)); err != nil {
 			_ = rt.Shutdown(ctx)
 			_ = ad.close()
 			return nil, fmt.Errorf("rebuild read models: %w", err)
@@ -236,30 +254,23 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		log.Info("read models rebuilt from the event log", "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 
-	cmds := commandapi.New(commandapi.Deps{Store: ad.store, Expiring: ad.expiring, Now: cfg.Now,
-		Sockets: notify.KeySockets{Store: ad.conns, Client: mgmt}, Log: log.With("function", spec.FnCommands),
-		BootstrapToken: func(context.Context) (string, error) { return token, nil }, WSURL: rt.WSURL()})
-	qs := queryapi.New(queryapi.Deps{Models: ad.models, Records: ad.store, CursorKey: []byte(cursorKey),
-		Log: log.With("function", spec.FnQueries)})
-	authz := authz.New(authz.Deps{Records: ad.store, Now: cfg.Now, Log: log.With("function", spec.FnAuthorizer)})
-	ws := wsapi.New(wsapi.Deps{Store: ad.conns, Client: mgmt, Now: cfg.Now, Log: log.With("function", spec.FnWSDefault),
-		TenantExists: wsapi.TenantsIn(ad.models)})
-
 	app.DeadLetters = localcloud.OpenDeadLetters(filepath.Join(cfg.DataDir, localcloud.DeadLetterFile))
-	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Fn: live.Handle, DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
+	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Fn: live, DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
 
+	authorize := authorizer(adapters)
 	rt.HandleManagement("POST /_skyledger/deadletter/redrive", http.HandlerFunc(app.serveRedrive))
+	rt.HandleAPI("GET "+HealthPath, http.HandlerFunc(app.serveHealth))
 	rt.Start(localcloud.Functions{
 		HTTP: map[string]localcloud.HTTPFunc{
-			spec.FnCommands: cmds.Router().Invoke,
-			spec.FnQueries:  qs.Router().Invoke,
+			spec.FnCommands: Commands(adapters, settings),
+			spec.FnQueries:  Queries(adapters, settings),
 		},
-		Authorizer:   authz.HTTP,
-		WSAuthorizer: authz.WebSocket,
+		Authorizer:   authorize.HTTP,
+		WSAuthorizer: authorize.WebSocket,
 		WS: map[string]localcloud.WSFunc{
-			spec.FnWSConnect:    ws.Connect,
-			spec.FnWSDisconnect: ws.Disconnect,
-			spec.FnWSDefault:    ws.Default,
+			spec.FnWSConnect:    WSConnect(adapters, settings),
+			spec.FnWSDisconnect: WSDisconnect(adapters, settings),
+			spec.FnWSDefault:    WSDefault(adapters, settings),
 		},
 	}, mapping)
 
@@ -306,13 +317,28 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	if err != nil {
 		return adapters{}, fmt.Errorf("open embedded store: %w", err)
 	}
+	if r := st.Recovery(); r.CutAt > 0 && !r.OnlyZeros {
+		cfg.Log.Warn("event log: torn tail cut", "offset", r.CutAt, "bytes", r.CutBytes)
+	}
+	// Reconciles the checkpoint with the log: one past the log's end is
+	// rewound, so new events never reuse positions it marks as done.
 	src, err := localcloud.NewEmbeddedSource(st, filepath.Join(cfg.DataDir, fileCheckpoint))
 	if err != nil {
 		_ = st.Close()
 		return adapters{}, err
 	}
+	if from, ok := src.Rewound(); ok {
+		cfg.Log.Warn("projector checkpoint was past the end of the event log: rewound, read models rebuilt from the log",
+			"checkpoint", from, "log_end", src.Checkpoint())
+		if err := setAsideDeadLetters(cfg.DataDir, src.Checkpoint(), cfg.Now(), cfg.Log); err != nil {
+			_ = src.Close()
+			_ = st.Close()
+			return adapters{}, err
+		}
+	}
 	ad := adapters{store: st, expiring: &auth.MemoryRecords{Now: cfg.Now}, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
-		close: func() error { return errors.Join(src.Close(), st.Close()) }}
+		health: embeddedHealth(st),
+		close:  func() error { return errors.Join(src.Close(), st.Close()) }}
 	// The embedded read models live in memory: rebuild them at start from
 	// the event log up to the projector's checkpoint, without notifying
 	// (those notifications went out before the restart). Records after the

@@ -1,4 +1,4 @@
-package main
+package wire
 
 import (
 	"context"
@@ -6,12 +6,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/events/embedded"
-	"github.com/skyledger/skyledger/internal/authz"
 )
 
 // dispatch sends each API Gateway payload shape to the right authorizer.
@@ -20,16 +19,16 @@ func TestDispatch(t *testing.T) {
 	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	fn := dispatch(authz.New(authz.Deps{Records: store}))
+	fn := Authorizer(Adapters{Store: store}, Settings{})
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "..", "internal", "authz", "testdata", name))
+		b, err := os.ReadFile(filepath.Join("..", "authz", "testdata", name))
 		require.NoError(t, err)
 		return b
 	}
 
 	out, err := fn(context.Background(), read("http_authorizer_request.json"))
 	assert.EqualError(t, err, "Unauthorized", "the golden key is not in the store: 401")
-	simple, ok := out.(events.APIGatewayV2CustomAuthorizerSimpleResponse)
+	simple, ok := out.(lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse)
 	require.True(t, ok, "HTTP payload -> simple response, got %T", out)
 	assert.False(t, simple.IsAuthorized)
 
