@@ -284,3 +284,20 @@ func TestLookAlikeEmailsAreOneAccount(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, resp.Body)
 	assert.Equal(t, "display_name", decode[errBody](t, resp).Error.Details["field"])
 }
+
+func TestTicketsDoNotGrowTheEventLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	e.req("post_ws_ticket").as(e, b.Key) // the key's last_used_at (a record, once a minute)
+	sized := e.store.(interface{ LogSize() int64 })
+	before := sized.LogSize()
+	for i := 0; i < 10; i++ {
+		resp := e.do(e.req("post_ws_ticket").as(e, b.Key))
+		require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
+		tk := decode[struct{ Ticket string }](t, resp).Ticket
+		_, err := e.authn.ConsumeTicket(context.Background(), tk)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, before, sized.LogSize(), "tickets live in the expiring store")
+}

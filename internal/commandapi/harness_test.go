@@ -67,7 +67,7 @@ func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
 		WSURL:          wsURL,
 		Hasher:         &auth.Hasher{Params: cheapHasher},
 	})
-	return &env{t: t, store: store, clk: clk, router: svc.Router(), authn: &auth.Authenticator{Records: store, Now: clk.Now},
+	return &env{t: t, store: store, clk: clk, router: svc.Router(), authn: &auth.Authenticator{Records: store, Tickets: expiring, Now: clk.Now},
 		expiring: expiring}
 }
 

@@ -949,7 +949,7 @@ func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, erro
 			return httpapi.Response{}, err
 		}
 	}
-	t, exp, err := auth.IssueTicket(ctx, s.d.Store, c.Principal, s.now())
+	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}

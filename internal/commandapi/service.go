@@ -54,8 +54,9 @@ type Deps struct {
 	// Hasher hashes passwords; nil means argon2id with auth.DefaultParams.
 	Hasher *auth.Hasher
 	// Expiring holds state that must expire and never belongs in the event
-	// log (login throttling): the DynamoDB Records table (TTL) in AWS,
-	// auth.MemoryRecords locally. nil: Store.
+	// log (login throttling, WebSocket tickets): the DynamoDB Records table
+	// (TTL) in AWS, auth.MemoryRecords locally, shared with the authorizer
+	// (which takes the tickets). nil: Store.
 	Expiring events.Records
 	// Sockets closes the WebSocket connections of a key on sign-out
 	// (notify.KeySockets); nil: sockets close on their own limits only.

@@ -33,7 +33,8 @@ import (
 type Adapters struct {
 	Store events.Store // events + inline records
 	// Expiring holds state that must expire and never enters the event log
-	// (login throttling); nil: Store (the Records table has a TTL).
+	// (login throttling, WebSocket tickets: commands and the authorizer
+	// share it); nil: Store (the Records table has a TTL).
 	Expiring    events.Records
 	Models      readmodel.Store   // read models
 	Connections connections.Store // WebSocket connections
@@ -152,7 +153,7 @@ func Authorizer(a Adapters, _ Settings) AuthorizerHandler {
 }
 
 func authorizer(a Adapters) *authz.Handler {
-	return authz.New(authz.Deps{Records: a.Store, Now: a.Now, Log: a.logger(spec.FnAuthorizer)})
+	return authz.New(authz.Deps{Records: a.Store, Tickets: a.Expiring, Now: a.Now, Log: a.logger(spec.FnAuthorizer)})
 }
 
 // Notifier builds the projector's WebSocket notifier.
