@@ -174,6 +174,10 @@ func (c *Call) PathID(name string) (string, error) { return httpapi.PathID(c.Req
 // CheckIfMatch returns ErrPreconditionFailed when the request carried
 // If-Match and current differs.
 func (c *Call) CheckIfMatch(current int64) error {
+	if c.IfMatch < 0 {
+		return fmt.Errorf("If-Match: only a strong tag of the current version matches (ETag %s): %w",
+			httpapi.ETag(current), domain.ErrPreconditionFailed)
+	}
 	if c.IfMatch != 0 && c.IfMatch != current {
 		return fmt.Errorf("If-Match %d, current version %d: %w", c.IfMatch, current, domain.ErrPreconditionFailed)
 	}
