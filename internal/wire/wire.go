@@ -152,18 +152,18 @@ func secretFile(dir, name, prefix string, n int) (string, error) {
 
 // adapters are the storage ports a mode provides.
 type adapters struct {
-	store   events.Store
+	store events.Store
 	// expiring holds state that must expire and stay out of the event log
 	// (login throttling, tickets): nil means store (the Records table's TTL)
 	expiring events.Records
-	models  readmodel.Store
-	conns   connections.Store
-	source  localcloud.Source
-	meta    dynamo.StreamMeta                                         // the source's stream, as Lambda records name it
-	confirm bool                                                      // endpoint: drop stream records of cancelled writes
-	rebuild func(ctx context.Context, fn localcloud.ChangeFunc) error // embedded: replay up to the checkpoint
-	health  func() StoreHealth                                        // embedded: the store's state
-	close   func() error
+	models   readmodel.Store
+	conns    connections.Store
+	source   localcloud.Source
+	meta     dynamo.StreamMeta                                         // the source's stream, as Lambda records name it
+	confirm  bool                                                      // endpoint: drop stream records of cancelled writes
+	rebuild  func(ctx context.Context, fn localcloud.ChangeFunc) error // embedded: replay up to the checkpoint
+	health   func() StoreHealth                                        // embedded: the store's state
+	close    func() error
 }
 
 // Start builds and starts everything. Stop it with Shutdown.
