@@ -76,9 +76,8 @@ func NewWSGateway(routes []spec.WSRoute, fns Functions, limits WSLimits, log *sl
 type wsConn struct {
 	id          string
 	gw          *WSGateway
-	mu          sync.Mutex      // guards ws and ended
+	mu          sync.Mutex      // guards ws
 	ws          *websocket.Conn // nil until accepted
-	ended       bool            // end ran (possibly before the handshake completed)
 	out         chan []byte
 	done        chan struct{}
 	connectedAt time.Time
@@ -249,13 +248,11 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(g.limits.MaxFrameBytes)
 	c.mu.Lock()
 	c.ws = ws
-	ended := c.ended
 	c.mu.Unlock()
-	if ended {
-		// closed while the handshake completed (e.g. its queue overflowed):
-		// close now; serveConn's read then fails and runs $disconnect.
-		_ = ws.CloseNow()
-	}
+	// Ended while the handshake completed (e.g. its queue overflowed): the
+	// writer serveConn starts sees done at once and sends the close frame
+	// (the client learns the code, 1008 for a slow client), bounded by the
+	// write timeout; serveConn's read then fails and runs $disconnect.
 	g.serveConn(c)
 }
 
@@ -479,15 +476,9 @@ func (c *wsConn) end(code websocket.StatusCode, reason string, now bool) {
 		c.closeCode, c.closeReason, c.killed = code, reason, now
 		close(c.done)
 		c.gw.unregister(c)
-		c.mu.Lock()
-		c.ended = true
-		ws := c.ws
-		c.mu.Unlock()
-		if ws == nil {
-			return // the handshake completion sees ended and closes
-		}
-		// the writer closes: with the queue drained (close) or dropped
-		// (kill), bounded by WriteTimeout either way (writeLoop)
+		// The writer closes the socket (writeLoop; started after the
+		// handshake when end ran before it): with the queue drained (close)
+		// or dropped (kill), bounded by WriteTimeout either way.
 	})
 }
 
