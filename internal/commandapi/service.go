@@ -63,6 +63,9 @@ type Deps struct {
 	Sockets interface {
 		CloseByKey(ctx context.Context, keyID string) (int, error)
 	}
+	// Modules bind the command routes of context modules (their handlers
+	// use Load and Commit like identity's and PIREPs').
+	Modules []func(*Service) []Route
 }
 
 // Service handles commands. Safe for concurrent use.
@@ -108,7 +111,11 @@ type Route struct {
 
 // Routes lists every command route this package serves.
 func (s *Service) Routes() []Route {
-	return append(s.identityRoutes(), pirepRoutes(s)...)
+	out := append(s.identityRoutes(), pirepRoutes(s)...)
+	for _, m := range s.d.Modules {
+		out = append(out, m(s)...)
+	}
+	return out
 }
 
 // Router returns the Lambda router with every route of Routes, each

@@ -18,15 +18,12 @@ import (
 func TestTenantSuspension(t *testing.T) {
 	t.Parallel()
 	s := newSystem(t, wire.ModeEmbedded)
-	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
-		"password": "correct horse battery", "display_name": "Root"}
-	b := s.must(201, s.call("POST", "/api/bootstrap", "", boot))
-	root, platform := str(b.body, "api_key", "key"), str(b.body, "tenant", "id")
+	root, platform := s.bootstrap()
 	acme := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
 	s.must(201, s.call("POST", "/api/tenants/"+acme+"/users", root, map[string]any{"email": "ops@acme.example",
 		"password": "Blue-Heron-Cove-71", "role": "tenant_admin", "display_name": "Ops"}))
 	creds := map[string]any{"email": "ops@acme.example", "password": "Blue-Heron-Cove-71"}
-	ops := str(s.must(200, s.call("POST", "/api/auth/login", "", creds)).body, "key")
+	ops := s.login("ops@acme.example", "Blue-Heron-Cove-71")
 	apiKey := str(s.must(201, s.call("POST", "/api/apikeys", ops, map[string]any{"name": "script"})).body, "key")
 	sock := s.connect(ops)
 
