@@ -128,6 +128,7 @@ func run() error {
 	defer termfg.Take()() // under make, Ctrl-C stops this process alone (exit 0)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	wire.ApplyMemoryLimit()
 	app, err := wire.Start(ctx, cfg)
 	if err != nil {
 		return err
