@@ -128,6 +128,7 @@ func run() error {
 	defer termfg.Take()() // under make, Ctrl-C stops this process alone (exit 0)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	wire.ApplyMemoryLimit()
 	app, err := wire.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -162,11 +163,20 @@ SkyLedger is running (%s)
   Live frames     go run ./cmd/skyledger listen -api %s -key <sk_... key>
   Demo data       go run ./cmd/skyledger seed%s
 
-Bootstrap the platform (once):
+`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), dataDirFlag(app), rt.APIURL(), dataDirFlag(app))
+	done, err := app.Bootstrapped(context.Background())
+	switch {
+	case err != nil:
+		fmt.Printf("(bootstrap state unknown: %v)\n\n", err)
+	case done:
+		fmt.Printf("The platform is bootstrapped: sign in at %s/ or with POST %s/api/auth/login.\n\n", rt.APIURL(), rt.APIURL())
+	default:
+		fmt.Printf(`Bootstrap the platform (once):
   curl -sS -X POST %s/api/bootstrap -H 'Content-Type: application/json' \
     -d '{"bootstrap_token":"'"%s"'","tenant_name":"Platform","email":"admin@example.com","password":"change-me-please-123","display_name":"Admin"}'
 
-`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), dataDirFlag(app), rt.APIURL(), dataDirFlag(app), rt.APIURL(), tokenExpr(app))
+`, rt.APIURL(), tokenExpr(app))
+	}
 }
 
 // dataDirFlag is " -data-dir DIR" when the data directory is not the
