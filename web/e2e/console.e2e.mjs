@@ -584,6 +584,13 @@ await step('platform admin suspends the tenant (confirmed); its signed-in users 
   await root.click(tid('tenant-confirm'));
   await root.locator(`${tid('tenant-row')}[data-tenant-id="${seeded.tenant_id}"][data-status="active"]`).waitFor({ timeout: T });
 
+  // the platform admin reads the tenant's trail through the tenant picker
+  await root.click(tid('nav-audit'));
+  await root.selectOption(tid('audit-tenant'), seeded.tenant_id);
+  await root.waitForFunction((t) => location.hash.includes(`tenant=${t}`), seeded.tenant_id, { timeout: T });
+  await root.locator(tid('audit-summary'), { hasText: ROLE_SUMMARY }).first().waitFor({ timeout: T });
+  await screen(root, '34-audit-platform-picker');
+
   for (const p of [pilot, admin]) {
     await p.click(tid('tenant-suspended-retry'));
     await p.waitForSelector(tid('tenant-suspended'), { state: 'detached', timeout: T });
