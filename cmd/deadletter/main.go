@@ -4,15 +4,21 @@
 //
 //	go run ./cmd/deadletter list [-json]
 //	go run ./cmd/deadletter redrive [-id SEQ ...]
+//	go run ./cmd/deadletter aws-list -stage dev [-json]
+//	go run ./cmd/deadletter aws-redrive -stage dev [-max N]
 //
 // list reads the file directly. redrive asks the running runtime (found
 // through <data-dir>/runtime.json) to invoke its projector again with each
 // record; entries that succeed leave the file. Projections are idempotent
 // per stream version, so a redrive never applies an event twice.
+//
+// aws-list and aws-redrive work on a deployed stage's SQS on-failure queue
+// (see aws.go); they use the default AWS configuration.
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -36,21 +42,33 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(context.Background(), os.Args[1:], os.Stdout, DefaultAWS); err != nil {
 		fmt.Fprintln(os.Stderr, "deadletter:", err)
 		os.Exit(1)
 	}
 }
 
 func usage() error {
-	return errors.New("usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]")
+	return errors.New("usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]" +
+		" | deadletter aws-list -stage STAGE [-json] | deadletter aws-redrive -stage STAGE [-max N]")
 }
 
-func run(args []string, out io.Writer) error {
+func newFlagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	return fs
+}
+
+// run is the whole command; newAWS is only called by the AWS subcommands.
+func run(ctx context.Context, args []string, out io.Writer, newAWS func(context.Context) (AWSClients, error)) error {
 	if len(args) == 0 {
 		return usage()
 	}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	switch args[0] {
+	case "aws-list", "aws-redrive":
+		return runAWS(ctx, args[0], args[1:], out, newAWS)
+	}
+	fs := newFlagSet(args[0])
 	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
 	asJSON := fs.Bool("json", false, "list: print JSON lines")
 	var ids multi

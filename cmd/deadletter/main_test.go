@@ -28,19 +28,19 @@ func TestListAndRedrive(t *testing.T) {
 		Reason: "boom", Attempts: 6, Record: rec}))
 
 	var out bytes.Buffer
-	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
+	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir}, &out, nil))
 	assert.Contains(t, out.String(), "000000000000000000042")
 	assert.Contains(t, out.String(), "tenant-X v3 tenant.created")
 	assert.Contains(t, out.String(), "boom")
 
 	out.Reset()
-	require.NoError(t, run([]string{"list", "-data-dir", dir, "-json"}, &out))
+	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir, "-json"}, &out, nil))
 	var e runtime.DeadLetter
 	require.NoError(t, json.Unmarshal(out.Bytes(), &e))
 	assert.Equal(t, 6, e.Attempts)
 
 	// redrive goes through the running runtime's management endpoint.
-	err := run([]string{"redrive", "-data-dir", dir}, &out)
+	err := run(context.Background(), []string{"redrive", "-data-dir", dir}, &out, nil)
 	require.Error(t, err, "no runtime running")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "/_skyledger/deadletter/redrive", r.URL.Path)
@@ -55,10 +55,10 @@ func TestListAndRedrive(t *testing.T) {
 	defer srv.Close()
 	require.NoError(t, runtime.WriteInfo(dir, runtime.Info{ManagementURL: srv.URL}))
 	out.Reset()
-	require.NoError(t, run([]string{"redrive", "-data-dir", dir, "-id", "000000000000000000042"}, &out))
+	require.NoError(t, run(context.Background(), []string{"redrive", "-data-dir", dir, "-id", "000000000000000000042"}, &out, nil))
 	assert.Contains(t, out.String(), "redriven: 1")
 	out.Reset()
-	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
+	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir}, &out, nil))
 	assert.Contains(t, out.String(), "no dead letters")
-	assert.Error(t, run([]string{"bogus"}, &out))
+	assert.Error(t, run(context.Background(), []string{"bogus"}, &out, nil))
 }
