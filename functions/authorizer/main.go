@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/functions/handlers/authorizer"
@@ -23,10 +24,27 @@ func main() {
 	eventsTable := env.Optional(spec.Events.EnvVar) // unused by the authorizer; the adapter needs a name
 	recordsTable := env.Require(spec.Records.EnvVar)
 	cloud := env.AWS(context.Background())
-	h := authorizer.New(authorizer.Deps{
+	d := authorizer.Deps{
 		Records: dynamo.New(cloud.DynamoDB, eventsTable, recordsTable),
 		Log:     env.Log,
-	})
+	}
+	// Behind CloudFront the HTTP API accepts only requests carrying the
+	// origin secret (current or, through a rotation, previous value).
+	if arn := env.Optional(spec.EnvOriginSecretARN); arn != "" {
+		cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+		d.OriginSecrets = []string{cur}
+		if prev != "" {
+			d.OriginSecrets = append(d.OriginSecrets, prev)
+		}
+		d.OriginHeader = spec.OriginVerifyHeader
+		d.PublicRoutes = map[string]bool{}
+		for _, r := range spec.Routes {
+			if !r.Auth {
+				d.PublicRoutes[r.RouteKey()] = true
+			}
+		}
+	}
+	h := authorizer.New(d)
 	lambda.Start(dispatch(h))
 }
 
