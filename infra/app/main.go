@@ -6,7 +6,11 @@
 //
 // Context keys: stage (dev|prod, default dev), assetDir (default <repo>/dist),
 // webDir (default <repo>/web/dist), alarmEmail, webOrigins (comma-separated
-// extra CORS origins; dev defaults to the Vite dev server).
+// extra CORS origins; dev defaults to the Vite dev server), and the
+// operational keys of OpsConfig (ops.go): alarmTopicArn, waf, wafWebAclArn,
+// reservedConcurrency, originSecret, backup, backupCopyVaultArn, domainName,
+// certificateArn, wsLogLevel, logsExpireDays. A prod synth fails without
+// alarmEmail or alarmTopicArn.
 package main
 
 import (
@@ -58,6 +62,9 @@ func configFromContext(app awscdk.App) (Config, error) {
 	}
 	if c.Stage == "" {
 		c.Stage = StageDev
+	}
+	if c.Ops, err = opsFromContext(ctx, c.Stage); err != nil {
+		return Config{}, err
 	}
 	if c.AssetDir == "" {
 		c.AssetDir = filepath.Join(root, "dist")

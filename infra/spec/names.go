@@ -58,3 +58,26 @@ var RouteThrottles = []RouteThrottle{
 // key (cloud). The queries function reads its current and previous versions
 // at cold start; locally EnvCursorKey carries the key itself.
 const EnvCursorKeySecretARN = "CURSOR_KEY_SECRET_ARN"
+
+// ConsoleCSP is the Content-Security-Policy of the web console: its own
+// scripts, styles and API only, plus the WebSocket origin (wss://host) the
+// tickets name. Inline scripts and styles are refused (the console has
+// none; React sets styles through the CSSOM, which CSP allows).
+func ConsoleCSP(wsOrigin string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+		"connect-src 'self' " + wsOrigin + "; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+}
+
+// APICSP is the Content-Security-Policy of the API's responses (JSON,
+// never rendered as a page).
+const APICSP = "default-src 'none'; frame-ancestors 'none'"
+
+// OriginVerifyHeader carries the secret CloudFront adds to every request it
+// forwards to the HTTP API; the API's authorizers refuse requests without it
+// (see OpsConfig.OriginSecret in infra/app), so the edge (WAF, logs) cannot
+// be bypassed through the execute-api endpoint.
+const OriginVerifyHeader = "X-Origin-Verify"
+
+// EnvOriginSecretARN names the Secrets Manager secret holding the origin
+// verification value (the authorizer reads it at cold start).
+const EnvOriginSecretARN = "ORIGIN_SECRET_ARN"

@@ -83,8 +83,19 @@ const adminCtx = await browser.newContext({ viewport: { width: 1280, height: 900
 const pilotCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }); // phone width
 const admin = await adminCtx.newPage();
 const pilot = await pilotCtx.newPage();
+// The console runs under the Content-Security-Policy CloudFront serves
+// (spec.ConsoleCSP; the local runtime sends the same): any violation is a
+// console error naming the policy.
+const cspViolations = [];
+let cspHeader = '';
 for (const [who, p] of [['admin', admin], ['pilot', pilot]]) {
   p.on('pageerror', (e) => consoleErrors.push(`${who}: ${e.message}`));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && /Content.Security.Policy/i.test(m.text())) cspViolations.push(`${who}: ${m.text()}`);
+  });
+  p.on('response', (r) => {
+    if (r.request().resourceType() === 'document') cspHeader = r.headers()['content-security-policy'] ?? '';
+  });
 }
 // Requests that leave the origin (fonts, CDNs) would break "everything bundled".
 const foreign = [];
@@ -284,6 +295,11 @@ await step('the deactivated pilot cannot sign in again', async () => {
 await step('no request left the origin and no page error', async () => {
   expect(foreign.length === 0, `requests to other origins: ${foreign.slice(0, 5).join(', ')}`);
   expect(consoleErrors.length === 0, `page errors: ${consoleErrors.slice(0, 5).join(' | ')}`);
+});
+
+await step('the console runs under its Content-Security-Policy without a violation', async () => {
+  expect(/script-src 'self'/.test(cspHeader) && !/unsafe-inline/.test(cspHeader), `CSP served: ${cspHeader || '(none)'}`);
+  expect(cspViolations.length === 0, `CSP violations: ${cspViolations.slice(0, 5).join(' | ')}`);
 });
 
 await browser.close();
