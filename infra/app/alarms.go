@@ -23,8 +23,8 @@ const (
 	// DurationNearTimeout is the share of a function's timeout its maximum
 	// duration may reach before the alarm fires.
 	DurationNearTimeout = 0.8
-	TableThrottlesAlarm = 1  // throttled requests per 5 minutes (on-demand tables should never throttle)
-	TableSystemErrors   = 1  // DynamoDB 500s per 5 minutes
+	TableThrottlesAlarm = 1   // throttled requests per 5 minutes (on-demand tables should never throttle)
+	TableSystemErrors   = 1   // DynamoDB 500s per 5 minutes
 	WSClientErrorAlarm  = 500 // refused handshakes/messages per 5 minutes: a client loop or abuse
 	WSServerErrorAlarm  = 5   // integration + execution errors per 5 minutes
 	// WSMessageFlood is the message count per 5 minutes that signals a flood
