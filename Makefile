@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO        ?= go
 STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-FUNCTIONS := authorizer commands queries projector ws-connect ws-disconnect ws-default
+FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
 .PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
@@ -42,7 +42,7 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s each)
 
 ## ---- performance -----------------------------------------------------------
 bench: venv ## Go benchmarks (store, PIREP codec, notifier fan-out)
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./events/... ./domain/... ./functions/...
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m ./events/... ./domain/... ./internal/...
 
 bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
 	$(GO) run ./cmd/bench-e2e

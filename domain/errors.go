@@ -8,7 +8,7 @@ import (
 )
 
 // Sentinel errors. The HTTP and WebSocket layers map them to status codes in
-// one place (functions/httpapi.ErrorResponse).
+// one place (internal/httpapi.ErrorResponse).
 var (
 	ErrValidation         = errors.New("validation failed")       // 400
 	ErrUnauthenticated    = errors.New("unauthenticated")         // 401

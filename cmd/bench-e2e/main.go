@@ -39,7 +39,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/skyledger/skyledger/localstack/wire"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 const token = "bt_bench_e2e"

@@ -29,11 +29,11 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
-	"github.com/skyledger/skyledger/functions/handlers/projector"
-	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -142,7 +142,7 @@ func (d *deployed) visible(t *testing.T) int {
 // cannot run the function), which writes the stage's ReadModel table.
 func (d *deployed) clients(p Projector) func(context.Context) (AWSClients, error) {
 	if p == nil {
-		p = ProjectorFunc(projector.New(projector.Deps{Models: d.models}).Handle)
+		p = ProjectorFunc(projection.New(projection.Deps{Models: d.models}).Handle)
 	}
 	return func(context.Context) (AWSClients, error) {
 		return AWSClients{SQS: d.sqs, Streams: d.streams, DynamoDB: d.db, Projector: p}, nil
@@ -160,7 +160,7 @@ func expected(t *testing.T, shift time.Duration) []string {
 		require.NoError(t, err)
 		recs = append(recs, r)
 	}
-	resp, err := projector.New(projector.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
+	resp, err := projection.New(projection.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	return snapshot(t, m)
@@ -182,7 +182,7 @@ func snapshot(t *testing.T, m readmodel.Store) []string {
 // events), each event's occurred_at moved by shift.
 func history(t *testing.T, shift time.Duration) []events.Envelope {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "functions", "handlers", "projector", "testdata", "identity_batch.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "projection", "testdata", "identity_batch.json"))
 	require.NoError(t, err)
 	var ev lambdaevents.DynamoDBEvent
 	require.NoError(t, json.Unmarshal(b, &ev))

@@ -33,7 +33,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/skyledger/skyledger/localstack/runtime"
+	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
 type multi []string
@@ -107,7 +107,7 @@ func attr(r events.DynamoDBEventRecord, name string) string {
 }
 
 func list(dataDir string, asJSON bool, out io.Writer) error {
-	entries, err := runtime.OpenDeadLetters(filepath.Join(dataDir, runtime.DeadLetterFile)).List()
+	entries, err := localcloud.OpenDeadLetters(filepath.Join(dataDir, localcloud.DeadLetterFile)).List()
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func list(dataDir string, asJSON bool, out io.Writer) error {
 }
 
 func redrive(dataDir string, ids []string, out io.Writer) error {
-	info, err := runtime.ReadInfo(dataDir)
+	info, err := localcloud.ReadInfo(dataDir)
 	if err != nil {
 		return fmt.Errorf("the runtime does not seem to run on %s (start it with make run, then retry): %w", dataDir, err)
 	}
@@ -148,7 +148,7 @@ func redrive(dataDir string, ids []string, out io.Writer) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("redrive: %s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	var res runtime.RedriveResult
+	var res localcloud.RedriveResult
 	if err := json.Unmarshal(b, &res); err != nil {
 		return err
 	}

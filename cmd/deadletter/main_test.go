@@ -14,17 +14,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skyledger/skyledger/localstack/runtime"
+	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
 func TestListAndRedrive(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	dlq := runtime.OpenDeadLetters(filepath.Join(dir, runtime.DeadLetterFile))
+	dlq := localcloud.OpenDeadLetters(filepath.Join(dir, localcloud.DeadLetterFile))
 	rec := events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{SequenceNumber: "000000000000000000042",
 		NewImage: map[string]events.DynamoDBAttributeValue{"stream_id": events.NewStringAttribute("tenant-X"),
 			"version": events.NewNumberAttribute("3"), "type": events.NewStringAttribute("tenant.created")}}}
-	require.NoError(t, dlq.Add(runtime.DeadLetter{ID: "000000000000000000042", FailedAt: time.Now(), Function: "projector",
+	require.NoError(t, dlq.Add(localcloud.DeadLetter{ID: "000000000000000000042", FailedAt: time.Now(), Function: "projector",
 		Reason: "boom", Attempts: 6, Record: rec}))
 
 	var out bytes.Buffer
@@ -35,7 +35,7 @@ func TestListAndRedrive(t *testing.T) {
 
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir, "-json"}, &out, nil))
-	var e runtime.DeadLetter
+	var e localcloud.DeadLetter
 	require.NoError(t, json.Unmarshal(out.Bytes(), &e))
 	assert.Equal(t, 6, e.Attempts)
 
@@ -53,7 +53,7 @@ func TestListAndRedrive(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(res)
 	}))
 	defer srv.Close()
-	require.NoError(t, runtime.WriteInfo(dir, runtime.Info{ManagementURL: srv.URL}))
+	require.NoError(t, localcloud.WriteInfo(dir, localcloud.Info{ManagementURL: srv.URL}))
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"redrive", "-data-dir", dir, "-id", "000000000000000000042"}, &out, nil))
 	assert.Contains(t, out.String(), "redriven: 1")

@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skyledger/skyledger/events"
-	"github.com/skyledger/skyledger/functions/handlers/projector"
-	"github.com/skyledger/skyledger/functions/readmodel"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 // An in-place rebuild repairs the live ReadModel table of a deployed stage
@@ -62,7 +62,7 @@ type liveItem struct {
 
 // snapshotSource records each stream's last version while it is replayed.
 type snapshotSource struct {
-	src      projector.EventSource
+	src      projection.EventSource
 	versions map[string]int64
 }
 
@@ -76,7 +76,7 @@ func (s *snapshotSource) ReadAll(ctx context.Context, fn func(events.Envelope) e
 }
 
 // RebuildInPlace rebuilds the live read-model table from src (see above).
-func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projector.EventSource, table string, batch int, logw io.Writer) (InPlaceResult, error) {
+func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.EventSource, table string, batch int, logw io.Writer) (InPlaceResult, error) {
 	var res InPlaceResult
 	if _, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err != nil {
 		return res, fmt.Errorf("live read model %s: %w", table, err)
@@ -84,7 +84,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projector.Event
 	fresh := readmodel.NewEmbedded()
 	snap := &snapshotSource{src: src, versions: map[string]int64{}}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	n, err := projector.New(projector.Deps{Models: fresh, Projections: projector.Default(), Log: log}).Rebuild(ctx, snap, batch)
+	n, err := projection.New(projection.Deps{Models: fresh, Projections: projection.Default(), Log: log}).Rebuild(ctx, snap, batch)
 	res.Events = n
 	if err != nil {
 		return res, err

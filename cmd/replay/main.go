@@ -35,10 +35,10 @@ import (
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
-	"github.com/skyledger/skyledger/functions/handlers/projector"
-	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 func main() {
@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 		client = c
 	}
 
-	var src projector.EventSource
+	var src projection.EventSource
 	if *eventsDir != "" {
 		if _, err := os.Stat(*eventsDir); err != nil {
 			return fmt.Errorf("events dir: %w", err)
@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h := projector.New(projector.Deps{Models: target, Projections: projector.Default(), Log: log})
+	h := projection.New(projection.Deps{Models: target, Projections: projection.Default(), Log: log})
 	n, err := h.Rebuild(ctx, src, *batch)
 	if err != nil {
 		return err

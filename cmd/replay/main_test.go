@@ -18,11 +18,11 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
-	"github.com/skyledger/skyledger/functions/handlers/projector"
-	"github.com/skyledger/skyledger/functions/readmodel"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -30,7 +30,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 // history is the projector's golden identity history (7 streams, 14 events).
 func history(t *testing.T) []events.Envelope {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "functions", "handlers", "projector", "testdata", "identity_batch.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "projection", "testdata", "identity_batch.json"))
 	require.NoError(t, err)
 	var ev lambdaevents.DynamoDBEvent
 	require.NoError(t, json.Unmarshal(b, &ev))
@@ -77,7 +77,7 @@ func live(t *testing.T, s *embedded.Store) []string {
 	recs, err := s.Tail(context.Background(), 0, 1000)
 	require.NoError(t, err)
 	m := readmodel.NewEmbedded()
-	resp, err := projector.New(projector.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
+	resp, err := projection.New(projection.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	return snapshot(t, m)

@@ -26,9 +26,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/skyledger/skyledger/functions/metrics"
-	"github.com/skyledger/skyledger/localstack/runtime"
-	"github.com/skyledger/skyledger/localstack/wire"
+	"github.com/skyledger/skyledger/internal/localcloud"
+	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func env(name, def string) string {
@@ -62,9 +62,9 @@ func run() error {
 	flag.StringVar(&cfg.BootstrapToken, "bootstrap-token", env("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token (default: generated once into <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
 	flag.StringVar(&mode, "mode", mode, "embedded | endpoint | aws (default: endpoint when AWS_ENDPOINT_URL is set, else embedded) [SKYLEDGER_MODE]")
 	flag.StringVar(&cfg.TablePrefix, "table-prefix", env("SKYLEDGER_TABLE_PREFIX", "skyledger-local-"), "DynamoDB table name prefix in endpoint mode [SKYLEDGER_TABLE_PREFIX]")
-	idle := flag.Duration("ws-idle-timeout", durEnv("SKYLEDGER_WS_IDLE_TIMEOUT", runtime.DefaultWSLimits().IdleTimeout), "WebSocket idle timeout [SKYLEDGER_WS_IDLE_TIMEOUT]")
-	maxDur := flag.Duration("ws-max-duration", durEnv("SKYLEDGER_WS_MAX_DURATION", runtime.DefaultWSLimits().MaxConnDuration), "WebSocket maximum connection duration [SKYLEDGER_WS_MAX_DURATION]")
-	maxFrame := flag.Int64("ws-max-frame", intEnv("SKYLEDGER_WS_MAX_FRAME_BYTES", runtime.DefaultWSLimits().MaxFrameBytes), "WebSocket maximum frame size in bytes [SKYLEDGER_WS_MAX_FRAME_BYTES]")
+	idle := flag.Duration("ws-idle-timeout", durEnv("SKYLEDGER_WS_IDLE_TIMEOUT", localcloud.DefaultWSLimits().IdleTimeout), "WebSocket idle timeout [SKYLEDGER_WS_IDLE_TIMEOUT]")
+	maxDur := flag.Duration("ws-max-duration", durEnv("SKYLEDGER_WS_MAX_DURATION", localcloud.DefaultWSLimits().MaxConnDuration), "WebSocket maximum connection duration [SKYLEDGER_WS_MAX_DURATION]")
+	maxFrame := flag.Int64("ws-max-frame", intEnv("SKYLEDGER_WS_MAX_FRAME_BYTES", localcloud.DefaultWSLimits().MaxFrameBytes), "WebSocket maximum frame size in bytes [SKYLEDGER_WS_MAX_FRAME_BYTES]")
 	transport := flag.String("management-transport", env("SKYLEDGER_MANAGEMENT_TRANSPORT", "tcp"), "how the notifier's SDK client reaches @connections: tcp (loopback HTTP) | inprocess [SKYLEDGER_MANAGEMENT_TRANSPORT]")
 	logLevel := flag.String("log-level", env("SKYLEDGER_LOG_LEVEL", env("LOG_LEVEL", "info")), "debug | info | warn | error [SKYLEDGER_LOG_LEVEL]")
 	flag.Parse()
@@ -75,7 +75,7 @@ func run() error {
 	}
 	log := newLogger(os.Stderr, lvl)
 	cfg.Log = log
-	cfg.WSLimits = runtime.DefaultWSLimits()
+	cfg.WSLimits = localcloud.DefaultWSLimits()
 	cfg.WSLimits.IdleTimeout, cfg.WSLimits.MaxConnDuration, cfg.WSLimits.MaxFrameBytes = *idle, *maxDur, *maxFrame
 
 	switch *transport {

@@ -7,7 +7,7 @@
 //
 // Secrets never appear in events: password hashes, key hashes, session
 // epochs and ticket hashes live in credential records (events.Records)
-// written in the same Append (see functions/auth for the record layout).
+// written in the same Append (see internal/auth for the record layout).
 // Session keys issued by login are records only (no event): they are
 // short-lived credentials, not part of the tenant's history.
 //

@@ -1,28 +1,14 @@
-// Command ws-connect is the WebSocket API's $connect integration (spec.FnWSConnect). It runs after the $connect authorizer (functions/authorizer) allowed the handshake and records the connection.
-// It only wires adapters; the logic is in functions/handlers/wsapi.
+// Command ws-connect is the Lambda function of the WebSocket $connect route (after the authorizer).
+// It is built by wire.WSConnect, as in the local runtime.
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/skyledger/skyledger/functions/connections"
-	"github.com/skyledger/skyledger/functions/handlers/wsapi"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/metrics"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func main() {
-	env := lambdaenv.New(spec.FnWSConnect)
-	table := env.Require(spec.Connections.EnvVar)
-	cloud := env.AWS(context.Background())
-	h := wsapi.New(wsapi.Deps{
-		Store:   connections.NewDynamo(cloud.DynamoDB, table),
-		Log:     env.Log,
-		Metrics: metrics.New(os.Stdout, spec.FnWSConnect),
-	})
-	lambda.Start(h.Connect)
+	lambda.Start(wire.WSConnect(wire.Cloud(spec.FnWSConnect)))
 }

@@ -1,31 +1,14 @@
-// Command ws-default serves the WebSocket API's subscribe, unsubscribe, ping and $default routes (spec.FnWSDefault), replying through the management API.
-// It only wires adapters; the logic is in functions/handlers/wsapi.
+// Command ws-default is the Lambda function of the WebSocket subscribe, unsubscribe, ping and $default routes.
+// It is built by wire.WSDefault, as in the local runtime.
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/skyledger/skyledger/functions/connections"
-	"github.com/skyledger/skyledger/functions/handlers/wsapi"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/metrics"
-	"github.com/skyledger/skyledger/functions/notify"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func main() {
-	env := lambdaenv.New(spec.FnWSDefault)
-	table := env.Require(spec.Connections.EnvVar)
-	mgmt := env.Require(spec.EnvWSManagementURL)
-	cloud := env.AWS(context.Background())
-	h := wsapi.New(wsapi.Deps{
-		Store:   connections.NewDynamo(cloud.DynamoDB, table),
-		Client:  notify.NewClient(cloud.Config, mgmt, 4),
-		Log:     env.Log,
-		Metrics: metrics.New(os.Stdout, spec.FnWSDefault),
-	})
-	lambda.Start(h.Default)
+	lambda.Start(wire.WSDefault(wire.Cloud(spec.FnWSDefault)))
 }

@@ -1,28 +1,14 @@
-// Command ws-disconnect is the WebSocket API's $disconnect integration (spec.FnWSDisconnect): it removes the connection and its subscriptions.
-// It only wires adapters; the logic is in functions/handlers/wsapi.
+// Command ws-disconnect is the Lambda function of the WebSocket $disconnect route.
+// It is built by wire.WSDisconnect, as in the local runtime.
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/skyledger/skyledger/functions/connections"
-	"github.com/skyledger/skyledger/functions/handlers/wsapi"
-	"github.com/skyledger/skyledger/functions/lambdaenv"
-	"github.com/skyledger/skyledger/functions/metrics"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func main() {
-	env := lambdaenv.New(spec.FnWSDisconnect)
-	table := env.Require(spec.Connections.EnvVar)
-	cloud := env.AWS(context.Background())
-	h := wsapi.New(wsapi.Deps{
-		Store:   connections.NewDynamo(cloud.DynamoDB, table),
-		Log:     env.Log,
-		Metrics: metrics.New(os.Stdout, spec.FnWSDisconnect),
-	})
-	lambda.Start(h.Disconnect)
+	lambda.Start(wire.WSDisconnect(wire.Cloud(spec.FnWSDisconnect)))
 }

@@ -1,0 +1,879 @@
+package commandapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/skyledger/skyledger/contexts"
+
+	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+)
+
+func (s *Service) identityRoutes() []Route {
+	return []Route{
+		{Route: contexts.Bootstrap, Handler: s.bootstrap},
+		{Route: contexts.Login, Handler: s.login, NoIdempotency: true},
+		{Route: contexts.ChangePassword, Handler: s.changePassword},
+		{Route: contexts.CreateTenant, Handler: s.createTenant},
+		{Route: contexts.CreateUser, Handler: s.createUser},
+		{Route: contexts.PatchUser, Handler: s.patchUser},
+		{Route: contexts.CreateAPIKey, Handler: s.createKey},
+		{Route: contexts.RevokeAPIKey, Handler: s.revokeKey},
+		{Route: contexts.WSTicket, Handler: s.wsTicket, NoIdempotency: true},
+	}
+}
+
+// ------------------------------------------------------------- resources ---
+
+// The HTTP resources are the read models' (internal/readmodel/views), so a
+// command response and the GET that follows it carry the same fields.
+
+func tenantResource(t identity.Tenant, v int64, updated time.Time) views.Tenant {
+	return views.Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, CreatedAt: t.CreatedAt,
+		UpdatedAt: updated.UTC(), Version: v}
+}
+
+func userResource(u identity.User, v int64, updated time.Time) views.User {
+	return views.User{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
+		Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt, UpdatedAt: updated.UTC(), Version: v}
+}
+
+// keyResource is the key at version v; Key (the full secret key) is set by
+// the create response alone.
+func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) views.APIKey {
+	return views.APIKey{ID: k.ID, Name: k.Name, Prefix: identity.KeyPrefix(k.ID), OwnerID: k.OwnerID, TenantID: k.TenantID,
+		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: lastUsed, RevokedAt: k.RevokedAt, Version: v}
+}
+
+// CreatedKey is the create response of a key: the resource plus, this
+// once, the full secret key.
+type CreatedKey struct {
+	views.APIKey
+	Key string `json:"key"`
+}
+
+// lastChange is when a loaded stream last changed (its last event).
+func lastChange(evs []events.Envelope) time.Time {
+	if len(evs) == 0 {
+		return time.Time{}
+	}
+	return evs[len(evs)-1].OccurredAt
+}
+
+// fold applies decided events to a state with fold, as the store will.
+func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f func([]identity.Recorded) (T, error)) (T, error) {
+	rec := Recorded(prior)
+	for i, e := range evs {
+		b, err := json.Marshal(e.Data)
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		rec = append(rec, identity.Recorded{Type: e.Type, Version: version + int64(i) + 1, Data: b})
+	}
+	return f(rec)
+}
+
+// --------------------------------------------------------------- loaders ---
+
+func (s *Service) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
+	evs, v, err := s.Load(ctx, identity.StreamTenant(id))
+	if err != nil {
+		return identity.Tenant{}, nil, err
+	}
+	if v == 0 {
+		return identity.Tenant{}, nil, fmt.Errorf("tenant %s: %w", id, domain.ErrNotFound)
+	}
+	t, err := identity.FoldTenant(Recorded(evs))
+	return t, evs, err
+}
+
+func (s *Service) loadUser(ctx context.Context, id string) (identity.User, []events.Envelope, error) {
+	evs, v, err := s.Load(ctx, identity.StreamUser(id))
+	if err != nil {
+		return identity.User{}, nil, err
+	}
+	if v == 0 {
+		return identity.User{}, nil, fmt.Errorf("user %s: %w", id, domain.ErrNotFound)
+	}
+	u, err := identity.FoldUser(Recorded(evs))
+	return u, evs, err
+}
+
+func (s *Service) loadKey(ctx context.Context, id string) (identity.APIKey, []events.Envelope, error) {
+	evs, v, err := s.Load(ctx, identity.StreamAPIKey(id))
+	if err != nil {
+		return identity.APIKey{}, nil, err
+	}
+	if v == 0 {
+		return identity.APIKey{}, nil, fmt.Errorf("api key %s: %w", id, domain.ErrNotFound)
+	}
+	k, err := identity.FoldAPIKey(Recorded(evs))
+	return k, evs, err
+}
+
+// userCred reads the user's credential record and checks that it reflects
+// version v of the user stream (else a concurrent append won: conflict, so
+// the command is retried).
+func (s *Service) userCred(ctx context.Context, id string, v int64) (auth.UserCredential, error) {
+	rec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(id))
+	if err != nil {
+		return auth.UserCredential{}, fmt.Errorf("user credential %s: %w", id, err)
+	}
+	c, err := auth.DecodeUser(rec)
+	if err != nil {
+		return c, err
+	}
+	if c.Version != v {
+		return c, fmt.Errorf("user credential %s at v%d, stream at v%d: %w", id, c.Version, v, events.ErrVersionConflict)
+	}
+	return c, nil
+}
+
+func put(rec events.Record, err error) (events.RecordOp, error) {
+	return events.RecordOp{Mode: events.RecordPut, Record: rec}, err
+}
+
+// emailTaken turns a lost e-mail reservation into a 409 naming the field.
+func emailTaken(err error) error {
+	var de *events.DuplicateError
+	if errors.As(err, &de) && strings.HasPrefix(de.Key, "email#") {
+		return fmt.Errorf("email: already in use: %w", domain.ErrConflict)
+	}
+	return err
+}
+
+// ------------------------------------------------------ platform admins ---
+
+// The last-active-platform-admin invariant spans users, so it is kept in
+// one counter record (counter#platform_admins) that is a LOWER BOUND of the
+// number of active platform_admins: a command that removes one decrements
+// it with CompareAndPut BEFORE its append (refusing at 1) and restores it
+// if the append fails; a command that adds one increments it AFTER its
+// append. A crash between the two steps can only leave the counter too low,
+// which refuses a legitimate demotion but can never let the last admin go.
+// Bootstrap writes the counter (1) inline with the first admin.
+func (s *Service) adjustPlatformAdmins(ctx context.Context, delta int) error {
+	for attempt := 0; attempt < 10; attempt++ {
+		var (
+			n   int
+			rev int64
+		)
+		rec, err := s.d.Store.GetRecord(ctx, auth.PlatformAdminsKey)
+		switch {
+		case err == nil:
+			pa, derr := auth.DecodePlatformAdmins(rec)
+			if derr != nil {
+				return derr
+			}
+			n, rev = pa.Count, rec.Rev
+		case !errors.Is(err, events.ErrNotFound):
+			return fmt.Errorf("platform admin counter: %w", err)
+		}
+		if err := identity.CheckPlatformAdmins(n, delta); err != nil {
+			return err
+		}
+		next, err := auth.PlatformAdminsRecord(n + delta)
+		if err != nil {
+			return err
+		}
+		if _, err := s.d.Store.CompareAndPut(ctx, next, rev); err == nil {
+			return nil
+		} else if !errors.Is(err, events.ErrVersionConflict) {
+			return fmt.Errorf("platform admin counter: %w", err)
+		}
+	}
+	return fmt.Errorf("platform admin counter: contention: %w", domain.ErrUnavailable)
+}
+
+// ------------------------------------------------------------- bootstrap ---
+
+type bootstrapRequest struct {
+	BootstrapToken string `json:"bootstrap_token"`
+	TenantName     string `json:"tenant_name"`
+	Email          string `json:"email"`
+	Password       string `json:"password"`
+	DisplayName    string `json:"display_name"`
+}
+
+const bootstrapDoneKey = "bootstrap#done"
+
+type bootstrapMarker struct {
+	TenantID string    `json:"tenant_id"`
+	UserID   string    `json:"user_id"`
+	At       time.Time `json:"at"`
+}
+
+// bootstrap creates the platform tenant, the first platform_admin and an
+// API key, exactly once. It spans three streams, so it runs as three
+// appends guarded by two reservations: `bootstrap` (PutIfAbsent with the
+// tenant append; records the planned ids) and `bootstrap#done` (PutIfAbsent
+// with the key append). A bootstrap interrupted after the first append is
+// resumed by the next call with the token; a completed one answers 409.
+func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, error) {
+	var in bootstrapRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := firstErr(Required("bootstrap_token", in.BootstrapToken), MaxLen("bootstrap_token", in.BootstrapToken, MaxTokenBytes),
+		MaxLen("tenant_name", in.TenantName, MaxNameBytes), MaxLen("email", in.Email, MaxEmailBytes),
+		MaxLen("password", in.Password, MaxPasswordBytes), MaxLen("display_name", in.DisplayName, MaxNameBytes)); err != nil {
+		return httpapi.Response{}, err
+	}
+	if s.d.BootstrapToken == nil {
+		return httpapi.Response{}, fmt.Errorf("bootstrap is disabled: %w", domain.ErrForbidden)
+	}
+	want, err := s.d.BootstrapToken(ctx)
+	if err != nil {
+		// the cause (a Secrets Manager error naming the secret's ARN) is
+		// logged, not echoed: a 503's message reaches the caller
+		s.d.Log.ErrorContext(ctx, "bootstrap token unavailable", "error", err.Error())
+		return httpapi.Response{}, fmt.Errorf("bootstrap token unavailable: %w", domain.ErrUnavailable)
+	}
+	if want == "" {
+		return httpapi.Response{}, fmt.Errorf("bootstrap is disabled: %w", domain.ErrForbidden)
+	}
+	if !equalConst(in.BootstrapToken, want) {
+		return httpapi.Response{}, fmt.Errorf("bootstrap token: %w", domain.ErrUnauthenticated)
+	}
+	if _, err := s.d.Store.GetRecord(ctx, bootstrapDoneKey); err == nil {
+		return httpapi.Response{}, fmt.Errorf("already bootstrapped: %w", domain.ErrConflict)
+	} else if !errors.Is(err, events.ErrNotFound) {
+		return httpapi.Response{}, err
+	}
+	email, err := identity.NormalizeEmail("email", in.Email)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := identity.ValidatePassword("password", in.Password, email); err != nil {
+		return httpapi.Response{}, err
+	}
+	if _, err := identity.ValidateName("display_name", in.DisplayName); err != nil {
+		return httpapi.Response{}, err
+	}
+	now := s.now()
+
+	// 1. the platform tenant and the marker (or resume).
+	var marker bootstrapMarker
+	if rec, err := s.d.Store.GetRecord(ctx, auth.BootstrapKey); err == nil {
+		if err := json.Unmarshal(rec.Data, &marker); err != nil {
+			return httpapi.Response{}, fmt.Errorf("bootstrap marker: %w", err)
+		}
+	} else if errors.Is(err, events.ErrNotFound) {
+		marker = bootstrapMarker{TenantID: auth.NewID(), UserID: auth.NewID(), At: now}
+		tevs, err := identity.CreateTenant(marker.TenantID, in.TenantName, true, domain.SystemActor, now)
+		if err != nil {
+			return httpapi.Response{}, domain.Invalid("tenant_name", "%s", strings.TrimPrefix(err.Error(), "name: "))
+		}
+		mrec, err := auth.BootstrapRecord(marker.TenantID, marker.UserID, now)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		_, err = s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(marker.TenantID), TenantID: marker.TenantID,
+			Expected: events.ExpectNew, Events: FromIdentity(tevs), NoIdempotency: true, Status: http.StatusCreated,
+			Records: []events.RecordOp{{Mode: events.RecordPutIfAbsent, Record: mrec}}})
+		if errors.Is(err, events.ErrDuplicate) {
+			return httpapi.Response{}, fmt.Errorf("bootstrap already in progress: %w", domain.ErrConflict)
+		}
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+	} else {
+		return httpapi.Response{}, err
+	}
+	tenant, tevs, err := s.loadTenant(ctx, marker.TenantID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+
+	// 2. the first platform_admin (unless a previous attempt made it).
+	user, userEvs, err := s.loadUser(ctx, marker.UserID)
+	if errors.Is(err, domain.ErrNotFound) {
+		uevs, err := identity.CreateFirstAdmin(tenant, identity.NewUser{ID: marker.UserID, Email: email, DisplayName: in.DisplayName}, now)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		hash, err := s.hasher.Hash(in.Password)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		cred := auth.UserCredential{UserID: marker.UserID, TenantID: tenant.ID, Email: email, Role: domain.RolePlatformAdmin,
+			Status: identity.StatusActive, PasswordHash: hash, Version: 1}
+		ops, err := userOps(cred, true)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		counter, err := put(auth.PlatformAdminsRecord(1))
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		_, err = s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(marker.UserID), TenantID: tenant.ID,
+			Expected: events.ExpectNew, Events: FromIdentity(uevs), NoIdempotency: true, Status: http.StatusCreated,
+			Records: append(ops, counter)})
+		if err != nil && !errors.Is(err, events.ErrVersionConflict) {
+			return httpapi.Response{}, emailTaken(err)
+		}
+		if user, userEvs, err = s.loadUser(ctx, marker.UserID); err != nil {
+			return httpapi.Response{}, err
+		}
+	} else if err != nil {
+		return httpapi.Response{}, err
+	}
+
+	// 3. the first key, and the done marker.
+	owner := domain.Principal{UserID: user.ID, TenantID: user.TenantID, Role: user.Role}
+	keyID, secret, full, err := auth.NewKey()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	kevs, err := identity.CreateAPIKey(keyID, user, owner, "bootstrap", nil, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	krec, err := auth.KeyRecord(auth.KindAPIKey, auth.KeyCredential{KeyID: keyID, OwnerID: user.ID, TenantID: user.TenantID, SecretHash: auth.HashSecret(secret)})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	done, err := auth.BootstrapRecord(tenant.ID, user.ID, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	done.Key = bootstrapDoneKey
+	key, err := fold(nil, 0, kevs, identity.FoldAPIKey)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	c.Principal = owner // the key's events are caused by the bootstrap, actor is the new admin
+	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
+		Expected: events.ExpectNew, Events: FromIdentity(kevs), Status: http.StatusCreated,
+		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
+		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
+		Body: func(v int64) any {
+			return map[string]any{
+				"tenant":  tenantResource(tenant, tenant.Version, lastChange(tevs)),
+				"user":    userResource(user, user.Version, lastChange(userEvs)),
+				"api_key": CreatedKey{keyResource(key, nil, v), full},
+			}
+		}})
+	if errors.Is(err, events.ErrDuplicate) {
+		return httpapi.Response{}, fmt.Errorf("already bootstrapped: %w", domain.ErrConflict)
+	}
+	return resp, err
+}
+
+// userOps are the inline records of a user append: the credential (Put)
+// and, for a new user, the e-mail reservation (PutIfAbsent).
+func userOps(cred auth.UserCredential, reserveEmail bool) ([]events.RecordOp, error) {
+	ops := []events.RecordOp{}
+	op, err := put(auth.UserRecord(cred))
+	if err != nil {
+		return nil, err
+	}
+	ops = append(ops, op)
+	if reserveEmail {
+		rec, err := auth.EmailRecord(cred.Email, cred.UserID)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, events.RecordOp{Mode: events.RecordPutIfAbsent, Record: rec})
+	}
+	return ops, nil
+}
+
+// ----------------------------------------------------------------- login ---
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// login exchanges e-mail and password for a session key (SessionTTL). An
+// unknown e-mail, a wrong password and a deactivated user all answer the
+// same 401 after the same argon2id work; MaxLoginFailures failures per
+// e-mail in LoginWindow answer 429 with Retry-After.
+func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) {
+	var in loginRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := firstErr(MaxLen("email", in.Email, MaxEmailBytes), MaxLen("password", in.Password, MaxPasswordBytes),
+		Required("password", in.Password)); err != nil {
+		return httpapi.Response{}, err
+	}
+	email, err := identity.NormalizeEmail("email", in.Email)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	now := s.now()
+	if err := auth.CheckLoginThrottle(ctx, s.d.Store, email, now); err != nil {
+		return httpapi.Response{}, err
+	}
+	fail := func(reason string) (httpapi.Response, error) {
+		if err := auth.RecordLoginFailure(ctx, s.d.Store, email, now); err != nil {
+			s.d.Log.WarnContext(ctx, "login: recording failure", "error", err.Error())
+		}
+		return httpapi.Response{}, fmt.Errorf("login: %s: %w", reason, domain.ErrUnauthenticated)
+	}
+	var cred auth.UserCredential
+	found := false
+	if rec, err := s.d.Store.GetRecord(ctx, auth.EmailRecordKey(email)); err == nil {
+		res, derr := auth.DecodeEmail(rec)
+		if derr != nil {
+			return httpapi.Response{}, derr
+		}
+		urec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(res.UserID))
+		if err != nil && !errors.Is(err, events.ErrNotFound) {
+			return httpapi.Response{}, err
+		}
+		if err == nil {
+			if cred, err = auth.DecodeUser(urec); err != nil {
+				return httpapi.Response{}, err
+			}
+			found = true
+		}
+	} else if !errors.Is(err, events.ErrNotFound) {
+		return httpapi.Response{}, err
+	}
+	if !found {
+		s.hasher.VerifyDummy(in.Password)
+		return fail("unknown e-mail")
+	}
+	ok, err := s.hasher.Verify(in.Password, cred.PasswordHash)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !ok {
+		return fail("wrong password")
+	}
+	if cred.Status != identity.StatusActive {
+		return fail("deactivated")
+	}
+	if err := auth.ClearLoginFailures(ctx, s.d.Store, email); err != nil {
+		s.d.Log.WarnContext(ctx, "login: clearing failures", "error", err.Error())
+	}
+	user, uevs, err := s.loadUser(ctx, cred.UserID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp := httpapi.JSON(http.StatusOK, map[string]any{"key": key, "expires_at": exp, "user": userResource(user, user.Version, lastChange(uevs))})
+	resp.Headers["Cache-Control"] = "no-store"
+	return resp, nil
+}
+
+// -------------------------------------------------------------- password ---
+
+type passwordRequest struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// changePassword changes the caller's own password (204). A wrong old
+// password is a 400 on old_password and counts as a failed login. Every
+// other session key of the user stops working (session epoch bump); the
+// session used for the change, if any, is carried over; API keys are not
+// affected.
+func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response, error) {
+	var in passwordRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := firstErr(Required("old_password", in.OldPassword), MaxLen("old_password", in.OldPassword, MaxPasswordBytes),
+		Required("new_password", in.NewPassword), MaxLen("new_password", in.NewPassword, MaxPasswordBytes)); err != nil {
+		return httpapi.Response{}, err
+	}
+	u, evs, err := s.loadUser(ctx, c.Principal.UserID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := c.CheckIfMatch(u.Version); err != nil {
+		return httpapi.Response{}, err
+	}
+	decided, err := u.ChangePassword(c.Principal, in.NewPassword)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	cred, err := s.userCred(ctx, u.ID, u.Version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	now := s.now()
+	if err := auth.CheckLoginThrottle(ctx, s.d.Store, cred.Email, now); err != nil {
+		return httpapi.Response{}, err
+	}
+	ok, err := s.hasher.Verify(in.OldPassword, cred.PasswordHash)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !ok {
+		if err := auth.RecordLoginFailure(ctx, s.d.Store, cred.Email, now); err != nil {
+			s.d.Log.WarnContext(ctx, "password: recording failure", "error", err.Error())
+		}
+		return httpapi.Response{}, domain.Invalid("old_password", "does not match the current password")
+	}
+	after, err := fold(evs, u.Version, decided, identity.FoldUser)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if cred.PasswordHash, err = s.hasher.Hash(in.NewPassword); err != nil {
+		return httpapi.Response{}, err
+	}
+	cred.SessionEpoch, cred.Version = after.SessionEpoch(), after.Version
+	ops, err := userOps(cred, false)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	// keep the caller's own session alive
+	if krec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(c.Principal.KeyID)); err == nil && krec.Kind == auth.KindSession {
+		kc, err := auth.DecodeKey(krec)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		kc.SessionEpoch = cred.SessionEpoch
+		op, err := put(auth.KeyRecord(auth.KindSession, kc))
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		ops = append(ops, op)
+	}
+	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
+		Events: FromIdentity(decided), Records: ops, Status: http.StatusNoContent})
+}
+
+// --------------------------------------------------------------- tenants ---
+
+type tenantRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, error) {
+	if err := domain.Authorize(c.Principal, domain.ActTenantCreate, domain.Resource{TenantID: c.Principal.TenantID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	var in tenantRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := MaxLen("name", in.Name, MaxNameBytes); err != nil {
+		return httpapi.Response{}, err
+	}
+	id := auth.NewID()
+	evs, err := identity.CreateTenant(id, in.Name, false, c.Actor(), s.now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	t, err := fold(nil, 0, evs, identity.FoldTenant)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
+		Events: FromIdentity(evs), Status: http.StatusCreated,
+		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
+}
+
+// ----------------------------------------------------------------- users ---
+
+type userRequest struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	Role        string `json:"role"`
+	DisplayName string `json:"display_name"`
+}
+
+func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, error) {
+	tid, err := c.PathID("id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in userRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := firstErr(MaxLen("email", in.Email, MaxEmailBytes), MaxLen("password", in.Password, MaxPasswordBytes),
+		MaxLen("role", in.Role, 32), MaxLen("display_name", in.DisplayName, MaxNameBytes), Required("role", in.Role)); err != nil {
+		return httpapi.Response{}, err
+	}
+	t, _, err := s.loadTenant(ctx, tid)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := auth.NewID()
+	evs, err := identity.CreateUser(t, c.Principal, identity.NewUser{ID: id, Email: in.Email, DisplayName: in.DisplayName,
+		Role: domain.Role(in.Role)}, s.now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	u, err := fold(nil, 0, evs, identity.FoldUser)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := identity.ValidatePassword("password", in.Password, u.Email); err != nil {
+		return httpapi.Response{}, err
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	ops, err := userOps(auth.UserCredential{UserID: id, TenantID: t.ID, Email: u.Email, Role: u.Role, Status: u.Status,
+		PasswordHash: hash, Version: 1}, true)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
+		Events: FromIdentity(evs), Records: ops, Status: http.StatusCreated,
+		Body: func(v int64) any { return userResource(u, v, c.At) }})
+	if err != nil {
+		return resp, emailTaken(err)
+	}
+	if u.CountsAsPlatformAdmin() {
+		if err := s.adjustPlatformAdmins(ctx, +1); err != nil {
+			s.d.Log.WarnContext(ctx, "platform admin counter not incremented (stays a lower bound)", "error", err.Error())
+		}
+	}
+	return resp, nil
+}
+
+type patchUserRequest struct {
+	Role   *string `json:"role"`
+	Status *string `json:"status"`
+}
+
+// patchUser changes a user's role and/or status (deactivate, reactivate),
+// honouring If-Match. Deactivation stops the user's keys and sessions on
+// the next request (credential record written in the same append).
+func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, error) {
+	id, err := c.PathID("id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in patchUserRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Role == nil && in.Status == nil {
+		return httpapi.Response{}, domain.Invalid("body", "role or status is required")
+	}
+	if in.Role != nil {
+		if err := MaxLen("role", *in.Role, 32); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	if in.Status != nil {
+		if err := MaxLen("status", *in.Status, 32); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	u, evs, err := s.loadUser(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := domain.Authorize(c.Principal, domain.ActUserUpdate, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := c.CheckIfMatch(u.Version); err != nil {
+		return httpapi.Response{}, err
+	}
+	var decided []identity.Event
+	if in.Role != nil {
+		d, err := u.ChangeRole(c.Principal, domain.Role(*in.Role))
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		decided = append(decided, d...)
+	}
+	if in.Status != nil {
+		mid, err := fold(evs, u.Version, decided, identity.FoldUser)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		d, err := mid.SetStatus(c.Principal, *in.Status)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		decided = append(decided, d...)
+	}
+	after, err := fold(evs, u.Version, decided, identity.FoldUser)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	m := Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
+		Events: FromIdentity(decided), Status: http.StatusOK,
+		Body: func(v int64) any {
+			updated := c.At
+			if len(decided) == 0 {
+				updated = lastChange(evs)
+			}
+			return userResource(after, v, updated)
+		}}
+	if len(decided) == 0 {
+		return s.Commit(ctx, c, m)
+	}
+	cred, err := s.userCred(ctx, u.ID, u.Version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	cred.Role, cred.Status, cred.SessionEpoch, cred.Version = after.Role, after.Status, after.SessionEpoch(), after.Version
+	if m.Records, err = userOps(cred, false); err != nil {
+		return httpapi.Response{}, err
+	}
+	change := identity.PlatformAdminChange(u, after)
+	removes, adds := change < 0, change > 0
+	if removes {
+		if err := s.adjustPlatformAdmins(ctx, -1); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	resp, err := s.Commit(ctx, c, m)
+	switch {
+	case err != nil && removes:
+		if rerr := s.adjustPlatformAdmins(context.WithoutCancel(ctx), +1); rerr != nil {
+			s.d.Log.WarnContext(ctx, "platform admin counter not restored (stays a lower bound)", "error", rerr.Error())
+		}
+	case err == nil && adds:
+		if aerr := s.adjustPlatformAdmins(ctx, +1); aerr != nil {
+			s.d.Log.WarnContext(ctx, "platform admin counter not incremented (stays a lower bound)", "error", aerr.Error())
+		}
+	}
+	return resp, err
+}
+
+// ------------------------------------------------------------------ keys ---
+
+type keyRequest struct {
+	Name      string  `json:"name"`
+	ExpiresAt *string `json:"expires_at"`
+}
+
+// createKey creates an API key for the caller; the response alone carries
+// the full key.
+func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, error) {
+	var in keyRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := MaxLen("name", in.Name, MaxNameBytes); err != nil {
+		return httpapi.Response{}, err
+	}
+	exp, err := ParseTime("expires_at", in.ExpiresAt)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	owner, _, err := s.loadUser(ctx, c.Principal.UserID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id, secret, full, err := auth.NewKey()
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	evs, err := identity.CreateAPIKey(id, owner, c.Principal, in.Name, exp, s.now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	k, err := fold(nil, 0, evs, identity.FoldAPIKey)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	op, err := put(auth.KeyRecord(auth.KindAPIKey, auth.KeyCredential{KeyID: id, OwnerID: k.OwnerID, TenantID: k.TenantID,
+		SecretHash: auth.HashSecret(secret), ExpiresAt: k.ExpiresAt}))
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
+		Events: FromIdentity(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
+		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
+		Body: func(v int64) any {
+			return CreatedKey{keyResource(k, nil, v), full}
+		}})
+}
+
+// revokeKey revokes an API key (200 with the key); it fails on the very
+// next request. Revoking a revoked key changes nothing and answers the
+// same. Honours If-Match.
+func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, error) {
+	id, err := c.PathID("id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if b, err := c.Body(); err != nil {
+		return httpapi.Response{}, err
+	} else if len(strings.TrimSpace(string(b))) > 0 {
+		return httpapi.Response{}, domain.Invalid("body", "DELETE takes no body")
+	}
+	k, evs, err := s.loadKey(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := domain.Authorize(c.Principal, domain.ActAPIKeyRevoke, domain.Resource{TenantID: k.TenantID, OwnerID: k.OwnerID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := c.CheckIfMatch(k.Version); err != nil {
+		return httpapi.Response{}, err
+	}
+	decided, err := k.Revoke(c.Principal, s.now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	after, err := fold(evs, k.Version, decided, identity.FoldAPIKey)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(id))
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("key credential %s: %w", id, err)
+	}
+	cred, err := auth.DecodeKey(rec)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	m := Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
+		Events: FromIdentity(decided), Status: http.StatusOK,
+		Body: func(v int64) any { return keyResource(after, cred.LastUsedAt, v) }}
+	if len(decided) > 0 {
+		cred.RevokedAt = after.RevokedAt
+		op, err := put(auth.KeyRecord(auth.KindAPIKey, cred))
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		m.Records = []events.RecordOp{op}
+	}
+	return s.Commit(ctx, c, m)
+}
+
+// -------------------------------------------------------------- ws ticket ---
+
+// wsTicket issues a one-time WebSocket ticket for the caller (TicketTTL):
+// 201 {"ticket","expires_at","url"}. The body is empty or {}.
+func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, error) {
+	if err := domain.Authorize(c.Principal, domain.ActWSTicket, domain.Resource{TenantID: c.Principal.TenantID, OwnerID: c.Principal.UserID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if b, err := c.Body(); err != nil {
+		return httpapi.Response{}, err
+	} else if len(strings.TrimSpace(string(b))) > 0 {
+		var empty struct{}
+		if err := DecodeJSON(b, &empty); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	t, exp, err := auth.IssueTicket(ctx, s.d.Store, c.Principal, s.now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	resp := httpapi.JSON(http.StatusCreated, map[string]any{"ticket": t, "expires_at": exp, "url": s.d.WSURL})
+	resp.Headers["Cache-Control"] = "no-store"
+	return resp, nil
+}

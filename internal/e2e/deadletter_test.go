@@ -1,0 +1,73 @@
+package e2e_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/domain/identity"
+	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/localcloud"
+	"github.com/skyledger/skyledger/internal/wire"
+)
+
+// TestDeadLetterRedriveThroughTheRunningProjector puts a stream record into
+// the dead-letter file and redrives it through the runtime's management
+// endpoint (what `cmd/deadletter redrive` calls): the real projector applies
+// it, the read model shows it, and the entry leaves the file.
+func TestDeadLetterRedriveThroughTheRunningProjector(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t, wire.ModeEmbedded)
+	boot := s.must(201, s.call("POST", "/api/bootstrap", "", map[string]any{"bootstrap_token": bootstrapToken,
+		"tenant_name": "Platform", "email": "root@example.com", "password": "correct horse battery", "display_name": "Root"}))
+	root := str(boot.body, "api_key", "key")
+
+	id := ulid.Make().String()
+	now := time.Now().UTC()
+	data, _ := json.Marshal(identity.TenantCreatedData{TenantID: id, Name: "Redriven Air", CreatedBy: "system", CreatedAt: now})
+	env := evstore.Envelope{EventID: ulid.Make().String(), StreamID: identity.StreamTenant(id), Version: 1, Type: identity.TenantCreated,
+		Schema: 1, TenantID: id, OccurredAt: now, Actor: "system", CorrelationID: "c", CausationID: "c", Data: data}
+	rec, err := evstore.ToLambdaRecord(env, evstore.StreamMeta{SequenceNumber: "900000000000000000001", At: now})
+	require.NoError(t, err)
+	dlq := localcloud.OpenDeadLetters(filepath.Join(s.dir, localcloud.DeadLetterFile))
+	require.NoError(t, dlq.Add(localcloud.DeadLetter{ID: "900000000000000000001", FailedAt: now, Function: "projector",
+		Reason: "test", Attempts: 6, Record: rec}))
+	s.must(404, s.call("GET", "/api/tenants/"+id, root, nil))
+
+	info, err := localcloud.ReadInfo(s.dir)
+	require.NoError(t, err)
+	assert.Equal(t, s.app.RT.ManagementURL(), info.ManagementURL)
+	res, err := redrive(info.ManagementURL)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"900000000000000000001"}, res.Redriven)
+	got := s.must(200, s.call("GET", "/api/tenants/"+id, root, nil))
+	assert.Equal(t, "Redriven Air", str(got.body, "name"))
+	left, err := dlq.List()
+	require.NoError(t, err)
+	assert.Empty(t, left)
+}
+
+func redrive(mgmtURL string) (localcloud.RedriveResult, error) {
+	var res localcloud.RedriveResult
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "POST", mgmtURL+"/_skyledger/deadletter/redrive", strings.NewReader(`{"ids":[]}`))
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return res, err
+	}
+	defer resp.Body.Close()
+	return res, json.NewDecoder(resp.Body).Decode(&res)
+}

@@ -1,0 +1,197 @@
+package localcloud
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// DeadLetter is one stream record the event source mapping gave up on.
+// Unlike Lambda's on-failure destination (which gets batch metadata only),
+// the local file keeps the whole record so it can be redriven.
+type DeadLetter struct {
+	ID       string                     `json:"id"` // the record's sequence number
+	FailedAt time.Time                  `json:"failed_at"`
+	Function string                     `json:"function"`
+	Reason   string                     `json:"reason"`
+	Attempts int                        `json:"attempts"`
+	Record   events.DynamoDBEventRecord `json:"record"`
+}
+
+// DeadLetters is the local dead-letter file: JSON lines, appended and
+// fsynced per write; safe for concurrent use within one process.
+type DeadLetters struct {
+	path string
+	mu   sync.Mutex
+}
+
+// DeadLetterFile is the file name inside the data directory.
+const DeadLetterFile = "deadletter.jsonl"
+
+// OpenDeadLetters returns the dead-letter file at path (created on first
+// write).
+func OpenDeadLetters(path string) *DeadLetters { return &DeadLetters{path: path} }
+
+// Path is the file's path.
+func (d *DeadLetters) Path() string { return d.path }
+
+// Add appends entries durably.
+func (d *DeadLetters) Add(entries ...DeadLetter) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var buf bytes.Buffer
+	for _, e := range entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode dead letter %s: %w", e.ID, err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	if err := os.MkdirAll(filepath.Dir(d.path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(d.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// List returns the entries in file order; a later entry with the same ID
+// replaces an earlier one. A missing file is an empty list; an undecodable
+// line (a torn last write) is skipped.
+func (d *DeadLetters) List() ([]DeadLetter, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.list()
+}
+
+func (d *DeadLetters) list() ([]DeadLetter, error) {
+	f, err := os.Open(d.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []DeadLetter
+	pos := map[string]int{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 8<<20)
+	for sc.Scan() {
+		var e DeadLetter
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.ID == "" {
+			continue
+		}
+		if i, ok := pos[e.ID]; ok {
+			out[i] = e
+			continue
+		}
+		pos[e.ID] = len(out)
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
+
+func (d *DeadLetters) rewrite(entries []DeadLetter) error {
+	var buf bytes.Buffer
+	for _, e := range entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	tmp := d.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, d.path)
+}
+
+// RedriveResult says what a redrive did.
+type RedriveResult struct {
+	Redriven []string          `json:"redriven"`
+	Failed   map[string]string `json:"failed,omitempty"` // id -> reason; the entry stays
+}
+
+// Redrive invokes fn once per entry (a batch of one record, in file order)
+// for the given ids, or for all entries when ids is empty, and removes each
+// entry whose invocation succeeded. Projections are idempotent per stream
+// version, so redriving a record that was meanwhile applied changes nothing.
+func (d *DeadLetters) Redrive(ctx context.Context, fn StreamFunc, ids ...string) (RedriveResult, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	res := RedriveResult{Failed: map[string]string{}}
+	all, err := d.list()
+	if err != nil {
+		return res, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	keep := all[:0:0]
+	for _, e := range all {
+		if len(want) > 0 && !want[e.ID] {
+			keep = append(keep, e)
+			continue
+		}
+		delete(want, e.ID)
+		resp, err := invoke(ctx, fn, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{e.Record}})
+		switch {
+		case err != nil:
+			res.Failed[e.ID] = err.Error()
+		case len(resp.BatchItemFailures) > 0:
+			res.Failed[e.ID] = "batchItemFailures reported the record"
+		}
+		if _, failed := res.Failed[e.ID]; failed {
+			e.Attempts++
+			e.Reason = "redrive: " + res.Failed[e.ID]
+			keep = append(keep, e)
+			continue
+		}
+		res.Redriven = append(res.Redriven, e.ID)
+	}
+	for id := range want {
+		res.Failed[id] = "no such dead letter"
+	}
+	if len(res.Redriven) > 0 || len(keep) != len(all) {
+		if err := d.rewrite(keep); err != nil {
+			return res, fmt.Errorf("rewrite dead-letter file: %w", err)
+		}
+	}
+	return res, nil
+}

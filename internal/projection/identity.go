@@ -1,0 +1,177 @@
+package projection
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+)
+
+// Default is the registry of every projection, in the order they run for
+// one event. Each area adds its own here.
+func Default() []Projection {
+	return append(IdentityProjections(), PirepProjections()...)
+}
+
+// IdentityProjections keep the tenant, user and API key views (see package
+// views). Each consumes every event of its stream kind so that the view's
+// version is the stream's version; an event type it does not know only
+// advances the version.
+func IdentityProjections() []Projection {
+	return []Projection{
+		{Name: "tenants", Match: streamKind("tenant"), Apply: applyTenant},
+		{Name: "users", Match: streamKind("user"), Apply: applyUser},
+		{Name: "apikeys", Match: streamKind("apikey"), Apply: applyAPIKey},
+	}
+}
+
+func streamKind(kind string) func(events.Envelope) bool {
+	return func(e events.Envelope) bool { return strings.HasPrefix(e.StreamID, kind+"-") }
+}
+
+func decode[T any](e events.Envelope) (T, error) {
+	var v T
+	if err := json.Unmarshal(e.Data, &v); err != nil {
+		return v, fmt.Errorf("decode %s data: %w", e.Type, err)
+	}
+	return v, nil
+}
+
+func body(v any) (json.RawMessage, error) { return json.Marshal(v) }
+
+func streamID(e events.Envelope, kind string) string { return strings.TrimPrefix(e.StreamID, kind+"-") }
+
+func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := streamID(e, "tenant")
+	return Fold(ctx, m, views.TenantPK(id), views.SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var t views.Tenant
+		if cur != nil {
+			if err := json.Unmarshal(cur, &t); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored tenant %s: %w", id, err)
+			}
+		}
+		switch e.Type {
+		case identity.TenantCreated:
+			d, err := decode[identity.TenantCreatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			t = views.Tenant{ID: id, Name: d.Name, Platform: d.Platform, CreatedAt: d.CreatedAt.UTC()}
+			if t.CreatedAt.IsZero() {
+				t.CreatedAt = e.OccurredAt.UTC()
+			}
+		case identity.TenantRenamed:
+			d, err := decode[identity.TenantRenamedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			t.Name = d.Name
+		}
+		if t.ID == "" {
+			return readmodel.Item{}, fmt.Errorf("tenant %s: %s before tenant.created: %w", id, e.Type, ErrGap)
+		}
+		t.Version, t.UpdatedAt = e.Version, e.OccurredAt.UTC()
+		b, err := body(t)
+		return readmodel.Item{GSI1PK: views.GSI1Tenants, GSI1SK: views.TenantGSI1SK(id), Body: b}, err
+	})
+}
+
+func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := streamID(e, "user")
+	return Fold(ctx, m, views.UserPK(id), views.SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var u views.User
+		if cur != nil {
+			if err := json.Unmarshal(cur, &u); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored user %s: %w", id, err)
+			}
+		}
+		switch e.Type {
+		case identity.UserCreated:
+			d, err := decode[identity.UserCreatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			u = views.User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
+				Role: d.Role, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}
+			if u.TenantID == "" {
+				u.TenantID = e.TenantID
+			}
+			if u.Status == "" {
+				u.Status = identity.StatusActive
+			}
+			if u.CreatedAt.IsZero() {
+				u.CreatedAt = e.OccurredAt.UTC()
+			}
+		case identity.UserRoleChanged:
+			d, err := decode[identity.UserRoleChangedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			u.Role = d.Role
+		case identity.UserDeactivated:
+			u.Status = identity.StatusDeactivated
+		case identity.UserReactivated:
+			u.Status = identity.StatusActive
+		case identity.UserProfileUpdated:
+			d, err := decode[identity.UserProfileUpdatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			u.DisplayName = d.DisplayName
+		}
+		if u.ID == "" {
+			return readmodel.Item{}, fmt.Errorf("user %s: %s before user.created: %w", id, e.Type, ErrGap)
+		}
+		u.Version, u.UpdatedAt = e.Version, e.OccurredAt.UTC()
+		b, err := body(u)
+		return readmodel.Item{GSI1PK: views.TenantUsersGSI1PK(u.TenantID), GSI1SK: views.UserGSI1SK(id), Body: b}, err
+	})
+}
+
+func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := streamID(e, "apikey")
+	return Fold(ctx, m, views.APIKeyPK(id), views.SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var k views.APIKey
+		if cur != nil {
+			if err := json.Unmarshal(cur, &k); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored api key %s: %w", id, err)
+			}
+		}
+		switch e.Type {
+		case identity.APIKeyCreated:
+			d, err := decode[identity.APIKeyCreatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			k = views.APIKey{ID: id, Name: d.Name, Prefix: d.Prefix, OwnerID: d.OwnerID, TenantID: d.TenantID,
+				CreatedAt: d.CreatedAt.UTC(), ExpiresAt: utc(d.ExpiresAt)}
+			if k.TenantID == "" {
+				k.TenantID = e.TenantID
+			}
+			if k.CreatedAt.IsZero() {
+				k.CreatedAt = e.OccurredAt.UTC()
+			}
+		case identity.APIKeyRevoked:
+			d, err := decode[identity.APIKeyRevokedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			at := d.RevokedAt.UTC()
+			if at.IsZero() {
+				at = e.OccurredAt.UTC()
+			}
+			k.RevokedAt = &at
+		}
+		if k.ID == "" {
+			return readmodel.Item{}, fmt.Errorf("api key %s: %s before apikey.created: %w", id, e.Type, ErrGap)
+		}
+		k.Version = e.Version
+		b, err := body(k)
+		return readmodel.Item{GSI1PK: views.UserAPIKeysGSI1PK(k.OwnerID), GSI1SK: views.APIKeyGSI1SK(id), Body: b}, err
+	})
+}

@@ -1,0 +1,239 @@
+package queryapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/skyledger/skyledger/contexts"
+
+	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+)
+
+func (s *Service) identityRoutes(r *httpapi.Router) {
+	r.Handle(contexts.ListTenants.Key(), s.listTenants)
+	r.Handle(contexts.GetTenant.Key(), s.getTenant)
+	r.Handle(contexts.ListUsers.Key(), s.listTenantUsers)
+	r.Handle(contexts.GetUser.Key(), s.getUser)
+	r.Handle(contexts.GetMe.Key(), s.getMe)
+	r.Handle(contexts.ListAPIKeys.Key(), s.listAPIKeys)
+}
+
+// queryID checks an id given as query parameter name: not an id is a 400
+// naming the parameter (a filter value, unlike a path, is input to correct).
+func queryID(name, v string) error {
+	if !domain.IsID(v) {
+		return domain.Invalid(name, "must be an id (a 26-character ULID)")
+	}
+	return nil
+}
+
+// loadView reads one item and decodes its body.
+func loadView[T any](ctx context.Context, m readmodel.Store, pk, sk string) (T, readmodel.Item, error) {
+	var v T
+	it, err := m.Get(ctx, pk, sk)
+	if err != nil {
+		return v, it, err
+	}
+	if err := json.Unmarshal(it.Body, &v); err != nil {
+		return v, it, fmt.Errorf("decode read model %s: %w", pk, err)
+	}
+	return v, it, nil
+}
+
+func (s *Service) listTenants(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if domain.ScopeOf(p.Role, domain.ActTenantRead) == domain.ScopeAny {
+		scope := "tenants|all"
+		lp, err := s.ParseList(req, scope)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.GSI1Tenants,
+			Limit: lp.Limit, Cursor: lp.Cursor})
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		return s.ListResponse(bodies(page.Items), page.Next, scope), nil
+	}
+	// everyone else sees exactly their own tenant
+	if _, err := s.ParseList(req, "tenants|own|"+p.TenantID); err != nil {
+		return httpapi.Response{}, err
+	}
+	t, it, err := loadView[views.Tenant](ctx, s.d.Models, views.TenantPK(p.TenantID), views.SKTenant)
+	if readmodel.IsNotFound(err) {
+		return s.ListResponse(nil, "", ""), nil
+	}
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := domain.Authorize(p, domain.ActTenantRead, domain.Resource{TenantID: t.ID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.ListResponse(bodies([]readmodel.Item{it}), "", ""), nil
+}
+
+func bodies(items []readmodel.Item) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.Body)
+	}
+	return out
+}
+
+func (s *Service) getTenant(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id, err := httpapi.PathID(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.Single(ctx, req, s.loader(views.TenantPK(id), views.SKTenant), func(v Versioned) error {
+		return domain.Authorize(p, domain.ActTenantRead, domain.Resource{TenantID: id})
+	})
+}
+
+func (s *Service) loader(pk, sk string) func(context.Context) (Versioned, error) {
+	return func(ctx context.Context) (Versioned, error) {
+		it, err := s.d.Models.Get(ctx, pk, sk)
+		if err != nil {
+			return Versioned{}, err
+		}
+		return Versioned{Body: it.Body, Version: it.SourceVersion}, nil
+	}
+}
+
+func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id, err := httpapi.PathID(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if _, err := s.d.Models.Get(ctx, views.TenantPK(id), views.SKTenant); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := domain.Authorize(p, domain.ActUserList, domain.Resource{TenantID: id}); err != nil {
+		return httpapi.Response{}, err
+	}
+	gpk := views.TenantUsersGSI1PK(id)
+	scope := "users|" + gpk
+	lp, err := s.ParseList(req, scope)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: gpk, Limit: lp.Limit, Cursor: lp.Cursor})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.ListResponse(bodies(page.Items), page.Next, scope), nil
+}
+
+func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id, err := httpapi.PathID(req, "id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.user(ctx, req, p, id)
+}
+
+func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.user(ctx, req, p, p.UserID)
+}
+
+func (s *Service) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
+	return s.Single(ctx, req, s.loader(views.UserPK(id), views.SKUser), func(v Versioned) error {
+		var u views.User
+		if err := json.Unmarshal(v.Body, &u); err != nil {
+			return fmt.Errorf("decode user %s: %w", id, err)
+		}
+		return domain.Authorize(p, domain.ActUserRead, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID})
+	})
+}
+
+func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	owner := domain.Resource{TenantID: p.TenantID, OwnerID: p.UserID}
+	if v, ok := req.QueryStringParameters["owner_id"]; ok && v != p.UserID {
+		if err := queryID("owner_id", v); err != nil {
+			return httpapi.Response{}, err
+		}
+		u, _, err := loadView[views.User](ctx, s.d.Models, views.UserPK(v), views.SKUser)
+		if err != nil {
+			return httpapi.Response{}, fmt.Errorf("owner_id: %w", err)
+		}
+		owner = domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}
+	}
+	if err := domain.Authorize(p, domain.ActAPIKeyList, owner); err != nil {
+		return httpapi.Response{}, err
+	}
+	gpk := views.UserAPIKeysGSI1PK(owner.OwnerID)
+	scope := "apikeys|" + gpk
+	lp, err := s.ParseList(req, scope)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: gpk, Limit: lp.Limit, Cursor: lp.Cursor})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	items := make([]json.RawMessage, 0, len(page.Items))
+	for _, it := range page.Items {
+		items = append(items, s.withLastUsed(ctx, it.Body))
+	}
+	return s.ListResponse(items, page.Next, scope), nil
+}
+
+// withLastUsed overlays the key's last_used_at from its credential record
+// (refreshed by the authorizer without an event). On any lookup failure the
+// read-model value is served.
+func (s *Service) withLastUsed(ctx context.Context, body json.RawMessage) json.RawMessage {
+	if s.d.Records == nil {
+		return body
+	}
+	var k views.APIKey
+	if err := json.Unmarshal(body, &k); err != nil {
+		return body
+	}
+	at, err := auth.LastUsed(ctx, s.d.Records, k.ID)
+	if err != nil {
+		if !errors.Is(err, events.ErrNotFound) && !readmodel.IsNotFound(err) {
+			s.d.Log.WarnContext(ctx, "last_used_at lookup failed", "key_id", k.ID, "error", err.Error())
+		}
+		return body
+	}
+	if at == nil || (k.LastUsedAt != nil && !at.After(*k.LastUsedAt)) {
+		return body
+	}
+	u := at.UTC()
+	k.LastUsedAt = &u
+	b, err := json.Marshal(k)
+	if err != nil {
+		return body
+	}
+	return b
+}

@@ -1,0 +1,195 @@
+package wire
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/authz"
+	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/queryapi"
+	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/wsapi"
+)
+
+// Adapters are the ports the functions are built from. The cloud fills them
+// with DynamoDB adapters (Cloud), the local runtime with the embedded store
+// or an AWS-compatible endpoint (Start). A function uses only the ports its
+// spec.Function declares; the others may be nil.
+type Adapters struct {
+	Store       events.Store      // events + inline records
+	Models      readmodel.Store   // read models
+	Connections connections.Store // WebSocket connections
+	// Management is the @connections client (notifier and wsapi replies).
+	Management notify.Client
+	// Metrics receives each function's EMF lines (stdout in Lambda).
+	Metrics io.Writer
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Settings are every function's non-adapter configuration, with the same
+// defaults in the cloud (read from the environment by SettingsFromEnv) and
+// locally. Validate before building.
+type Settings struct {
+	// BootstrapToken returns the one-time bootstrap token (commands).
+	BootstrapToken func(context.Context) (string, error)
+	// WSURL is the wss:// URL handed out with tickets (commands).
+	WSURL string
+	// CursorKey signs list cursors (queries); at least MinCursorKeyBytes.
+	CursorKey []byte
+	// PreviousCursorKeys still open cursors after a key rotation (the
+	// secret's previous version; queries).
+	PreviousCursorKeys [][]byte
+	// OriginSecrets, when set, make the HTTP authorizer refuse requests
+	// without one of them in spec.OriginVerifyHeader (CloudFront sends it;
+	// authorizer). Empty locally.
+	OriginSecrets []string
+	// FanoutConcurrency bounds simultaneous PostToConnection calls of one
+	// invocation (projector, ws-default); 0 means notify.DefaultConcurrency.
+	FanoutConcurrency int
+}
+
+// MinCursorKeyBytes is the shortest accepted cursor key.
+const MinCursorKeyBytes = 16
+
+// Validate reports the settings a function needs that are missing or bad.
+func (s *Settings) Validate(function string) error {
+	var errs []error
+	f := spec.FunctionByName(function)
+	if function == spec.FnCommands && s.BootstrapToken == nil {
+		errs = append(errs, errors.New("bootstrap token source missing"))
+	}
+	if f.WSURL && s.WSURL == "" {
+		errs = append(errs, fmt.Errorf("%s missing", spec.EnvWSURL))
+	}
+	if f.CursorKey && len(s.CursorKey) < MinCursorKeyBytes {
+		errs = append(errs, fmt.Errorf("%s shorter than %d bytes", spec.EnvCursorKey, MinCursorKeyBytes))
+	}
+	if s.FanoutConcurrency < 0 || s.FanoutConcurrency > notify.MaxConcurrency {
+		errs = append(errs, fmt.Errorf("%s out of range 1..%d", spec.EnvFanoutConcurrency, notify.MaxConcurrency))
+	}
+	if s.FanoutConcurrency == 0 {
+		s.FanoutConcurrency = notify.DefaultConcurrency
+	}
+	return errors.Join(errs...)
+}
+
+func (a Adapters) logger(function string) *slog.Logger {
+	l := a.Log
+	if l == nil {
+		l = slog.Default()
+	}
+	return l.With("function", function)
+}
+
+func (a Adapters) metrics(function string) *metrics.Recorder {
+	if a.Metrics == nil {
+		return nil // discards
+	}
+	return metrics.New(a.Metrics, function)
+}
+
+// Handler types of the functions, as lambda.Start takes them.
+type (
+	HTTPHandler       = func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error)
+	WSHandler         = func(context.Context, lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error)
+	StreamHandler     = func(context.Context, lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error)
+	AuthorizerHandler = func(context.Context, json.RawMessage) (any, error)
+)
+
+// Commands builds the commands function (every mutation route).
+func Commands(a Adapters, s Settings) HTTPHandler {
+	return commandapi.New(commandapi.Deps{Store: a.Store, Now: a.Now, Log: a.logger(spec.FnCommands),
+		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL}).Router().Invoke
+}
+
+// Queries builds the queries function (every read route).
+func Queries(a Adapters, s Settings) HTTPHandler {
+	return queryapi.New(queryapi.Deps{Models: a.Models, Records: a.Store, CursorKey: s.CursorKey,
+		PreviousCursorKeys: s.PreviousCursorKeys, Log: a.logger(spec.FnQueries)}).Router().Invoke
+}
+
+// Authorizer builds the authorizer function. One handler serves both API
+// Gateway authorizers, told apart by the payload: HTTP API payload 2.0
+// carries "version":"2.0", a WebSocket REQUEST authorizer a methodArn.
+func Authorizer(a Adapters, s Settings) AuthorizerHandler {
+	h := authorizer(a, s)
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var probe struct {
+			Version string `json:"version"`
+		}
+		if err := json.Unmarshal(raw, &probe); err != nil {
+			return nil, fmt.Errorf("authorizer payload: %w", err)
+		}
+		if probe.Version == "2.0" {
+			var req lambdaevents.APIGatewayV2CustomAuthorizerV2Request
+			if err := json.Unmarshal(raw, &req); err != nil {
+				return nil, fmt.Errorf("http authorizer payload: %w", err)
+			}
+			return h.HTTP(ctx, req)
+		}
+		var req lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return nil, fmt.Errorf("ws authorizer payload: %w", err)
+		}
+		return h.WebSocket(ctx, req)
+	}
+}
+
+func authorizer(a Adapters, s Settings) *authz.Handler {
+	d := authz.Deps{Records: a.Store, Now: a.Now, Log: a.logger(spec.FnAuthorizer)}
+	if len(s.OriginSecrets) > 0 {
+		d.OriginSecrets, d.OriginHeader, d.PublicRoutes = s.OriginSecrets, spec.OriginVerifyHeader, map[string]bool{}
+		for _, r := range spec.Routes {
+			if !r.Auth {
+				d.PublicRoutes[r.RouteKey()] = true
+			}
+		}
+	}
+	return authz.New(d)
+}
+
+// Notifier builds the projector's WebSocket notifier.
+func Notifier(a Adapters, s Settings) *notify.Notifier {
+	return notify.New(notify.Deps{Store: a.Connections, Client: a.Management, Log: a.logger(spec.FnProjector),
+		Metrics: a.metrics(spec.FnProjector), Concurrency: s.FanoutConcurrency})
+}
+
+// Projector builds the projector function: read models, then notifications.
+func Projector(a Adapters, s Settings) StreamHandler {
+	return projection.New(projection.Deps{Models: a.Models, Notifier: Notifier(a, s),
+		Log: a.logger(spec.FnProjector)}).Handle
+}
+
+// Rebuilder builds the projector without notifications, for rebuilding
+// read models from the log (the notifications went out the first time).
+func Rebuilder(a Adapters, _ Settings) StreamHandler {
+	return projection.New(projection.Deps{Models: a.Models, Log: a.logger(spec.FnProjector)}).Handle
+}
+
+func ws(a Adapters, function string) *wsapi.Handler {
+	return wsapi.New(wsapi.Deps{Store: a.Connections, Client: a.Management, Now: a.Now,
+		Log: a.logger(function), Metrics: a.metrics(function)})
+}
+
+// WSConnect builds the $connect function.
+func WSConnect(a Adapters, _ Settings) WSHandler { return ws(a, spec.FnWSConnect).Connect }
+
+// WSDisconnect builds the $disconnect function.
+func WSDisconnect(a Adapters, _ Settings) WSHandler { return ws(a, spec.FnWSDisconnect).Disconnect }
+
+// WSDefault builds the subscribe/unsubscribe/ping/$default function.
+func WSDefault(a Adapters, _ Settings) WSHandler { return ws(a, spec.FnWSDefault).Default }

@@ -1,0 +1,124 @@
+package wire
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/lambdaenv"
+	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/readmodel"
+)
+
+// Cloud reads function's Lambda environment and builds its DynamoDB
+// adapters and settings: only the tables, secret and URLs its spec.Function
+// declares are required. Anything missing or invalid fails fast (one log
+// line naming the variable, exit 1) during init, so a misconfigured function
+// never serves a request. The bootstrap secret is read on the first bootstrap
+// request and cached; the cursor key (queries) and the origin secret
+// (authorizer) are read from Secrets Manager during init.
+func Cloud(function string) (Adapters, Settings) {
+	env := lambdaenv.New(function)
+	f := spec.FunctionByName(function)
+	table := func(t spec.Table) string {
+		if _, ok := f.Tables[t.Name]; !ok {
+			return ""
+		}
+		return env.Require(t.EnvVar)
+	}
+	cloud := env.AWS(context.Background())
+	db := cloud.DynamoDB
+	a := Adapters{Log: env.Log, Metrics: os.Stdout}
+	if ev, rec := table(spec.Events), table(spec.Records); rec != "" {
+		a.Store = dynamo.New(db, ev, rec)
+	}
+	if t := table(spec.ReadModel); t != "" {
+		a.Models = readmodel.NewDynamo(db, t)
+	}
+	if t := table(spec.Connections); t != "" {
+		a.Connections = connections.NewDynamo(db, t)
+	}
+
+	var s Settings
+	var err error
+	if s.FanoutConcurrency, err = notify.ParseConcurrency(env.Optional(spec.EnvFanoutConcurrency)); err != nil {
+		env.Fail("bad environment", "var", spec.EnvFanoutConcurrency, "error", err.Error())
+	}
+	if f.ManagesWS {
+		a.Management = notify.NewClient(cloud.Config, env.Require(spec.EnvWSManagementURL), s.FanoutConcurrency)
+	}
+	if f.WSURL {
+		s.WSURL = env.Require(spec.EnvWSURL)
+	}
+	if f.CursorKey {
+		// Cloud: the key's current and previous versions come from Secrets
+		// Manager (never the function's configuration); the previous one
+		// keeps cursors valid through a rotation. Locally: the variable.
+		if arn := env.Optional(spec.EnvCursorKeySecretARN); arn != "" {
+			cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+			s.CursorKey = []byte(cur)
+			if len(prev) >= MinCursorKeyBytes {
+				s.PreviousCursorKeys = [][]byte{[]byte(prev)}
+			}
+		} else {
+			s.CursorKey = []byte(env.Require(spec.EnvCursorKey))
+		}
+	}
+	// Behind CloudFront (originSecret) the authorizer accepts only requests
+	// carrying the origin secret, current or previous.
+	if arn := env.Optional(spec.EnvOriginSecretARN); arn != "" && function == spec.FnAuthorizer {
+		cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+		s.OriginSecrets = []string{cur}
+		if prev != "" {
+			s.OriginSecrets = append(s.OriginSecrets, prev)
+		}
+	}
+	if f.ReadsSecret {
+		switch arn, local := env.Optional(spec.EnvBootstrapSecretARN), env.Optional(spec.EnvBootstrapToken); {
+		case arn != "":
+			s.BootstrapToken = (&secretToken{client: secretsmanager.NewFromConfig(cloud.Config), arn: arn}).Get
+		case local != "":
+			s.BootstrapToken = func(context.Context) (string, error) { return local, nil }
+		default:
+			env.Fail("missing environment", "need", spec.EnvBootstrapSecretARN+" or "+spec.EnvBootstrapToken)
+		}
+	}
+	if err := s.Validate(function); err != nil {
+		env.Fail("bad environment", "error", err.Error())
+	}
+	return a, s
+}
+
+// secretToken reads the bootstrap token from Secrets Manager once and caches
+// it for the life of the execution environment (a failure is not cached).
+type secretToken struct {
+	client *secretsmanager.Client
+	arn    string
+
+	mu    sync.Mutex
+	value string
+}
+
+func (s *secretToken) Get(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.value != "" {
+		return s.value, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.arn)})
+	if err != nil {
+		return "", fmt.Errorf("get bootstrap secret: %w", err)
+	}
+	s.value = aws.ToString(out.SecretString)
+	return s.value, nil
+}
