@@ -34,6 +34,7 @@ import (
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -142,7 +143,7 @@ func (d *deployed) visible(t *testing.T) int {
 // cannot run the function), which writes the stage's ReadModel table.
 func (d *deployed) clients(p Projector) func(context.Context) (AWSClients, error) {
 	if p == nil {
-		p = ProjectorFunc(projection.New(projection.Deps{Models: d.models}).Handle)
+		p = ProjectorFunc(projection.New(projection.Deps{Models: d.models, Projections: wire.Projections()}).Handle)
 	}
 	return func(context.Context) (AWSClients, error) {
 		return AWSClients{SQS: d.sqs, Streams: d.streams, DynamoDB: d.db, Projector: p}, nil
@@ -160,7 +161,7 @@ func expected(t *testing.T, shift time.Duration) []string {
 		require.NoError(t, err)
 		recs = append(recs, r)
 	}
-	resp, err := projection.New(projection.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
+	resp, err := projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	return snapshot(t, m)

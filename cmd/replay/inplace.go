@@ -15,6 +15,7 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // An in-place rebuild repairs the live ReadModel table of a deployed stage
@@ -84,7 +85,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 	fresh := readmodel.NewEmbedded()
 	snap := &snapshotSource{src: src, versions: map[string]int64{}}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	n, err := projection.New(projection.Deps{Models: fresh, Projections: projection.Default(), Log: log}).Rebuild(ctx, snap, batch)
+	n, err := projection.New(projection.Deps{Models: fresh, Projections: wire.Projections(), Log: log}).Rebuild(ctx, snap, batch)
 	res.Events = n
 	if err != nil {
 		return res, err
