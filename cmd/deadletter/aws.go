@@ -299,7 +299,7 @@ func (r *Redriver) redriveOne(ctx context.Context, m sqstypes.Message) Outcome {
 		o.Source, o.Records = "stream", len(recs)
 		ids := map[string]bool{}
 		for _, rec := range recs {
-			if e, err := events.FromLambdaRecord(rec); err == nil {
+			if e, err := dynamo.FromLambdaRecord(rec); err == nil {
 				ids[e.StreamID] = true
 			}
 		}
@@ -370,11 +370,15 @@ func (r *Redriver) fromStream(ctx context.Context, b BatchInfo) ([]lambdaevents.
 			if seqCmp(seq, b.EndSequenceNum) > 0 {
 				return out, nil
 			}
-			lr, err := events.StreamsToLambdaRecord(rec)
+			c, err := dynamo.FromStreamsRecord(rec)
 			if err != nil {
 				return nil, fmt.Errorf("record %s: %w", seq, err)
 			}
-			lr.EventSourceArn = b.StreamArn
+			c.Seq = seq
+			lr, err := dynamo.ToLambdaRecord(c, dynamo.StreamMeta{EventSourceARN: b.StreamArn, Region: aws.ToString(rec.AwsRegion)})
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", seq, err)
+			}
 			out = append(out, lr)
 			if seq == b.EndSequenceNum {
 				return out, nil
@@ -392,7 +396,7 @@ func (r *Redriver) streamsInWindow(ctx context.Context, from, to time.Time) ([]s
 		TableName:                aws.String(r.EventsTable),
 		FilterExpression:         aws.String("#at BETWEEN :from AND :to"),
 		ProjectionExpression:     aws.String("#sid"),
-		ExpressionAttributeNames: map[string]string{"#at": "occurred_at", "#sid": events.AttrStreamID},
+		ExpressionAttributeNames: map[string]string{"#at": "occurred_at", "#sid": dynamo.AttrStreamID},
 		ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
 			":from": &ddbtypes.AttributeValueMemberS{Value: lowBound(from)},
 			":to":   &ddbtypes.AttributeValueMemberS{Value: highBound(to)},
@@ -444,8 +448,8 @@ func (r *Redriver) rederive(ctx context.Context, streams []string) (int, error) 
 			}
 			batch = batch[:0]
 			for _, e := range pg.Events {
-				rec, err := events.ToLambdaRecord(e, events.StreamMeta{
-					SequenceNumber: fmt.Sprintf("%021d", e.Version), EventSourceARN: "redrive:" + r.EventsTable, At: e.OccurredAt})
+				rec, err := dynamo.ToLambdaRecord(events.Change{Envelope: e, Seq: fmt.Sprintf("%021d", e.Version), At: e.OccurredAt},
+					dynamo.StreamMeta{EventSourceARN: "redrive:" + r.EventsTable})
 				if err != nil {
 					return n, fmt.Errorf("%s v%d: %w", id, e.Version, err)
 				}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -157,7 +158,7 @@ func expected(t *testing.T, shift time.Duration) []string {
 	m := readmodel.NewEmbedded()
 	var recs []lambdaevents.DynamoDBEventRecord
 	for i, e := range history(t, shift) {
-		r, err := events.ToLambdaRecord(e, events.StreamMeta{SequenceNumber: strings.Repeat("0", 20) + string(rune('a'+i))})
+		r, err := dynamo.ToLambdaRecord(events.Change{Envelope: e, Seq: fmt.Sprintf("%021d", i+1), At: e.OccurredAt}, dynamo.StreamMeta{})
 		require.NoError(t, err)
 		recs = append(recs, r)
 	}
@@ -189,8 +190,9 @@ func history(t *testing.T, shift time.Duration) []events.Envelope {
 	require.NoError(t, json.Unmarshal(b, &ev))
 	var out []events.Envelope
 	for _, r := range ev.Records {
-		e, err := events.FromLambdaRecord(r)
+		c, err := dynamo.FromLambdaRecord(r)
 		require.NoError(t, err)
+		e := c.Envelope
 		e.OccurredAt = e.OccurredAt.Add(shift)
 		out = append(out, e)
 	}
