@@ -47,6 +47,7 @@ echo "== cfn-lint"
   cdk.out/dev/SkyLedger-dev.template.json cdk.out/prod/SkyLedger-prod.template.json
 
 echo "== checkov"
-.venv/bin/python scripts/checkov-gate.py infra/checkov-allowlist.txt \
+bash scripts/checkov-venv.sh
+.venv-checkov/bin/python scripts/checkov-gate.py infra/checkov-allowlist.txt \
   dev=cdk.out/dev/SkyLedger-dev.template.json prod=cdk.out/prod/SkyLedger-prod.template.json
 echo "test-infra: ok"
