@@ -51,7 +51,9 @@ if [ "$bootstrapped" = no ]; then
   # shellcheck disable=SC2086
   npx --prefix "$root/infra/app" --no -- "$cli" bootstrap -c stage="$stage" -c assetDir="$asset_dir" ${CDK_ARGS:-}
 fi
+approval_arg=(--require-approval "$approval")
+case " ${CDK_ARGS:-} " in *" --require-approval "*) approval_arg=() ;; esac # the caller's own wins
 # shellcheck disable=SC2086
 npx --prefix "$root/infra/app" --no -- "$cli" deploy "SkyLedger-$stage" -c stage="$stage" -c assetDir="$asset_dir" \
-  --require-approval "$approval" --outputs-file "$outputs" ${CDK_ARGS:-}
+  "${approval_arg[@]}" --outputs-file "$outputs" ${CDK_ARGS:-}
 echo "deploy: outputs in $outputs"

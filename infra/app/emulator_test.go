@@ -111,6 +111,20 @@ func TestEmulatorTarget(t *testing.T) {
 		case strings.HasPrefix(typ, "AWS::CloudFront::"), strings.HasPrefix(typ, "AWS::S3::"), strings.HasPrefix(typ, "Custom::"),
 			typ == "AWS::Lambda::LayerVersion": // the bucket deployment's AWS CLI layer
 			continue
+		case typ == "AWS::CloudWatch::Alarm":
+			// metric-math alarms are left out for emulators.
+			math := 0
+			for _, r := range aws.ofType(typ) {
+				if _, ok := r["Properties"].(map[string]any)["Metrics"]; ok {
+					math++
+				}
+			}
+			assert.Positive(t, math)
+			assert.Equal(t, n-math, ec[typ], typ)
+			for _, r := range f.ofType(typ) {
+				assert.NotContains(t, r["Properties"], "Metrics", "no metric math for the emulator")
+			}
+			continue
 		case typ == "AWS::Logs::LogGroup":
 			// the bucket deployment's provider function has its own log group.
 			web := 0
