@@ -211,14 +211,14 @@ func TestAWSRedriveFromStream(t *testing.T) {
 	d.fail(t, shard, 0, 7, now.Add(-2*time.Minute), now.Add(-time.Minute))
 
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, []string{"aws-list", "-stage", d.stage}, &out, d.clients(nil)))
+	require.NoError(t, runWith(ctx, []string{"aws-list", "-stage", d.stage}, &out, d.clients(nil)))
 	assert.Contains(t, out.String(), "RetryAttemptsExhausted")
 	assert.Contains(t, out.String(), shard)
 	assert.Equal(t, 2, d.visible(t), "list consumes nothing")
 	assert.Empty(t, snapshot(t, d.models))
 
 	out.Reset()
-	require.NoError(t, run(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
+	require.NoError(t, runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
 	assert.Contains(t, out.String(), "redriven: 2, failed: 0")
 	assert.Equal(t, 2, strings.Count(out.String(), "7 records from the stream"), out.String())
 	assert.Equal(t, 0, d.visible(t), "messages deleted after success")
@@ -236,7 +236,7 @@ func TestAWSRedrivePastRetentionRederivesFromEvents(t *testing.T) {
 	d.fail(t, d.shardID(t), 3, 9, at(3), at(8))
 
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
+	require.NoError(t, runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
 	assert.Contains(t, out.String(), "past the stream's 24h0m0s retention")
 	assert.Contains(t, out.String(), "from the events")
 	assert.Contains(t, out.String(), "redriven: 1, failed: 0")
@@ -269,7 +269,7 @@ func TestAWSRedriveUnresolvablePointerRederives(t *testing.T) {
 	hs := history(t, d.shift)
 	d.fail(t, "shardId-00000000000000000000-gone", 0, 14, hs[0].OccurredAt, hs[13].OccurredAt)
 	var out bytes.Buffer
-	require.NoError(t, run(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
+	require.NoError(t, runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
 	assert.Contains(t, out.String(), "shard iterator at shardId-00000000000000000000-gone")
 	assert.Contains(t, out.String(), "14 records from the events")
 	assert.Equal(t, expected(t, d.shift), snapshot(t, d.models))
@@ -292,7 +292,7 @@ func TestAWSRedriveKeepsMessageOnFailure(t *testing.T) {
 			{ItemIdentifier: ev.Records[0].Change.SequenceNumber}}}, nil
 	})
 	var out bytes.Buffer
-	err = run(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(failing))
+	err = runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(failing))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "2 messages still failing")
 	assert.Contains(t, out.String(), "streamArn missing")
@@ -303,7 +303,7 @@ func TestAWSRedriveKeepsMessageOnFailure(t *testing.T) {
 	// The next run with a healthy projector redrives the good one; the
 	// malformed message stays for a human.
 	out.Reset()
-	err = run(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil))
+	err = runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil))
 	require.Error(t, err)
 	assert.Contains(t, out.String(), "redriven: 1, failed: 1")
 	assert.Equal(t, 1, d.visible(t))
@@ -325,7 +325,7 @@ func TestAWSFlags(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out bytes.Buffer
-			assert.ErrorContains(t, run(context.Background(), tc.args, &out, none), tc.want)
+			assert.ErrorContains(t, runWith(context.Background(), tc.args, &out, none), tc.want)
 		})
 	}
 }

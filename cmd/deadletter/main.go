@@ -4,8 +4,6 @@
 //
 //	go run ./cmd/deadletter list [-json]
 //	go run ./cmd/deadletter redrive [-id SEQ ...]
-//	go run ./cmd/deadletter aws-list -stage dev [-json]
-//	go run ./cmd/deadletter aws-redrive -stage dev [-max N]
 //
 // list reads the file directly. redrive asks the running runtime (found
 // through <data-dir>/runtime.json) to invoke its projector again with each
@@ -13,7 +11,11 @@
 // per stream version, so a redrive never applies an event twice.
 //
 // aws-list and aws-redrive work on a deployed stage's SQS on-failure queue
-// (see aws.go); they use the default AWS configuration.
+// instead (aws.go; docs/operations.md); they use the default AWS
+// configuration:
+//
+//	go run ./cmd/deadletter aws-list -stage prod [-json]
+//	go run ./cmd/deadletter aws-redrive -stage prod [-max N]
 package main
 
 import (
@@ -42,45 +44,74 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, DefaultAWS); err != nil {
+	if err := runWith(context.Background(), os.Args[1:], os.Stdout, DefaultAWS); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the help was printed; asking for it is not a failure
+		}
 		fmt.Fprintln(os.Stderr, "deadletter:", err)
 		os.Exit(1)
 	}
 }
 
-func usage() error {
-	return errors.New("usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]" +
-		" | deadletter aws-list -stage STAGE [-json] | deadletter aws-redrive -stage STAGE [-max N]")
-}
+const usageText = "usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]" +
+	" | deadletter aws-list -stage STAGE [-json] | deadletter aws-redrive -stage STAGE [-max N]"
 
-func newFlagSet(name string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
-	return fs
-}
-
-// run is the whole command; newAWS is only called by the AWS subcommands.
-func run(ctx context.Context, args []string, out io.Writer, newAWS func(context.Context) (AWSClients, error)) error {
-	if len(args) == 0 {
-		return usage()
-	}
-	switch args[0] {
-	case "aws-list", "aws-redrive":
+// runWith dispatches the AWS subcommands (newAWS is only called by them) and
+// runs the local ones.
+func runWith(ctx context.Context, args []string, out io.Writer, newAWS func(context.Context) (AWSClients, error)) error {
+	if len(args) > 0 && (args[0] == "aws-list" || args[0] == "aws-redrive") {
 		return runAWS(ctx, args[0], args[1:], out, newAWS)
 	}
-	fs := newFlagSet(args[0])
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
+	return run(args, out)
+}
+
+func usage() error {
+	return errors.New(usageText)
+}
+
+// flags is the flag set of a subcommand; its -h prints every flag.
+func flags(name string, out io.Writer) (*flag.FlagSet, *string, *bool, *multi) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory of the runtime [SKYLEDGER_DATA_DIR]")
 	asJSON := fs.Bool("json", false, "list: print JSON lines")
 	var ids multi
 	fs.Var(&ids, "id", "redrive: only this entry (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(out, usageText)
+		fmt.Fprintln(out, "\nlist    prints the dead-lettered stream records of <data-dir>/deadletter.jsonl")
+		fmt.Fprintln(out, "redrive asks the running runtime (<data-dir>/runtime.json) to invoke its projector again with them\n\nflags:")
+		fs.PrintDefaults()
+	}
+	return fs, dataDir, asJSON, &ids
+}
+
+// run runs one subcommand; -h (also as the first argument) returns flag.ErrHelp after printing the help.
+func run(args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return usage()
+	}
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fs, _, _, _ := flags("deadletter", out)
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	fs, dataDir, asJSON, ids := flags(args[0], out)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	switch args[0] {
+	case "list", "redrive":
+		// a missing data directory is a wrong -data-dir, not "no dead letters"
+		if st, err := os.Stat(*dataDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("no data directory %s (pass -data-dir or SKYLEDGER_DATA_DIR as the runtime was started)", *dataDir)
+		}
 	}
 	switch args[0] {
 	case "list":
 		return list(*dataDir, *asJSON, out)
 	case "redrive":
-		return redrive(*dataDir, ids, out)
+		return redrive(*dataDir, *ids, out)
 	}
 	return usage()
 }

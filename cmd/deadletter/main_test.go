@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -28,19 +29,19 @@ func TestListAndRedrive(t *testing.T) {
 		Reason: "boom", Attempts: 6, Record: rec}))
 
 	var out bytes.Buffer
-	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir}, &out, nil))
+	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
 	assert.Contains(t, out.String(), "000000000000000000042")
 	assert.Contains(t, out.String(), "tenant-X v3 tenant.created")
 	assert.Contains(t, out.String(), "boom")
 
 	out.Reset()
-	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir, "-json"}, &out, nil))
+	require.NoError(t, run([]string{"list", "-data-dir", dir, "-json"}, &out))
 	var e localcloud.DeadLetter
 	require.NoError(t, json.Unmarshal(out.Bytes(), &e))
 	assert.Equal(t, 6, e.Attempts)
 
 	// redrive goes through the running runtime's management endpoint.
-	err := run(context.Background(), []string{"redrive", "-data-dir", dir}, &out, nil)
+	err := run([]string{"redrive", "-data-dir", dir}, &out)
 	require.Error(t, err, "no runtime running")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		assert.Equal(t, "/_skyledger/deadletter/redrive", r.URL.Path)
@@ -55,10 +56,24 @@ func TestListAndRedrive(t *testing.T) {
 	defer srv.Close()
 	require.NoError(t, localcloud.WriteInfo(dir, localcloud.Info{ManagementURL: srv.URL}))
 	out.Reset()
-	require.NoError(t, run(context.Background(), []string{"redrive", "-data-dir", dir, "-id", "000000000000000000042"}, &out, nil))
+	require.NoError(t, run([]string{"redrive", "-data-dir", dir, "-id", "000000000000000000042"}, &out))
 	assert.Contains(t, out.String(), "redriven: 1")
 	out.Reset()
-	require.NoError(t, run(context.Background(), []string{"list", "-data-dir", dir}, &out, nil))
+	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
 	assert.Contains(t, out.String(), "no dead letters")
-	assert.Error(t, run(context.Background(), []string{"bogus"}, &out, nil))
+	assert.Error(t, run([]string{"bogus"}, &out))
+}
+
+func TestHelpAndMissingDataDir(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"-h"}, {"help"}, {"list", "-h"}, {"redrive", "-help"}} {
+		var out bytes.Buffer
+		err := run(args, &out)
+		require.ErrorIs(t, err, flag.ErrHelp, "%v", args)
+		assert.Contains(t, out.String(), "-data-dir", "%v prints every flag", args)
+	}
+	var out bytes.Buffer
+	err := run([]string{"list", "-data-dir", filepath.Join(t.TempDir(), "missing")}, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no data directory")
 }
