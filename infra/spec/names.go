@@ -52,6 +52,7 @@ type RouteThrottle struct {
 var RouteThrottles = []RouteThrottle{
 	{RouteKey: "POST /api/auth/login", RateLimit: 10, BurstLimit: 20},
 	{RouteKey: "POST /api/bootstrap", RateLimit: 1, BurstLimit: 2},
+	{RouteKey: "GET /api/bootstrap", RateLimit: 10, BurstLimit: 20}, // the sign-in page asks whether the platform exists
 }
 
 // EnvCursorKeySecretARN names the Secrets Manager secret holding the cursor
