@@ -7,7 +7,8 @@ import "fmt"
 // decides who may do it.
 type Action string
 
-// Actions of the HTTP API (design brief section 5) and WebSocket channels.
+// Actions of the HTTP API (docs/openapi.yaml) and WebSocket channels
+// (docs/websocket.md).
 const (
 	ActTenantCreate Action = "tenant.create"
 	ActTenantRead   Action = "tenant.read" // GET /api/tenants/{id}, list (scoped)

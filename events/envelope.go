@@ -13,7 +13,8 @@ import (
 )
 
 // Envelope is one immutable event as it is stored, streamed and sent on every
-// wire. Field names are fixed by the design brief (section 3).
+// wire. The JSON field names are part of the stored format and of the
+// WebSocket event frame (docs/websocket.md): never rename them.
 type Envelope struct {
 	EventID       string          `json:"event_id"`
 	StreamID      string          `json:"stream_id"`

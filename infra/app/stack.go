@@ -38,7 +38,7 @@ const (
 	StageProd = "prod"
 )
 
-// Alarm thresholds (documented in docs/notes/infra.md).
+// Alarm thresholds (README, Deploying to AWS: Alarms).
 const (
 	IteratorAgeAlarmMillis = 60_000 // projector lag above one minute
 	FunctionErrorsAlarm    = 5      // errors per 5 minutes

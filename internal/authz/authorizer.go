@@ -1,4 +1,4 @@
-// Package authorizer holds the API Gateway Lambda authorizers: the HTTP API
+// Package authz holds the API Gateway Lambda authorizers: the HTTP API
 // authorizer (simple responses) and the WebSocket $connect authorizer
 // (ticket or Bearer key). Both resolve credentials with internal/auth, so a
 // revoked key, a deactivated user or a role change applies on the very next
@@ -58,7 +58,7 @@ func Context(p domain.Principal) map[string]interface{} {
 
 // HTTP is the HTTP API authorizer (payload 2.0, simple responses). Invalid,
 // expired or revoked credentials return ErrUnauthorized, which API Gateway
-// answers with 401 as the brief requires (IsAuthorized=false would be a 403;
+// answers with 401 (IsAuthorized=false would be a 403;
 // a missing Authorization header never reaches the function and is 401). A
 // store failure returns an error (API Gateway answers 500) so that an
 // outage is not mistaken for bad credentials.

@@ -1,4 +1,4 @@
-// Package commands is the command function's handler: every HTTP route of
+// Package commandapi is the command function's handler: every HTTP route of
 // spec.Routes whose Function is spec.FnCommands. A command loads its
 // aggregate's events, lets pure domain code decide, and appends the new
 // events together with their inline records in one atomic Append.

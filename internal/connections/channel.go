@@ -6,7 +6,7 @@ import (
 	"github.com/skyledger/skyledger/domain"
 )
 
-// Channel kinds. The grammar (design brief, section 6):
+// Channel kinds. The grammar (docs/websocket.md):
 //
 //	user:{ulid}:updates   user:{ulid}:apikeys
 //	tenant:{ulid}:updates tenant:{ulid}:pireps

@@ -255,7 +255,8 @@ func TestFlowEndpoint(t *testing.T) {
 	flow(t, newSystem(t, wire.ModeEndpoint))
 }
 
-// flow is issue 5's end-to-end scenario.
+// flow is the end-to-end scenario: bootstrap, tenant, users, login, a live
+// WebSocket, commands and their frames, reads.
 func flow(t *testing.T, s *system) {
 	// bootstrap, once.
 	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",

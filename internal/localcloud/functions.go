@@ -1,4 +1,4 @@
-// Package runtime is SkyLedger's local cloud: it hosts the Lambda handlers
+// Package localcloud is SkyLedger's local cloud: it hosts the Lambda handlers
 // in one process behind emulations of API Gateway's HTTP API (payload 2.0,
 // Lambda authorizer with simple responses), API Gateway's WebSocket API
 // ($connect/$disconnect/route selection, limits, the @connections

@@ -1,4 +1,4 @@
-// Package projector is the projector Lambda's handler: it decodes DynamoDB
+// Package projection is the projector Lambda's handler: it decodes DynamoDB
 // Streams records of the Events table, applies the registered projections to
 // the read model, then notifies WebSocket subscribers (Notifier) of the
 // events it projected — always after the read-model writes, so a client that

@@ -1,4 +1,4 @@
-// Package queries is the queries Lambda's handler: every HTTP route of
+// Package queryapi is the queries Lambda's handler: every HTTP route of
 // spec.Routes with Function == spec.FnQueries. It reads only the read model
 // (and, for last_used_at, the key credential records); every resource is
 // authorized with domain.Authorize after it is loaded, so another tenant's

@@ -284,7 +284,7 @@ func (a *App) serveRedrive(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(res)
 }
 
-// Shutdown stops the runtime gracefully (see runtime.Runtime.Shutdown) and
+// Shutdown stops the runtime gracefully (see localcloud.Runtime.Shutdown) and
 // closes the store.
 func (a *App) Shutdown(ctx context.Context) error {
 	errs := []error{a.RT.Shutdown(ctx)}
