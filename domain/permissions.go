@@ -32,6 +32,9 @@ const (
 	ActPirepRead    Action = "pirep.read"
 	ActPirepRetract Action = "pirep.retract"
 
+	// Subscriptions to WebSocket channels (see contexts.ChannelKind).
+	ActSubscribeUser     Action = "channel.user"     // user:{id}:* (own user only)
+	ActSubscribeTenant   Action = "channel.tenant"   // tenant:{id}:*
 	ActSubscribePlatform Action = "channel.platform" // platform:tenants
 )
 
@@ -79,6 +82,10 @@ var Matrix = map[Action]map[Role]Scope{
 	ActPirepRead:    {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeTenant, RoleViewer: ScopeTenant},
 	ActPirepRetract: {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeSelf},
 
+	// Admins do not watch their users' personal channels; they see their
+	// tenant's user and key events on tenant:{id}:updates instead.
+	ActSubscribeUser:     {RolePlatformAdmin: ScopeSelf, RoleTenantAdmin: ScopeSelf, RolePilot: ScopeSelf, RoleViewer: ScopeSelf},
+	ActSubscribeTenant:   {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeTenant, RoleViewer: ScopeTenant},
 	ActSubscribePlatform: {RolePlatformAdmin: ScopeAny},
 }
 

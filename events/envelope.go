@@ -38,10 +38,6 @@ const (
 	MaxTypeLen     = 64
 )
 
-// StreamPrefixes are the aggregate kinds a stream id may name
-// (`<prefix>-<ulid>`).
-var StreamPrefixes = []string{"tenant", "user", "apikey", "pirep"}
-
 // ValidationError names the envelope field that is wrong.
 type ValidationError struct {
 	Field  string
@@ -65,7 +61,7 @@ func (e Envelope) Validate() error {
 	case e.StreamID == "" || len(e.StreamID) > MaxStreamIDLen:
 		return bad("stream_id", fmt.Sprintf("required, at most %d bytes", MaxStreamIDLen))
 	case !validStreamPrefix(e.StreamID):
-		return bad("stream_id", "must be <tenant|user|apikey|pirep>-<id>")
+		return bad("stream_id", "must be <aggregate>-<id>, the aggregate in lower-case letters")
 	case e.Version < 1:
 		return bad("version", "must be >= 1")
 	case e.Type == "" || len(e.Type) > MaxTypeLen || !strings.Contains(e.Type, "."):
@@ -86,13 +82,20 @@ func (e Envelope) Validate() error {
 	return nil
 }
 
+// validStreamPrefix checks the shape "<aggregate>-<id>". Which aggregates
+// exist is the contexts registry's business (contexts.OwnsStream), not the
+// store's.
 func validStreamPrefix(id string) bool {
-	for _, p := range StreamPrefixes {
-		if strings.HasPrefix(id, p+"-") && len(id) > len(p)+1 {
-			return true
+	dash := strings.IndexByte(id, '-')
+	if dash < 1 || dash == len(id)-1 {
+		return false
+	}
+	for _, c := range id[:dash] {
+		if c < 'a' || c > 'z' {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // ErrInvalid is wrapped by every ValidationError.

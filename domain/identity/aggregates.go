@@ -373,3 +373,29 @@ func (k APIKey) Revoke(actor domain.Principal, now time.Time) ([]Event, error) {
 // KeyPrefix is the displayable start of an API key ("sk_<key id>"); the
 // secret follows it.
 func KeyPrefix(keyID string) string { return "sk_" + keyID }
+
+// ErrLastPlatformAdmin refuses a change that would leave no active
+// platform_admin. It wraps domain.ErrConflict (409).
+var ErrLastPlatformAdmin = fmt.Errorf("the last active platform_admin cannot be demoted or deactivated: %w", domain.ErrConflict)
+
+// PlatformAdminChange is how a change from before to after moves the number
+// of active platform_admins: -1, 0 or +1.
+func PlatformAdminChange(before, after User) int {
+	switch b, a := before.CountsAsPlatformAdmin(), after.CountsAsPlatformAdmin(); {
+	case b && !a:
+		return -1
+	case !b && a:
+		return +1
+	}
+	return 0
+}
+
+// CheckPlatformAdmins enforces the last-platform-admin invariant: with
+// active platform_admins counted (a lower bound), a change of delta may not
+// leave fewer than one.
+func CheckPlatformAdmins(active, delta int) error {
+	if delta < 0 && active+delta < 1 {
+		return ErrLastPlatformAdmin
+	}
+	return nil
+}

@@ -4,7 +4,11 @@
 // cloud cannot drift. Pure data: no AWS SDK, no CDK.
 package spec
 
-import "time"
+import (
+	"time"
+
+	"github.com/skyledger/skyledger/contexts"
+)
 
 // Attribute types of key attributes.
 const (
@@ -174,27 +178,20 @@ type Route struct {
 // RouteKey is API Gateway's "METHOD /path".
 func (r Route) RouteKey() string { return r.Method + " " + r.Path }
 
-// Routes is the registry of every HTTP route.
-var Routes = []Route{
-	{"POST", "/api/bootstrap", FnCommands, false},
-	{"POST", "/api/auth/login", FnCommands, false},
-	{"POST", "/api/auth/password", FnCommands, true},
-	{"POST", "/api/tenants", FnCommands, true},
-	{"GET", "/api/tenants", FnQueries, true},
-	{"GET", "/api/tenants/{id}", FnQueries, true},
-	{"POST", "/api/tenants/{id}/users", FnCommands, true},
-	{"GET", "/api/tenants/{id}/users", FnQueries, true},
-	{"GET", "/api/users/me", FnQueries, true},
-	{"GET", "/api/users/{id}", FnQueries, true},
-	{"PATCH", "/api/users/{id}", FnCommands, true},
-	{"POST", "/api/apikeys", FnCommands, true},
-	{"GET", "/api/apikeys", FnQueries, true},
-	{"DELETE", "/api/apikeys/{id}", FnCommands, true},
-	{"POST", "/api/ws/ticket", FnCommands, true},
-	{"POST", "/api/pireps", FnCommands, true},
-	{"GET", "/api/pireps", FnQueries, true},
-	{"GET", "/api/pireps/{id}", FnQueries, true},
-	{"POST", "/api/pireps/{id}/retract", FnCommands, true},
+// Routes is every HTTP route: the contexts' routes (contexts.All), each
+// served by the function of its side.
+var Routes = routes(contexts.Routes())
+
+func routes(in []contexts.Route) []Route {
+	out := make([]Route, 0, len(in))
+	for _, r := range in {
+		fn := FnQueries
+		if r.Side == contexts.Command {
+			fn = FnCommands
+		}
+		out = append(out, Route{Method: r.Method, Path: r.Path, Function: fn, Auth: r.Auth})
+	}
+	return out
 }
 
 // WebSocket API.

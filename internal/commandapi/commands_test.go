@@ -2,6 +2,7 @@ package commandapi_test
 
 import (
 	"context"
+	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"slices"
 	"strings"
@@ -19,19 +20,20 @@ import (
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-func TestRouterServesEverySpecCommandRoute(t *testing.T) {
+// The router serves exactly the command routes the contexts declare.
+func TestRouterServesEveryDeclaredCommandRoute(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	got := e.router.RouteKeys()
-	for _, k := range commandapi.SpecRouteKeys() {
-		if strings.Contains(k, "/api/pireps") {
-			continue // checked by the PIREP route tests
+	var want []string
+	for _, r := range contexts.Routes() {
+		if r.Side == contexts.Command {
+			want = append(want, r.Key())
 		}
-		assert.Contains(t, got, k)
 	}
-	for _, k := range got {
-		assert.True(t, slices.Contains(commandapi.SpecRouteKeys(), k), "route %s is not in spec.Routes", k)
-	}
+	got := e.router.RouteKeys()
+	slices.Sort(want)
+	slices.Sort(got)
+	assert.Equal(t, want, got)
 }
 
 func TestBootstrapOnce(t *testing.T) {
@@ -287,4 +289,9 @@ func TestWSTicket(t *testing.T) {
 	assert.ErrorIs(t, err, domain.ErrUnauthenticated)
 	resp = e.do(e.req("post_ws_ticket").as(e, b.Key).body(`{"x":1}`))
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+}
+
+func TestNewRefusesMissingStore(t *testing.T) {
+	t.Parallel()
+	assert.PanicsWithValue(t, "commandapi.New: Deps.Store is required", func() { commandapi.New(commandapi.Deps{}) })
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"strings"
 	"time"
@@ -19,15 +20,15 @@ import (
 
 func (s *Service) identityRoutes() []Route {
 	return []Route{
-		{Key: "POST /api/bootstrap", Handler: s.bootstrap},
-		{Key: "POST /api/auth/login", Handler: s.login, NoIdempotency: true},
-		{Key: "POST /api/auth/password", Auth: true, Handler: s.changePassword},
-		{Key: "POST /api/tenants", Auth: true, Handler: s.createTenant},
-		{Key: "POST /api/tenants/{id}/users", Auth: true, Handler: s.createUser},
-		{Key: "PATCH /api/users/{id}", Auth: true, Handler: s.patchUser},
-		{Key: "POST /api/apikeys", Auth: true, Handler: s.createKey},
-		{Key: "DELETE /api/apikeys/{id}", Auth: true, Handler: s.revokeKey},
-		{Key: "POST /api/ws/ticket", Auth: true, Handler: s.wsTicket, NoIdempotency: true},
+		{Route: contexts.Bootstrap, Handler: s.bootstrap},
+		{Route: contexts.Login, Handler: s.login, NoIdempotency: true},
+		{Route: contexts.ChangePassword, Handler: s.changePassword},
+		{Route: contexts.CreateTenant, Handler: s.createTenant},
+		{Route: contexts.CreateUser, Handler: s.createUser},
+		{Route: contexts.PatchUser, Handler: s.patchUser},
+		{Route: contexts.CreateAPIKey, Handler: s.createKey},
+		{Route: contexts.RevokeAPIKey, Handler: s.revokeKey},
+		{Route: contexts.WSTicket, Handler: s.wsTicket, NoIdempotency: true},
 	}
 }
 
@@ -178,8 +179,8 @@ func (s *Service) adjustPlatformAdmins(ctx context.Context, delta int) error {
 		case !errors.Is(err, events.ErrNotFound):
 			return fmt.Errorf("platform admin counter: %w", err)
 		}
-		if delta < 0 && n+delta < 1 {
-			return fmt.Errorf("the last active platform_admin cannot be demoted or deactivated: %w", domain.ErrConflict)
+		if err := identity.CheckPlatformAdmins(n, delta); err != nil {
+			return err
 		}
 		next, err := auth.PlatformAdminsRecord(n + delta)
 		if err != nil {
@@ -727,8 +728,8 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 	if m.Records, err = userOps(cred, false); err != nil {
 		return httpapi.Response{}, err
 	}
-	removes := u.CountsAsPlatformAdmin() && !after.CountsAsPlatformAdmin()
-	adds := !u.CountsAsPlatformAdmin() && after.CountsAsPlatformAdmin()
+	change := identity.PlatformAdminChange(u, after)
+	removes, adds := change < 0, change > 0
 	if removes {
 		if err := s.adjustPlatformAdmins(ctx, -1); err != nil {
 			return httpapi.Response{}, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"reflect"
 	"strings"
@@ -18,8 +19,8 @@ import (
 // pirepRoutes lists the PIREP command routes.
 func pirepRoutes(s *Service) []Route {
 	return []Route{
-		{Key: "POST /api/pireps", Auth: true, Handler: s.submitPirep},
-		{Key: "POST /api/pireps/{id}/retract", Auth: true, Handler: s.retractPirep},
+		{Route: contexts.SubmitPirep, Handler: s.submitPirep},
+		{Route: contexts.RetractPirep, Handler: s.retractPirep},
 	}
 }
 
@@ -60,8 +61,8 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		if domain.ScopeOf(c.Principal.Role, domain.ActPirepSubmit) != domain.ScopeAny {
 			return httpapi.Response{}, fmt.Errorf("tenant %s: %w", tenantID, domain.ErrNotFound)
 		}
-		if err := pirepCheckULID(tenantID); err != nil {
-			return httpapi.Response{}, err
+		if !domain.IsID(tenantID) {
+			return httpapi.Response{}, fmt.Errorf("tenant_id: %w", domain.ErrNotFound)
 		}
 		if _, _, err := s.loadTenant(ctx, tenantID); err != nil {
 			return httpapi.Response{}, err
@@ -96,14 +97,6 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		},
 		ExtraHeaders: map[string]string{"Location": "/api/pireps/" + id},
 	})
-}
-
-// pirepCheckULID checks a tenant id given in a body the way PathID checks
-// path ids: an id of another shape cannot exist (404).
-func pirepCheckULID(id string) error {
-	c := &Call{Req: httpapi.Request{PathParameters: map[string]string{"id": id}}}
-	_, err := c.PathID("id")
-	return err
 }
 
 // retractPirep: 200 with the retracted resource. Who: the submitter, a

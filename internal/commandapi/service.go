@@ -1,5 +1,5 @@
-// Package commandapi is the command function's handler: every HTTP route of
-// spec.Routes whose Function is spec.FnCommands. A command loads its
+// Package commandapi is the commands function's handler: every route the
+// contexts registry (contexts.All) declares with Side contexts.Command. A command loads its
 // aggregate's events, lets pure domain code decide, and appends the new
 // events together with their inline records in one atomic Append.
 //
@@ -13,7 +13,9 @@
 //     check c.CheckIfMatch(version), decide, and return s.Commit(ctx, c,
 //     Mutation{...}); Commit builds envelopes, headers (ETag, X-Stream-Id,
 //     X-Stream-Version), idempotency and error mapping;
-//  4. list the route in pirepRoutes (pirep_routes.go) as a Route.
+//  4. declare the route in its context (contexts package) and bind it to the
+//     handler in the context's route list here (Routes); a test checks that
+//     every declared command route is bound exactly once.
 //
 // Version conflicts are retried (up to 3 attempts) when the client sent no
 // If-Match; with If-Match they are 412.
@@ -31,10 +33,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
-	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/httpapi"
 )
@@ -60,8 +62,12 @@ type Service struct {
 	hasher *auth.Hasher
 }
 
-// New builds a Service.
+// New builds a Service. A nil Store is a wiring error and panics at once.
 func New(d Deps) *Service {
+	if d.Store == nil {
+		// A wiring error: fail at start, not on the first request.
+		panic("commandapi.New: Deps.Store is required")
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -76,11 +82,10 @@ func New(d Deps) *Service {
 
 func (s *Service) now() time.Time { return s.d.Now().UTC() }
 
-// Route is one command route: its spec route key, whether it needs an
-// authenticated principal, and its handler.
+// Route binds a declared command route (its key and whether it needs an
+// authenticated principal come from the declaration) to its handler.
 type Route struct {
-	Key     string
-	Auth    bool
+	contexts.Route
 	Handler func(ctx context.Context, c *Call) (httpapi.Response, error)
 	// NoIdempotency: the route ignores Idempotency-Key (it writes no events).
 	NoIdempotency bool
@@ -97,20 +102,9 @@ func (s *Service) Routes() []Route {
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
 	for _, rt := range s.Routes() {
-		r.Handle(rt.Key, s.wrap(rt))
+		r.Handle(rt.Key(), s.wrap(rt))
 	}
 	return r
-}
-
-// SpecRouteKeys lists the spec's command route keys (for tests).
-func SpecRouteKeys() []string {
-	var out []string
-	for _, r := range spec.Routes {
-		if r.Function == spec.FnCommands {
-			out = append(out, r.RouteKey())
-		}
-	}
-	return out
 }
 
 // Call is one request being handled.
@@ -158,20 +152,8 @@ func (c *Call) Decode(dst any) error {
 	return DecodeJSON(b, dst)
 }
 
-// PathID returns the path parameter `name`, which must be a ULID-shaped id;
-// anything else is 404 (ids cannot exist in another shape).
-func (c *Call) PathID(name string) (string, error) {
-	id := c.Req.PathParameters[name]
-	if len(id) != 26 || strings.ToUpper(id) != id || strings.ContainsAny(id, "ILOU") {
-		return "", fmt.Errorf("%s %q: %w", name, id, domain.ErrNotFound)
-	}
-	for _, r := range id {
-		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') {
-			return "", fmt.Errorf("%s %q: %w", name, id, domain.ErrNotFound)
-		}
-	}
-	return id, nil
-}
+// PathID returns the path parameter name (httpapi.PathID).
+func (c *Call) PathID(name string) (string, error) { return httpapi.PathID(c.Req, name) }
 
 // CheckIfMatch returns ErrPreconditionFailed when the request carried
 // If-Match and current differs.
@@ -209,7 +191,7 @@ func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 			}
 			c.IfMatch = n
 		}
-		if strings.HasPrefix(rt.Key, "POST ") && !rt.NoIdempotency {
+		if rt.Method == http.MethodPost && !rt.NoIdempotency {
 			k, err := s.idempotencyKey(c)
 			if err != nil {
 				return httpapi.Response{}, err
@@ -316,6 +298,9 @@ func (s *Service) Commit(ctx context.Context, c *Call, m Mutation) (httpapi.Resp
 	resp := s.response(m, version)
 	if len(m.Events) == 0 {
 		return resp, nil
+	}
+	if !contexts.OwnsStream(m.StreamID) {
+		return httpapi.Response{}, fmt.Errorf("stream %q belongs to no registered context", m.StreamID)
 	}
 	now := c.At
 	if now.IsZero() {

@@ -3,28 +3,26 @@ package connections
 import (
 	"strings"
 
+	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 )
 
-// Channel kinds. The grammar (docs/websocket.md):
-//
-//	user:{ulid}:updates   user:{ulid}:apikeys
-//	tenant:{ulid}:updates tenant:{ulid}:pireps
-//	platform:tenants
-type Kind string
+// Kind is a channel kind, as a context declares it (contexts package).
+type Kind = contexts.ChannelKind
 
-const (
-	KindUserUpdates   Kind = "user:updates"
-	KindUserAPIKeys   Kind = "user:apikeys"
-	KindTenantUpdates Kind = "tenant:updates"
-	KindTenantPIREPs  Kind = "tenant:pireps"
-	KindPlatform      Kind = "platform:tenants"
+// The channel kinds (docs/websocket.md).
+var (
+	KindUserUpdates   = contexts.UserUpdates
+	KindUserAPIKeys   = contexts.UserAPIKeys
+	KindTenantUpdates = contexts.TenantUpdates
+	KindTenantPIREPs  = contexts.TenantPireps
+	KindPlatform      = contexts.PlatformTenants
 )
 
 // Channel is a parsed channel name.
 type Channel struct {
 	Kind Kind
-	ID   string // user or tenant id; "" for platform:tenants
+	ID   string // user or tenant id; "" for the platform scope
 }
 
 // MaxChannelLen bounds a channel name (the longest valid one is 37 bytes).
@@ -38,95 +36,50 @@ const (
 )
 
 // String returns the canonical channel name.
-func (c Channel) String() string {
-	switch c.Kind {
-	case KindUserUpdates:
-		return "user:" + c.ID + ":updates"
-	case KindUserAPIKeys:
-		return "user:" + c.ID + ":apikeys"
-	case KindTenantUpdates:
-		return "tenant:" + c.ID + ":updates"
-	case KindTenantPIREPs:
-		return "tenant:" + c.ID + ":pireps"
-	case KindPlatform:
-		return "platform:tenants"
-	}
-	return ""
-}
+func (c Channel) String() string { return c.Kind.Channel(c.ID) }
 
 // Channel constructors.
-func UserUpdates(userID string) string     { return Channel{KindUserUpdates, userID}.String() }
-func UserAPIKeys(userID string) string     { return Channel{KindUserAPIKeys, userID}.String() }
-func TenantUpdates(tenantID string) string { return Channel{KindTenantUpdates, tenantID}.String() }
-func TenantPIREPs(tenantID string) string  { return Channel{KindTenantPIREPs, tenantID}.String() }
+func UserUpdates(userID string) string     { return KindUserUpdates.Channel(userID) }
+func UserAPIKeys(userID string) string     { return KindUserAPIKeys.Channel(userID) }
+func TenantUpdates(tenantID string) string { return KindTenantUpdates.Channel(tenantID) }
+func TenantPIREPs(tenantID string) string  { return KindTenantPIREPs.Channel(tenantID) }
 
 // PlatformTenants is the platform_admin channel of tenant events.
-const PlatformTenants = "platform:tenants"
+var PlatformTenants = KindPlatform.Channel("")
 
-// ParseChannel validates a channel name against the grammar. Ids must be
-// ULIDs (26 Crockford base-32 characters, upper case). It never panics.
+// ParseChannel validates a channel name against the kinds the contexts
+// declare. Ids must satisfy domain.IsID. It never panics.
 func ParseChannel(s string) (Channel, bool) {
 	if len(s) > MaxChannelLen {
 		return Channel{}, false
 	}
-	if s == PlatformTenants {
-		return Channel{Kind: KindPlatform}, true
-	}
 	parts := strings.Split(s, ":")
-	if len(parts) != 3 || !IsULID(parts[1]) {
-		return Channel{}, false
-	}
-	var k Kind
-	switch parts[0] + ":" + parts[2] {
-	case "user:updates":
-		k = KindUserUpdates
-	case "user:apikeys":
-		k = KindUserAPIKeys
-	case "tenant:updates":
-		k = KindTenantUpdates
-	case "tenant:pireps":
-		k = KindTenantPIREPs
-	default:
-		return Channel{}, false
-	}
-	return Channel{Kind: k, ID: parts[1]}, true
-}
-
-// IsULID reports whether s is a canonical ULID: 26 characters of Crockford
-// base 32 (0-9, A-Z without I, L, O, U), first character 0-7.
-func IsULID(s string) bool {
-	if len(s) != 26 || s[0] > '7' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	for _, k := range contexts.Channels() {
 		switch {
-		case c >= '0' && c <= '9':
-		case c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U':
-		default:
-			return false
+		case k.Scope == contexts.ScopePlatform && len(parts) == 2 && parts[0] == string(k.Scope) && parts[1] == k.Name:
+			return Channel{Kind: k}, true
+		case k.Scope != contexts.ScopePlatform && len(parts) == 3 && parts[0] == string(k.Scope) && parts[2] == k.Name && domain.IsID(parts[1]):
+			return Channel{Kind: k, ID: parts[1]}, true
 		}
 	}
-	return true
+	return Channel{}, false
 }
 
+// IsULID reports whether s is an id (domain.IsID).
+func IsULID(s string) bool { return domain.IsID(s) }
+
 // CanRead reports whether a principal may subscribe to (and receive frames
-// on) a channel:
-//   - user:{id}:* only for the user themself. Admins do not watch their
-//     users' personal channels; they see their tenant's user and key events
-//     on tenant:{id}:updates instead.
-//   - tenant:{id}:* for members of that tenant and for platform_admin.
-//   - platform:tenants only for platform_admin.
+// on) a channel: domain.Authorize with the kind's action, the channel's id
+// naming the resource's owner (user scope) or tenant (tenant scope).
 func CanRead(p domain.Principal, c Channel) bool {
-	switch c.Kind {
-	case KindUserUpdates, KindUserAPIKeys:
-		return p.UserID != "" && p.UserID == c.ID
-	case KindTenantUpdates, KindTenantPIREPs:
-		return p.Role == domain.RolePlatformAdmin || (p.TenantID != "" && p.TenantID == c.ID)
-	case KindPlatform:
-		return p.Role == domain.RolePlatformAdmin
+	r := domain.Resource{}
+	switch c.Kind.Scope {
+	case contexts.ScopeUser:
+		r = domain.Resource{TenantID: p.TenantID, OwnerID: c.ID}
+	case contexts.ScopeTenant:
+		r = domain.Resource{TenantID: c.ID}
 	}
-	return false
+	return domain.Authorize(p, c.Kind.Action, r) == nil
 }
 
 // Check validates a channel name and the principal's right to it, returning
@@ -143,11 +96,17 @@ func Check(p domain.Principal, name string) string {
 }
 
 // Automatic returns the channels every connection is subscribed to on
-// connect: its user's updates and API keys, and its tenant's updates.
+// connect: the automatic kinds of its own user and tenant.
 func Automatic(p domain.Principal) []string {
-	out := []string{UserUpdates(p.UserID), UserAPIKeys(p.UserID)}
-	if p.TenantID != "" {
-		out = append(out, TenantUpdates(p.TenantID))
+	var out []string
+	for _, k := range contexts.Channels() {
+		switch {
+		case !k.Automatic:
+		case k.Scope == contexts.ScopeUser:
+			out = append(out, k.Channel(p.UserID))
+		case k.Scope == contexts.ScopeTenant && p.TenantID != "":
+			out = append(out, k.Channel(p.TenantID))
+		}
 	}
 	return out
 }

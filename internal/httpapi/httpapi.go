@@ -75,6 +75,17 @@ func (r *Router) Invoke(ctx context.Context, req Request) (Response, error) {
 	return resp, nil
 }
 
+// PathID returns the path parameter name. Ids are domain.IsID-shaped; a
+// string of another shape names nothing that can exist, so it is
+// ErrNotFound (404) like an unknown id, never a hint about the id format.
+func PathID(req Request, name string) (string, error) {
+	id := req.PathParameters[name]
+	if !domain.IsID(id) {
+		return "", fmt.Errorf("%s: %w", name, domain.ErrNotFound)
+	}
+	return id, nil
+}
+
 // PrincipalFrom reads the principal that the authorizer put in the request
 // context. A route without one is a wiring error: 401.
 func PrincipalFrom(req Request) (domain.Principal, error) {

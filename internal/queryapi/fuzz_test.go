@@ -36,7 +36,7 @@ func FuzzCursorOpen(f *testing.F) {
 func FuzzListParams(f *testing.F) {
 	f.Add("50", "", "")
 	f.Add("0", "abc", "x")
-	f.Add("201", ".", "01JUSERAP1L0T0000000000000")
+	f.Add("201", ".", "01JVSERAP110T0000000000000")
 	f.Add("-1", "YQ.YQ", "")
 	fx := newFixture(f)
 	f.Fuzz(func(t *testing.T, limit, cursor, owner string) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/skyledger/skyledger/contexts"
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/events"
@@ -15,34 +16,21 @@ import (
 )
 
 func (s *Service) identityRoutes(r *httpapi.Router) {
-	r.Handle("GET /api/tenants", s.listTenants)
-	r.Handle("GET /api/tenants/{id}", s.getTenant)
-	r.Handle("GET /api/tenants/{id}/users", s.listTenantUsers)
-	r.Handle("GET /api/users/{id}", s.getUser)
-	r.Handle("GET /api/users/me", s.getMe)
-	r.Handle("GET /api/apikeys", s.listAPIKeys)
+	r.Handle(contexts.ListTenants.Key(), s.listTenants)
+	r.Handle(contexts.GetTenant.Key(), s.getTenant)
+	r.Handle(contexts.ListUsers.Key(), s.listTenantUsers)
+	r.Handle(contexts.GetUser.Key(), s.getUser)
+	r.Handle(contexts.GetMe.Key(), s.getMe)
+	r.Handle(contexts.ListAPIKeys.Key(), s.listAPIKeys)
 }
 
-// PathID returns the {id} path parameter, validated (1-64 characters of
-// letters, digits, '-' and '_'); anything else is a 400 naming "id".
-func PathID(req httpapi.Request) (string, error) {
-	id := req.PathParameters["id"]
-	if !validID(id) {
-		return "", domain.Invalid("id", "must be 1-64 letters, digits, '-' or '_'")
+// queryID checks an id given as query parameter name: not an id is a 400
+// naming the parameter (a filter value, unlike a path, is input to correct).
+func queryID(name, v string) error {
+	if !domain.IsID(v) {
+		return domain.Invalid(name, "must be an id (a 26-character ULID)")
 	}
-	return id, nil
-}
-
-func validID(id string) bool {
-	if len(id) == 0 || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
 // loadView reads one item and decodes its body.
@@ -106,7 +94,7 @@ func (s *Service) getTenant(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id, err := PathID(req)
+	id, err := httpapi.PathID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -130,7 +118,7 @@ func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id, err := PathID(req)
+	id, err := httpapi.PathID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -158,7 +146,7 @@ func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Res
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id, err := PathID(req)
+	id, err := httpapi.PathID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -190,8 +178,8 @@ func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 	}
 	owner := domain.Resource{TenantID: p.TenantID, OwnerID: p.UserID}
 	if v, ok := req.QueryStringParameters["owner_id"]; ok && v != p.UserID {
-		if !validID(v) {
-			return httpapi.Response{}, domain.Invalid("owner_id", "must be 1-64 letters, digits, '-' or '_'")
+		if err := queryID("owner_id", v); err != nil {
+			return httpapi.Response{}, err
 		}
 		u, _, err := loadView[views.User](ctx, s.d.Models, views.UserPK(v), views.SKUser)
 		if err != nil {

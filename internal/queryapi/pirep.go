@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,8 +20,8 @@ import (
 // PirepRoutes registers GET /api/pireps and GET /api/pireps/{id}; add it
 // to Router's registry.
 func (s *Service) PirepRoutes(r *httpapi.Router) {
-	r.Handle("GET /api/pireps", s.listPireps)
-	r.Handle("GET /api/pireps/{id}", s.getPirep)
+	r.Handle(contexts.ListPireps.Key(), s.listPireps)
+	r.Handle(contexts.GetPirep.Key(), s.getPirep)
 }
 
 // PIREP list scanning: the read model is read in pages of pirepScanPage
@@ -128,8 +129,8 @@ func parsePirepFilter(p domain.Principal, req httpapi.Request) (pirepFilter, err
 	q := req.QueryStringParameters
 	f := pirepFilter{tenant: p.TenantID}
 	if v, ok := q["tenant_id"]; ok && v != p.TenantID {
-		if !validID(v) {
-			return f, domain.Invalid("tenant_id", "must be 1-64 letters, digits, '-' or '_'")
+		if err := queryID("tenant_id", v); err != nil {
+			return f, err
 		}
 		f.tenant = v
 	}
@@ -343,7 +344,7 @@ func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Re
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id, err := PathID(req)
+	id, err := httpapi.PathID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}

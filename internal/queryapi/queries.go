@@ -1,5 +1,5 @@
-// Package queryapi is the queries Lambda's handler: every HTTP route of
-// spec.Routes with Function == spec.FnQueries. It reads only the read model
+// Package queryapi is the queries function's handler: every route the
+// contexts registry (contexts.All) declares with Side contexts.Query. It reads only the read model
 // (and, for last_used_at, the key credential records); every resource is
 // authorized with domain.Authorize after it is loaded, so another tenant's
 // resources answer 404.
@@ -79,8 +79,9 @@ func New(d Deps) *Service {
 	return &Service{d: d, cursor: Cursor{Key: d.CursorKey}}
 }
 
-// Router returns the router for every query route. The registry below is
-// explicit: each area registers its routes.
+// Router returns the router for every query route: each context's handlers
+// bind its declared routes (contexts package); a test checks that every
+// declared query route is bound exactly once.
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
 	for _, register := range []func(*httpapi.Router){s.identityRoutes, s.PirepRoutes} {

@@ -1,7 +1,11 @@
-// Package wire is the local composition root: it builds every function's
-// handler from the handler packages, with embedded adapters (default) or
-// DynamoDB adapters (endpoint mode), and hosts them in the local runtime.
-// cmd/skyledger and the end-to-end tests start the system through Start.
+// Package wire is SkyLedger's one composition root. Each function is built
+// by one builder (Commands, Queries, Authorizer, Projector, WSConnect,
+// WSDisconnect, WSDefault) from Adapters and Settings. The Lambda mains call
+// them with the DynamoDB adapters and settings Cloud reads from the
+// environment; Start calls the same builders with embedded adapters
+// (default) or DynamoDB adapters at an endpoint, and hosts them in the local
+// runtime (internal/localcloud). cmd/skyledger and the end-to-end tests
+// start the system through Start.
 package wire
 
 import (

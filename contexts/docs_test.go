@@ -1,0 +1,61 @@
+package contexts_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/internal/openapitest"
+)
+
+// docs/openapi.yaml documents exactly the declared routes.
+func TestOpenAPIPathsAreTheRegistry(t *testing.T) {
+	t.Parallel()
+	doc := openapitest.Doc(t)
+	var documented []string
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented = append(documented, method+" "+path)
+		}
+	}
+	var declared []string
+	for _, r := range contexts.Routes() {
+		declared = append(declared, r.Key())
+	}
+	slices.Sort(documented)
+	slices.Sort(declared)
+	assert.Equal(t, declared, documented)
+}
+
+// docs/websocket.md's channel table lists exactly the declared channel kinds.
+func TestWebSocketDocChannelsAreTheRegistry(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "websocket.md"))
+	require.NoError(t, err)
+	text := string(b)
+	start := strings.Index(text, "| channel | who may subscribe |")
+	require.GreaterOrEqual(t, start, 0, "channel table")
+	var documented []string
+	row := regexp.MustCompile("^\\| `([^`]+)` \\|")
+	for _, line := range strings.Split(text[start:], "\n")[2:] {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			break
+		}
+		documented = append(documented, m[1])
+	}
+	var declared []string
+	for _, k := range contexts.Channels() {
+		declared = append(declared, k.Pattern())
+	}
+	slices.Sort(documented)
+	slices.Sort(declared)
+	assert.Equal(t, declared, documented)
+}

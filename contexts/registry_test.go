@@ -1,0 +1,62 @@
+package contexts_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/domain/pirep"
+)
+
+const id = "01JDA0000000000000000TEST1"
+
+// Every aggregate's stream belongs to exactly one context.
+func TestStreamsBelongToOneContext(t *testing.T) {
+	t.Parallel()
+	for _, stream := range []string{identity.StreamTenant(id), identity.StreamUser(id), identity.StreamAPIKey(id), pirep.Stream(id)} {
+		assert.True(t, contexts.OwnsStream(stream), stream)
+	}
+	assert.False(t, contexts.OwnsStream("aircraft-"+id))
+	assert.False(t, contexts.OwnsStream("pirep-"))
+	owner := map[string]string{}
+	for _, c := range contexts.All {
+		for _, p := range c.StreamPrefixes {
+			require.NotContains(t, owner, p, "prefix %s declared by %s and %s", p, owner[p], c.Name)
+			owner[p] = c.Name
+		}
+	}
+}
+
+// Route keys are unique, and every channel kind's action is in the matrix.
+func TestDeclarationsAreConsistent(t *testing.T) {
+	t.Parallel()
+	keys := map[string]bool{}
+	for _, r := range contexts.Routes() {
+		assert.False(t, keys[r.Key()], "duplicate route %s", r.Key())
+		keys[r.Key()] = true
+		assert.Contains(t, []contexts.Side{contexts.Command, contexts.Query}, r.Side, r.Key())
+		assert.True(t, strings.HasPrefix(r.Path, "/api/"), r.Key())
+	}
+	patterns := map[string]bool{}
+	for _, k := range contexts.Channels() {
+		assert.False(t, patterns[k.Pattern()], "duplicate channel kind %s", k.Pattern())
+		patterns[k.Pattern()] = true
+		assert.Contains(t, domain.Matrix, k.Action, "%s: action %s has no row in the permission matrix", k.Pattern(), k.Action)
+	}
+}
+
+func ExampleChannelKind_Channel() {
+	fmt.Println(contexts.TenantPireps.Pattern())
+	fmt.Println(contexts.TenantPireps.Channel("01JDA0000000000000000TEST1"))
+	fmt.Println(contexts.PlatformTenants.Channel(""))
+	// Output:
+	// tenant:{id}:pireps
+	// tenant:01JDA0000000000000000TEST1:pireps
+	// platform:tenants
+}
