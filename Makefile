@@ -6,7 +6,7 @@ STAGE     ?= dev
 GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
-.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay build synth deploy \
+.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay logrepair build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -49,6 +49,9 @@ bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
 
 replay: ## rebuild read models from the event log: make replay ARGS='-help'
 	$(GO) run ./cmd/replay $(ARGS)
+
+logrepair: ## salvage a damaged embedded event log, runtime stopped: make logrepair ARGS='-dry-run'
+	$(GO) run ./cmd/logrepair $(ARGS)
 
 ## ---- cloud -----------------------------------------------------------------
 build: ## Lambda bootstrap binaries (linux/arm64) zipped into dist/

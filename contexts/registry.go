@@ -91,7 +91,7 @@ type Context struct {
 }
 
 // All is every context, in the order routes are listed.
-var All = []Context{Identity, Pirep}
+var All = []Context{Identity, Pirep, Audit}
 
 // Routes returns every route of every context.
 func Routes() []Route {

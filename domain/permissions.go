@@ -32,6 +32,8 @@ const (
 	ActPirepRead    Action = "pirep.read"
 	ActPirepRetract Action = "pirep.retract"
 
+	ActAuditRead Action = "audit.read" // GET /api/audit
+
 	// Subscriptions to WebSocket channels (see contexts.ChannelKind).
 	ActSubscribeUser     Action = "channel.user"     // user:{id}:* (own user only)
 	ActSubscribeTenant   Action = "channel.tenant"   // tenant:{id}:*
@@ -81,6 +83,8 @@ var Matrix = map[Action]map[Role]Scope{
 	ActPirepSubmit:  {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeTenant},
 	ActPirepRead:    {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeTenant, RoleViewer: ScopeTenant},
 	ActPirepRetract: {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeSelf},
+
+	ActAuditRead: {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},
 
 	// Admins do not watch their users' personal channels; they see their
 	// tenant's user and key events on tenant:{id}:updates instead.

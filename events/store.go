@@ -23,6 +23,10 @@ var (
 	// ErrTooLarge: a request exceeds an adapter limit (items per transaction,
 	// item size). The message says which limit.
 	ErrTooLarge = errors.New("too large")
+	// ErrStorageFull: the store's storage has no space for the write (a
+	// full disk under the embedded store). Nothing of the write was
+	// committed; reads still work, and a retry succeeds once space returns.
+	ErrStorageFull = errors.New("storage full")
 )
 
 // Transaction limits shared by every adapter so that local and cloud refuse

@@ -33,6 +33,7 @@ import (
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func main() {
@@ -123,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h := projection.New(projection.Deps{Models: target, Projections: projection.Default(), Log: log})
+	h := projection.New(projection.Deps{Models: target, Projections: wire.Projections(), Log: log})
 	n, err := h.Rebuild(ctx, src, *batch)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -76,7 +77,7 @@ func live(t *testing.T, s *embedded.Store) []string {
 	recs, err := s.Tail(context.Background(), 0, 1000)
 	require.NoError(t, err)
 	m := readmodel.NewEmbedded()
-	resp, err := projection.New(projection.Deps{Models: m}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
+	resp, err := projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 	return snapshot(t, m)
@@ -91,7 +92,7 @@ func TestReplayEmbeddedEqualsLiveProjection(t *testing.T) {
 	require.NoError(t, err)
 	appendAll(t, store, history(t))
 	want := live(t, store)
-	require.Len(t, want, 7)
+	require.Len(t, want, 7+14, "seven views and an audit entry per event")
 	require.NoError(t, store.Close())
 
 	out := filepath.Join(dir, "readmodel.jsonl")

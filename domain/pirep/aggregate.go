@@ -28,7 +28,7 @@ var EventTypes = []string{EventSubmitted, EventRetracted}
 // Stream returns "pirep-<id>".
 func Stream(id string) string { return "pirep-" + id }
 
-// Statuses of View.Status.
+// Statuses of a report.
 const (
 	StatusActive    = "active"
 	StatusRetracted = "retracted"
@@ -203,43 +203,4 @@ func (p Pirep) Retract(actor domain.Principal, reason string, now time.Time) (Re
 	}
 	return RetractedData{PirepID: p.PirepID, TenantID: p.TenantID, RetractedBy: actor.UserID,
 		RetractedAt: now.UTC(), Reason: reason, Urgent: p.Urgent}, nil
-}
-
-// View is the PIREP resource of the HTTP API and the read model body.
-type View struct {
-	ID            string     `json:"id"`
-	TenantID      string     `json:"tenant_id"`
-	SubmittedBy   string     `json:"submitted_by"`
-	ReceivedAt    time.Time  `json:"received_at"`
-	ObservedAt    time.Time  `json:"observed_at"`
-	Type          Type       `json:"type"`
-	Urgent        bool       `json:"urgent"`
-	UrgentReasons []string   `json:"urgent_reasons"`
-	Raw           string     `json:"raw"`
-	Report        Report     `json:"report"`
-	Status        string     `json:"status"`
-	RetractedAt   *time.Time `json:"retracted_at"`
-	RetractedBy   *string    `json:"retracted_by"`
-	RetractReason *string    `json:"retract_reason"`
-	// Position is the first resolvable /OV point (nil: none resolves).
-	Position *LatLon `json:"position"`
-	Version  int64   `json:"version"`
-}
-
-// View renders the aggregate as its resource.
-func (p Pirep) View() View {
-	v := View{ID: p.PirepID, TenantID: p.TenantID, SubmittedBy: p.SubmittedBy, ReceivedAt: p.ReceivedAt.UTC(),
-		ObservedAt: p.ObservedAt.UTC(), Type: p.Type, Urgent: p.Urgent, UrgentReasons: p.UrgentReasons,
-		Raw: p.Raw, Report: p.Report, Status: StatusActive, Version: p.Version}
-	if v.UrgentReasons == nil {
-		v.UrgentReasons = []string{}
-	}
-	if ll, ok := p.Report.Position(); ok {
-		v.Position = &ll
-	}
-	if d := p.Retracted; d != nil {
-		at, by, reason := d.RetractedAt.UTC(), d.RetractedBy, d.Reason
-		v.Status, v.RetractedAt, v.RetractedBy, v.RetractReason = StatusRetracted, &at, &by, &reason
-	}
-	return v
 }

@@ -133,10 +133,10 @@ func TestFoldAndRetract(t *testing.T) {
 	p, err := pirep.Fold([]pirep.Recorded{{Type: pirep.EventSubmitted, Version: 1, Data: b}})
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), p.Version)
-	v := p.View()
-	assert.Equal(t, pirep.StatusActive, v.Status)
-	require.NotNil(t, v.Position)
-	assert.InDelta(t, 40.64, v.Position.Lat, 0.01)
+	assert.Nil(t, p.Retracted)
+	ll, ok := p.Report.Position()
+	require.True(t, ok)
+	assert.InDelta(t, 40.64, ll.Lat, 0.01)
 
 	tests := []struct {
 		name   string
@@ -172,10 +172,9 @@ func TestFoldAndRetract(t *testing.T) {
 	require.NoError(t, err)
 	p2, err := pirep.Fold([]pirep.Recorded{{Type: pirep.EventSubmitted, Version: 1, Data: b}, {Type: pirep.EventRetracted, Version: 2, Data: rb}})
 	require.NoError(t, err)
-	v2 := p2.View()
-	assert.Equal(t, pirep.StatusRetracted, v2.Status)
-	assert.Equal(t, "duplicate", *v2.RetractReason)
-	assert.Equal(t, int64(2), v2.Version)
+	require.NotNil(t, p2.Retracted)
+	assert.Equal(t, "duplicate", p2.Retracted.Reason)
+	assert.Equal(t, int64(2), p2.Version)
 	_, err = p2.Retract(pilot, "again", at)
 	assert.ErrorIs(t, err, domain.ErrConflict)
 

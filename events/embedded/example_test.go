@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/skyledger/skyledger/events"
@@ -42,4 +43,37 @@ func ExampleOpen() {
 	// 1 <nil>
 	// true
 	// INSERT 000000000000000000001
+}
+
+// Damage followed by an intact entry is not a torn tail: Open refuses and
+// names the offsets; Repair keeps the intact entries and moves the damaged
+// bytes into a file beside the log.
+func ExampleRepair() {
+	dir, _ := os.MkdirTemp("", "skyledger-example-")
+	defer os.RemoveAll(dir)
+	s, _ := embedded.Open(dir, embedded.Options{})
+	for _, id := range []string{"01JEXAMPLETENANT0000000001", "01JEXAMPLETENANT0000000002"} {
+		ev := events.Envelope{EventID: "01JEXAMPLE000000000000000" + id[len(id)-1:], StreamID: "tenant-" + id, Version: 1,
+			Type: "tenant.created", Schema: 1, TenantID: id, OccurredAt: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC),
+			Actor: "system", Data: json.RawMessage(`{"name":"Acme"}`)}
+		_, _ = s.Append(context.Background(), events.AppendRequest{StreamID: ev.StreamID, Events: []events.Envelope{ev}})
+	}
+	_ = s.Close()
+	log, _ := os.ReadFile(filepath.Join(dir, embedded.LogFile))
+	copy(log[8:16], make([]byte, 8)) // zero the first entry's header
+	_ = os.WriteFile(filepath.Join(dir, embedded.LogFile), log, 0o640)
+
+	_, err := embedded.Open(dir, embedded.Options{})
+	var ce *embedded.CorruptError
+	fmt.Println(errors.As(err, &ce), ce.Offset, ce.Reason)
+
+	rep, _ := embedded.Repair(dir, embedded.RepairOptions{})
+	fmt.Println(rep.Kept, rep.SetAside[0].Kind, rep.SetAside[0].Offset)
+	s, err = embedded.Open(dir, embedded.Options{})
+	fmt.Println(err, s.LastSeq())
+	_ = s.Close()
+	// Output:
+	// true 8 entry length is 0
+	// 1 damaged 8
+	// <nil> 1
 }

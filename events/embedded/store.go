@@ -35,6 +35,9 @@ var ErrLocked = errors.New("event store directory is locked by another process")
 
 // ErrClosed is returned by every call after Close, and after a write or
 // fsync failure (the store cannot know what reached the disk; reopen it).
+// A full disk is not such a failure: the write fails with
+// events.ErrStorageFull, is taken back out of the file, and the store stays
+// open (reads work, and every later write tries again).
 var ErrClosed = errors.New("event store is closed")
 
 // Options configure Open. The zero value is fine.
@@ -85,6 +88,7 @@ type Store struct {
 	records map[string]events.Record
 	notify  chan struct{} // closed and replaced after each commit
 	failed  error
+	full    error // the last write failed for want of space (nil: writes work)
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -95,9 +99,10 @@ type Store struct {
 
 	commits, entries uint64 // stats, written under mu by the leader
 
-	logSize    int64 // s.off as of the last commit, under mu
-	sweepAt    int   // sweep expired records when len(records) reaches this
-	off, alloc int64 // logical end of the log, physical (zero-filled) size; leader only
+	logSize    int64    // s.off as of the last commit, under mu
+	rec        recovery // what Open found; immutable
+	sweepAt    int      // sweep expired records when len(records) reaches this
+	off, alloc int64    // logical end of the log, physical (zero-filled) size; leader only
 }
 
 // preallocChunk is how far the log is extended with zeros at a time, at most. Commits
@@ -106,13 +111,25 @@ type Store struct {
 // ext4 here). Recovery treats the zeros as a torn tail and cuts them.
 const preallocChunk = 4 << 20
 
+// preallocSize is how far to extend the preallocation (now bytes long)
+// when at least need more bytes are needed: geometric from 64 KB to
+// preallocChunk, so a small store (every test opens one) stays small and
+// cheap to create, but never more than half the free space (when known),
+// so a nearly full disk still takes the commits that fit.
+func preallocSize(now, need, free int64, known bool) int64 {
+	grow := min(max(now, 64<<10), preallocChunk)
+	if known {
+		grow = min(grow, free/2)
+	}
+	return max(grow, need)
+}
+
 // writeAt writes buf at the log's logical end, extending the zero-filled
 // preallocation first if needed. The caller's fdatasync covers both.
 func (s *Store) writeAt(buf []byte) error {
 	if need := s.off + int64(len(buf)); need > s.alloc {
-		// Grow geometrically from 64 KB to preallocChunk, so a small store
-		// (every test opens one) stays small and cheap to create.
-		grow := max(min(max(s.alloc, 64<<10), preallocChunk), need-s.alloc)
+		free, known := freeBytes(s.dir)
+		grow := preallocSize(s.alloc, need-s.alloc, free, known)
 		if _, err := s.f.WriteAt(make([]byte, grow), s.alloc); err != nil {
 			return err
 		}
@@ -126,7 +143,9 @@ func (s *Store) writeAt(buf []byte) error {
 }
 
 // Open opens (creating if needed) the store in dir. It takes an exclusive
-// flock on dir/LOCK, replays the log into memory and cuts a torn tail.
+// flock on dir/LOCK, replays the log into memory and cuts a torn tail
+// (Recovery reports it). Damage that is not a torn tail fails with a
+// *CorruptError (errors.Is ErrCorrupt) and changes nothing; see Repair.
 func Open(dir string, o Options) (*Store, error) {
 	if o.StreamARN == "" {
 		o.StreamARN = DefaultStreamARN
@@ -169,13 +188,14 @@ func Open(dir string, o Options) (*Store, error) {
 		notify:  make(chan struct{}),
 		leader:  make(chan struct{}, 1),
 	}
-	size, _, err := recoverLog(f, s.apply)
+	rec, err := recoverLog(f, s.apply)
 	if err != nil {
 		f.Close()
 		lock.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	s.off, s.alloc, s.logSize = size, size, size
+	s.rec = rec
+	s.off, s.alloc, s.logSize = rec.size, rec.size, rec.size
 	// Expired records need not stay in memory.
 	s.sweepExpired(o.Now())
 	return s, nil
@@ -373,16 +393,34 @@ func (s *Store) commit(batch []*request) {
 		s.buf = buf
 	}
 	// Persist.
-	var werr error
+	var werr, full error
 	if len(buf) > 0 {
+		start := s.off
 		if werr = s.writeAt(buf); werr == nil && !s.o.NoSync {
 			werr = syncFile(s.f)
 		}
+		if werr != nil && isNoSpace(werr) {
+			// Nothing of this batch is acknowledged: take it back out of
+			// the file (the log ends at start again, and the freed space
+			// helps), keep the store open for reads and let the next write
+			// try again. Entries before start were fsynced by earlier
+			// commits, so a failed fdatasync here cannot have lost them.
+			full = fmt.Errorf("write %s: %w: %w", filepath.Join(s.dir, LogFile), events.ErrStorageFull, werr)
+			s.off = start
+			if terr := s.rollback(start); terr != nil {
+				full, werr = nil, fmt.Errorf("%w; undoing the partial write: %w", werr, terr)
+			}
+		}
 	}
 	s.mu.Lock()
-	if werr != nil {
+	if full != nil {
+		s.full = full
+	} else if werr != nil {
 		s.failed = fmt.Errorf("write %s: %w", filepath.Join(s.dir, LogFile), werr)
 	} else {
+		if len(buf) > 0 {
+			s.full = nil
+		}
 		for _, e := range entries {
 			if e != nil {
 				s.apply(e)
@@ -402,11 +440,32 @@ func (s *Store) commit(batch []*request) {
 	failed = s.failed
 	s.mu.Unlock()
 	for i, r := range batch {
-		if werr != nil && entries[i] != nil {
+		switch {
+		case full != nil && entries[i] != nil:
+			r.err = full
+		case werr != nil && entries[i] != nil:
 			r.err = fmt.Errorf("%w: %w", ErrClosed, failed)
 		}
 		close(r.reply)
 	}
+}
+
+// isNoSpace: the file system is full (or the writer's quota is used up).
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// rollback cuts the log back to end (a failed batch and any preallocation
+// behind it) and makes the cut durable. Leader only.
+func (s *Store) rollback(end int64) error {
+	if err := s.f.Truncate(end); err != nil {
+		return err
+	}
+	s.alloc = end
+	if s.o.NoSync {
+		return nil
+	}
+	return syncFile(s.f)
 }
 
 // decide checks r against the view, records its effect in the view and
@@ -684,6 +743,61 @@ func (s *Store) LogSize() int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.logSize
+}
+
+// Store states (State.Status).
+const (
+	StatusOK     = "ok"     // reads and writes work
+	StatusFull   = "full"   // the last write found no space; reads work, every write tries again
+	StatusClosed = "closed" // closed, or failed on an I/O error other than a full disk: reopen
+)
+
+// State is the store's condition, for health reports.
+type State struct {
+	Status string `json:"status"`
+	// Error is why the store is not StatusOK.
+	Error string `json:"error,omitempty"`
+	// LogBytes is the committed log's length.
+	LogBytes int64 `json:"log_bytes"`
+	// FreeBytes is the space left on the log's file system (absent when
+	// unknown).
+	FreeBytes *int64 `json:"free_bytes,omitempty"`
+}
+
+// State reports whether the store takes writes, and the space left.
+func (s *Store) State() State {
+	s.mu.RLock()
+	st := State{Status: StatusOK, LogBytes: s.logSize}
+	switch {
+	case s.failed != nil:
+		st.Status, st.Error = StatusClosed, s.failed.Error()
+	case s.full != nil:
+		st.Status, st.Error = StatusFull, s.full.Error()
+	}
+	s.mu.RUnlock()
+	if free, ok := freeBytes(s.dir); ok {
+		st.FreeBytes = &free
+	}
+	return st
+}
+
+// Recovery reports what Open found at the end of the log.
+type Recovery struct {
+	// CutAt is the offset where a torn tail was cut (0: none was).
+	CutAt int64
+	// CutBytes is how many bytes were cut, zero-filled preallocation
+	// included (so a clean shutdown's log has none, a crash's usually some).
+	CutBytes int64
+	// OnlyZeros: every cut byte was zero, i.e. only preallocation left by a
+	// crash was cut and no commit was torn.
+	OnlyZeros bool
+}
+
+// Recovery returns what Open found: whether a torn tail was cut, so the
+// caller can log it and reconcile anything positioned on the feed (a
+// checkpoint past LastSeq names events that are gone).
+func (s *Store) Recovery() Recovery {
+	return Recovery{CutAt: s.rec.cutAt, CutBytes: s.rec.cutBytes, OnlyZeros: s.rec.cutZeros}
 }
 
 // Stats are counters since Open: Commits is the number of fsyncs (group

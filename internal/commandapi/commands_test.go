@@ -2,12 +2,13 @@ package commandapi_test
 
 import (
 	"context"
-	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skyledger/skyledger/contexts"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/skyledger/skyledger/contexts"
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"

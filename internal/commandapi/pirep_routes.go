@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
@@ -41,7 +43,7 @@ type PirepRetractBody struct {
 	Reason string `json:"reason"`
 }
 
-// submitPirep: 201 with the PIREP resource (pirep.View) at version 1,
+// submitPirep: 201 with the PIREP resource (views.Pirep) at version 1,
 // Location, ETag, X-Stream-Id. A refused report is 400 naming "raw" (with
 // the element and byte position in the message) or the JSON field.
 func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, error) {
@@ -93,7 +95,7 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		Events: []NewEvent{{Type: pirep.EventSubmitted, Schema: pirep.SchemaV1, Data: d}},
 		Status: http.StatusCreated,
 		Body: func(v int64) any {
-			return pirep.Pirep{SubmittedData: d, Version: v}.View()
+			return views.PirepOf(pirep.Pirep{SubmittedData: d, Version: v})
 		},
 		ExtraHeaders: map[string]string{"Location": "/api/pireps/" + id},
 	})
@@ -145,7 +147,7 @@ func (s *Service) retractPirep(ctx context.Context, c *Call) (httpapi.Response, 
 		Status: http.StatusOK,
 		Body: func(v int64) any {
 			after.Version = v
-			return after.View()
+			return views.PirepOf(after)
 		},
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -29,7 +31,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	// text submission: canonical text, automatic type, /TM dated against receipt (12:00Z)
 	resp := e.do(e.req("pirep_post").as(e, pilotKey).body(map[string]any{"raw": aimText + "="}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	v := decode[pirep.View](t, resp)
+	v := decode[views.Pirep](t, resp)
 	assert.Equal(t, t1, v.TenantID)
 	assert.Equal(t, pilot.ID, v.SubmittedBy)
 	assert.Equal(t, pirep.Routine, v.Type)
@@ -58,7 +60,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 		"altitude": map[string]any{"level": 8}, "aircraft_type": "B738",
 		"remarks": "LLWS -15 KT SFC-008 RY22"}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	u := decode[pirep.View](t, resp)
+	u := decode[views.Pirep](t, resp)
 	assert.Equal(t, pirep.Urgent, u.Type)
 	assert.True(t, u.Urgent)
 	assert.Equal(t, []string{pirep.ReasonLLWS}, u.UrgentReasons)
@@ -80,7 +82,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	require.Equal(t, http.StatusPreconditionFailed, r.StatusCode, r.Body)
 	r = retract(pilotKey, v.ID, map[string]any{"reason": "duplicate report"}, `"1"`)
 	require.Equal(t, http.StatusOK, r.StatusCode, r.Body)
-	rv := decode[pirep.View](t, r)
+	rv := decode[views.Pirep](t, r)
 	assert.Equal(t, pirep.StatusRetracted, rv.Status)
 	assert.Equal(t, "duplicate report", *rv.RetractReason)
 	assert.Equal(t, pilot.ID, *rv.RetractedBy)
@@ -101,7 +103,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	// "urgent": true is a manual upgrade of a routine report
 	resp = e.do(e.req("pirep_post").as(e, pilotKey).body(map[string]any{"raw": aimText, "urgent": true}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	up := decode[pirep.View](t, resp)
+	up := decode[views.Pirep](t, resp)
 	assert.Equal(t, pirep.Urgent, up.Type)
 	assert.True(t, up.Urgent)
 	assert.Empty(t, up.UrgentReasons)
@@ -220,7 +222,7 @@ func TestPirepRBAC(t *testing.T) {
 			resp := e.do(e.req("pirep_post").as(e, keys[role]).body(body))
 			assert.Equal(t, want["submit"][w][role], resp.StatusCode, "submit %s as %s: %s", w, role, resp.Body)
 			if resp.StatusCode == http.StatusCreated {
-				assert.Equal(t, target, decode[pirep.View](t, resp).TenantID)
+				assert.Equal(t, target, decode[views.Pirep](t, resp).TenantID)
 			}
 			id := newPirep(target)
 			resp = e.do(e.req("pirep_retract").as(e, keys[role]).path(id).body(map[string]any{"reason": "test"}))

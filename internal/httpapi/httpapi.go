@@ -180,6 +180,14 @@ type ErrorDetail struct {
 	Details map[string]any `json:"details,omitempty"`
 }
 
+// CodeStorageFull is the error code of a write refused because the event
+// store has no space (events.ErrStorageFull): 503 with
+// StorageFullRetryAfterSeconds in Retry-After.
+const (
+	CodeStorageFull              = "storage_full"
+	StorageFullRetryAfterSeconds = 5
+)
+
 // ErrorResponse maps any error to a status and the error body. This is the
 // only place where domain and store errors become HTTP statuses.
 func ErrorResponse(err error) Response {
@@ -213,6 +221,11 @@ func ErrorResponse(err error) Response {
 		status, code = http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, domain.ErrUnavailable):
 		status, code = http.StatusServiceUnavailable, "unavailable"
+	case errors.Is(err, evstore.ErrStorageFull):
+		// The write was not committed; reads still work and the store
+		// retries on the next write, so this is temporary for the client.
+		status, code, msg = http.StatusServiceUnavailable, CodeStorageFull,
+			"storage full: the server cannot record changes right now (reads still work); retry later"
 	}
 	if status == http.StatusInternalServerError {
 		msg = "internal error" // never leak internals
@@ -228,6 +241,9 @@ func ErrorResponse(err error) Response {
 	}
 	if status == http.StatusServiceUnavailable {
 		resp.Headers["Retry-After"] = "1"
+		if code == CodeStorageFull {
+			resp.Headers["Retry-After"] = strconv.Itoa(StorageFullRetryAfterSeconds)
+		}
 	}
 	return resp
 }

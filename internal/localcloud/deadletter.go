@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -139,6 +140,40 @@ func (d *DeadLetters) rewrite(entries []DeadLetter) error {
 		return err
 	}
 	return os.Rename(tmp, d.path)
+}
+
+// SetAsideAfter moves every entry whose ID (a sequence number) is above seq
+// out of the file into <path>.orphaned-<UTC time>, which is fsynced before
+// the file is rewritten (nothing is deleted). For a log that lost its tail
+// or was repaired: those records' events are no longer at those positions,
+// so redriving them would project events the log does not hold, and new
+// records will take their IDs. It returns how many moved and where.
+func (d *DeadLetters) SetAsideAfter(seq uint64, now time.Time) (int, string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	all, err := d.list()
+	if err != nil {
+		return 0, "", err
+	}
+	var keep, moved []DeadLetter
+	for _, e := range all {
+		if n, err := strconv.ParseUint(e.ID, 10, 64); err == nil && n > seq {
+			moved = append(moved, e)
+		} else {
+			keep = append(keep, e)
+		}
+	}
+	if len(moved) == 0 {
+		return 0, "", nil
+	}
+	aside := OpenDeadLetters(d.path + ".orphaned-" + now.UTC().Format("20060102T150405.000000000Z"))
+	if err := aside.Add(moved...); err != nil {
+		return 0, "", fmt.Errorf("set dead letters aside: %w", err)
+	}
+	if err := d.rewrite(keep); err != nil {
+		return 0, "", fmt.Errorf("rewrite dead-letter file: %w", err)
+	}
+	return len(moved), aside.path, nil
 }
 
 // RedriveResult says what a redrive did.

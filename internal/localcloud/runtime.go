@@ -41,6 +41,7 @@ type Runtime struct {
 	stopMaps context.CancelFunc
 	maps     sync.WaitGroup
 	started  bool
+	apiExtra map[string]http.Handler
 }
 
 // Listen binds both listeners. Port 0 picks a free port.
@@ -94,6 +95,17 @@ func (r *Runtime) ManagementURL() string { return hostURL("http", r.mgmtLn.Addr(
 // HandleManagement adds an admin endpoint on the management listener.
 func (r *Runtime) HandleManagement(pattern string, h http.Handler) { r.mgmtMux.Handle(pattern, h) }
 
+// HandleAPI adds a runtime endpoint on the API listener, beside the
+// gateway (it takes precedence over the routes for its pattern). For the
+// local runtime's own endpoints (GET /api/health), which are not part of
+// the API Gateway contract. Call before Start.
+func (r *Runtime) HandleAPI(pattern string, h http.Handler) {
+	if r.apiExtra == nil {
+		r.apiExtra = map[string]http.Handler{}
+	}
+	r.apiExtra[pattern] = h
+}
+
 // Start serves the functions and runs the event source mappings.
 func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
 	r.HTTP = NewHTTPGateway(spec.Routes, fns, r.log, r.cfg.WebDir)
@@ -101,6 +113,9 @@ func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
 	mux := http.NewServeMux()
 	mux.Handle(r.cfg.WSPath, r.WS)
 	mux.Handle("/", r.HTTP)
+	for p, h := range r.apiExtra {
+		mux.Handle(p, h)
+	}
 	r.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	r.mgmtMux.Handle("/@connections/", r.WS.ManagementAPI())
 	r.mgmtSrv = newMgmtServer(r.WS, r.mgmtMux)

@@ -32,14 +32,31 @@ type Tailer interface {
 // which then replay: the projector is idempotent per stream version, but
 // those notifications would go out twice). Close fsyncs it.
 type EmbeddedSource struct {
-	t    Tailer
-	f    *os.File
-	mu   sync.Mutex
-	pos  uint64 // read position
-	done uint64 // committed
+	t      Tailer
+	f      *os.File
+	mu     sync.Mutex
+	pos    uint64 // read position
+	done   uint64 // committed
+	ahead  uint64 // the checkpoint found on open, when it was past the log's end
+	rewind bool
 }
 
+// CheckpointFile is the embedded projector's checkpoint in the data
+// directory.
+const CheckpointFile = "projection.checkpoint"
+
+// LastSeqer is implemented by a Tailer that knows its newest sequence
+// number (events/embedded.Store.LastSeq).
+type LastSeqer interface{ LastSeq() uint64 }
+
 // NewEmbeddedSource opens the checkpoint at path (absent: start at 0).
+//
+// When t is a LastSeqer the checkpoint is reconciled with the feed: a
+// checkpoint past LastSeq (the log lost its tail: a torn tail cut, a
+// repair) is rewound to LastSeq and fsynced before anything is read, because
+// the next commits will take the positions the checkpoint claims as done
+// and would otherwise never be delivered. Rewound reports it, so the caller
+// rebuilds what was built from the lost events.
 func NewEmbeddedSource(t Tailer, path string) (*EmbeddedSource, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
@@ -62,7 +79,70 @@ func NewEmbeddedSource(t Tailer, path string) (*EmbeddedSource, error) {
 		}
 		s.pos, s.done = n, n
 	}
+	if ls, ok := t.(LastSeqer); ok {
+		if last := ls.LastSeq(); s.done > last {
+			s.ahead, s.rewind = s.done, true
+			if err := s.writeCheckpoint(last); err != nil {
+				f.Close()
+				return nil, err
+			}
+			if err := f.Sync(); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("sync checkpoint: %w", err)
+			}
+			s.pos, s.done = last, last
+		}
+	}
 	return s, nil
+}
+
+// RewindCheckpoint lowers the embedded checkpoint at path to at most to
+// (fsynced), for tools that change the log under a stopped runtime
+// (cmd/logrepair): feed positions after to may now hold other events. An
+// absent checkpoint is left absent. It returns the checkpoint found.
+func RewindCheckpoint(path string, to uint64) (from uint64, changed bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read checkpoint: %w", err)
+	}
+	txt := strings.TrimSpace(string(b))
+	if txt != "" {
+		if from, err = strconv.ParseUint(txt, 10, 64); err != nil {
+			return 0, false, fmt.Errorf("checkpoint %s: %w", path, err)
+		}
+	}
+	if from <= to {
+		return from, false, nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0o600)
+	if err != nil {
+		return from, false, fmt.Errorf("open checkpoint: %w", err)
+	}
+	s := &EmbeddedSource{f: f}
+	if err := s.writeCheckpoint(to); err != nil {
+		f.Close()
+		return from, false, err
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return from, false, fmt.Errorf("sync checkpoint: %w", err)
+	}
+	return from, true, nil
+}
+
+// Rewound reports whether NewEmbeddedSource found the checkpoint past the
+// feed's end, and the checkpoint it found (the events after Checkpoint up
+// to it are gone; whatever was built from them must be rebuilt).
+func (s *EmbeddedSource) Rewound() (from uint64, ok bool) { return s.ahead, s.rewind }
+
+// writeCheckpoint overwrites the fixed-width checkpoint in place.
+func (s *EmbeddedSource) writeCheckpoint(n uint64) error {
+	if _, err := s.f.WriteAt([]byte(fmt.Sprintf("%020d\n", n)), 0); err != nil {
+		return fmt.Errorf("write checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Checkpoint is the last committed sequence number.
@@ -94,8 +174,8 @@ func (s *EmbeddedSource) Commit(_ context.Context, rec events.DynamoDBEventRecor
 	if n <= s.done {
 		return nil
 	}
-	if _, err := s.f.WriteAt([]byte(fmt.Sprintf("%020d\n", n)), 0); err != nil {
-		return fmt.Errorf("write checkpoint: %w", err)
+	if err := s.writeCheckpoint(n); err != nil {
+		return err
 	}
 	s.done = n
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
 	"github.com/skyledger/skyledger/contexts"
 
 	"github.com/skyledger/skyledger/domain"

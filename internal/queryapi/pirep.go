@@ -4,17 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/skyledger/skyledger/contexts"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/skyledger/skyledger/contexts"
+
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/internal/httpapi"
-	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // PirepRoutes registers GET /api/pireps and GET /api/pireps/{id}; add it
@@ -83,7 +84,7 @@ func (f pirepFilter) scope() string {
 	return b.String()
 }
 
-func (f pirepFilter) match(v pirep.View) bool {
+func (f pirepFilter) match(v views.Pirep) bool {
 	switch {
 	case v.Status == pirep.StatusRetracted && !f.includeRetracted:
 		return false
@@ -248,17 +249,17 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 			return httpapi.Response{}, domain.Invalid("cursor", "invalid or foreign cursor")
 		}
 	}
-	q := readmodel.Query{Index: readmodel.IndexGSI1, PK: projection.TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
+	q := readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
 	if f.from != nil {
 		// received >= observed >= from
-		q.SKFrom = projection.PirepGSI1SKBound(*f.from)
+		q.SKFrom = views.PirepGSI1SKBound(*f.from)
 	}
 	if f.to != nil {
 		// observed <= to implies received <= to + 24 h (the /TM date rule)
-		q.SKTo = projection.PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
+		q.SKTo = views.PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
 	}
 	var (
-		views   []pirep.View
+		found   []views.Pirep
 		next    *pirepCursor
 		scanned int
 	)
@@ -270,15 +271,15 @@ scan:
 			return httpapi.Response{}, err
 		}
 		for i := pos.S; i < len(page.Items); i++ {
-			var v pirep.View
+			var v views.Pirep
 			if err := json.Unmarshal(page.Items[i].Body, &v); err != nil {
 				return httpapi.Response{}, fmt.Errorf("decode read model %s: %w", page.Items[i].PK, err)
 			}
 			scanned++
 			if f.match(v) {
-				views = append(views, v)
+				found = append(found, v)
 			}
-			if len(views) == lp.Limit {
+			if len(found) == lp.Limit {
 				switch {
 				case i+1 < len(page.Items):
 					next = &pirepCursor{C: pos.C, S: i + 1}
@@ -305,7 +306,7 @@ scan:
 	switch f.format {
 	case formatRaw:
 		var b strings.Builder
-		for _, v := range views {
+		for _, v := range found {
 			b.WriteString(v.Raw)
 			b.WriteByte('\n')
 		}
@@ -316,8 +317,8 @@ scan:
 		}
 		return resp, nil
 	case formatAWC:
-		items := make([]json.RawMessage, 0, len(views))
-		for _, v := range views {
+		items := make([]json.RawMessage, 0, len(found))
+		for _, v := range found {
 			b, err := json.Marshal(pirep.ToAWC(v.Report, v.ReceivedAt))
 			if err != nil {
 				return httpapi.Response{}, err
@@ -326,8 +327,8 @@ scan:
 		}
 		return s.ListResponse(items, inner, scope), nil
 	}
-	items := make([]json.RawMessage, 0, len(views))
-	for _, v := range views {
+	items := make([]json.RawMessage, 0, len(found))
+	for _, v := range found {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return httpapi.Response{}, err
@@ -352,7 +353,7 @@ func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Re
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := s.Single(ctx, req, s.loader(projection.PirepPK(id), projection.PirepSK), func(v Versioned) error {
+	resp, err := s.Single(ctx, req, s.loader(views.PirepPK(id), views.SKPirep), func(v Versioned) error {
 		var view struct {
 			TenantID string `json:"tenant_id"`
 		}
@@ -364,7 +365,7 @@ func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Re
 	if err != nil || resp.StatusCode != http.StatusOK || format == formatJSON {
 		return resp, err
 	}
-	var v pirep.View
+	var v views.Pirep
 	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
 		return httpapi.Response{}, fmt.Errorf("decode pirep %s: %w", id, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -231,7 +233,7 @@ func TestPirepGet(t *testing.T) {
 	path := map[string]string{"id": f.ids["P2"]}
 	resp := f.get(t, uAViewer, "GET /api/pireps/{id}", path, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
-	var v pirep.View
+	var v views.Pirep
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &v))
 	assert.Equal(t, f.ids["P2"], v.ID)
 	assert.Equal(t, tA, v.TenantID)

@@ -53,6 +53,9 @@ type Deps struct {
 	MinVersionWait time.Duration
 	// PollInterval is the read-model poll period while waiting (default 25 ms).
 	PollInterval time.Duration
+	// Modules register the query routes of context modules (for example
+	// the audit trail) on the router, next to identity's and PIREPs'.
+	Modules []func(*Service, *httpapi.Router)
 }
 
 // Service serves the query routes. Safe for concurrent use.
@@ -87,8 +90,14 @@ func (s *Service) Router() *httpapi.Router {
 	for _, register := range []func(*httpapi.Router){s.identityRoutes, s.PirepRoutes} {
 		register(r)
 	}
+	for _, register := range s.d.Modules {
+		register(s, r)
+	}
 	return r
 }
+
+// Models is the read-model store the service reads (for context modules).
+func (s *Service) Models() readmodel.Store { return s.d.Models }
 
 // ListParams are the parsed list query parameters.
 type ListParams struct {

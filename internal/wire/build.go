@@ -13,9 +13,11 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/audit"
 	"github.com/skyledger/skyledger/internal/authz"
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/projection"
@@ -112,7 +114,7 @@ func Commands(a Adapters, s Settings) HTTPHandler {
 // Queries builds the queries function (every read route).
 func Queries(a Adapters, s Settings) HTTPHandler {
 	return queryapi.New(queryapi.Deps{Models: a.Models, Records: a.Store, CursorKey: s.CursorKey,
-		Log: a.logger(spec.FnQueries)}).Router().Invoke
+		Log: a.logger(spec.FnQueries), Modules: []func(*queryapi.Service, *httpapi.Router){audit.Register}}).Router().Invoke
 }
 
 // Authorizer builds the authorizer function. One handler serves both API
@@ -155,13 +157,20 @@ func Notifier(a Adapters, s Settings) *notify.Notifier {
 // Projector builds the projector function: read models, then notifications.
 func Projector(a Adapters, s Settings) StreamHandler {
 	return projection.New(projection.Deps{Models: a.Models, Notifier: Notifier(a, s),
-		Log: a.logger(spec.FnProjector)}).Handle
+		Projections: Projections(), Log: a.logger(spec.FnProjector)}).Handle
+}
+
+// Projections is every context's projections, in the order they run for
+// one event: the audit trail last, so it resolves names from the state the
+// event produced.
+func Projections() []projection.Projection {
+	return append(projection.Default(), audit.Projection)
 }
 
 // Rebuilder builds the projector without notifications, for rebuilding
 // read models from the log (the notifications went out the first time).
 func Rebuilder(a Adapters, _ Settings) StreamHandler {
-	return projection.New(projection.Deps{Models: a.Models, Log: a.logger(spec.FnProjector)}).Handle
+	return projection.New(projection.Deps{Models: a.Models, Projections: Projections(), Log: a.logger(spec.FnProjector)}).Handle
 }
 
 func ws(a Adapters, function string) *wsapi.Handler {

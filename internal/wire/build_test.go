@@ -2,10 +2,18 @@ package wire
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
+
+	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/events/embedded"
+	"github.com/skyledger/skyledger/internal/readmodel"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,5 +72,41 @@ func TestSettingsValidate(t *testing.T) {
 			}
 			assert.ErrorContains(t, err, tt.wantErr)
 		})
+	}
+}
+
+// The functions built here serve exactly the routes the contexts declare,
+// context modules included.
+func TestBuiltRoutersServeEveryDeclaredRoute(t *testing.T) {
+	t.Parallel()
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	a := Adapters{Store: store, Models: readmodel.NewEmbedded()}
+	for _, side := range []contexts.Side{contexts.Command, contexts.Query} {
+		var want []string
+		for _, r := range contexts.Routes() {
+			if r.Side == side {
+				want = append(want, r.Key())
+			}
+		}
+		var got []string
+		for _, r := range contexts.Routes() {
+			if r.Side != side {
+				continue
+			}
+			req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: r.Key()}
+			var resp lambdaevents.APIGatewayV2HTTPResponse
+			if side == contexts.Command {
+				resp, err = Commands(a, Settings{BootstrapToken: func(context.Context) (string, error) { return "", nil }})(context.Background(), req)
+			} else {
+				resp, err = Queries(a, Settings{CursorKey: []byte("0123456789abcdef")})(context.Background(), req)
+			}
+			require.NoError(t, err)
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(resp.Body, `route \"`) {
+				got = append(got, r.Key())
+			}
+		}
+		assert.Equal(t, want, got, side)
 	}
 }

@@ -81,6 +81,7 @@ type App struct {
 	DeadLetters    *localcloud.DeadLetters
 	closers        []func() error
 	projector      localcloud.StreamFunc
+	health         func() StoreHealth // nil: nothing local to report
 }
 
 // BootstrapTokenFile holds the generated bootstrap token in the data
@@ -91,7 +92,7 @@ const BootstrapTokenFile = "bootstrap-token"
 const (
 	fileBootstrapToken = BootstrapTokenFile
 	fileCursorKey      = "cursor-key"
-	fileCheckpoint     = "projection.checkpoint"
+	fileCheckpoint     = localcloud.CheckpointFile
 	dirEvents          = "events"
 )
 
@@ -151,6 +152,7 @@ type adapters struct {
 	conns   connections.Store
 	source  localcloud.Source
 	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
+	health  func() StoreHealth                                        // embedded: the store's state
 	close   func() error
 }
 
@@ -189,6 +191,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	app.closers = append(app.closers, ad.close)
+	app.health = ad.health
 
 	rt, err := localcloud.Listen(localcloud.Config{Addr: cfg.Addr, ManagementAddr: cfg.ManagementAddr,
 		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log})
@@ -247,6 +250,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 
 	authorize := authorizer(adapters)
 	rt.HandleManagement("POST /_skyledger/deadletter/redrive", http.HandlerFunc(app.serveRedrive))
+	rt.HandleAPI("GET "+HealthPath, http.HandlerFunc(app.serveHealth))
 	rt.Start(localcloud.Functions{
 		HTTP: map[string]localcloud.HTTPFunc{
 			spec.FnCommands: Commands(adapters, settings),
@@ -304,13 +308,28 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	if err != nil {
 		return adapters{}, fmt.Errorf("open embedded store: %w", err)
 	}
+	if r := st.Recovery(); r.CutAt > 0 && !r.OnlyZeros {
+		cfg.Log.Warn("event log: torn tail cut", "offset", r.CutAt, "bytes", r.CutBytes)
+	}
+	// Reconciles the checkpoint with the log: one past the log's end is
+	// rewound, so new events never reuse positions it marks as done.
 	src, err := localcloud.NewEmbeddedSource(st, filepath.Join(cfg.DataDir, fileCheckpoint))
 	if err != nil {
 		_ = st.Close()
 		return adapters{}, err
 	}
+	if from, ok := src.Rewound(); ok {
+		cfg.Log.Warn("projector checkpoint was past the end of the event log: rewound, read models rebuilt from the log",
+			"checkpoint", from, "log_end", src.Checkpoint())
+		if err := setAsideDeadLetters(cfg.DataDir, src.Checkpoint(), cfg.Now(), cfg.Log); err != nil {
+			_ = src.Close()
+			_ = st.Close()
+			return adapters{}, err
+		}
+	}
 	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
-		close: func() error { return errors.Join(src.Close(), st.Close()) }}
+		health: embeddedHealth(st),
+		close:  func() error { return errors.Join(src.Close(), st.Close()) }}
 	// The embedded read models live in memory: rebuild them at start from
 	// the event log up to the projector's checkpoint, without notifying
 	// (those notifications went out before the restart). Records after the

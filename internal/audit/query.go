@@ -1,0 +1,297 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/queryapi"
+	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
+)
+
+// MaxExport bounds an unpaginated export (?format=csv|ndjson). A larger
+// selection is cut at MaxExport entries (newest first) and the response
+// carries X-Export-Truncated: true; narrow it with from/to.
+const MaxExport = 5000
+
+// scanPage is how many entries one read-model query fetches while filtering.
+const scanPage = 200
+
+// Register binds GET /api/audit (contexts.ListAudit) on the queries router.
+func Register(s *queryapi.Service, r *httpapi.Router) {
+	h := &handler{s: s}
+	r.Handle(contexts.ListAudit.Key(), h.list)
+}
+
+type handler struct{ s *queryapi.Service }
+
+// filter is the parsed selection of GET /api/audit.
+type filter struct {
+	tenant, stream, actor string
+	types                 []string
+	from, to              *time.Time
+	format                string
+}
+
+func (f filter) scope() string {
+	return strings.Join([]string{"audit", f.tenant, f.stream, f.actor, strings.Join(f.types, ","),
+		fmtTime(f.from), fmtTime(f.to)}, "|")
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func (f filter) match(e Entry) bool {
+	switch {
+	case f.actor != "" && e.Actor.ID != f.actor:
+		return false
+	case len(f.types) > 0 && !slices.Contains(f.types, e.Type):
+		return false
+	case f.from != nil && e.OccurredAt.Before(*f.from):
+		return false
+	case f.to != nil && e.OccurredAt.After(*f.to):
+		return false
+	}
+	return true
+}
+
+func parseFilter(p domain.Principal, req httpapi.Request) (filter, error) {
+	q := req.QueryStringParameters
+	f := filter{tenant: p.TenantID, format: "json"}
+	if v, ok := q["tenant_id"]; ok {
+		if !domain.IsID(v) {
+			return f, domain.Invalid("tenant_id", "must be an id (a 26-character ULID)")
+		}
+		f.tenant = v
+	}
+	if v, ok := q["stream_id"]; ok {
+		if v == "" || len(v) > 128 || !contexts.OwnsStream(v) {
+			return f, domain.Invalid("stream_id", "must be a stream id like user-<id>")
+		}
+		f.stream = v
+	}
+	if v, ok := q["actor"]; ok {
+		if v != "system" && !domain.IsID(v) {
+			return f, domain.Invalid("actor", "must be a user id or \"system\"")
+		}
+		f.actor = v
+	}
+	if v, ok := q["type"]; ok {
+		for _, t := range strings.Split(v, ",") {
+			if t == "" || len(t) > 64 || !strings.Contains(t, ".") {
+				return f, domain.Invalid("type", "must be event types like user.created (repeatable)")
+			}
+			f.types = append(f.types, t)
+		}
+	}
+	for _, b := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &f.from}, {"to", &f.to}} {
+		if v, ok := q[b.name]; ok {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return f, domain.Invalid(b.name, "must be an RFC 3339 time")
+			}
+			*b.dst = &t
+		}
+	}
+	if f.from != nil && f.to != nil && f.from.After(*f.to) {
+		return f, domain.Invalid("from", "must not be after to")
+	}
+	if v, ok := q["format"]; ok {
+		if v != "json" && v != "csv" && v != "ndjson" {
+			return f, domain.Invalid("format", "must be json, csv or ndjson")
+		}
+		f.format = v
+	}
+	return f, nil
+}
+
+// position is where a filtered listing continues: the read-model cursor of
+// the page being read and how many of its entries were already consumed.
+type position struct {
+	C string `json:"c,omitempty"`
+	S int    `json:"s,omitempty"`
+}
+
+func (p position) encode() string {
+	b, _ := json.Marshal(p)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodePosition(s string) (position, error) {
+	var p position
+	if s == "" {
+		return p, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &p)
+	}
+	if err != nil || p.S < 0 {
+		return p, domain.Invalid("cursor", "not a cursor of this listing")
+	}
+	return p, nil
+}
+
+// list serves GET /api/audit: newest first. Who: platform_admin any tenant,
+// tenant_admin its own (another tenant is 404), pilot and viewer 403.
+func (h *handler) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.PrincipalFrom(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	f, err := parseFilter(p, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := domain.Authorize(p, domain.ActAuditRead, domain.Resource{TenantID: f.tenant}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if _, err := h.s.Models().Get(ctx, views.TenantPK(f.tenant), views.SKTenant); err != nil {
+		return httpapi.Response{}, fmt.Errorf("tenant_id: %w", err)
+	}
+	q := readmodel.Query{PK: PK(f.tenant), Desc: true, Limit: scanPage}
+	if f.stream != "" {
+		q = readmodel.Query{Index: readmodel.IndexGSI1, PK: StreamGSI1PK(f.tenant, f.stream), Desc: true, Limit: scanPage}
+	} else {
+		if f.from != nil {
+			q.SKFrom = SKBound(*f.from)
+		}
+		if f.to != nil {
+			q.SKTo = SKBound(*f.to) + "~"
+		}
+	}
+	if f.format != "json" {
+		return h.export(ctx, q, f)
+	}
+	lp, err := h.s.ParseList(req, f.scope())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	pos, err := decodePosition(lp.Cursor)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var (
+		items []json.RawMessage
+		next  string
+		names Names
+		werr  error
+	)
+	err = scan(ctx, h.s.Models(), q, pos, f, func(e Entry, after position) bool {
+		if len(items) == lp.Limit {
+			next = after.encode()
+			return false
+		}
+		var b []byte
+		if werr = Render(ctx, h.s.Models(), &e, &names); werr == nil {
+			b, werr = json.Marshal(e)
+		}
+		items = append(items, b)
+		return werr == nil
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return h.s.ListResponse(items, next, f.scope()), nil
+}
+
+// scan reads q from pos and calls fn with each matching entry (as stored)
+// and the position of that entry (where a next page starts if fn refuses
+// it); fn returns false to stop.
+func scan(ctx context.Context, m readmodel.Store, q readmodel.Query, pos position, f filter,
+	fn func(Entry, position) bool) error {
+	for {
+		q.Cursor = pos.C
+		page, err := m.Query(ctx, q)
+		if err != nil {
+			return err
+		}
+		for i := pos.S; i < len(page.Items); i++ {
+			var e Entry
+			if err := json.Unmarshal(page.Items[i].Body, &e); err != nil {
+				return fmt.Errorf("decode audit entry %s %s: %w", page.Items[i].PK, page.Items[i].SK, err)
+			}
+			if f.match(e) && !fn(e, position{C: pos.C, S: i}) {
+				return nil
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		pos = position{C: page.Next}
+	}
+}
+
+// export streams the whole selection (up to MaxExport) as CSV or NDJSON.
+func (h *handler) export(ctx context.Context, q readmodel.Query, f filter) (httpapi.Response, error) {
+	var buf bytes.Buffer
+	var w *csv.Writer
+	contentType := "application/x-ndjson"
+	if f.format == "csv" {
+		contentType = "text/csv; charset=utf-8"
+		w = csv.NewWriter(&buf)
+		_ = w.Write([]string{"occurred_at", "event_id", "stream_id", "version", "type", "actor_id", "actor_name", "actor_kind", "summary", "data"})
+	}
+	n, truncated := 0, false
+	var (
+		names Names
+		werr  error
+	)
+	err := scan(ctx, h.s.Models(), q, position{}, f, func(e Entry, _ position) bool {
+		if n == MaxExport {
+			truncated = true
+			return false
+		}
+		n++
+		if werr = Render(ctx, h.s.Models(), &e, &names); werr != nil {
+			return false
+		}
+		if w == nil {
+			b, err := json.Marshal(e)
+			if werr = err; err != nil {
+				return false
+			}
+			buf.Write(b)
+			buf.WriteByte('\n')
+			return true
+		}
+		werr = w.Write([]string{e.OccurredAt.Format(time.RFC3339Nano), e.EventID, e.StreamID, fmt.Sprint(e.Version), e.Type,
+			e.Actor.ID, e.Actor.DisplayName, e.Actor.Kind, e.Summary, string(e.Data)})
+		return werr == nil
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if w != nil {
+		w.Flush()
+	}
+	headers := map[string]string{"Content-Type": contentType, "Cache-Control": "no-store"}
+	if truncated {
+		headers["X-Export-Truncated"] = "true"
+	}
+	return httpapi.Response{StatusCode: http.StatusOK, Headers: headers, Body: buf.String()}, nil
+}
