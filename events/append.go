@@ -67,11 +67,7 @@ func CheckAppend(req AppendRequest) error {
 		}
 		seen[op.Record.Key] = true
 		if op.Mode != RecordDelete {
-			item, err := MarshalRecordItem(op.Record)
-			if err != nil {
-				return fmt.Errorf("record %d: %w", i, err)
-			}
-			if sz := ItemSize(item); sz > MaxItemBytes {
+			if sz := RecordItemSize(op.Record); sz > MaxItemBytes {
 				return fmt.Errorf("%w: record %s is a %d byte item, limit %d: %w", ErrTooLarge, op.Record.Key, sz, MaxItemBytes, ErrInvalid)
 			}
 		}

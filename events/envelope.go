@@ -1,7 +1,9 @@
-// Package events is SkyLedger's event-sourcing core: the event envelope, the
-// Store port with its typed errors, the stream-record codec shared by every
-// adapter, and the projection runner. Adapters live in subpackages
-// (embedded, dynamo); the contract suite every adapter passes is storetest.
+// Package events is SkyLedger's event-sourcing port: the event envelope,
+// the Store port with its typed errors, inline records, and Change, the
+// neutral shape in which change feeds deliver committed events. It imports
+// no AWS package: the DynamoDB adapter and its item and stream-record codec
+// live in events/dynamo, the embedded adapter in events/embedded, and the
+// contract suite every adapter passes in events/storetest.
 package events
 
 import (
@@ -13,8 +15,8 @@ import (
 )
 
 // Envelope is one immutable event as it is stored, streamed and sent on every
-// wire. The JSON field names are part of the stored format and of the
-// WebSocket event frame (docs/websocket.md): never rename them.
+// wire. Its JSON field names are part of the public contract
+// (docs/openapi.yaml, docs/websocket.md).
 type Envelope struct {
 	EventID       string          `json:"event_id"`
 	StreamID      string          `json:"stream_id"`

@@ -25,7 +25,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
@@ -74,15 +74,15 @@ func envOr(k, def string) string {
 	return def
 }
 
-func attr(r events.DynamoDBEventRecord, name string) string {
+func attr(r lambdaevents.DynamoDBEventRecord, name string) string {
 	v, ok := r.Change.NewImage[name]
 	if !ok {
 		return ""
 	}
 	switch v.DataType() {
-	case events.DataTypeString:
+	case lambdaevents.DataTypeString:
 		return v.String()
-	case events.DataTypeNumber:
+	case lambdaevents.DataTypeNumber:
 		return v.Number()
 	}
 	return ""

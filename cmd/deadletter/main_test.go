@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -21,9 +21,9 @@ func TestListAndRedrive(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	dlq := localcloud.OpenDeadLetters(filepath.Join(dir, localcloud.DeadLetterFile))
-	rec := events.DynamoDBEventRecord{EventName: "INSERT", Change: events.DynamoDBStreamRecord{SequenceNumber: "000000000000000000042",
-		NewImage: map[string]events.DynamoDBAttributeValue{"stream_id": events.NewStringAttribute("tenant-X"),
-			"version": events.NewNumberAttribute("3"), "type": events.NewStringAttribute("tenant.created")}}}
+	rec := lambdaevents.DynamoDBEventRecord{EventName: "INSERT", Change: lambdaevents.DynamoDBStreamRecord{SequenceNumber: "000000000000000000042",
+		NewImage: map[string]lambdaevents.DynamoDBAttributeValue{"stream_id": lambdaevents.NewStringAttribute("tenant-X"),
+			"version": lambdaevents.NewNumberAttribute("3"), "type": lambdaevents.NewStringAttribute("tenant.created")}}}
 	require.NoError(t, dlq.Add(localcloud.DeadLetter{ID: "000000000000000000042", FailedAt: time.Now(), Function: "projector",
 		Reason: "boom", Attempts: 6, Record: rec}))
 
@@ -46,8 +46,8 @@ func TestListAndRedrive(t *testing.T) {
 		assert.Equal(t, "/_skyledger/deadletter/redrive", r.URL.Path)
 		var in struct{ IDs []string }
 		_ = json.NewDecoder(r.Body).Decode(&in)
-		res, err := dlq.Redrive(context.Background(), func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-			return events.DynamoDBEventResponse{}, nil
+		res, err := dlq.Redrive(context.Background(), func(context.Context, lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error) {
+			return lambdaevents.DynamoDBEventResponse{}, nil
 		}, in.IDs...)
 		require.NoError(t, err)
 		_ = json.NewEncoder(w).Encode(res)

@@ -36,9 +36,9 @@ func history(t *testing.T) []events.Envelope {
 	require.NoError(t, json.Unmarshal(b, &ev))
 	var out []events.Envelope
 	for _, r := range ev.Records {
-		e, err := events.FromLambdaRecord(r)
+		c, err := dynamo.FromLambdaRecord(r)
 		require.NoError(t, err)
-		out = append(out, e)
+		out = append(out, c.Envelope)
 	}
 	require.Len(t, out, 14)
 	return out
@@ -74,12 +74,10 @@ func snapshot(t *testing.T, m readmodel.Store) []string {
 // into a fresh read model.
 func live(t *testing.T, s *embedded.Store) []string {
 	t.Helper()
-	recs, err := s.Tail(context.Background(), 0, 1000)
+	changes, err := s.Tail(context.Background(), 0, 1000)
 	require.NoError(t, err)
 	m := readmodel.NewEmbedded()
-	resp, err := projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
-	require.NoError(t, err)
-	require.Empty(t, resp.BatchItemFailures)
+	require.NoError(t, projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Project(context.Background(), changes))
 	return snapshot(t, m)
 }
 

@@ -28,6 +28,7 @@ import (
 
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/pirepcli"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -39,6 +40,13 @@ func env(name, def string) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "pireps" {
+		if err := pirepcli.Run(os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "skyledger:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "listen" {
 		if err := listen(os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "skyledger:", err)

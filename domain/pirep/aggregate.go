@@ -149,21 +149,19 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 		}
 	case strings.TrimSpace(sub.Raw) != "":
 		var err error
-		if r, err = Parse(sub.Raw); err != nil {
+		if r, err = DecideText(sub.Raw, sub.Upgrade); err != nil {
 			return SubmittedData{}, err
 		}
 		source = "text"
-		requested := Type("")
-		if r.Type == Urgent || sub.Upgrade {
-			requested = Urgent
-		}
-		if err := Decide(&r, requested); err != nil {
-			return SubmittedData{}, err
-		}
 	default:
 		return SubmittedData{}, domain.Invalid("raw", "required: the encoded text, or the structured report")
 	}
 	raw := r.Encode()
+	if len(raw) > MaxText {
+		// text kept as written in a structured report can make it longer
+		// than a report may be
+		return SubmittedData{}, domain.Invalid("report", "encoded text of %d bytes exceeds %d", len(raw), MaxText)
+	}
 	canonical, err := Parse(raw)
 	if err != nil {
 		// A validated structure always re-parses (property-tested); this
@@ -178,6 +176,25 @@ func Submit(id, tenantID string, actor domain.Principal, sub Submission, receive
 		Type: canonical.Type, Urgent: canonical.Type == Urgent, UrgentReasons: UrgentReasons(canonical),
 		Raw: raw, Report: canonical, Source: source,
 	}, nil
+}
+
+// DecideText parses a text report and decides its type as a submission
+// does: the written UA means "automatic" (the text cannot omit the type),
+// a written UUA or upgrade is a manual upgrade (a report typed UUA stays
+// urgent).
+func DecideText(raw string, upgrade bool) (Report, error) {
+	r, err := Parse(raw)
+	if err != nil {
+		return Report{}, err
+	}
+	requested := Type("")
+	if r.Type == Urgent || upgrade {
+		requested = Urgent
+	}
+	if err := Decide(&r, requested); err != nil {
+		return Report{}, err
+	}
+	return r, nil
 }
 
 // Retract decides pirep.retracted: authorization domain.ActPirepRetract

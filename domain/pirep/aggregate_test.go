@@ -2,6 +2,7 @@ package pirep_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,22 @@ func TestSubmitJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "UA /OV 3830N14418W/TM 1100/FLUNKN/TP UNKN/TA M05", d.Raw)
 	assert.InDelta(t, -144.3, *d.Report.Location.Points[0].Lon, 1.0/60)
+
+	// text fields of the structured form are decoded again: a client may
+	// send back what it read; what still does not decode keeps its warning
+	d, err = pirep.Submit("P7", tenantA, admin, pirep.Submission{Report: decode(`{` + base +
+		`,"sky":[{"text":"040 BKN 065"}],"turbulence":[{"text":"MOD UNKN"}],"wind_text":"VRB05KT"}`)}, at)
+	require.NoError(t, err)
+	assert.Equal(t, "UA /OV KJFK090010/TM 1150/FL080/TP B738/SK BKN040-TOP065/WV VRB05KT/TB MOD UNKN", d.Raw)
+	require.Len(t, d.Report.Warnings, 2)
+	assert.Equal(t, "/WV", d.Report.Warnings[0].Element)
+	assert.Equal(t, "/TB", d.Report.Warnings[1].Element)
+
+	// kept text cannot make the report longer than a report may be
+	_, err = pirep.Submit("P8", tenantA, admin, pirep.Submission{Report: decode(`{` + base +
+		`,"weather":{"text":"` + strings.Repeat("HEAVY RAIN ", 120) + `X"}}`)}, at)
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "report", fe.Field)
 }
 
 func TestSubmitAuthorization(t *testing.T) {

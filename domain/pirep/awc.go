@@ -102,7 +102,9 @@ func awcBand(b *Band, fl *int) (*int, *int) {
 	return intp(b.Base), intp(b.Base)
 }
 
-// ToAWC maps a report onto the aviationweather.gov field names. Pure:
+// ToAWC maps a report onto the aviationweather.gov field names. Parts
+// kept as written appear only in rawOb (layers with nothing decoded are
+// left out of the layer fields). Pure:
 // receivedAt dates /TM (ObservedAt) and is the receipt time; lat/lon are
 // the first resolvable /OV point (LookupFix), null when none resolves.
 // Code words map as EXTRM->EXTM, TRACE->TRC, CLR->CLEAR, MX->MIXED,
@@ -140,6 +142,9 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 		a.FltLvlType = "OTHER"
 	}
 	for _, l := range r.Sky {
+		if l.Text != "" {
+			continue // kept as written: rawOb carries it
+		}
 		cover := l.Cover
 		if l.CoverUpper != "" {
 			cover += "-" + l.CoverUpper
@@ -153,7 +158,13 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 	if w := r.Wind; w != nil {
 		a.Wdir, a.Wspd = intp(w.Direction), intp(w.Speed)
 	}
-	for i, l := range r.Icing {
+	icing := r.Icing[:0:0]
+	for _, l := range r.Icing {
+		if l.Intensity != "" {
+			icing = append(icing, l)
+		}
+	}
+	for i, l := range icing {
 		bas, top := awcBand(l.Altitude, r.Altitude.Level)
 		in, ty := awcIntensity(l.Intensity, l.IntensityUpper, awcIcgInt), awcWord(l.Type)
 		switch i {
@@ -163,7 +174,13 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 			a.IcgBas2, a.IcgTop2, a.IcgInt2, a.IcgType2 = bas, top, in, ty
 		}
 	}
-	for i, l := range r.Turbulence {
+	turbulence := r.Turbulence[:0:0]
+	for _, l := range r.Turbulence {
+		if l.Intensity != "" {
+			turbulence = append(turbulence, l)
+		}
+	}
+	for i, l := range turbulence {
 		bas, top := awcBand(l.Altitude, r.Altitude.Level)
 		in, ty, fq := awcIntensity(l.Intensity, l.IntensityUpper, awcTbInt), l.Type, awcWord(l.Frequency)
 		if fq == "INTMT" {

@@ -26,26 +26,16 @@ func (r Report) AppendText(b *strings.Builder) {
 	}
 	b.WriteString(string(r.Type))
 	b.WriteString(" /OV ")
-	for i, p := range r.Location.Points {
-		if i > 0 {
-			b.WriteByte('-')
-		}
-		if p.Lat != nil && p.Lon != nil {
-			writeCoord(b, *p.Lat, 2, 'N', 'S')
-			writeCoord(b, *p.Lon, 3, 'E', 'W')
-			continue
-		}
-		b.WriteString(p.Fix)
-		if p.Radial != nil && p.Distance != nil {
-			pad(b, *p.Radial, 3)
-			pad(b, *p.Distance, 3)
-		}
-	}
+	writePoints(b, r.Location.Points)
 	b.WriteString("/TM ")
 	b.WriteString(r.Time)
 	b.WriteString("/FL")
 	if r.Altitude.Level != nil {
 		pad(b, *r.Altitude.Level, 3)
+		if r.Altitude.Top != nil {
+			b.WriteByte('-')
+			pad(b, *r.Altitude.Top, 3)
+		}
 	} else {
 		b.WriteString(Unknown)
 	}
@@ -56,6 +46,19 @@ func (r Report) AppendText(b *strings.Builder) {
 		for i, l := range r.Sky {
 			if i > 0 {
 				b.WriteByte('/')
+			}
+			if l.Text != "" {
+				b.WriteString(l.Text)
+				continue
+			}
+			if l.Cover == "" {
+				if l.Top != nil {
+					b.WriteString("TOP")
+					pad(b, *l.Top, 3)
+				} else {
+					b.WriteString("TOP" + Unknown)
+				}
+				continue
 			}
 			b.WriteString(l.Cover)
 			if l.CoverUpper != "" {
@@ -75,7 +78,10 @@ func (r Report) AppendText(b *strings.Builder) {
 			}
 		}
 	}
-	if w := r.Weather; w != nil {
+	if w := r.Weather; w != nil && w.Text != "" {
+		b.WriteString("/WX ")
+		b.WriteString(w.Text)
+	} else if w != nil {
 		b.WriteString("/WX")
 		if w.FlightVisibility != nil {
 			b.WriteString(" FV")
@@ -95,18 +101,32 @@ func (r Report) AppendText(b *strings.Builder) {
 			v = -v
 		}
 		pad(b, v, 2)
+	} else if r.TemperatureText != "" {
+		b.WriteString("/TA ")
+		b.WriteString(r.TemperatureText)
 	}
 	if w := r.Wind; w != nil {
 		b.WriteString("/WV ")
 		pad(b, w.Direction, 3)
 		pad(b, w.Speed, 2)
+		if w.Gust != nil {
+			b.WriteByte('G')
+			pad(b, *w.Gust, 2)
+		}
 		b.WriteString("KT")
+	} else if r.WindText != "" {
+		b.WriteString("/WV ")
+		b.WriteString(r.WindText)
 	}
 	if len(r.Turbulence) > 0 {
 		b.WriteString("/TB ")
 		for i, l := range r.Turbulence {
 			if i > 0 {
 				b.WriteByte('/')
+			}
+			if l.Text != "" {
+				b.WriteString(l.Text)
+				continue
 			}
 			if l.Frequency != "" {
 				b.WriteString(l.Frequency)
@@ -120,6 +140,10 @@ func (r Report) AppendText(b *strings.Builder) {
 		for i, l := range r.Icing {
 			if i > 0 {
 				b.WriteByte('/')
+			}
+			if l.Text != "" {
+				b.WriteString(l.Text)
+				continue
 			}
 			writeLayer(b, l.Intensity, l.IntensityUpper, l.Type, l.Altitude)
 		}
@@ -156,6 +180,8 @@ func writeLayer(b *strings.Builder, lo, hi, typ string, alt *Band) {
 		if alt.Top != nil {
 			b.WriteByte('-')
 			pad(b, *alt.Top, 3)
+		} else if alt.TopUnknown {
+			b.WriteString("-" + Unknown)
 		}
 	}
 }
@@ -179,5 +205,28 @@ func writeCoord(b *strings.Builder, v float64, deg int, pos, neg byte) {
 		b.WriteByte(neg)
 	} else {
 		b.WriteByte(pos)
+	}
+}
+
+// writePoints writes /OV's points joined by '-' (a text point as written).
+func writePoints(b *strings.Builder, pts []Point) {
+	for i, p := range pts {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		if p.Text != "" {
+			b.WriteString(p.Text)
+			continue
+		}
+		if p.Lat != nil && p.Lon != nil {
+			writeCoord(b, *p.Lat, 2, 'N', 'S')
+			writeCoord(b, *p.Lon, 3, 'E', 'W')
+			continue
+		}
+		b.WriteString(p.Fix)
+		if p.Radial != nil && p.Distance != nil {
+			pad(b, *p.Radial, 3)
+			pad(b, *p.Distance, 3)
+		}
 	}
 }

@@ -155,3 +155,55 @@ func TestVectorDetails(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestClassVectors: one constructed report per variant class, with the
+// decoded structure (warnings included), the warnings alone, the
+// canonical encoding and the urgency it decides, as golden files in
+// testdata/classes; each round-trips exactly.
+func TestClassVectors(t *testing.T) {
+	t.Parallel()
+	inputs, err := filepath.Glob(filepath.Join("testdata", "classes", "*.input.txt"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(inputs), 20)
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".input.txt")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			text, err := os.ReadFile(in)
+			require.NoError(t, err)
+			r, err := pirep.DecideText(strings.TrimSpace(string(text)), false)
+			require.NoError(t, err)
+			js, err := json.MarshalIndent(r, "", "  ")
+			require.NoError(t, err)
+			classGolden(t, name+".report.json", append(js, '\n'))
+			ws, err := json.MarshalIndent(r.Warnings, "", "  ")
+			require.NoError(t, err)
+			classGolden(t, name+".warnings.json", append(ws, '\n'))
+			canonical := r.Encode()
+			urgency := string(r.Type) + " " + strings.Join(pirep.UrgentReasons(r), "; ")
+			classGolden(t, name+".canonical.txt", []byte(canonical+"\n"+strings.TrimSpace(urgency)+"\n"))
+
+			again, err := pirep.Parse(canonical)
+			require.NoError(t, err)
+			assert.Equal(t, r, again, "parse(encode(r)) == r, warnings included")
+			assert.Equal(t, canonical, again.Encode())
+			var fromJSON pirep.Report
+			require.NoError(t, json.Unmarshal(js, &fromJSON))
+			fromJSON.Normalize()
+			require.NoError(t, fromJSON.Validate())
+			assert.Equal(t, r, fromJSON, "the JSON form (text fields included) reads back the same")
+		})
+	}
+}
+
+func classGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "classes", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./domain/pirep -update")
+	assert.Equal(t, string(want), string(got), name)
+}

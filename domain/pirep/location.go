@@ -67,7 +67,9 @@ func LookupFix(id string) (LatLon, bool) {
 		return p, true
 	}
 	if len(id) == 3 {
-		p, ok := m["K"+id]
+		// a stack buffer: the map lookup of string(bytes) does not allocate
+		k := [4]byte{'K', id[0], id[1], id[2]}
+		p, ok := m[string(k[:])]
 		return p, ok
 	}
 	return LatLon{}, false

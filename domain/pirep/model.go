@@ -5,16 +5,21 @@
 // The package is pure: no I/O besides the embedded location table.
 //
 // Contract:
-//   - Parse accepts the real-world text variants and returns a Report that
-//     passes Validate, or an *Error naming the element, the byte position
-//     and the expected form.
-//   - Encode emits the canonical FAA text. For every Report r that passes
-//     Validate, Parse(Encode(r)) == r, and Encode(Parse(x)) is a fixed point.
+//   - Parse decodes leniently with strict essentials: it refuses only what
+//     is not a usable report (an *Error naming the element, the byte
+//     position and the expected form) and keeps what it cannot decode as
+//     written, listed in Report.Warnings.
+//   - Encode emits the canonical FAA text (parts kept as written appear as
+//     written). For every Report r that passes Validate and carries its own
+//     warnings (r.Warnings == r.Warn(), as Parse and Normalize leave it),
+//     Parse(Encode(r)) == r, and Encode(Parse(x)) is a fixed point.
 //   - Decide applies the urgency rules (automatic UUA, manual upgrade,
 //     refused downgrade).
 //
 // All functions are safe for concurrent use.
 package pirep
+
+import "encoding/json"
 
 // Type is the report type: routine (UA) or urgent (UUA).
 type Type string
@@ -70,6 +75,36 @@ type Report struct {
 	// MaxRemarks bytes). A trailing DURC/DURD word is carried by
 	// Altitude.Phase instead.
 	Remarks string `json:"remarks,omitempty"`
+	// TemperatureText and WindText keep a /TA or /WV that could not be
+	// decoded, as written (single spaces); the decoded field is then absent.
+	TemperatureText string `json:"temperature_text,omitempty"`
+	WindText        string `json:"wind_text,omitempty"`
+	// Warnings lists what was kept as text or could not be located. It is
+	// a function of the rest of the report (see Warn), so it survives the
+	// round trip through the canonical text.
+	Warnings Warnings `json:"warnings,omitempty"`
+}
+
+// Warning says that part of an accepted report was kept as written
+// instead of decoded (a free-form /OV: stored unlocated), or that a
+// turbulence or icing report has an unknown aircraft type.
+// Element is the tag ("/TB"), Text the part concerned as stored.
+type Warning struct {
+	Element string `json:"element"`
+	Text    string `json:"text"`
+	Message string `json:"message"`
+}
+
+// Warnings is a list of warnings that encodes as [] when empty (the
+// resource always carries the list; old stored reports have none).
+type Warnings []Warning
+
+// MarshalJSON writes [] for a nil list.
+func (w Warnings) MarshalJSON() ([]byte, error) {
+	if w == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]Warning(w))
 }
 
 // Location is /OV: one point, or a route of points joined by "-".
@@ -79,8 +114,11 @@ type Location struct {
 
 // Point is a fix (airport or NAVAID id, 2-5 characters) with an optional
 // radial (degrees, 0-360) and distance (NM, 0-999) from it, or a latitude
-// and longitude in degrees (whole arc-minutes, as the text carries them).
+// and longitude in degrees (whole arc-minutes, as the text carries them),
+// or free text that names no computable position (Text: "RY 4R FINAL",
+// stored unlocated; it is then the only point of /OV).
 type Point struct {
+	Text     string   `json:"text,omitempty"`
 	Fix      string   `json:"fix,omitempty"`
 	Radial   *int     `json:"radial,omitempty"`
 	Distance *int     `json:"distance,omitempty"`
@@ -91,8 +129,11 @@ type Point struct {
 // Altitude is /FL: a level in hundreds of feet MSL (0-999) or unknown, and
 // optionally the flight phase DURC (during climb) or DURD (during descent),
 // which the text carries as the last word of /RM.
+//
+// Top makes the level a band Level..Top (/FL030-080, top > level).
 type Altitude struct {
 	Level   *int   `json:"level,omitempty"`
+	Top     *int   `json:"top,omitempty"`
 	Unknown bool   `json:"unknown,omitempty"`
 	Phase   string `json:"phase,omitempty"`
 }
@@ -104,9 +145,12 @@ const (
 )
 
 // SkyLayer is one /SK layer: cover[-cover_upper] [base] [-TOP top].
-// Covers: FEW SCT BKN OVC, or SKC (clear; no base, top or range).
+// Covers: FEW SCT BKN OVC, or SKC (clear; no base, top or range); the
+// cover is empty for a reported top alone ("TOP160"). A layer that could
+// not be decoded is Text alone, as written.
 type SkyLayer struct {
-	Cover       string `json:"cover"`
+	Text        string `json:"text,omitempty"`
+	Cover       string `json:"cover,omitempty"`
 	CoverUpper  string `json:"cover_upper,omitempty"`
 	Base        *int   `json:"base,omitempty"`
 	BaseUnknown bool   `json:"base_unknown,omitempty"`
@@ -117,21 +161,30 @@ type SkyLayer struct {
 // Weather is /WX: flight visibility (statute miles, 0-99, rounded down;
 // 99 = unrestricted) and at most three METAR weather groups, most
 // important first. At least one of the two is present.
+//
+// Text keeps the element as written when part of it could not be decoded;
+// the fields then hold what could be.
 type Weather struct {
 	FlightVisibility *int     `json:"flight_visibility,omitempty"`
 	Groups           []string `json:"groups,omitempty"`
+	Text             string   `json:"text,omitempty"`
 }
 
 // Wind is /WV: direction in degrees (0-360; stored as reported, see
 // docs/decisions/0018-pirep-interpretation.md on true vs magnetic) and speed in knots (0-999).
 type Wind struct {
-	Direction int `json:"direction"`
-	Speed     int `json:"speed"`
+	Direction int  `json:"direction"`
+	Speed     int  `json:"speed"`
+	Gust      *int `json:"gust,omitempty"`
 }
 
 // TurbulenceLayer is one /TB layer:
 // [frequency] intensity[-intensity_upper] [type] [altitude].
+//
+// Text keeps a layer that could not be fully decoded as written; the other
+// fields then hold what could be (Intensity may be empty).
 type TurbulenceLayer struct {
+	Text string `json:"text,omitempty"`
 	// Frequency: INTMT (1/3-2/3 of the time), OCNL (< 1/3), CONS (> 2/3).
 	Frequency string `json:"frequency,omitempty"`
 	// Intensity: NEG LGT MOD SEV EXTRM; IntensityUpper is strictly
@@ -145,7 +198,9 @@ type TurbulenceLayer struct {
 }
 
 // IcingLayer is one /IC layer: intensity[-intensity_upper] [type] [altitude].
+// Text as for TurbulenceLayer.
 type IcingLayer struct {
+	Text string `json:"text,omitempty"`
 	// Intensity: NEG TRACE LGT MOD SEV.
 	Intensity      string `json:"intensity"`
 	IntensityUpper string `json:"intensity_upper,omitempty"`
@@ -157,10 +212,12 @@ type IcingLayer struct {
 // Band is an altitude or altitude band in hundreds of feet: "040"
 // (base only), "120-180" (base and top, top >= base), "BLO 080" or
 // "ABV 290" (qualifier and base, no top).
+// TopUnknown is a band to an unknown top ("080-UNKN").
 type Band struct {
-	Qualifier string `json:"qualifier,omitempty"`
-	Base      int    `json:"base"`
-	Top       *int   `json:"top,omitempty"`
+	Qualifier  string `json:"qualifier,omitempty"`
+	Base       int    `json:"base"`
+	Top        *int   `json:"top,omitempty"`
+	TopUnknown bool   `json:"top_unknown,omitempty"`
 }
 
 // Band qualifiers.

@@ -10,28 +10,45 @@ const expectTags = "one of /OV /TM /FL /TP /SK /WX /TA /WV /TB /IC /RM"
 // tagAt returns the index of the element tag starting at s[i] ('/' plus
 // two letters), or -1. A tag is followed by the end, a space, a '/' or any
 // non-letter (so "/SKC" and "/OVC" inside sky layers are not tags), except
-// /FL which may be followed directly by UNKN or DUR... .
+// /FL which may be followed directly by UNKN or DUR... . Whitespace may
+// separate the '/' from the letters ("/ RM ...", as typed in a hurry).
 func tagAt(s string, i int) int {
-	if i+3 > len(s) || s[i] != '/' {
-		return -1
+	t, _ := tagLen(s, i)
+	return t
+}
+
+// tagLen is tagAt and the tag's length in bytes (3 without whitespace).
+func tagLen(s string, i int) (int, int) {
+	if i >= len(s) || s[i] != '/' {
+		return -1, 0
 	}
-	t := -1
-	a, b := s[i+1], s[i+2]
+	j := i + 1
+	for j < len(s) && isSpace(s[j]) {
+		j++
+	}
+	if j+2 > len(s) {
+		return -1, 0
+	}
+	t := tagIndex(s[j], s[j+1])
+	n := j + 2 - i
+	if t < 0 || j+2 == len(s) {
+		return t, n
+	}
+	c := s[j+2]
+	if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+		return t, n
+	}
+	if j == i+1 && t == tFL && (strings.HasPrefix(s[j+2:], "UNKN") || strings.HasPrefix(s[j+2:], "DUR")) {
+		return t, n
+	}
+	return -1, 0
+}
+
+func tagIndex(a, b byte) int {
 	for k, tag := range tags {
 		if tag[0] == a && tag[1] == b {
-			t = k
-			break
+			return k
 		}
-	}
-	if t < 0 || i+3 == len(s) {
-		return t
-	}
-	c := s[i+3]
-	if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-		return t
-	}
-	if t == tFL && (strings.HasPrefix(s[i+3:], "UNKN") || strings.HasPrefix(s[i+3:], "DUR")) {
-		return t
 	}
 	return -1
 }
@@ -46,14 +63,28 @@ type tok struct {
 
 type parser struct {
 	s    string
-	toks [16]tok
+	toks [24]tok
 	r    Report
 	pos  [len(tags)]int
 	seen [len(tags)]bool
+	// text of /WX /TA /WV so far: a repeated element is decoded from the
+	// texts joined by a space
+	text [len(tags)]string
+}
+
+// joined returns the text of element t with what came before it.
+func (p *parser) joined(t int, txt string) string {
+	if p.text[t] != "" && txt != "" {
+		txt = p.text[t] + " " + txt
+	} else if txt == "" {
+		txt = p.text[t]
+	}
+	p.text[t] = txt
+	return txt
 }
 
 // fields splits s[from:to] on whitespace; at most len(p.toks) words are
-// kept (more is an error for every element that uses it).
+// kept (more is reported as not ok).
 func (p *parser) fields(from, to int) ([]tok, bool) {
 	out := p.toks[:0]
 	i := from
@@ -76,35 +107,50 @@ func (p *parser) fields(from, to int) ([]tok, bool) {
 	}
 }
 
-// compact returns s[from:to] without whitespace.
-func compact(s string, from, to int) string {
+// squeeze trims s and turns every run of whitespace into one space; it
+// allocates only when s is not already in that form. It is how text kept
+// as written is stored: squeeze(squeeze(x)) == squeeze(x).
+func squeeze(s string) string {
+	from, to := 0, len(s)
 	for from < to && isSpace(s[from]) {
 		from++
 	}
 	for to > from && isSpace(s[to-1]) {
 		to--
 	}
-	seg := s[from:to]
-	if strings.IndexAny(seg, " \t\r\n") < 0 {
-		return seg
-	}
-	var b strings.Builder
-	b.Grow(len(seg))
-	for i := 0; i < len(seg); i++ {
-		if !isSpace(seg[i]) {
-			b.WriteByte(seg[i])
+	s = s[from:to]
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != ' ' && isSpace(c) || c == ' ' && s[i+1] == ' ' {
+			clean = false
+			break
 		}
 	}
-	return b.String()
+	if clean {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
 }
 
-// Parse decodes an encoded PIREP. It accepts spaces before tags, 3- or
-// 4-character station ids or none, '=' terminators, the input synonyms
-// (MDT SVR SEVERE EXTREME MXD LT TRC MIXED CLEAR CONT CLR BLW ABOVE ...),
-// "/TA UNKN" (no data), "/FLDURC" and "/FLDURD" (also DURGC/DURGD), the
-// old wind form "290030", and layers split by '/' inside /SK, /TB and /IC.
-// The report's type is returned as written (see Decide). A refused report
-// yields an *Error with the element, byte position and expected form.
+// Parse decodes a PIREP leniently with strict essentials.
+//
+// Refused (an *Error naming the element that is wrong, the byte position
+// and the expected form): no UA/UUA type, a mandatory element (/OV, /TM,
+// /FL, /TP) missing or unreadable as what it is, no element after the
+// mandatory ones, or text that is not a PIREP.
+//
+// Accepted variants: spaces before tags, station ids of 2-4 characters or
+// none, '=' terminators, elements in any order, repeated optional elements
+// (merged), the input synonyms and word forms (MDT MODERATE LIGHT LGHT
+// SMOOTH TURB CHOP MXD CONT ...), frequency words before or after the
+// intensity, bands written top-first or with FL/SFC/UNKN, old-style sky
+// layouts, visibility without FV, /FL with 1-3 digits or a band,
+// misspelt DURC/DURD, and /OV as fix-radial-distance with spaces or a
+// slash, distance-direction-fix in letters or words, lat/long in degrees
+// or degrees and minutes, routes, or free text. An optional element (or
+// layer) that cannot be fully decoded is kept as written with a Warning;
+// free-text /OV is kept as an unlocated point with a Warning. The
+// report's type is returned as written (see Decide).
 func Parse(text string) (Report, error) {
 	if len(text) > MaxText {
 		return Report{}, textErr(-1, MaxText, fmt.Sprintf("report of %d bytes", len(text)), fmt.Sprintf("at most %d bytes", MaxText))
@@ -125,6 +171,16 @@ func Parse(text string) (Report, error) {
 	return p.r, nil
 }
 
+// tag is tagAt, and also "/FL" followed by letters while /FL has not
+// been seen ("/FLBKN0" is a broken /FL, not text of the element before).
+func (p *parser) tag(i int) (int, int) {
+	t, n := tagLen(p.s, i)
+	if t < 0 && !p.seen[tFL] && i+3 <= len(p.s) && p.s[i] == '/' && p.s[i+1] == 'F' && p.s[i+2] == 'L' {
+		return tFL, 3
+	}
+	return t, n
+}
+
 func (p *parser) parse() error {
 	s := p.s
 	i := skipSpaces(s, 0)
@@ -133,8 +189,11 @@ func (p *parser) parse() error {
 		if w == "" {
 			return &Error{Element: "station", Field: "raw", Pos: i, Problem: "empty report", Expected: "[station] UA|UUA /OV ... /TM ... /FL... /TP ...", text: true}
 		}
-		if !isIdent(w, 3, 4) {
-			return &Error{Element: "station", Field: "station", Pos: i, Problem: fmt.Sprintf("invalid station %q", w), Expected: "a 3- or 4-character station id, or UA/UUA", text: true}
+		if !isIdent(w, 2, 4) {
+			if !hasTypeWord(s) {
+				return &Error{Element: "type", Field: "type", Pos: i, Problem: "not a PIREP: no UA or UUA report type", Expected: "[station] UA|UUA /OV ... /TM ... /FL... /TP ...", text: true}
+			}
+			return &Error{Element: "station", Field: "station", Pos: i, Problem: fmt.Sprintf("invalid station %q", w), Expected: "a 2- to 4-character station id, or UA/UUA", text: true}
 		}
 		p.r.Station = w
 		i = skipSpaces(s, j)
@@ -145,32 +204,30 @@ func (p *parser) parse() error {
 	}
 	p.r.Type = Type(w)
 	i = skipSpaces(s, j)
-	last := -1
 	for i < len(s) {
-		t := tagAt(s, i)
+		t, n := p.tag(i)
 		if t < 0 {
 			if s[i] == '/' && i+2 < len(s) {
 				return textErr(-1, i, fmt.Sprintf("unknown element tag %q", s[i:i+3]), expectTags)
 			}
 			return textErr(-1, i, fmt.Sprintf("unexpected %q", s[i:min(len(s), i+8)]), expectTags)
 		}
-		if p.seen[t] {
-			return textErr(t, i, "duplicate element /"+tags[t], "each element at most once")
+		if p.seen[t] && !mergeable(t) {
+			return textErr(t, i, "duplicate element /"+tags[t], "each mandatory element once")
 		}
-		if t < last {
-			return textErr(t, i, fmt.Sprintf("/%s after /%s", tags[t], tags[last]), "elements in the order "+strings.Join(tags[:], " "))
+		if !p.seen[t] {
+			p.pos[t] = i
 		}
-		last = t
-		p.seen[t], p.pos[t] = true, i
-		cs := i + 3
+		p.seen[t] = true
+		cs := i + n
 		ce := cs
-		for ce < len(s) && !(s[ce] == '/' && tagAt(s, ce) >= 0) {
-			ce++
-		}
-		if t != tRM && t != tSK && t != tTB && t != tIC {
-			if err := p.stray(cs, ce); err != nil {
-				return err
+		for ce < len(s) {
+			if s[ce] == '/' {
+				if t, _ := p.tag(ce); t >= 0 {
+					break
+				}
 			}
+			ce++
 		}
 		if err := p.element(t, cs, ce); err != nil {
 			return err
@@ -181,15 +238,14 @@ func (p *parser) parse() error {
 		if !p.seen[t] {
 			at := len(s)
 			for k := t + 1; k < len(tags); k++ {
-				if p.seen[k] {
+				if p.seen[k] && p.pos[k] < at {
 					at = p.pos[k]
-					break
 				}
 			}
 			return textErr(t, at, "missing mandatory element /"+tags[t], expectForm[t])
 		}
 	}
-	if err := p.r.Validate(); err != nil {
+	if err := p.r.validate(true); err != nil {
 		e := err.(*Error)
 		e.text = true
 		e.Pos = len(s)
@@ -200,21 +256,27 @@ func (p *parser) parse() error {
 		}
 		return e
 	}
+	p.r.Warnings = p.r.Warn()
 	return nil
 }
 
-// stray refuses "/XX" with an unknown two-letter tag inside an element.
-func (p *parser) stray(from, to int) error {
-	s := p.s
-	for k := from; k+3 <= to; k++ {
-		if s[k] == '/' && isUpper(s[k+1]) && isUpper(s[k+2]) && (k+3 == to || !isUpper(s[k+3]) && !(s[k+3] >= '0' && s[k+3] <= '9')) {
-			return textErr(-1, k, fmt.Sprintf("unknown element tag %q", s[k:k+3]), expectTags)
+// hasTypeWord: the text has a UA or UUA word (else it is not a PIREP,
+// e.g. an AIREP or a fragment).
+func hasTypeWord(s string) bool {
+	for w := range strings.FieldsSeq(strings.ReplaceAll(s, "/", " ")) {
+		if w == "UA" || w == "UUA" {
+			return true
 		}
 	}
-	return nil
+	return false
 }
 
+// mergeable: the elements that may repeat, the optional ones (layers are
+// appended, remarks joined, /WX /TA /WV decoded from their joined texts).
+func mergeable(t int) bool { return t >= tSK }
+
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func skipSpaces(s string, i int) int {
 	for i < len(s) && isSpace(s[i]) {
@@ -233,9 +295,9 @@ func headWord(s string, i int) (string, int) {
 }
 
 var expectForm = [...]string{
-	tOV: "a fix (KJFK, APE), fix+radial+distance (KJFK107080), a route (KSTL090030-KMKC045015) or lat/long (3831N14418W)",
+	tOV: "a fix (KJFK, APE), fix+radial+distance (KJFK107080, APE 230010), distance direction fix (15 N MRF), a route (KSTL090030-KMKC045015), lat/long (3831N14418W, 47N051W) or a description",
 	tTM: "HHMM UTC (0000-2359)",
-	tFL: "3 digits in hundreds of feet (/FL095) or UNKN",
+	tFL: "1-3 digits in hundreds of feet (/FL095), a band (/FL030-080), UNKN, or DURC/DURD",
 	tTP: "an ICAO aircraft type designator of 2-4 characters (BE20, SR22) or UNKN",
 	tSK: "layers cover[-cover][base][-TOPtop] split by / (OVC065-TOPUNKN/SKC); covers FEW SCT BKN OVC SKC",
 	tWX: "[FVnnSM] then 1-3 METAR weather groups (FV03SM HZ FU)",
@@ -256,94 +318,156 @@ func (p *parser) element(t, cs, ce int) error {
 	case tOV:
 		return p.ov(cs, ce)
 	case tTM:
-		f, ok := p.fields(cs, ce)
-		if !ok || len(f) != 1 {
-			return p.bad(t, cs, "expected one time")
+		f, _ := p.fields(cs, ce)
+		if len(f) == 2 && (f[1].w == "Z" || f[1].w == "UTC" || f[1].w == "UT") {
+			f = f[:1]
 		}
-		w := strings.TrimSuffix(f[0].w, "Z")
+		if len(f) != 1 {
+			return p.bad(t, skipSpaces(s, cs), fmt.Sprintf("expected one time, found %q", squeeze(s[cs:ce])))
+		}
+		w := strings.TrimSuffix(strings.TrimSuffix(f[0].w, "Z"), "UTC")
+		if len(w) == 5 && w[2] == ':' {
+			w = w[:2] + w[3:]
+		}
 		if !validHHMM(w) {
 			return p.bad(t, f[0].p, fmt.Sprintf("invalid time %q", f[0].w))
 		}
 		p.r.Time = w
 	case tFL:
-		f, ok := p.fields(cs, ce)
-		if !ok || len(f) == 0 || len(f) > 2 {
-			return p.bad(t, cs, "expected one altitude")
+		return p.fl(cs, ce)
+	case tTP:
+		f, _ := p.fields(cs, ce)
+		if len(f) != 1 {
+			return p.bad(t, skipSpaces(s, cs), fmt.Sprintf("expected one aircraft type, found %q", squeeze(s[cs:ce])))
 		}
 		w := f[0].w
-		switch {
-		case len(w) == 3 && allDigits(w):
-			p.r.Altitude.Level = intp(atoi(w))
-		case w == Unknown:
-			p.r.Altitude.Unknown = true
-		case phaseWord(w) != "":
-			p.r.Altitude.Unknown, p.r.Altitude.Phase = true, phaseWord(w)
-		default:
-			return p.bad(t, f[0].p, fmt.Sprintf("invalid altitude %q", w))
+		if w == "UNKNOWN" {
+			w = Unknown
 		}
-		if len(f) == 2 {
-			ph := phaseWord(f[1].w)
-			if ph == "" || p.r.Altitude.Phase != "" {
-				return p.bad(t, f[1].p, fmt.Sprintf("unexpected %q", f[1].w))
-			}
-			p.r.Altitude.Phase = ph
-		}
-	case tTP:
-		f, ok := p.fields(cs, ce)
-		if !ok || len(f) != 1 {
-			return p.bad(t, cs, "expected one aircraft type")
-		}
-		if f[0].w != Unknown && !isIdent(f[0].w, 2, 4) {
+		if w != Unknown && !validAircraftType(w) {
 			return p.bad(t, f[0].p, fmt.Sprintf("invalid aircraft type %q", f[0].w))
 		}
-		p.r.AircraftType = f[0].w
+		p.r.AircraftType = w
 	case tSK:
-		return p.layers(t, cs, ce)
+		p.r.Sky = appendSky(p.r.Sky, s[cs:ce])
 	case tWX:
-		return p.wx(cs, ce)
+		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
+			w := decodeWX(txt)
+			p.r.Weather = &w
+		}
 	case tTA:
-		f, ok := p.fields(cs, ce)
-		if !ok || len(f) != 1 {
-			return p.bad(t, cs, "expected one temperature")
+		txt := p.joined(t, keepText(s[cs:ce]))
+		p.r.Temperature, p.r.TemperatureText = nil, ""
+		if v, ok, none := decodeTA(txt); ok {
+			p.r.Temperature = intp(v)
+		} else if !none {
+			p.r.TemperatureText = txt
 		}
-		w := f[0].w
-		if w == Unknown {
-			return nil // no data: left out
-		}
-		neg := false
-		switch {
-		case strings.HasPrefix(w, "M"), strings.HasPrefix(w, "-"):
-			neg, w = true, w[1:]
-		case strings.HasPrefix(w, "+"):
-			w = w[1:]
-		}
-		if len(w) < 1 || len(w) > 2 || !allDigits(w) {
-			return p.bad(t, f[0].p, fmt.Sprintf("invalid temperature %q", f[0].w))
-		}
-		v := atoi(w)
-		if neg {
-			v = -v
-		}
-		p.r.Temperature = intp(v)
 	case tWV:
-		w := strings.TrimSuffix(compact(s, cs, ce), "KT")
-		if (len(w) != 5 && len(w) != 6) || !allDigits(w) {
-			return p.bad(t, cs, fmt.Sprintf("invalid wind %q", strings.TrimSpace(s[cs:ce])))
+		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
+			p.r.Wind, p.r.WindText = nil, ""
+			if w, ok := decodeWV(txt); ok {
+				p.r.Wind = &w
+			} else {
+				p.r.WindText = txt
+			}
 		}
-		p.r.Wind = &Wind{Direction: atoi(w[:3]), Speed: atoi(w[3:])}
-	case tTB, tIC:
-		return p.layers(t, cs, ce)
+	case tTB:
+		p.r.Turbulence = appendTB(p.r.Turbulence, s[cs:ce])
+	case tIC:
+		p.r.Icing = appendIC(p.r.Icing, s[cs:ce])
 	case tRM:
 		return p.rm(cs, ce)
 	}
 	return nil
 }
 
+// fl decodes /FL: a level of 1-3 digits, a band (either order, SFC as
+// 000), UNKN, or a climb/descent code, optionally followed by one.
+func (p *parser) fl(cs, ce int) error {
+	f, _ := p.fields(cs, ce)
+	if len(f) == 2 && phaseWord(f[0].w) != "" && phaseWord(f[1].w) == "" {
+		f[0], f[1] = f[1], f[0] // "DURC 040"
+	}
+	if len(f) >= 2 && (f[1].w == "-" || strings.HasPrefix(f[1].w, "-") || strings.HasSuffix(f[0].w, "-")) {
+		// a band written with spaces: "100 - 120", "100 -120"
+		joined, last := f[0].w, 1
+		for last < len(f) && (strings.HasSuffix(joined, "-") || strings.HasPrefix(f[last].w, "-")) {
+			joined += f[last].w
+			last++
+		}
+		f = append([]tok{{joined, f[0].p}}, f[last:]...)
+	}
+	if len(f) == 0 || len(f) > 2 {
+		return p.bad(tFL, skipSpaces(p.s, cs), fmt.Sprintf("expected one altitude, found %q", squeeze(p.s[cs:ce])))
+	}
+	a := &p.r.Altitude
+	w := strings.TrimPrefix(f[0].w, "FL")
+	switch {
+	case w == "":
+		return p.bad(tFL, f[0].p, "expected one altitude")
+	case isLevel(w) || w == "SFC" || w == "GND":
+		a.Level = intp(levelOf(w))
+	case w == Unknown || w == "UNK" || w == "UNKNOWN":
+		a.Unknown = true
+	case phaseWord(w) != "":
+		a.Unknown, a.Phase = true, phaseWord(w)
+	default:
+		lo, hi, ok := strings.Cut(w, "-")
+		hi = strings.TrimPrefix(hi, "FL")
+		if !ok || !(isLevel(lo) || lo == "SFC" || lo == "GND") || !(isLevel(hi) || hi == "SFC") {
+			return p.bad(tFL, f[0].p, fmt.Sprintf("invalid altitude %q", f[0].w))
+		}
+		x, y := levelOf(lo), levelOf(hi)
+		if x > y {
+			x, y = y, x
+		}
+		a.Level = intp(x)
+		if y > x {
+			a.Top = intp(y)
+		}
+	}
+	if len(f) == 2 {
+		ph := phaseWord(f[1].w)
+		if ph == "" || a.Phase != "" {
+			return p.bad(tFL, f[1].p, fmt.Sprintf("unexpected %q", f[1].w))
+		}
+		a.Phase = ph
+	}
+	return nil
+}
+
+// isLevel: 1-3 digits (hundreds of feet).
+func isLevel(w string) bool { return len(w) >= 1 && len(w) <= 3 && allDigits(w) }
+
+func levelOf(w string) int {
+	if w == "SFC" || w == "GND" {
+		return 0
+	}
+	return atoi(w)
+}
+
+// phaseWord reads a climb/descent code, misspellings included: DURC,
+// DURGC, DURD, DURGD, DRUC, CLIMB, CLB, DESC, DSCNT ...
 func phaseWord(w string) string {
 	switch w {
-	case "DURC", "DURGC":
+	case "DURC", "DURGC", "CLIMB", "CLB", "CLMB", "CLIMBING", "CLMBG", "CLMBNG":
 		return PhaseClimb
-	case "DURD", "DURGD":
+	case "DURD", "DURGD", "DESC", "DSC", "DSCNT", "DESCENT", "DESCENDING", "DSND", "DSNDG", "DSCNDG":
+		return PhaseDescent
+	}
+	if len(w) < 4 || len(w) > 6 || w[0] != 'D' || (w[1] != 'U' && w[1] != 'R') {
+		return ""
+	}
+	for i := 0; i < len(w); i++ {
+		if !isUpper(w[i]) {
+			return ""
+		}
+	}
+	switch w[len(w)-1] {
+	case 'C':
+		return PhaseClimb
+	case 'D':
 		return PhaseDescent
 	}
 	return ""
@@ -357,313 +481,18 @@ func atoi(s string) int {
 	return n
 }
 
-func (p *parser) ov(cs, ce int) error {
-	s := p.s
-	start := cs
-	for k := cs; k <= ce; k++ {
-		if k < ce && s[k] != '-' {
-			continue
-		}
-		seg := compact(s, start, k)
-		pt, ok := parsePoint(seg)
-		if !ok {
-			return p.bad(tOV, skipSpaces(s, start), fmt.Sprintf("invalid point %q", seg))
-		}
-		if len(p.r.Location.Points) == maxPoints {
-			return p.bad(tOV, start, fmt.Sprintf("more than %d points", maxPoints))
-		}
-		p.r.Location.Points = append(p.r.Location.Points, pt)
-		start = k + 1
-	}
-	return nil
-}
-
-func parsePoint(seg string) (Point, bool) {
-	n := len(seg)
-	if n == 11 && allDigits(seg[:4]) && (seg[4] == 'N' || seg[4] == 'S') && allDigits(seg[5:10]) && (seg[10] == 'E' || seg[10] == 'W') {
-		latM, lonM := atoi(seg[:2])*60+atoi(seg[2:4]), atoi(seg[5:8])*60+atoi(seg[8:10])
-		if atoi(seg[2:4]) >= 60 || atoi(seg[8:10]) >= 60 || latM > 90*60 || lonM > 180*60 {
-			return Point{}, false
-		}
-		if seg[4] == 'S' {
-			latM = -latM
-		}
-		if seg[10] == 'W' {
-			lonM = -lonM
-		}
-		lat, lon := float64(latM)/60, float64(lonM)/60
-		return Point{Lat: &lat, Lon: &lon}, true
-	}
-	if n > 6 && allDigits(seg[n-6:]) {
-		fix := seg[:n-6]
-		rad, dist := atoi(seg[n-6:n-3]), atoi(seg[n-3:])
-		if !isIdent(fix, 2, 5) || rad > 360 {
-			return Point{}, false
-		}
-		return Point{Fix: fix, Radial: intp(rad), Distance: intp(dist)}, true
-	}
-	if !isIdent(seg, 2, 5) {
-		return Point{}, false
-	}
-	return Point{Fix: seg}, true
-}
-
-func (p *parser) wx(cs, ce int) error {
-	f, ok := p.fields(cs, ce)
-	if !ok || len(f) == 0 {
-		return p.bad(tWX, cs, "expected flight visibility and/or weather groups")
-	}
-	w := &Weather{}
-	if v := f[0].w; strings.HasPrefix(v, "FV") && strings.HasSuffix(v, "SM") && len(v) > 4 {
-		num := v[2 : len(v)-2]
-		vis := -1
-		switch {
-		case allDigits(num) && len(num) <= 3:
-			vis = min(atoi(num), 99)
-		case strings.Count(num, "/") == 1:
-			a, b, _ := strings.Cut(num, "/")
-			if allDigits(a) && allDigits(b) && len(a) <= 2 && len(b) <= 2 && atoi(b) > 0 {
-				vis = min(atoi(a)/atoi(b), 99)
-			}
-		}
-		if vis < 0 {
-			return p.bad(tWX, f[0].p, fmt.Sprintf("invalid flight visibility %q", v))
-		}
-		w.FlightVisibility = intp(vis)
-		f = f[1:]
-	}
-	if len(f) > maxGroups {
-		return p.bad(tWX, f[maxGroups].p, fmt.Sprintf("%d weather groups", len(f)))
-	}
-	for _, g := range f {
-		if !validWXGroup(g.w) {
-			return p.bad(tWX, g.p, fmt.Sprintf("invalid weather group %q", g.w))
-		}
-		w.Groups = append(w.Groups, g.w)
-	}
-	p.r.Weather = w
-	return nil
-}
-
-// layers parses /SK, /TB or /IC: layers split by '/'.
-func (p *parser) layers(t, cs, ce int) error {
-	s := p.s
-	start := cs
-	n := 0
-	for k := cs; k <= ce; k++ {
-		if k < ce && s[k] != '/' {
-			continue
-		}
-		if n == maxLayers {
-			return p.bad(t, start, fmt.Sprintf("more than %d layers", maxLayers))
-		}
-		n++
-		var err error
-		switch t {
-		case tSK:
-			err = p.skLayer(start, k)
-		case tTB:
-			err = p.tbLayer(start, k)
-		case tIC:
-			err = p.icLayer(start, k)
-		}
-		if err != nil {
-			// "/XX ..." with an unknown two-letter word: an unknown tag.
-			if k0 := skipSpaces(s, start); start > cs && k0+2 <= k && isUpper(s[k0]) && isUpper(s[k0+1]) &&
-				(k0+2 == k || isSpace(s[k0+2])) && canon(s[k0:k0+2]) == s[k0:k0+2] {
-				return textErr(-1, start-1, fmt.Sprintf("unknown element tag %q", "/"+s[k0:k0+2]), expectTags)
-			}
-			return err
-		}
-		start = k + 1
-	}
-	return nil
-}
-
-func (p *parser) skLayer(from, to int) error {
-	seg := compact(p.s, from, to)
-	pos := skipSpaces(p.s, from)
-	fail := func() error { return p.bad(tSK, pos, fmt.Sprintf("invalid sky layer %q", seg)) }
-	if len(seg) < 3 {
-		return fail()
-	}
-	var l SkyLayer
-	c := seg[:3]
-	if c == "CLR" {
-		c = "SKC"
-	}
-	if c != "SKC" && rank(covers, c) < 0 {
-		return fail()
-	}
-	l.Cover = c
-	rest := seg[3:]
-	if len(rest) >= 4 && rest[0] == '-' && rank(covers, rest[1:4]) >= 0 {
-		l.CoverUpper, rest = rest[1:4], rest[4:]
-	}
-	switch {
-	case strings.HasPrefix(rest, Unknown):
-		l.BaseUnknown, rest = true, rest[4:]
-	case len(rest) >= 3 && allDigits(rest[:3]):
-		l.Base, rest = intp(atoi(rest[:3])), rest[3:]
-	}
-	if rest != "" {
-		rest = strings.TrimPrefix(rest, "-")
-		if !strings.HasPrefix(rest, "TOP") {
-			return fail()
-		}
-		rest = rest[3:]
-		switch {
-		case rest == Unknown:
-			l.TopUnknown = true
-		case len(rest) == 3 && allDigits(rest):
-			l.Top = intp(atoi(rest))
-		default:
-			return fail()
-		}
-	}
-	p.r.Sky = append(p.r.Sky, l)
-	return nil
-}
-
-// intensityRange splits "LGT-MOD" and applies synonyms.
-func intensityRange(w string, list []string) (string, string, bool) {
-	a, b, isRange := strings.Cut(w, "-")
-	a = canon(a)
-	if rank(list, a) < 0 {
-		return "", "", false
-	}
-	if !isRange {
-		return a, "", true
-	}
-	b = canon(b)
-	if rank(list, b) < 0 {
-		return "", "", false
-	}
-	return a, b, true
-}
-
-// band parses an altitude from the remaining words: "040", "120-180",
-// "BLO 080", "BLO080", "ABV 290".
-func band(f []tok) (*Band, int, bool) {
-	if len(f) == 0 {
-		return nil, 0, true
-	}
-	w := f[0].w
-	q := ""
-	for _, pre := range [...]string{"BLO", "BLW", "BELOW", "ABV", "ABOVE"} {
-		if strings.HasPrefix(w, pre) {
-			q = Below
-			if pre[0] == 'A' {
-				q = Above
-			}
-			w = w[len(pre):]
-			used := 1
-			if w == "" {
-				if len(f) < 2 {
-					return nil, 0, false
-				}
-				w, used = f[1].w, 2
-			}
-			if len(w) != 3 || !allDigits(w) {
-				return nil, 0, false
-			}
-			return &Band{Qualifier: q, Base: atoi(w)}, used, true
-		}
-	}
-	a, b, isRange := strings.Cut(w, "-")
-	if len(a) != 3 || !allDigits(a) {
-		return nil, 0, false
-	}
-	bd := &Band{Base: atoi(a)}
-	if isRange {
-		if len(b) != 3 || !allDigits(b) {
-			return nil, 0, false
-		}
-		bd.Top = intp(atoi(b))
-	}
-	return bd, 1, true
-}
-
-func (p *parser) tbLayer(from, to int) error {
-	f, ok := p.fields(from, to)
-	pos := skipSpaces(p.s, from)
-	fail := func() error {
-		return p.bad(tTB, pos, fmt.Sprintf("invalid turbulence layer %q", strings.TrimSpace(p.s[from:to])))
-	}
-	if !ok || len(f) == 0 {
-		return fail()
-	}
-	var l TurbulenceLayer
-	if fq := canon(f[0].w); rank(tbFrequencies, fq) >= 0 {
-		l.Frequency, f = fq, f[1:]
-	}
-	if len(f) == 0 {
-		return fail()
-	}
-	var okI bool
-	if l.Intensity, l.IntensityUpper, okI = intensityRange(f[0].w, tbIntensities); !okI {
-		return fail()
-	}
-	f = f[1:]
-	if len(f) > 0 && rank(tbTypes, f[0].w) >= 0 {
-		l.Type, f = f[0].w, f[1:]
-	}
-	b, used, okB := band(f)
-	if !okB || used != len(f) {
-		return fail()
-	}
-	l.Altitude = b
-	p.r.Turbulence = append(p.r.Turbulence, l)
-	return nil
-}
-
-func (p *parser) icLayer(from, to int) error {
-	f, ok := p.fields(from, to)
-	pos := skipSpaces(p.s, from)
-	fail := func() error {
-		return p.bad(tIC, pos, fmt.Sprintf("invalid icing layer %q", strings.TrimSpace(p.s[from:to])))
-	}
-	if !ok || len(f) == 0 {
-		return fail()
-	}
-	var l IcingLayer
-	var okI bool
-	if l.Intensity, l.IntensityUpper, okI = intensityRange(f[0].w, icIntensities); !okI {
-		return fail()
-	}
-	f = f[1:]
-	if len(f) > 0 {
-		if ty := canon(f[0].w); rank(icTypes, ty) >= 0 {
-			l.Type, f = ty, f[1:]
-		}
-	}
-	b, used, okB := band(f)
-	if !okB || used != len(f) {
-		return fail()
-	}
-	l.Altitude = b
-	p.r.Icing = append(p.r.Icing, l)
-	return nil
-}
-
 func (p *parser) rm(cs, ce int) error {
 	s := p.s
-	from, to := skipSpaces(s, cs), ce
-	for to > from && isSpace(s[to-1]) {
-		to--
-	}
-	seg := s[from:to]
-	if strings.IndexAny(seg, "\t\r\n") >= 0 || strings.Contains(seg, "  ") {
-		seg = strings.Join(strings.Fields(seg), " ")
-	}
+	seg := squeeze(s[cs:ce])
 	if seg == "" {
-		return p.bad(tRM, cs, "empty remarks")
+		return nil // an empty /RM carries nothing
+	}
+	if p.r.Remarks != "" {
+		seg = p.r.Remarks + " " + seg
 	}
 	lastSp := strings.LastIndexByte(seg, ' ')
-	if ph := phaseWord(seg[lastSp+1:]); ph != "" {
-		if p.r.Altitude.Phase != "" && p.r.Altitude.Phase != ph {
-			return p.bad(tRM, cs+lastSp+1, fmt.Sprintf("%s conflicts with /FL %s", ph, p.r.Altitude.Phase))
-		}
+	if ph := phaseWord(seg[lastSp+1:]); ph != "" && isPhaseCode(seg[lastSp+1:]) && (p.r.Altitude.Phase == "" || p.r.Altitude.Phase == ph) {
+		// (a code that contradicts /FL's stays in the remarks as written)
 		p.r.Altitude.Phase = ph
 		if lastSp < 0 {
 			seg = ""
@@ -674,3 +503,7 @@ func (p *parser) rm(cs, ce int) error {
 	p.r.Remarks = seg
 	return nil
 }
+
+// isPhaseCode: the DUR... codes that end /RM carry the flight phase (a
+// plain English word such as CLIMB at the end of remarks stays text).
+func isPhaseCode(w string) bool { return strings.HasPrefix(w, "DU") || strings.HasPrefix(w, "DR") }

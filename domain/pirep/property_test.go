@@ -48,6 +48,9 @@ func (g gen) band() *pirep.Band {
 		return &pirep.Band{Base: g.n(0, 999)}
 	case 2:
 		b := g.n(0, 999)
+		if g.r.IntN(5) == 0 {
+			return &pirep.Band{Base: b, TopUnknown: true}
+		}
 		return &pirep.Band{Base: b, Top: ptr(g.n(b, 999))}
 	}
 	return &pirep.Band{Qualifier: g.pick(pirep.Below, pirep.Above), Base: g.n(0, 999)}
@@ -75,11 +78,17 @@ func (g gen) report() pirep.Report {
 		}
 		r.Location.Points = append(r.Location.Points, p)
 	}
+	if g.r.IntN(8) == 0 {
+		r.Location.Points = []pirep.Point{{Text: g.pick("RY 4R FINAL", "OVER THE LAKE", "ILS 27", "10 S", "ABC12345", "2 MI FINAL RY 09")}}
+	}
 	r.Time = strings.Join([]string{pad2(g.n(0, 23)), pad2(g.n(0, 59))}, "")
 	if g.maybe() {
 		r.Altitude.Level = ptr(g.n(0, 999))
 	} else {
 		r.Altitude.Unknown = true
+	}
+	if r.Altitude.Level != nil && *r.Altitude.Level < 999 && g.r.IntN(6) == 0 {
+		r.Altitude.Top = ptr(g.n(*r.Altitude.Level+1, 999))
 	}
 	if g.r.IntN(4) == 0 {
 		r.Altitude.Phase = g.pick(pirep.PhaseClimb, pirep.PhaseDescent)
@@ -90,8 +99,15 @@ func (g gen) report() pirep.Report {
 	}
 	if g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
-			if g.r.IntN(5) == 0 {
+			switch g.r.IntN(7) {
+			case 0:
 				r.Sky = append(r.Sky, pirep.SkyLayer{Cover: "SKC"})
+				continue
+			case 1:
+				r.Sky = append(r.Sky, pirep.SkyLayer{Text: g.pick("LYRD CLDS", "BKN NEAR 050", "OVC 1200 FT", "TOPS ABV")})
+				continue
+			case 2:
+				r.Sky = append(r.Sky, pirep.SkyLayer{Top: ptr(g.n(0, 999))})
 				continue
 			}
 			covers := []string{"FEW", "SCT", "BKN", "OVC"}
@@ -125,14 +141,28 @@ func (g gen) report() pirep.Report {
 			w.Groups = append(w.Groups, g.pick("-RA", "+TSRA", "FZFG", "HZ", "FU", "VA", "+FC", "FC", "GR", "BR", "TS", "VCSH", "-SHRASN", "BLSN", "DS"))
 		}
 		r.Weather = w
+		if g.r.IntN(6) == 0 {
+			txt := g.pick("HVY RAIN", "FV05SM RA SOME SNOW", "5 MILES IN HAZE", "RA BR HZ FU")
+			d := pirep.Report{Weather: &pirep.Weather{Text: txt}}
+			d.Normalize()
+			r.Weather = d.Weather
+		}
 	}
-	if g.maybe() {
+	switch g.r.IntN(4) {
+	case 0, 1:
 		r.Temperature = ptr(g.n(-99, 99))
+	case 2:
+		r.TemperatureText = g.pick("ABT 5", "M5 DEG", "123")
+	}
+	switch g.r.IntN(4) {
+	case 0:
+		r.Wind = &pirep.Wind{Direction: g.n(0, 360), Speed: g.n(0, 999)}
+	case 1:
+		r.Wind = &pirep.Wind{Direction: g.n(0, 360), Speed: g.n(0, 999), Gust: ptr(g.n(0, 999))}
+	case 2:
+		r.WindText = g.pick("VRB05KT", "CALM", "LGT AND VRB")
 	}
 	if g.maybe() {
-		r.Wind = &pirep.Wind{Direction: g.n(0, 360), Speed: g.n(0, 999)}
-	}
-	if r.AircraftType != "UNKN" && g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
 			lo, hi := g.rangeOf([]string{"NEG", "LGT", "MOD", "SEV", "EXTRM"})
 			l := pirep.TurbulenceLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}
@@ -142,15 +172,25 @@ func (g gen) report() pirep.Report {
 			if g.maybe() {
 				l.Type = g.pick("CAT", "CHOP")
 			}
+			if g.r.IntN(6) == 0 {
+				d := pirep.Report{Turbulence: []pirep.TurbulenceLayer{{Text: g.pick("MOD UNKN", "LGT-MOD IC", "BUMPY", "OCNL SEV MTN WAVE")}}}
+				d.Normalize()
+				l = d.Turbulence[0]
+			}
 			r.Turbulence = append(r.Turbulence, l)
 		}
 	}
-	if r.AircraftType != "UNKN" && g.maybe() {
+	if g.maybe() {
 		for i := g.n(1, 3); i > 0; i-- {
 			lo, hi := g.rangeOf([]string{"NEG", "TRACE", "LGT", "MOD", "SEV"})
 			l := pirep.IcingLayer{Intensity: lo, IntensityUpper: hi, Altitude: g.band()}
 			if g.maybe() {
 				l.Type = g.pick("RIME", "CLR", "MX")
+			}
+			if g.r.IntN(6) == 0 {
+				d := pirep.Report{Icing: []pirep.IcingLayer{{Text: g.pick("TRACE UNKN", "NEC", "- RIME ICING", "LGT GLAZE")}}}
+				d.Normalize()
+				l = d.Icing[0]
 			}
 			r.Icing = append(r.Icing, l)
 		}
@@ -164,6 +204,7 @@ func (g gen) report() pirep.Report {
 		ws = append(ws, "END")
 		r.Remarks = strings.Join(ws, " ")
 	}
+	r.Warnings = r.Warn()
 	return r
 }
 
@@ -212,6 +253,12 @@ func FuzzParse(f *testing.F) {
 		"ADW UA /OV OTT/TM 1925/FL240/TP MD90/TA M18/IC TRACE MX",
 		"UA /OV 3831N 14418W/TM 2359/FLDURD/TP B738/SK SCT-BKN050-TOP100/OVC-TOP085/SKC/WV 290030/TB OCNL MDT-SVR CAT BLO 080/LT CHOP 120-180/IC LT-MDT MXD ABV 095/RM LLWS +/-15 KT SFC-008 DURC RY22 JFK=",
 		"KJFK UA /OV KSTL090030-KMKC045015/TM 1200/FL UNKN/TP UNKN/WX FV1/2SM +TSRA GR/TA -03/RM HAIL DURC",
+		// lenient classes
+		"DEN UA /OV 20 NE DEN /TM 1200 /FL95 /TP B738 /TB LIGHT TO MODERATE CHOPPY",
+		"XQ UA /OV 41N062W/TM 0300/FL030-000/TP B77W/TB MDT OCCASIONAL FL340-FL360/IC TRACE UNKN",
+		"UA /OV RY 27L SHORT FINAL/TM 2100/FLDRUC/TP E75L/SK 022OVC048 B070 OVC T095/WX 5 HZ/TA ABT 5/WV VRB05KT/RM +/- 15KT ON FINAL",
+		"BOS UA /OV BOS-20 W ORH/TM 1500/FL120/TP A320/SK FEW020/TB CONT LGT OCNL MOD/BUMPY/SK TOPS 085/IC MODERATE MIXED 090-060=",
+		"KCMH UA /OV O/ANY/TM 1516/FLBKN0/TP BE20",
 	} {
 		f.Add(s)
 	}

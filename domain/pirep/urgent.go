@@ -12,6 +12,11 @@ const (
 	ReasonHail        = "hail"
 	ReasonLLWS        = "low-level wind shear"
 	ReasonVolcanicAsh = "volcanic ash"
+	// Rules on words (text kept as written, remarks).
+	ReasonTurbulenceWords = "severe or extreme turbulence written in words"
+	ReasonIcingWords      = "severe icing written in words"
+	ReasonAirspeed        = "wind shear: airspeed gain or loss of 10 kt or more near an airport"
+	ReasonVolcanicAshRM   = "volcanic ash in remarks"
 )
 
 // UrgentReasons lists the urgency rules of docs/pirep.md that the report
@@ -26,6 +31,21 @@ const (
 //     the layer is reported entirely above 2,000 ft AGL (SFC-nnn / nnn-nnn
 //     with a top above 020); no value given fires;
 //   - /WX group with VA, or VOLCANIC ASH / VOLCANIC ERUPTION in /RM.
+//
+// Rules on words:
+//   - severe or extreme turbulence written in words: SEV/SVR/SEVERE/
+//     EXTRM/EXTREME in a /TB layer kept as text, or in /RM within three
+//     words of TURB/TURBC/TURBULENCE/CHOP/CAT/MTN WAVE;
+//   - severe icing written in words: the same words in an /IC layer kept
+//     as text, or in /RM within three words of ICE/ICG/ICING;
+//   - an airspeed gain or loss of 10 kt or more (+/-15 KT, -10KTS,
+//     15KT GAIN, LOSS OF 20 KNOTS) in /RM near an airport: with a word of
+//     approach, departure or runway (FINAL, APCH, APPROACH, DEP,
+//     DEPARTURE, TAKEOFF, LANDING, RWY, RY, ILS, FAF, OM) or a layer
+//     from the surface of 2,000 ft or less (SFC-020); a remark with the
+//     word LLWS is left to the LLWS rule;
+//   - volcanic ash in /RM: the word VA, or ASH with VOLCANO/VOLCANIC/
+//     ERUPTION/PLUME/CLOUD/MT/MOUNT (a named volcano with ash).
 func UrgentReasons(r Report) []string {
 	var out []string
 	rm := " " + r.Remarks + " "
@@ -61,7 +81,226 @@ func UrgentReasons(r Report) []string {
 	if va || strings.Contains(rm, " VOLCANIC ASH") || strings.Contains(rm, " VOLCANIC ERUPTION") {
 		out = append(out, ReasonVolcanicAsh)
 	}
+	return wordRules(r, out)
+}
+
+// wordRules appends the rules on words (see UrgentReasons) that fire and
+// whose structured counterpart did not.
+func wordRules(r Report, out []string) []string {
+	if (r.Remarks == "" || !mayHaveWordRule(r.Remarks)) && !hasTBText(r.Turbulence) && !hasICText(r.Icing) {
+		return out // the common case: nothing written in words to examine
+	}
+	has := func(reason string) bool {
+		for _, x := range out {
+			if x == reason {
+				return true
+			}
+		}
+		return false
+	}
+	var rm []string
+	if r.Remarks != "" && mayHaveWordRule(r.Remarks) {
+		rm = strings.Fields(r.Remarks)
+	}
+	if !has(ReasonTurbulence) {
+		fire := false
+		for _, l := range r.Turbulence {
+			fire = fire || l.Text != "" && anyWord(strings.Fields(l.Text), isSevereWord)
+		}
+		if fire || near(rm, isSevereWord, isTurbWord, 3) {
+			out = append(out, ReasonTurbulenceWords)
+		}
+	}
+	if !has(ReasonIcing) {
+		fire := false
+		for _, l := range r.Icing {
+			fire = fire || l.Text != "" && anyWord(strings.Fields(l.Text), isSevereIcingWord)
+		}
+		if fire || near(rm, isSevereIcingWord, isIceWord, 3) {
+			out = append(out, ReasonIcingWords)
+		}
+	}
+	// a remark with the word LLWS is judged by the LLWS rule alone (it
+	// knows the layer's height)
+	if rm != nil && !has(ReasonLLWS) && !anyWord(rm, isLLWS) && airspeedShear(rm) {
+		out = append(out, ReasonAirspeed)
+	}
+	if rm != nil && !has(ReasonVolcanicAsh) && ashInRemarks(rm) {
+		out = append(out, ReasonVolcanicAshRM)
+	}
 	return out
+}
+
+// mayHaveWordRule is a cheap filter before splitting the remarks into
+// words: every rule on remarks needs one of these substrings.
+func mayHaveWordRule(rm string) bool {
+	for i := 0; i+1 < len(rm); i++ {
+		switch rm[i : i+2] {
+		case "KT", "KN", "SE", "SV", "EX", "XT", "AS", "VA":
+			return true
+		}
+	}
+	return false
+}
+
+func isLLWS(w string) bool { return w == "LLWS" }
+
+func anyWord(ws []string, pred func(string) bool) bool {
+	for _, w := range ws {
+		if pred(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// near: a word matching a within dist words of one matching b.
+func near(ws []string, a, b func(string) bool, dist int) bool {
+	for i, w := range ws {
+		if !a(w) {
+			continue
+		}
+		for j := max(0, i-dist); j <= min(len(ws)-1, i+dist); j++ {
+			if j != i && b(ws[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// trimWord drops punctuation around a word ("TURB," "(SEV").
+func trimWord(w string) string { return strings.Trim(w, ".,;:()!?") }
+
+func isSevereWord(w string) bool {
+	switch w = trimWord(w); w {
+	case "SEV", "SVR", "SEVERE", "EXTRM", "EXTREME", "XTRM":
+		return true
+	}
+	// ranges such as MOD-SEV count by their upper end
+	_, hi, ok := strings.Cut(w, "-")
+	return ok && (hi == "SEV" || hi == "SVR" || hi == "SEVERE" || hi == "EXTRM" || hi == "EXTREME")
+}
+
+func isSevereIcingWord(w string) bool {
+	switch w = trimWord(w); w {
+	case "SEV", "SVR", "SEVERE":
+		return true
+	}
+	_, hi, ok := strings.Cut(w, "-")
+	return ok && (hi == "SEV" || hi == "SVR" || hi == "SEVERE")
+}
+
+func isTurbWord(w string) bool {
+	switch trimWord(w) {
+	case "TURB", "TURBC", "TURBULENCE", "CHOP", "CHOPPY", "CAT", "MTN", "MWAVE", "WAVE", "DOWNDRAFT", "DOWNDRAFTS", "UPDRAFT", "UPDRAFTS":
+		return true
+	}
+	return false
+}
+
+func isIceWord(w string) bool {
+	switch trimWord(w) {
+	case "ICE", "ICG", "ICING", "RIME", "CLR", "MXD", "MX", "MIXED":
+		return true
+	}
+	return false
+}
+
+// airspeedShear: an airspeed change of 10 kt or more written in /RM near
+// an airport (see UrgentReasons).
+func airspeedShear(ws []string) bool {
+	speed := -1
+	for i := range ws {
+		speed = max(speed, signedKnots(ws, i))
+	}
+	if speed < 10 {
+		return false
+	}
+	for _, w := range ws {
+		switch trimWord(w) {
+		case "FINAL", "FNL", "APCH", "APP", "APPROACH", "DEP", "DEPARTURE", "DEPARTING", "TAKEOFF", "TKOF", "T/O",
+			"LANDING", "LDG", "RWY", "RY", "RW", "ILS", "FAF", "OM", "SHORT", "GO-AROUND", "CLIMBOUT":
+			return true
+		}
+		if a, b, ok := strings.Cut(w, "-"); ok && a == "SFC" && allDigits(b) && len(b) <= 3 && atoi(b) <= 20 {
+			return true
+		}
+		if len(w) > 2 && (strings.HasPrefix(w, "RY") || strings.HasPrefix(w, "RWY")) && isDigit(w[len(w)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// signedKnots reads an airspeed change at ws[i]: a signed number of knots
+// (+/-15 KT, +/- 15KTS, -10KT, +15 KNOTS) or knots next to GAIN/LOSS/
+// GAINED/LOST/INCREASE/DECREASE. It returns -1 when ws[i] is none.
+func signedKnots(ws []string, i int) int {
+	w := ws[i]
+	signed := false
+	for len(w) > 0 && (w[0] == '+' || w[0] == '-' || w[0] == '/') {
+		signed = true
+		w = w[1:]
+	}
+	unit := false
+	for _, suf := range [...]string{"KNOTS", "KTS", "KT"} {
+		if strings.HasSuffix(w, suf) {
+			w, unit = w[:len(w)-len(suf)], true
+			break
+		}
+	}
+	if !unit && i+1 < len(ws) {
+		switch trimWord(ws[i+1]) {
+		case "KT", "KTS", "KNOTS":
+			unit = true
+		}
+	}
+	if !unit {
+		return -1
+	}
+	// a range "10-15" counts by its upper end
+	if a, b, ok := strings.Cut(w, "-"); ok && allDigits(a) {
+		w = b
+	}
+	if w == "" || len(w) > 3 || !allDigits(w) {
+		return -1
+	}
+	if !signed && i > 0 {
+		switch p := ws[i-1]; p {
+		case "+/-", "+-", "-/+", "+", "-", "+/", "/-":
+			signed = true
+		}
+	}
+	if !signed {
+		for j := max(0, i-2); j <= min(len(ws)-1, i+3); j++ {
+			switch trimWord(ws[j]) {
+			case "GAIN", "GAINED", "GAINS", "LOSS", "LOST", "LOSES", "INCREASE", "DECREASE", "IAS":
+				signed = true
+			}
+		}
+	}
+	if !signed {
+		return -1
+	}
+	return atoi(w)
+}
+
+// ashInRemarks: the word VA, or ASH with a volcano word (see
+// UrgentReasons).
+func ashInRemarks(ws []string) bool {
+	ash, volcano := false, false
+	for _, w := range ws {
+		switch w = trimWord(w); {
+		case w == "VA":
+			return true
+		case w == "ASH":
+			ash = true
+		case strings.HasPrefix(w, "VOLCAN"), strings.HasPrefix(w, "ERUPT"), w == "PLUME", w == "CLOUD", w == "MT", w == "MOUNT":
+			volcano = true
+		}
+	}
+	return ash && volcano
 }
 
 func upper(lo, hi string) string {

@@ -9,7 +9,7 @@ import (
 // Limits on repeated parts.
 const (
 	maxPoints = 8
-	maxLayers = 6
+	maxLayers = 8
 	maxGroups = 3
 )
 
@@ -60,7 +60,77 @@ func rank(list []string, w string) int {
 // form before Validate: input synonyms become canonical words, latitudes
 // and longitudes are rounded to whole arc-minutes (what the text carries)
 // and empty lists become absent. It never fails.
+//
+// Parts kept as text are decoded again from their text (what the text
+// parser makes of it), so that a client may send back a report it read.
+// Warnings are recomputed (Warn).
 func (r *Report) Normalize() {
+	if len(r.Location.Points) == 1 && r.Location.Points[0].Text != "" {
+		txt := keepText(r.Location.Points[0].Text)
+		if pts, ok := decodeOV(txt); ok {
+			r.Location.Points = pts
+		} else {
+			r.Location.Points[0] = Point{Text: txt}
+		}
+	}
+	if hasSkyText(r.Sky) {
+		var out []SkyLayer
+		for _, l := range r.Sky {
+			if l.Text != "" {
+				out = appendSky(out, strings.ReplaceAll(l.Text, "/", " "))
+			} else {
+				out = append(out, l)
+			}
+		}
+		r.Sky = out
+	}
+	if w := r.Weather; w != nil && w.Text != "" {
+		if txt := keepText(w.Text); txt != "" {
+			d := decodeWX(txt)
+			r.Weather = &d
+		}
+	}
+	if r.TemperatureText != "" && r.Temperature == nil {
+		txt := keepText(r.TemperatureText)
+		r.TemperatureText = ""
+		if v, ok, none := decodeTA(txt); ok {
+			r.Temperature = intp(v)
+		} else if !none {
+			r.TemperatureText = txt
+		}
+	}
+	if r.WindText != "" && r.Wind == nil {
+		txt := keepText(r.WindText)
+		r.WindText = ""
+		if w, ok := decodeWV(txt); ok {
+			r.Wind = &w
+		} else if txt != "" {
+			r.WindText = txt
+		}
+	}
+	if hasTBText(r.Turbulence) {
+		var out []TurbulenceLayer
+		for _, l := range r.Turbulence {
+			if l.Text != "" {
+				out = appendTB(out, strings.ReplaceAll(l.Text, "/", " "))
+			} else {
+				out = append(out, l)
+			}
+		}
+		r.Turbulence = out
+	}
+	if hasICText(r.Icing) {
+		var out []IcingLayer
+		for _, l := range r.Icing {
+			if l.Text != "" {
+				out = appendIC(out, strings.ReplaceAll(l.Text, "/", " "))
+			} else {
+				out = append(out, l)
+			}
+		}
+		r.Icing = out
+	}
+	defer func() { r.Warnings = r.Warn() }()
 	for i := range r.Location.Points {
 		p := &r.Location.Points[i]
 		if p.Lat != nil {
@@ -104,9 +174,14 @@ func roundMinutes(deg float64) float64 {
 // Validate checks a structured report against the format rules. It does
 // not apply the urgency rules (see Decide). Errors are *Error naming the
 // JSON field (e.g. "turbulence[1].intensity").
-func (r Report) Validate() error {
-	if r.Station != "" && !isIdent(r.Station, 3, 4) || r.Station == "UUA" {
-		return fieldErr("station", fmt.Sprintf("invalid station %q", r.Station), "3 or 4 letters/digits with at least one letter")
+func (r Report) Validate() error { return r.validate(false) }
+
+// validate is Validate; parsed is true when the report comes from Parse,
+// whose kept text agrees with the fields by construction (the checks that
+// decode the text again are skipped: they cost time on the submit path).
+func (r Report) validate(parsed bool) error {
+	if r.Station != "" && !isIdent(r.Station, 2, 4) || r.Station == "UUA" || r.Station == "UA" {
+		return fieldErr("station", fmt.Sprintf("invalid station %q", r.Station), "2 to 4 letters/digits with at least one letter")
 	}
 	if r.Type != Routine && r.Type != Urgent {
 		return fieldErr("type", fmt.Sprintf("invalid type %q", r.Type), "UA or UUA")
@@ -120,14 +195,11 @@ func (r Report) Validate() error {
 	if err := r.Altitude.validate(); err != nil {
 		return err
 	}
-	if r.AircraftType != Unknown && !isIdent(r.AircraftType, 2, 4) {
-		return fieldErr("aircraft_type", fmt.Sprintf("invalid aircraft type %q", r.AircraftType), "an ICAO type designator of 2-4 letters/digits, or UNKN")
-	}
-	if r.AircraftType == Unknown && (r.Turbulence != nil || r.Icing != nil) {
-		return fieldErr("aircraft_type", "turbulence and icing reports must carry the aircraft type", "an ICAO type designator, not UNKN")
+	if r.AircraftType != Unknown && !validAircraftType(r.AircraftType) {
+		return fieldErr("aircraft_type", fmt.Sprintf("invalid aircraft type %q", r.AircraftType), "an ICAO type designator of 2-4 letters/digits (optionally with a -/ variant: B737-800), or UNKN")
 	}
 	if r.Sky == nil && r.Weather == nil && r.Temperature == nil && r.Wind == nil &&
-		r.Turbulence == nil && r.Icing == nil && r.Remarks == "" {
+		r.Turbulence == nil && r.Icing == nil && r.Remarks == "" && r.TemperatureText == "" && r.WindText == "" {
 		return fieldErr("report", "no weather element", "at least one of sky, weather, temperature, wind, turbulence, icing, remarks")
 	}
 	if r.Sky != nil {
@@ -148,12 +220,25 @@ func (r Report) Validate() error {
 	if t := r.Temperature; t != nil && (*t < -99 || *t > 99) {
 		return fieldErr("temperature", fmt.Sprintf("%d out of range", *t), "-99..99 degrees Celsius")
 	}
+	if txt := r.TemperatureText; txt != "" {
+		if _, ok, none := decodeTA(txt); ok || none || r.Temperature != nil || txt != keepText(txt) || !plainText(txt) {
+			return fieldErr("temperature_text", "kept text that decodes, or with a temperature", "undecodable /TA text alone (single spaces)")
+		}
+	}
+	if txt := r.WindText; txt != "" {
+		if _, ok := decodeWV(txt); ok || r.Wind != nil || txt != keepText(txt) || !plainText(txt) {
+			return fieldErr("wind_text", "kept text that decodes, or with a wind", "undecodable /WV text alone (single spaces)")
+		}
+	}
 	if w := r.Wind; w != nil {
 		if w.Direction < 0 || w.Direction > 360 {
 			return fieldErr("wind.direction", fmt.Sprintf("%d out of range", w.Direction), "0..360 degrees")
 		}
 		if w.Speed < 0 || w.Speed > 999 {
 			return fieldErr("wind.speed", fmt.Sprintf("%d out of range", w.Speed), "0..999 knots")
+		}
+		if w.Gust != nil && (*w.Gust < 0 || *w.Gust > 999) {
+			return fieldErr("wind.gust", fmt.Sprintf("%d out of range", *w.Gust), "0..999 knots")
 		}
 	}
 	if r.Turbulence != nil {
@@ -162,6 +247,19 @@ func (r Report) Validate() error {
 		}
 		for i, l := range r.Turbulence {
 			f := fpath{"turbulence", i}
+			if l.Text != "" {
+				if !keptLayer(l.Text) {
+					return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")
+				}
+				var want []TurbulenceLayer
+				if parsed {
+					continue
+				}
+				if want = appendTB(want, l.Text); len(want) != 1 || want[0] != l {
+					return fieldErr(f.s(".text"), "kept text does not match the layer", "the layer as the text decodes (send text alone)")
+				}
+				continue
+			}
 			if l.Frequency != "" && rank(tbFrequencies, l.Frequency) < 0 {
 				return fieldErr(f.s(".frequency"), fmt.Sprintf("invalid frequency %q", l.Frequency), "INTMT, OCNL or CONS")
 			}
@@ -182,6 +280,19 @@ func (r Report) Validate() error {
 		}
 		for i, l := range r.Icing {
 			f := fpath{"icing", i}
+			if l.Text != "" {
+				if !keptLayer(l.Text) {
+					return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")
+				}
+				var want []IcingLayer
+				if parsed {
+					continue
+				}
+				if want = appendIC(want, l.Text); len(want) != 1 || want[0] != l {
+					return fieldErr(f.s(".text"), "kept text does not match the layer", "the layer as the text decodes (send text alone)")
+				}
+				continue
+			}
 			if err := validIntensity(f, icIntensities, l.Intensity, l.IntensityUpper); err != nil {
 				return err
 			}
@@ -193,7 +304,7 @@ func (r Report) Validate() error {
 			}
 		}
 	}
-	return validRemarks(r.Remarks)
+	return validRemarks(r.Remarks, r.Altitude.Phase)
 }
 
 func (l Location) validate() error {
@@ -203,6 +314,16 @@ func (l Location) validate() error {
 	for i, p := range l.Points {
 		f := fpath{"location.points", i}
 		switch {
+		case p.Text != "":
+			if len(l.Points) != 1 || p.Fix != "" || p.Radial != nil || p.Distance != nil || p.Lat != nil || p.Lon != nil {
+				return fieldErr(f.s(".text"), "a text position with other points or fields", "text alone as the only point")
+			}
+			if p.Text != keepText(p.Text) || !describesPlace(p.Text) || !plainText(p.Text) {
+				return fieldErr(f.s(".text"), fmt.Sprintf("invalid position text %q", p.Text), "a description of the place in capitals, single spaces, no '/'")
+			}
+			if _, ok := decodeOV(p.Text); ok {
+				return fieldErr(f.s(".text"), fmt.Sprintf("position text %q decodes to points", p.Text), "the decoded points")
+			}
 		case p.Lat != nil || p.Lon != nil:
 			if p.Fix != "" || p.Radial != nil || p.Distance != nil {
 				return fieldErr(f.s(""), "both a fix and coordinates", "either fix [radial distance] or lat and lon")
@@ -241,6 +362,9 @@ func (a Altitude) validate() error {
 	if a.Level != nil && (*a.Level < 0 || *a.Level > 999) {
 		return fieldErr("altitude.level", fmt.Sprintf("%d out of range", *a.Level), "0..999 hundreds of feet MSL")
 	}
+	if a.Top != nil && (a.Level == nil || *a.Top <= *a.Level || *a.Top > 999) {
+		return fieldErr("altitude.top", "invalid band top", "level < top <= 999")
+	}
 	if a.Phase != "" && a.Phase != PhaseClimb && a.Phase != PhaseDescent {
 		return fieldErr("altitude.phase", fmt.Sprintf("invalid phase %q", a.Phase), "DURC or DURD")
 	}
@@ -248,6 +372,21 @@ func (a Altitude) validate() error {
 }
 
 func (l SkyLayer) validate(f fpath) error {
+	if l.Text != "" {
+		if l != (SkyLayer{Text: l.Text}) || !keptLayer(l.Text) {
+			return fieldErr(f.s(".text"), "kept text with other fields, or invalid", "text alone without '/', single spaces")
+		}
+		if _, ok := skySegment(nil, l.Text); ok {
+			return fieldErr(f.s(".text"), fmt.Sprintf("sky text %q decodes", l.Text), "the decoded layers")
+		}
+		return nil
+	}
+	if l.Cover == "" {
+		if l.CoverUpper != "" || l.Base != nil || l.BaseUnknown || (l.Top == nil && !l.TopUnknown) {
+			return fieldErr(f.s(".cover"), "a layer without cover", "a cover, or a top alone")
+		}
+		return height(f, ".top", l.Top, l.TopUnknown)
+	}
 	if l.Cover == "SKC" {
 		if l.CoverUpper != "" || l.Base != nil || l.BaseUnknown || l.Top != nil || l.TopUnknown {
 			return fieldErr(f.s(""), "SKC carries no range, base or top", "SKC alone")
@@ -278,6 +417,16 @@ func height(f fpath, name string, v *int, unknown bool) error {
 }
 
 func (w Weather) validate() error {
+	if w.Text != "" {
+		if w.Text != keepText(w.Text) || !plainText(w.Text) {
+			return fieldErr("weather.text", "invalid kept text", "single spaces")
+		}
+		d := decodeWX(w.Text)
+		if d.Text == "" || !sameWeather(d, w) {
+			return fieldErr("weather.text", "kept text does not match the element", "the weather as the text decodes (send text alone)")
+		}
+		return nil
+	}
 	if w.FlightVisibility == nil && len(w.Groups) == 0 {
 		return fieldErr("weather", "empty", "flight_visibility and/or groups")
 	}
@@ -316,6 +465,9 @@ func (b *Band) validate(f fpath) error {
 	if b.Base < 0 || b.Base > 999 {
 		return fieldErr(f.s(".altitude.base"), fmt.Sprintf("%d out of range", b.Base), "0..999 hundreds of feet MSL")
 	}
+	if b.TopUnknown && (b.Top != nil || b.Qualifier != "") {
+		return fieldErr(f.s(".altitude.top_unknown"), "an unknown top with a top or qualifier", "base alone")
+	}
 	if b.Top != nil {
 		if b.Qualifier != "" {
 			return fieldErr(f.s(".altitude.top"), "a BLO/ABV altitude has no top", "no top")
@@ -327,7 +479,9 @@ func (b *Band) validate(f fpath) error {
 	return nil
 }
 
-func validRemarks(s string) error {
+// phase: a remark may end with a climb/descent code only when the phase is
+// set (Encode writes the phase after it, so it reads back as remark text).
+func validRemarks(s, phase string) error {
 	if s == "" {
 		return nil
 	}
@@ -350,7 +504,7 @@ func validRemarks(s string) error {
 		return fieldErr("remarks", "ends with the = terminator", "text not ending with =")
 	}
 	last := s[strings.LastIndexByte(s, ' ')+1:]
-	if phaseWord(last) != "" {
+	if phaseWord(last) != "" && isPhaseCode(last) && phase == "" {
 		return fieldErr("remarks", "ends with "+last, "the flight phase in altitude.phase")
 	}
 	return nil
@@ -440,3 +594,84 @@ type fpath struct {
 }
 
 func (f fpath) s(suffix string) string { return fmt.Sprintf("%s[%d]%s", f.prefix, f.i, suffix) }
+
+// plainText: printable ASCII without element tags (kept text must not
+// split into elements when the report is encoded and parsed again).
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '/' && tagAt(s, i) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// keptLayer: text of a kept layer (no '/', which separates layers).
+// A layer is written after a '/', so it must not read as a tag there.
+func keptLayer(s string) bool {
+	return s == keepText(s) && s != "" && strings.IndexByte(s, '/') < 0 && plainText(s) && tagAt("/"+s, 0) < 0
+}
+
+func sameWeather(a, b Weather) bool {
+	if (a.FlightVisibility == nil) != (b.FlightVisibility == nil) || a.FlightVisibility != nil && *a.FlightVisibility != *b.FlightVisibility {
+		return false
+	}
+	if len(a.Groups) != len(b.Groups) || a.Text != b.Text {
+		return false
+	}
+	for i := range a.Groups {
+		if a.Groups[i] != b.Groups[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func hasSkyText(ls []SkyLayer) bool {
+	for _, l := range ls {
+		if l.Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasTBText(ls []TurbulenceLayer) bool {
+	for _, l := range ls {
+		if l.Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func hasICText(ls []IcingLayer) bool {
+	for _, l := range ls {
+		if l.Text != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// validAircraftType: an ICAO designator of 2-4 letters/digits, optionally
+// followed by a variant as pilots write it ("B737-800", "C172/G").
+func validAircraftType(s string) bool {
+	if isIdent(s, 2, 4) {
+		return true
+	}
+	k := strings.IndexAny(s, "-/")
+	if k < 0 || !isIdent(s[:k], 2, 4) {
+		return false
+	}
+	v := s[k+1:]
+	if len(v) < 1 || len(v) > 4 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if !isUpper(v[i]) && !isDigit(v[i]) {
+			return false
+		}
+	}
+	return true
+}

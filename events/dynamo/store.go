@@ -17,6 +17,11 @@
 // *events.ReplayError (idempotency record exists; the stored record is read
 // and returned), *events.DuplicateError (reservation taken) and
 // *events.ConflictError (version), in that precedence.
+//
+// The package also holds the item codec of both tables (codec.go) and the
+// stream codec at the edges: DynamoDB Streams API records and the records
+// Lambda delivers decode into events.Change, and a Change encodes into the
+// Lambda record (for the local event source mapping).
 package dynamo
 
 import (
@@ -59,10 +64,10 @@ func (s *Store) WithClock(now func() time.Time) *Store {
 
 // expression attribute names used everywhere (data, ttl and kind are
 // reserved words or close to it; naming them all keeps expressions uniform).
-var names = map[string]string{"#sid": events.AttrStreamID, "#v": events.AttrVersion}
+var names = map[string]string{"#sid": AttrStreamID, "#v": AttrVersion}
 
 func recNames() map[string]string {
-	return map[string]string{"#pk": events.AttrRecordKey, "#ttl": events.AttrRecordTTL, "#rev": events.AttrRecordRev}
+	return map[string]string{"#pk": AttrRecordKey, "#ttl": AttrRecordTTL, "#rev": AttrRecordRev}
 }
 
 func num(n int64) types.AttributeValue {
@@ -106,7 +111,7 @@ func (s *Store) head(ctx context.Context, stream string) (int64, error) {
 	out, err := s.c.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.events),
 		KeyConditionExpression:    aws.String("#sid = :s"),
-		ExpressionAttributeNames:  map[string]string{"#sid": events.AttrStreamID, "#v": events.AttrVersion},
+		ExpressionAttributeNames:  map[string]string{"#sid": AttrStreamID, "#v": AttrVersion},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": str(stream)},
 		ProjectionExpression:      aws.String("#v"),
 		ScanIndexForward:          aws.Bool(false),
@@ -140,14 +145,14 @@ func (s *Store) appendOnce(ctx context.Context, req events.AppendRequest) (event
 	if req.ExpectedVersion > 0 {
 		items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
 			TableName:                aws.String(s.events),
-			Key:                      map[string]types.AttributeValue{events.AttrStreamID: str(req.StreamID), events.AttrVersion: num(req.ExpectedVersion)},
+			Key:                      map[string]types.AttributeValue{AttrStreamID: str(req.StreamID), AttrVersion: num(req.ExpectedVersion)},
 			ConditionExpression:      aws.String("attribute_exists(#sid)"),
-			ExpressionAttributeNames: map[string]string{"#sid": events.AttrStreamID},
+			ExpressionAttributeNames: map[string]string{"#sid": AttrStreamID},
 		}})
 		roles = append(roles, itemRole{kind: 'c'})
 	}
 	for _, e := range req.Events {
-		item, err := events.MarshalItem(e)
+		item, err := MarshalItem(e)
 		if err != nil {
 			return events.AppendResult{}, fmt.Errorf("append to %s: %w", req.StreamID, err)
 		}
@@ -155,7 +160,7 @@ func (s *Store) appendOnce(ctx context.Context, req events.AppendRequest) (event
 			TableName:                aws.String(s.events),
 			Item:                     item,
 			ConditionExpression:      aws.String("attribute_not_exists(#sid)"),
-			ExpressionAttributeNames: map[string]string{"#sid": events.AttrStreamID},
+			ExpressionAttributeNames: map[string]string{"#sid": AttrStreamID},
 		}})
 		roles = append(roles, itemRole{kind: 'e'})
 	}
@@ -177,7 +182,7 @@ func (s *Store) appendOnce(ctx context.Context, req events.AppendRequest) (event
 
 // recordItem is the transaction item of one inline record op.
 func (s *Store) recordItem(op events.RecordOp, now time.Time) (types.TransactWriteItem, error) {
-	key := map[string]types.AttributeValue{events.AttrRecordKey: str(op.Record.Key)}
+	key := map[string]types.AttributeValue{AttrRecordKey: str(op.Record.Key)}
 	switch op.Mode {
 	case events.RecordDelete:
 		return types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.records), Key: key}}, nil
@@ -186,7 +191,7 @@ func (s *Store) recordItem(op events.RecordOp, now time.Time) (types.TransactWri
 		vals := map[string]types.AttributeValue{
 			":kind": str(rec.Kind), ":data": str(string(rec.Data)), ":zero": num(0), ":one": num(1),
 		}
-		nm := map[string]string{"#kind": "kind", "#data": "data", "#rev": events.AttrRecordRev, "#ttl": events.AttrRecordTTL}
+		nm := map[string]string{"#kind": "kind", "#data": "data", "#rev": AttrRecordRev, "#ttl": AttrRecordTTL}
 		upd := "SET #kind = :kind, #data = :data, #rev = if_not_exists(#rev, :zero) + :one"
 		if rec.ExpiresAt != nil {
 			upd += ", #ttl = :ttl"
@@ -201,14 +206,14 @@ func (s *Store) recordItem(op events.RecordOp, now time.Time) (types.TransactWri
 	case events.RecordPutIfAbsent, events.RecordIdempotency:
 		rec := op.Record.Normalized()
 		rec.Rev = 1
-		item, err := events.MarshalRecordItem(rec)
+		item, err := MarshalRecordItem(rec)
 		if err != nil {
 			return types.TransactWriteItem{}, err
 		}
 		return types.TransactWriteItem{Put: &types.Put{
 			TableName: aws.String(s.records), Item: item,
 			ConditionExpression:                 aws.String("attribute_not_exists(#pk) OR #ttl <= :now"),
-			ExpressionAttributeNames:            map[string]string{"#pk": events.AttrRecordKey, "#ttl": events.AttrRecordTTL},
+			ExpressionAttributeNames:            map[string]string{"#pk": AttrRecordKey, "#ttl": AttrRecordTTL},
 			ExpressionAttributeValues:           map[string]types.AttributeValue{":now": num(now.Unix())},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		}}, nil
@@ -269,11 +274,11 @@ func (s *Store) mapCancel(ctx context.Context, req events.AppendRequest, roles [
 
 func (s *Store) replayRecord(ctx context.Context, key string, item map[string]types.AttributeValue) (events.Record, error) {
 	if len(item) > 0 {
-		return events.UnmarshalRecordItem(item)
+		return UnmarshalRecordItem(item)
 	}
 	out, err := s.c.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.records), ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{events.AttrRecordKey: str(key)},
+		Key: map[string]types.AttributeValue{AttrRecordKey: str(key)},
 	})
 	if err != nil {
 		return events.Record{}, err
@@ -281,7 +286,7 @@ func (s *Store) replayRecord(ctx context.Context, key string, item map[string]ty
 	if len(out.Item) == 0 {
 		return events.Record{}, events.ErrNotFound
 	}
-	return events.UnmarshalRecordItem(out.Item)
+	return UnmarshalRecordItem(out.Item)
 }
 
 // Load implements events.Store. It follows DynamoDB's 1 MB query pages until
@@ -310,7 +315,7 @@ func (s *Store) Load(ctx context.Context, streamID string, from int64, limit int
 			return events.Page{}, fmt.Errorf("load %s from %d: %w", streamID, from, err)
 		}
 		for _, it := range q.Items {
-			e, err := events.UnmarshalItem(it)
+			e, err := UnmarshalItem(it)
 			if err != nil {
 				return events.Page{}, fmt.Errorf("load %s: %w", streamID, err)
 			}
@@ -389,7 +394,7 @@ func (s *Store) GetRecord(ctx context.Context, key string) (events.Record, error
 	}
 	out, err := s.c.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: aws.String(s.records), ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{events.AttrRecordKey: str(key)},
+		Key: map[string]types.AttributeValue{AttrRecordKey: str(key)},
 	})
 	if err != nil {
 		return events.Record{}, fmt.Errorf("get record %s: %w", key, err)
@@ -397,7 +402,7 @@ func (s *Store) GetRecord(ctx context.Context, key string) (events.Record, error
 	if len(out.Item) == 0 {
 		return events.Record{}, fmt.Errorf("record %s: %w", key, events.ErrNotFound)
 	}
-	r, err := events.UnmarshalRecordItem(out.Item)
+	r, err := UnmarshalRecordItem(out.Item)
 	if err != nil {
 		return events.Record{}, fmt.Errorf("get record %s: %w", key, err)
 	}
@@ -417,7 +422,7 @@ func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev 
 	}
 	rec = rec.Normalized()
 	rec.Rev = expectRev + 1
-	item, err := events.MarshalRecordItem(rec)
+	item, err := MarshalRecordItem(rec)
 	if err != nil {
 		return events.Record{}, fmt.Errorf("put record %s: %w", rec.Key, err)
 	}
@@ -450,9 +455,9 @@ func (s *Store) TakeRecord(ctx context.Context, key string) (events.Record, erro
 	}
 	out, err := s.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.records),
-		Key:                       map[string]types.AttributeValue{events.AttrRecordKey: str(key)},
+		Key:                       map[string]types.AttributeValue{AttrRecordKey: str(key)},
 		ConditionExpression:       aws.String("attribute_exists(#pk) AND (attribute_not_exists(#ttl) OR #ttl > :now)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": events.AttrRecordKey, "#ttl": events.AttrRecordTTL},
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrRecordKey, "#ttl": AttrRecordTTL},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.now().Unix())},
 		ReturnValues:              types.ReturnValueAllOld,
 	})
@@ -463,7 +468,7 @@ func (s *Store) TakeRecord(ctx context.Context, key string) (events.Record, erro
 		}
 		return events.Record{}, fmt.Errorf("take record %s: %w", key, err)
 	}
-	r, err := events.UnmarshalRecordItem(out.Attributes)
+	r, err := UnmarshalRecordItem(out.Attributes)
 	if err != nil {
 		return events.Record{}, fmt.Errorf("take record %s: %w", key, err)
 	}

@@ -103,14 +103,17 @@ func TestStreamsRoundTripOnMoto(t *testing.T) {
 				break
 			}
 			for _, r := range out.Records {
-				env, err := events.FromStreamsRecord(r)
+				c, err := dynamo.FromStreamsRecord(r)
 				require.NoError(t, err)
-				got = append(got, env)
-				lr, err := events.StreamsToLambdaRecord(r)
+				assert.Equal(t, aws.ToString(r.Dynamodb.SequenceNumber), c.Seq)
+				got = append(got, c.Envelope)
+				lr, err := dynamo.ToLambdaRecord(c, dynamo.StreamMeta{EventSourceARN: arn})
 				require.NoError(t, err)
-				env2, err := events.FromLambdaRecord(lr)
+				c2, err := dynamo.FromLambdaRecord(lr)
 				require.NoError(t, err)
-				assert.Equal(t, env, env2, "the Lambda-shaped record decodes the same")
+				assert.Equal(t, c.Envelope, c2.Envelope, "the Lambda-shaped record decodes the same")
+				assert.Equal(t, c.Seq, c2.Seq)
+				assert.Equal(t, c.At.Truncate(time.Second), c2.At, "Lambda's ApproximateCreationDateTime is whole seconds")
 			}
 			iter = out.NextShardIterator
 		}

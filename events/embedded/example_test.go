@@ -37,12 +37,12 @@ func ExampleOpen() {
 	_, err = s.Append(ctx, events.AppendRequest{StreamID: ev.StreamID, ExpectedVersion: events.ExpectNew, Events: []events.Envelope{ev}})
 	fmt.Println(errors.Is(err, events.ErrVersionConflict))
 
-	recs, _ := s.Tail(ctx, 0, 10)
-	fmt.Println(recs[0].EventName, recs[0].Change.SequenceNumber)
+	changes, _ := s.Tail(ctx, 0, 10)
+	fmt.Println(changes[0].Type, changes[0].Seq)
 	// Output:
 	// 1 <nil>
 	// true
-	// INSERT 000000000000000000001
+	// tenant.created 000000000000000000001
 }
 
 // Damage followed by an intact entry is not a torn tail: Open refuses and

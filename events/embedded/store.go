@@ -1,7 +1,8 @@
 // Package embedded is SkyLedger's local default event store: an append-only
 // file log in one directory (see log.go for the format) with an in-memory
-// index, durable group commit and a change feed in the exact record shape
-// Lambda receives from DynamoDB Streams.
+// index, durable group commit and a change feed of events.Change (Tail),
+// which the local event source mapping turns into the records Lambda
+// receives from DynamoDB Streams.
 //
 // Concurrency: writes queue up; one caller at a time (the leader) decides
 // every queued write in arrival order against the committed state plus the
@@ -22,8 +23,6 @@ import (
 	"syscall"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
-
 	"github.com/skyledger/skyledger/events"
 )
 
@@ -42,10 +41,6 @@ var ErrClosed = errors.New("event store is closed")
 
 // Options configure Open. The zero value is fine.
 type Options struct {
-	// StreamARN is eventSourceARN in feed records.
-	StreamARN string
-	// Region is awsRegion in feed records (default us-east-1).
-	Region string
 	// Now is the clock for record expiry and commit times (default time.Now).
 	Now func() time.Time
 	// MaxBatch caps the commits written with one fsync (default 256).
@@ -60,9 +55,6 @@ type Options struct {
 	// crash may then lose acknowledged commits.
 	NoSync bool
 }
-
-// DefaultStreamARN is the eventSourceARN of feed records.
-const DefaultStreamARN = "arn:aws:dynamodb:us-east-1:000000000000:table/Events/stream/embedded"
 
 // LogFile and LockFile are the names inside the directory.
 const (
@@ -147,12 +139,6 @@ func (s *Store) writeAt(buf []byte) error {
 // (Recovery reports it). Damage that is not a torn tail fails with a
 // *CorruptError (errors.Is ErrCorrupt) and changes nothing; see Repair.
 func Open(dir string, o Options) (*Store, error) {
-	if o.StreamARN == "" {
-		o.StreamARN = DefaultStreamARN
-	}
-	if o.Region == "" {
-		o.Region = "us-east-1"
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -679,13 +665,12 @@ func (s *Store) LastSeq() uint64 {
 func SequenceNumber(seq uint64) string { return fmt.Sprintf("%021d", seq) }
 
 // Tail returns up to max committed events with sequence number > after, in
-// commit order, as Lambda DynamoDB Streams records (eventName INSERT,
-// NEW_IMAGE, SequenceNumber = SequenceNumber(seq)). It blocks until at least
-// one such event exists, ctx ends (ctx.Err()) or the store closes
-// (ErrClosed). Records are built by events.ToLambdaRecord, the same codec the
-// DynamoDB adapter's items go through, and decode with
-// events.FromLambdaRecord.
-func (s *Store) Tail(ctx context.Context, after uint64, max int) ([]lambdaevents.DynamoDBEventRecord, error) {
+// commit order, as changes (Seq = SequenceNumber(seq), At = the commit
+// time). It blocks until at least one such event exists, ctx ends
+// (ctx.Err()) or the store closes (ErrClosed). A sequence number is the
+// event's 1-based position in the log, so the changes of one stream come in
+// version order and Seq increases along the feed.
+func (s *Store) Tail(ctx context.Context, after uint64, max int) ([]events.Change, error) {
 	if max <= 0 {
 		max = 100
 	}
@@ -701,16 +686,9 @@ func (s *Store) Tail(ctx context.Context, after uint64, max int) ([]lambdaevents
 		}
 		s.mu.RUnlock()
 		if snap != nil {
-			out := make([]lambdaevents.DynamoDBEventRecord, 0, len(snap))
+			out := make([]events.Change, 0, len(snap))
 			for i, f := range snap {
-				rec, err := events.ToLambdaRecord(f.env, events.StreamMeta{
-					SequenceNumber: SequenceNumber(after + uint64(i) + 1),
-					EventSourceARN: s.o.StreamARN, Region: s.o.Region, At: f.at,
-				})
-				if err != nil {
-					return nil, fmt.Errorf("feed record %d: %w", after+uint64(i)+1, err)
-				}
-				out = append(out, rec)
+				out = append(out, events.Change{Envelope: f.env, Seq: SequenceNumber(after + uint64(i) + 1), At: f.at})
 			}
 			return out, nil
 		}

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -218,7 +217,7 @@ func TestTailFeed(t *testing.T) {
 	s := open(t, t.TempDir())
 	ctx := t.Context()
 	a, b := storetest.NewStreamID("tenant"), storetest.NewStreamID("user")
-	got := make(chan []lambdaevents.DynamoDBEventRecord, 1)
+	got := make(chan []events.Change, 1)
 	go func() {
 		recs, err := s.Tail(ctx, 0, 10)
 		assert.NoError(t, err)
@@ -239,25 +238,15 @@ func TestTailFeed(t *testing.T) {
 	require.Len(t, recs, 3, "only events reach the feed, not records")
 	want := append(evA, evB...)
 	for i, r := range recs {
-		assert.Equal(t, "INSERT", r.EventName)
-		assert.Equal(t, "aws:dynamodb", r.EventSource)
-		assert.Equal(t, "NEW_IMAGE", r.Change.StreamViewType)
-		assert.Equal(t, embedded.DefaultStreamARN, r.EventSourceArn)
-		assert.Equal(t, embedded.SequenceNumber(uint64(i+1)), r.Change.SequenceNumber)
-		assert.Len(t, r.Change.SequenceNumber, 21)
-		// Through JSON exactly as Lambda would deliver the batch.
-		raw, err := json.Marshal(lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{r}})
-		require.NoError(t, err)
-		var ev lambdaevents.DynamoDBEvent
-		require.NoError(t, json.Unmarshal(raw, &ev))
-		env, err := events.FromLambdaRecord(ev.Records[0])
-		require.NoError(t, err)
-		assert.Equal(t, want[i], env)
+		assert.Equal(t, embedded.SequenceNumber(uint64(i+1)), r.Seq)
+		assert.Len(t, r.Seq, 21, "zero-padded: sorts as a string")
+		assert.Equal(t, want[i], r.Envelope)
+		assert.False(t, r.At.IsZero(), "commit time set")
 	}
 	recs, err = s.Tail(ctx, 1, 1)
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
-	assert.Equal(t, embedded.SequenceNumber(2), recs[0].Change.SequenceNumber)
+	assert.Equal(t, embedded.SequenceNumber(2), recs[0].Seq)
 
 	// Tail at the head blocks until ctx ends.
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)

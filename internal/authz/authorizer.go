@@ -13,16 +13,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/skyledger/skyledger/domain"
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 )
 
 // Deps are the authorizer's dependencies.
 type Deps struct {
-	Records evstore.Records
+	Records events.Records
 	Now     func() time.Time // nil: time.Now
 	Log     *slog.Logger     // nil: slog.Default()
 }
@@ -62,7 +62,7 @@ func Context(p domain.Principal) map[string]interface{} {
 // a missing Authorization header never reaches the function and is 401). A
 // store failure returns an error (API Gateway answers 500) so that an
 // outage is not mistaken for bad credentials.
-func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+func (h *Handler) HTTP(ctx context.Context, req lambdaevents.APIGatewayV2CustomAuthorizerV2Request) (lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	bearer := header(req.Headers, "authorization")
 	if bearer == "" && len(req.IdentitySource) > 0 {
 		bearer = req.IdentitySource[0]
@@ -71,12 +71,12 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2CustomAuthori
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthenticated) {
 			h.log.InfoContext(ctx, "http authorizer: denied", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)
-			return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, ErrUnauthorized
+			return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, ErrUnauthorized
 		}
 		h.log.ErrorContext(ctx, "http authorizer: store failure", "route", req.RouteKey, "error", err.Error())
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
+		return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
 	}
-	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: Context(p)}, nil
+	return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: Context(p)}, nil
 }
 
 // WebSocket is the $connect REQUEST authorizer. Credentials: the query
@@ -84,7 +84,7 @@ func (h *Handler) HTTP(ctx context.Context, req events.APIGatewayV2CustomAuthori
 // sk_...`. Missing or invalid credentials return ErrUnauthorized (API
 // Gateway answers 401). An authenticated principal gets an Allow policy on
 // the method ARN with PrincipalID = user id and the Ctx* context.
-func (h *Handler) WebSocket(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+func (h *Handler) WebSocket(ctx context.Context, req lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequest) (lambdaevents.APIGatewayCustomAuthorizerResponse, error) {
 	var (
 		p   domain.Principal
 		err error
@@ -99,12 +99,12 @@ func (h *Handler) WebSocket(ctx context.Context, req events.APIGatewayCustomAuth
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthenticated) {
 			h.log.InfoContext(ctx, "ws authorizer: denied", "request_id", req.RequestContext.RequestID)
-			return events.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
+			return lambdaevents.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 		}
 		h.log.ErrorContext(ctx, "ws authorizer: store failure", "error", err.Error())
-		return events.APIGatewayCustomAuthorizerResponse{}, err
+		return lambdaevents.APIGatewayCustomAuthorizerResponse{}, err
 	}
-	return events.APIGatewayCustomAuthorizerResponse{
+	return lambdaevents.APIGatewayCustomAuthorizerResponse{
 		PrincipalID:    p.UserID,
 		PolicyDocument: Policy("Allow", req.MethodArn),
 		Context:        Context(p),
@@ -112,10 +112,10 @@ func (h *Handler) WebSocket(ctx context.Context, req events.APIGatewayCustomAuth
 }
 
 // Policy is a one-statement execute-api:Invoke policy.
-func Policy(effect, resource string) events.APIGatewayCustomAuthorizerPolicy {
-	return events.APIGatewayCustomAuthorizerPolicy{
+func Policy(effect, resource string) lambdaevents.APIGatewayCustomAuthorizerPolicy {
+	return lambdaevents.APIGatewayCustomAuthorizerPolicy{
 		Version: "2012-10-17",
-		Statement: []events.IAMPolicyStatement{{
+		Statement: []lambdaevents.IAMPolicyStatement{{
 			Action: []string{"execute-api:Invoke"}, Effect: effect, Resource: []string{resource},
 		}},
 	}

@@ -183,3 +183,76 @@ func Prefix(tb testing.TB) string {
 	}
 	return "t" + hex.EncodeToString(b[:]) + "-" + name + "-"
 }
+
+// StockMoto is an unmodified moto server (the project venv's moto_server,
+// started as the README's endpoint-mode section starts it), not the
+// serialising wrapper Endpoint runs: its cancelled transactions replace the
+// table's stream shard and leak the cancelled writes into the old one.
+// Tests use it to prove the runtime survives such an emulator.
+type StockMoto struct {
+	tb   testing.TB
+	port int
+	cmd  *exec.Cmd
+}
+
+// StartStockMoto starts a stock moto server on a free loopback port; it is
+// killed when the test ends.
+func StartStockMoto(tb testing.TB) *StockMoto {
+	tb.Helper()
+	Endpoint(tb) // installs the pinned moto into .venv if needed
+	port, err := freePort()
+	if err != nil {
+		tb.Fatalf("awstest: free port: %v", err)
+	}
+	m := &StockMoto{tb: tb, port: port}
+	m.Start()
+	tb.Cleanup(m.Kill)
+	return m
+}
+
+// URL is the server's endpoint.
+func (m *StockMoto) URL() string { return fmt.Sprintf("http://127.0.0.1:%d", m.port) }
+
+// Config is an aws.Config for the server.
+func (m *StockMoto) Config() aws.Config {
+	c := Config(m.tb)
+	c.BaseEndpoint = aws.String(m.URL())
+	return c
+}
+
+// Start (re)starts the server on its port with empty state and waits until
+// it answers.
+func (m *StockMoto) Start() {
+	m.tb.Helper()
+	bin := filepath.Join(RepoRoot(), ".venv", "bin", "moto_server")
+	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(m.port))
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logf, err := os.CreateTemp(m.tb.TempDir(), "moto-*.log")
+	if err != nil {
+		m.tb.Fatalf("awstest: %v", err)
+	}
+	m.cmd.Stdout, m.cmd.Stderr = logf, logf
+	if err := m.cmd.Start(); err != nil {
+		m.tb.Fatalf("awstest: start stock moto_server: %v", err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(m.URL() + "/moto-api/")
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	m.tb.Fatalf("awstest: stock moto_server did not answer on %s within 60s (log: %s)", m.URL(), logf.Name())
+}
+
+// Kill stops the server; its state (tables, streams) is gone.
+func (m *StockMoto) Kill() {
+	if m.cmd == nil || m.cmd.Process == nil {
+		return
+	}
+	_ = m.cmd.Process.Kill()
+	_ = m.cmd.Wait()
+	m.cmd = nil
+}

@@ -117,6 +117,34 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	assert.Equal(t, n, e.eventCount())
 }
 
+// TestPirepSubmitWarnings: a report with parts the parser cannot decode
+// is accepted (201) with the warnings; raw keeps those parts as written.
+func TestPirepSubmitWarnings(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b := e.bootstrap()
+	t1 := e.createTenant(b.Key, "Acme")
+	_, key := e.createUser(b.Key, t1, "pilot@acme.example", domain.RolePilot)
+	resp := e.do(e.req("pirep_post").as(e, key).body(map[string]any{
+		"raw": "KDEN UA /OV RY 17R SHORT FINAL /TM 1150 /FL008 /TP B738 /TB LGT UNKN /RM 15KT LOSS ON FINAL"}))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
+	v := decode[views.Pirep](t, resp)
+	assert.Equal(t, "KDEN UUA /OV RY 17R SHORT FINAL/TM 1150/FL008/TP B738/TB LGT UNKN/RM 15KT LOSS ON FINAL", v.Raw)
+	assert.Equal(t, pirep.Warnings{
+		{Element: "/OV", Text: "RY 17R SHORT FINAL", Message: pirep.MsgPositionText},
+		{Element: "/TB", Text: "LGT UNKN", Message: `turbulence layer not decoded: kept as written (at "UNKN")`},
+	}, v.Warnings)
+	assert.Equal(t, v.Warnings, v.Report.Warnings)
+	assert.Equal(t, []string{pirep.ReasonAirspeed}, v.UrgentReasons, "airspeed loss on final: urgent")
+	assert.Nil(t, v.Position, "a free-text position is unlocated")
+	assert.Contains(t, resp.Body, `"warnings":[{"element":"/OV","text":"RY 17R SHORT FINAL"`)
+
+	// a report without warnings carries an empty list
+	resp = e.do(e.req("pirep_post").as(e, key).body(map[string]any{"raw": "KDEN UA /OV KDEN/TM 1150/FL080/TP B738/TB LGT"}))
+	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
+	assert.Contains(t, resp.Body, `"warnings":[]`)
+}
+
 func TestPirepSubmitRefuses(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -140,8 +168,9 @@ func TestPirepSubmitRefuses(t *testing.T) {
 		{"missing mandatory element", map[string]any{"raw": "UA /OV ABC/TM 1200/TP C172/TB LGT"}, "raw", "missing mandatory element /FL"},
 		{"bad time", map[string]any{"raw": "UA /OV ABC/TM 2500/FL100/TP C172/TB LGT"}, "raw", "/TM at byte 14"},
 		{"bad altitude", map[string]any{"raw": "UA /OV ABC/TM 1200/FL1X0/TP C172/TB LGT"}, "raw", "invalid altitude"},
-		{"unknown tag", map[string]any{"raw": "UA /OV ABC/TM 1200/FL100/TP C172/XX 12/TB LGT"}, "raw", "unknown element tag"},
-		{"out of order", map[string]any{"raw": "UA /OV ABC/FL100/TM 1200/TP C172/TB LGT"}, "raw", "/TM after /FL"},
+		{"junk in a mandatory element", map[string]any{"raw": "UA /OV ABC/TM 1200/FL100/TP C172/XX 12/TB LGT"}, "raw", "/TP at byte 28: expected one aircraft type"},
+		{"not a PIREP", map[string]any{"raw": "ABC123 4512S 17000E 0500 F350 MS45 280/40"}, "raw", "not a PIREP"},
+		{"unreadable position", map[string]any{"raw": "UA /OV X/YZ/TM 1200/FL100/TP C172/TB LGT"}, "raw", "/OV at byte 7: unreadable position"},
 		{"oversize remarks", map[string]any{"raw": "UA /OV ABC/TM 1200/FL100/TP C172/RM " + strings.Repeat("X", 300)}, "raw", "at most 256 bytes"},
 		{"no weather element", map[string]any{"raw": "UA /OV ABC/TM 1200/FL100/TP C172"}, "raw", "no weather element"},
 		{"empty raw", map[string]any{"raw": ""}, "raw", "required"},

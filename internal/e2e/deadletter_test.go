@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain/identity"
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/wire"
 )
@@ -33,9 +34,9 @@ func TestDeadLetterRedriveThroughTheRunningProjector(t *testing.T) {
 	id := ulid.Make().String()
 	now := time.Now().UTC()
 	data, _ := json.Marshal(identity.TenantCreatedData{TenantID: id, Name: "Redriven Air", CreatedBy: "system", CreatedAt: now})
-	env := evstore.Envelope{EventID: ulid.Make().String(), StreamID: identity.StreamTenant(id), Version: 1, Type: identity.TenantCreated,
+	env := events.Envelope{EventID: ulid.Make().String(), StreamID: identity.StreamTenant(id), Version: 1, Type: identity.TenantCreated,
 		Schema: 1, TenantID: id, OccurredAt: now, Actor: "system", CorrelationID: "c", CausationID: "c", Data: data}
-	rec, err := evstore.ToLambdaRecord(env, evstore.StreamMeta{SequenceNumber: "900000000000000000001", At: now})
+	rec, err := dynamo.ToLambdaRecord(events.Change{Envelope: env, Seq: "900000000000000000001", At: now}, dynamo.StreamMeta{})
 	require.NoError(t, err)
 	dlq := localcloud.OpenDeadLetters(filepath.Join(s.dir, localcloud.DeadLetterFile))
 	require.NoError(t, dlq.Add(localcloud.DeadLetter{ID: "900000000000000000001", FailedAt: now, Function: "projector",

@@ -12,10 +12,15 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
+	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,7 +40,21 @@ type system struct {
 	mode   string
 	dir    string
 	prefix string
-	app    *wire.App
+	// endpoint, when set, is the AWS endpoint of endpoint mode instead of
+	// awstest's serialised moto.
+	endpoint string
+	// bin, when set, is a built cmd/skyledger run as a process (with
+	// AWS_ENDPOINT_URL=endpoint) instead of wire.Start in this process.
+	bin   string
+	proc  *exec.Cmd
+	app   *wire.App
+	api   string // HTTP API base URL
+	wsURL string // WebSocket URL
+	// serialPings sends the rate-limit check's pings one at a time: stock
+	// moto applies concurrent conditional updates of one item
+	// non-atomically and loses increments of the rate counter (DynamoDB,
+	// the serialised moto and the embedded store do not).
+	serialPings bool
 }
 
 func logger(t *testing.T) *slog.Logger {
@@ -57,20 +76,56 @@ func newSystem(t *testing.T, mode string) *system {
 
 func (s *system) start() {
 	s.t.Helper()
+	if s.bin != "" {
+		s.startProcess()
+		return
+	}
 	cfg := wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: s.dir,
 		BootstrapToken: bootstrapToken, Mode: s.mode, TablePrefix: s.prefix, Log: logger(s.t)}
 	if s.mode == wire.ModeEndpoint {
 		c := awstest.Config(s.t)
+		if s.endpoint != "" {
+			c.BaseEndpoint = aws.String(s.endpoint)
+		}
 		cfg.AWS = &c
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	app, err := wire.Start(ctx, cfg)
 	require.NoError(s.t, err)
-	s.app = app
+	s.app, s.api, s.wsURL = app, app.RT.APIURL(), app.RT.WSURL()
+}
+
+// startProcess runs the binary as the README's endpoint-mode section does
+// (AWS_ENDPOINT_URL set, nothing else about AWS) and reads its URLs from
+// the banner.
+func (s *system) startProcess() {
+	s.t.Helper()
+	cmd := exec.Command(s.bin, "-addr", "127.0.0.1:0", "-management-addr", "127.0.0.1:0", "-web-dir", s.t.TempDir())
+	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+s.endpoint, "SKYLEDGER_MODE=", "SKYLEDGER_DATA_DIR="+s.dir,
+		"SKYLEDGER_TABLE_PREFIX="+s.prefix, "SKYLEDGER_BOOTSTRAP_TOKEN="+bootstrapToken)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, stderr := &lockedBuffer{}, &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, stderr
+	if os.Getenv("E2E_LOG") != "" {
+		cmd.Stderr = io.MultiWriter(stderr, os.Stderr)
+	}
+	require.NoError(s.t, cmd.Start())
+	s.proc = cmd
+	re := regexp.MustCompile(`HTTP API\s+(http://\S+)/api\s+WebSocket\s+(ws://\S+)`)
+	var m []string
+	require.Eventually(s.t, func() bool { m = re.FindStringSubmatch(out.String()); return m != nil }, 2*time.Minute,
+		20*time.Millisecond, "no banner; stderr: %s", stderr)
+	s.api, s.wsURL = m[1], m[2]
 }
 
 func (s *system) stop() {
+	if s.proc != nil {
+		require.NoError(s.t, s.proc.Process.Signal(syscall.SIGTERM))
+		assert.NoError(s.t, s.proc.Wait(), "graceful exit")
+		s.proc = nil
+		return
+	}
 	if s.app == nil {
 		return
 	}
@@ -110,7 +165,7 @@ func (s *system) callUnchecked(method, path, key string, body any, hdr ...string
 		require.NoError(s.t, err)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.app.RT.APIURL()+path, rd)
+	req, err := http.NewRequest(method, s.api+path, rd)
 	require.NoError(s.t, err)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -172,7 +227,7 @@ func (s *system) connect(key string) *ws {
 	tk := s.must(201, s.call("POST", "/api/ws/ticket", key, map[string]any{}))
 	url, ticket := str(tk.body, "url"), str(tk.body, "ticket")
 	require.NotEmpty(s.t, ticket)
-	require.Equal(s.t, s.app.RT.WSURL(), url, "the ticket names the runtime's WebSocket URL")
+	require.Equal(s.t, s.wsURL, url, "the ticket names the runtime's WebSocket URL")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, url+"?ticket="+ticket, nil)
@@ -358,14 +413,41 @@ func flow(t *testing.T, s *system) {
 
 	// the 11th control message within 10 s is rate limited.
 	aw := s.connect(admin)
-	for i := 1; i <= 11; i++ {
-		aw.send(map[string]any{"action": "ping", "id": fmt.Sprintf("p%d", i)})
-	}
-	for i := 1; i <= 10; i++ {
-		id := fmt.Sprintf("p%d", i)
-		aw.next("pong "+id, func(m map[string]any) bool { return m["type"] == "pong" && m["id"] == id })
+	if s.serialPings {
+		for i := 1; i <= 10; i++ {
+			id := fmt.Sprintf("p%d", i)
+			aw.send(map[string]any{"action": "ping", "id": id})
+			aw.next("pong "+id, func(m map[string]any) bool { return m["type"] == "pong" && m["id"] == id })
+		}
+		aw.send(map[string]any{"action": "ping", "id": "p11"})
+	} else {
+		for i := 1; i <= 11; i++ {
+			aw.send(map[string]any{"action": "ping", "id": fmt.Sprintf("p%d", i)})
+		}
+		for i := 1; i <= 10; i++ {
+			id := fmt.Sprintf("p%d", i)
+			aw.next("pong "+id, func(m map[string]any) bool { return m["type"] == "pong" && m["id"] == id })
+		}
 	}
 	rl := aw.next("rate_limited error", func(m map[string]any) bool { return m["type"] == "error" })
 	assert.Equal(t, "rate_limited", rl["code"])
 	assert.NotNil(t, rl["retry_after_ms"])
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

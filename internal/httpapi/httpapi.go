@@ -15,16 +15,16 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/skyledger/skyledger/domain"
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 )
 
 // Request and Response are API Gateway HTTP API (payload 2.0) types.
 type (
-	Request  = events.APIGatewayV2HTTPRequest
-	Response = events.APIGatewayV2HTTPResponse
+	Request  = lambdaevents.APIGatewayV2HTTPRequest
+	Response = lambdaevents.APIGatewayV2HTTPResponse
 )
 
 // HandlerFunc handles one route.
@@ -188,6 +188,14 @@ const (
 	StorageFullRetryAfterSeconds = 5
 )
 
+// missingResource reports whether err is an AWS API error saying a resource
+// (a DynamoDB table) does not exist. It matches smithy's APIError by
+// behaviour, so this package links no AWS SDK.
+func missingResource(err error) bool {
+	var api interface{ ErrorCode() string }
+	return errors.As(err, &api) && api.ErrorCode() == "ResourceNotFoundException"
+}
+
 // ErrorResponse maps any error to a status and the error body. This is the
 // only place where domain and store errors become HTTP statuses.
 func ErrorResponse(err error) Response {
@@ -206,13 +214,13 @@ func ErrorResponse(err error) Response {
 		status, code, msg = http.StatusUnauthorized, "unauthenticated", "missing or invalid credentials"
 	case errors.Is(err, domain.ErrForbidden):
 		status, code = http.StatusForbidden, "forbidden"
-	case errors.Is(err, domain.ErrNotFound), errors.Is(err, evstore.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound), errors.Is(err, events.ErrNotFound):
 		status, code = http.StatusNotFound, "not_found"
 	case errors.Is(err, domain.ErrPreconditionFailed):
 		status, code = http.StatusPreconditionFailed, "precondition_failed"
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, evstore.ErrVersionConflict), errors.Is(err, evstore.ErrDuplicate):
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, events.ErrVersionConflict), errors.Is(err, events.ErrDuplicate):
 		status, code = http.StatusConflict, "conflict"
-	case errors.Is(err, domain.ErrTooLarge), errors.Is(err, evstore.ErrTooLarge):
+	case errors.Is(err, domain.ErrTooLarge), errors.Is(err, events.ErrTooLarge):
 		status, code = http.StatusRequestEntityTooLarge, "too_large"
 	case errors.As(err, &rl):
 		status, code = http.StatusTooManyRequests, "rate_limited"
@@ -221,11 +229,15 @@ func ErrorResponse(err error) Response {
 		status, code = http.StatusTooManyRequests, "rate_limited"
 	case errors.Is(err, domain.ErrUnavailable):
 		status, code = http.StatusServiceUnavailable, "unavailable"
-	case errors.Is(err, evstore.ErrStorageFull):
+	case errors.Is(err, events.ErrStorageFull):
 		// The write was not committed; reads still work and the store
 		// retries on the next write, so this is temporary for the client.
 		status, code, msg = http.StatusServiceUnavailable, CodeStorageFull,
 			"storage full: the server cannot record changes right now (reads still work); retry later"
+	case missingResource(err):
+		status, code = http.StatusServiceUnavailable, "unavailable"
+		msg = "a table is missing at the configured AWS endpoint (did an emulator restart with empty state?); " +
+			"the local runtime creates the tables of a local endpoint again within seconds: retry"
 	}
 	if status == http.StatusInternalServerError {
 		msg = "internal error" // never leak internals

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/coder/websocket"
@@ -21,11 +21,11 @@ import (
 // a trivial handler and back, over loopback (the emulation's own cost plus
 // the HTTP round trip).
 func BenchmarkHTTPGateway(b *testing.B) {
-	ok := func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: `{"ok":true}`}, nil
+	ok := func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
+		return lambdaevents.APIGatewayV2HTTPResponse{StatusCode: 200, Body: `{"ok":true}`}, nil
 	}
-	authz := func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: map[string]any{"user_id": "u"}}, nil
+	authz := func(context.Context, lambdaevents.APIGatewayV2CustomAuthorizerV2Request) (lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+		return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: map[string]any{"user_id": "u"}}, nil
 	}
 	rt, err := localcloud.Listen(localcloud.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", Log: quietLog()})
 	require.NoError(b, err)
@@ -54,9 +54,9 @@ func BenchmarkHTTPGateway(b *testing.B) {
 // reads it (the per-connection cost of the notifier's fan-out).
 func BenchmarkPostToConnection(b *testing.B) {
 	ids := make(chan string, 1)
-	connect := func(_ context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	connect := func(_ context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
 		ids <- req.RequestContext.ConnectionID
-		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
 	rt, err := localcloud.Listen(localcloud.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", Log: quietLog()})
 	require.NoError(b, err)

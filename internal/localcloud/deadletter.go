@@ -13,19 +13,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 )
 
 // DeadLetter is one stream record the event source mapping gave up on.
 // Unlike Lambda's on-failure destination (which gets batch metadata only),
 // the local file keeps the whole record so it can be redriven.
 type DeadLetter struct {
-	ID       string                     `json:"id"` // the record's sequence number
-	FailedAt time.Time                  `json:"failed_at"`
-	Function string                     `json:"function"`
-	Reason   string                     `json:"reason"`
-	Attempts int                        `json:"attempts"`
-	Record   events.DynamoDBEventRecord `json:"record"`
+	ID       string                           `json:"id"` // the record's sequence number
+	FailedAt time.Time                        `json:"failed_at"`
+	Function string                           `json:"function"`
+	Reason   string                           `json:"reason"`
+	Attempts int                              `json:"attempts"`
+	Record   lambdaevents.DynamoDBEventRecord `json:"record"`
 }
 
 // DeadLetters is the local dead-letter file: JSON lines, appended and
@@ -205,7 +205,7 @@ func (d *DeadLetters) Redrive(ctx context.Context, fn StreamFunc, ids ...string)
 			continue
 		}
 		delete(want, e.ID)
-		resp, err := invoke(ctx, fn, events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{e.Record}})
+		resp, err := invoke(ctx, fn, lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{e.Record}})
 		switch {
 		case err != nil:
 			res.Failed[e.ID] = err.Error()

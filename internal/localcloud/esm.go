@@ -5,23 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
 )
 
 // Source is a change feed read in order by one event source mapping.
 type Source interface {
-	// Fetch blocks until at least one record after the read position is
+	// Fetch blocks until at least one change after the read position is
 	// available (or ctx ends), returns up to max of them in order and
 	// advances the read position past them.
-	Fetch(ctx context.Context, max int) ([]events.DynamoDBEventRecord, error)
-	// Commit durably records that every record up to and including rec has
+	Fetch(ctx context.Context, max int) ([]events.Change, error)
+	// Commit durably records that every change up to and including c has
 	// been handled, so a restart resumes after it.
-	Commit(ctx context.Context, rec events.DynamoDBEventRecord) error
+	Commit(ctx context.Context, c events.Change) error
 }
 
 // Mapping emulates Lambda's DynamoDB Streams event source mapping with the
@@ -33,14 +36,30 @@ type Source interface {
 // file. Batches are delivered one at a time, in stream order (Lambda's
 // ParallelizationFactor only ever runs different partition keys
 // concurrently; locally one consumer keeps the per-stream order trivially).
+//
+// The sources emit events.Change; the mapping turns each batch into the
+// DynamoDB Streams event Lambda would deliver (dynamo.ToLambdaEvent) and
+// invokes the function with the Lambda signature through a JSON round trip.
+// It does not call the consumer's core directly on purpose: batch item
+// failures name sequence numbers of that event, and the function's own
+// Lambda edge (decoding, failure reporting) is the code that runs in the
+// cloud, so it is the code the local runtime exercises.
 type Mapping struct {
-	Spec    spec.StreamSource
-	Source  Source
+	Spec   spec.StreamSource
+	Source Source
+	// Meta is the eventSourceARN and region of the records built
+	// (EmbeddedStreamARN for the embedded store's feed). A Source with a
+	// CurrentARN method names the ARN itself (a stream can be replaced).
+	Meta    dynamo.StreamMeta
 	Fn      StreamFunc
 	DLQ     *DeadLetters // nil: exhausted records are logged and dropped
 	Log     *slog.Logger
 	Backoff func(attempt int) time.Duration // default: 10ms doubling, at most 1s
-	Now     func() time.Time
+	// FetchBackoff is the wait after the n-th consecutive failed fetch
+	// (default: 100 ms doubling up to 10 s, a random half of it added as
+	// jitter).
+	FetchBackoff func(n int) time.Duration
+	Now          func() time.Time
 }
 
 func (m *Mapping) defaults() {
@@ -51,6 +70,12 @@ func (m *Mapping) defaults() {
 		m.Backoff = func(a int) time.Duration {
 			d := 10 * time.Millisecond << min(a, 7)
 			return min(d, time.Second)
+		}
+	}
+	if m.FetchBackoff == nil {
+		m.FetchBackoff = func(n int) time.Duration {
+			d := min(100*time.Millisecond<<min(n, 7), 10*time.Second)
+			return d/2 + rand.N(d/2+1) // jitter: pollers do not hit a restarted emulator in lockstep
 		}
 	}
 	if m.Now == nil {
@@ -64,35 +89,66 @@ func (m *Mapping) defaults() {
 // Run delivers batches until ctx ends. A batch in flight when ctx ends is
 // finished first (ctx is not passed to the function), so shutdown never
 // cuts an invocation in half; it is then committed.
+//
+// A failing fetch (the endpoint is down or restarting) is retried with
+// jittered exponential backoff; it is logged when it starts failing, then
+// at most every 30 s while it keeps failing, and once when it recovers.
 func (m *Mapping) Run(ctx context.Context) error {
 	m.defaults()
+	failures := 0
+	var lastLog time.Time
 	for {
-		batch, err := m.fetch(ctx)
+		changes, err := m.fetch(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			m.Log.Error("event source mapping: fetch", "function", m.Spec.Function, "error", err.Error())
+			failures++
+			if failures == 1 || time.Since(lastLog) >= 30*time.Second {
+				m.Log.Error("event source mapping: fetch failing; retrying with backoff", "function", m.Spec.Function,
+					"failures", failures, "error", err.Error())
+				lastLog = time.Now()
+			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(time.Second):
+			case <-time.After(m.FetchBackoff(failures - 1)):
 			}
 			continue
 		}
-		if len(batch) == 0 {
+		if failures > 0 {
+			m.Log.Info("event source mapping: fetch recovered", "function", m.Spec.Function, "failures", failures)
+			failures = 0
+		}
+		if len(changes) == 0 {
 			continue
 		}
-		m.process(context.WithoutCancel(ctx), batch, 0)
-		if err := m.Source.Commit(context.WithoutCancel(ctx), batch[len(batch)-1]); err != nil {
+		meta := m.Meta
+		if cur, ok := m.Source.(interface{ CurrentARN() string }); ok {
+			meta.EventSourceARN = cur.CurrentARN()
+		}
+		batch := make([]lambdaevents.DynamoDBEventRecord, 0, len(changes))
+		for _, c := range changes {
+			r, err := dynamo.ToLambdaRecord(c, meta)
+			if err != nil { // a change no Lambda could receive: nothing to retry
+				m.Log.Error("event source mapping: change cannot be encoded; skipped", "function", m.Spec.Function,
+					"seq", c.Seq, "error", err.Error())
+				continue
+			}
+			batch = append(batch, r)
+		}
+		if len(batch) > 0 {
+			m.process(context.WithoutCancel(ctx), batch, 0)
+		}
+		if err := m.Source.Commit(context.WithoutCancel(ctx), changes[len(changes)-1]); err != nil {
 			m.Log.Error("event source mapping: commit", "function", m.Spec.Function, "error", err.Error())
 		}
 	}
 }
 
-// fetch gathers one batch: at least one record, then more until the batch
+// fetch gathers one batch: at least one change, then more until the batch
 // is full or the batching window has passed.
-func (m *Mapping) fetch(ctx context.Context) ([]events.DynamoDBEventRecord, error) {
+func (m *Mapping) fetch(ctx context.Context) ([]events.Change, error) {
 	batch, err := m.Source.Fetch(ctx, m.Spec.BatchSize)
 	if err != nil || m.Spec.BatchingWindow <= 0 {
 		return batch, err
@@ -111,7 +167,7 @@ func (m *Mapping) fetch(ctx context.Context) ([]events.DynamoDBEventRecord, erro
 }
 
 // process delivers batch until it succeeds or its records are dead-lettered.
-func (m *Mapping) process(ctx context.Context, batch []events.DynamoDBEventRecord, depth int) {
+func (m *Mapping) process(ctx context.Context, batch []lambdaevents.DynamoDBEventRecord, depth int) {
 	batch = m.dropExpired(batch)
 	attempts := 0
 	for len(batch) > 0 {
@@ -154,7 +210,7 @@ func (m *Mapping) process(ctx context.Context, batch []events.DynamoDBEventRecor
 
 // firstFailure is the index of the earliest reported failure; an unknown
 // or empty identifier fails the whole batch, as in Lambda.
-func firstFailure(batch []events.DynamoDBEventRecord, fails []events.DynamoDBBatchItemFailure) int {
+func firstFailure(batch []lambdaevents.DynamoDBEventRecord, fails []lambdaevents.DynamoDBBatchItemFailure) int {
 	best := len(batch)
 	for _, f := range fails {
 		found := false
@@ -175,7 +231,7 @@ func firstFailure(batch []events.DynamoDBEventRecord, fails []events.DynamoDBBat
 	return best
 }
 
-func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord) (events.DynamoDBEventResponse, error) {
+func (m *Mapping) invoke(ctx context.Context, batch []lambdaevents.DynamoDBEventRecord) (lambdaevents.DynamoDBEventResponse, error) {
 	start := time.Now()
 	timeout := 60 * time.Second
 	if m.Spec.Function != "" {
@@ -183,7 +239,7 @@ func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord
 	}
 	ictx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := invoke(ictx, m.Fn, events.DynamoDBEvent{Records: batch})
+	resp, err := invoke(ictx, m.Fn, lambdaevents.DynamoDBEvent{Records: batch})
 	status := "ok"
 	if err != nil {
 		status = "error"
@@ -205,7 +261,7 @@ func (m *Mapping) invoke(ctx context.Context, batch []events.DynamoDBEventRecord
 	return resp, err
 }
 
-func (m *Mapping) dropExpired(batch []events.DynamoDBEventRecord) []events.DynamoDBEventRecord {
+func (m *Mapping) dropExpired(batch []lambdaevents.DynamoDBEventRecord) []lambdaevents.DynamoDBEventRecord {
 	if m.Spec.MaxRecordAge <= 0 {
 		return batch
 	}
@@ -214,7 +270,7 @@ func (m *Mapping) dropExpired(batch []events.DynamoDBEventRecord) []events.Dynam
 	for _, r := range batch {
 		t := r.Change.ApproximateCreationDateTime.Time
 		if !t.IsZero() && now.Sub(t) > m.Spec.MaxRecordAge {
-			m.deadLetter([]events.DynamoDBEventRecord{r}, 0, "record older than MaxRecordAge "+m.Spec.MaxRecordAge.String())
+			m.deadLetter([]lambdaevents.DynamoDBEventRecord{r}, 0, "record older than MaxRecordAge "+m.Spec.MaxRecordAge.String())
 			continue
 		}
 		out = append(out, r)
@@ -222,7 +278,7 @@ func (m *Mapping) dropExpired(batch []events.DynamoDBEventRecord) []events.Dynam
 	return out
 }
 
-func (m *Mapping) deadLetter(batch []events.DynamoDBEventRecord, attempts int, reason string) {
+func (m *Mapping) deadLetter(batch []lambdaevents.DynamoDBEventRecord, attempts int, reason string) {
 	for _, r := range batch {
 		m.Log.Error("event source mapping: record dead-lettered", "function", m.Spec.Function,
 			"seq", r.Change.SequenceNumber, "attempts", attempts, "reason", reason)
@@ -242,7 +298,7 @@ func (m *Mapping) deadLetter(batch []events.DynamoDBEventRecord, attempts int, r
 }
 
 // SeqNum parses a record's decimal sequence number (0 if not decimal).
-func SeqNum(r events.DynamoDBEventRecord) uint64 {
+func SeqNum(r lambdaevents.DynamoDBEventRecord) uint64 {
 	n, _ := strconv.ParseUint(r.Change.SequenceNumber, 10, 64)
 	return n
 }

@@ -2,6 +2,7 @@ package localcloud_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,10 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
@@ -21,7 +24,7 @@ import (
 // (blocks until a record after `after` exists).
 type feed struct {
 	mu   sync.Mutex
-	recs []events.DynamoDBEventRecord
+	recs []events.Change
 	wake chan struct{}
 	per  int // max records per Tail call (0: no cap)
 }
@@ -33,16 +36,15 @@ func (f *feed) add(n int, created time.Time) {
 	defer f.mu.Unlock()
 	for i := 0; i < n; i++ {
 		seq := len(f.recs) + 1
-		f.recs = append(f.recs, events.DynamoDBEventRecord{EventName: "INSERT", EventID: fmt.Sprint(seq),
-			Change: events.DynamoDBStreamRecord{SequenceNumber: fmt.Sprintf("%021d", seq),
-				ApproximateCreationDateTime: events.SecondsEpochTime{Time: created},
-				NewImage:                    map[string]events.DynamoDBAttributeValue{"n": events.NewNumberAttribute(fmt.Sprint(seq))}}})
+		f.recs = append(f.recs, events.Change{Seq: fmt.Sprintf("%021d", seq), At: created, Envelope: events.Envelope{
+			EventID: fmt.Sprint(seq), StreamID: "tenant-feed", Version: int64(seq), Type: "tenant.created", Schema: 1,
+			OccurredAt: created, Actor: "system", Data: json.RawMessage(fmt.Sprintf(`{"n":%d}`, seq))}})
 	}
 	close(f.wake)
 	f.wake = make(chan struct{})
 }
 
-func (f *feed) Tail(ctx context.Context, after uint64, max int) ([]events.DynamoDBEventRecord, error) {
+func (f *feed) Tail(ctx context.Context, after uint64, max int) ([]events.Change, error) {
 	for {
 		f.mu.Lock()
 		if int(after) < len(f.recs) {
@@ -54,7 +56,7 @@ func (f *feed) Tail(ctx context.Context, after uint64, max int) ([]events.Dynamo
 				out = out[:max]
 			}
 			f.mu.Unlock()
-			return append([]events.DynamoDBEventRecord(nil), out...), nil
+			return append([]events.Change(nil), out...), nil
 		}
 		w := f.wake
 		f.mu.Unlock()
@@ -79,7 +81,7 @@ func newRecorder() *recorder {
 	return &recorder{done: map[uint64]int{}, failItem: map[uint64]int{}, errWith: map[uint64]int{}}
 }
 
-func (r *recorder) handle(_ context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+func (r *recorder) handle(_ context.Context, ev lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var seqs []uint64
@@ -92,21 +94,34 @@ func (r *recorder) handle(_ context.Context, ev events.DynamoDBEvent) (events.Dy
 			if n > 0 {
 				r.errWith[s] = n - 1
 			}
-			return events.DynamoDBEventResponse{}, errors.New("poison")
+			return lambdaevents.DynamoDBEventResponse{}, errors.New("poison")
 		}
 	}
-	var resp events.DynamoDBEventResponse
+	var resp lambdaevents.DynamoDBEventResponse
 	for i, s := range seqs {
 		if r.failItem[s] > 0 {
 			r.failItem[s]--
 			for _, later := range ev.Records[i:] {
-				resp.BatchItemFailures = append(resp.BatchItemFailures, events.DynamoDBBatchItemFailure{ItemIdentifier: later.Change.SequenceNumber})
+				resp.BatchItemFailures = append(resp.BatchItemFailures, lambdaevents.DynamoDBBatchItemFailure{ItemIdentifier: later.Change.SequenceNumber})
 			}
 			return resp, nil
 		}
 		r.done[s]++
 	}
 	return resp, nil
+}
+
+// project is the recorder as a consumer core (no Lambda shape).
+func (r *recorder) project(ctx context.Context, cs []events.Change) error {
+	ev, err := dynamo.ToLambdaEvent(cs, dynamo.StreamMeta{})
+	if err != nil {
+		return err
+	}
+	resp, err := r.handle(ctx, ev)
+	if err == nil && len(resp.BatchItemFailures) > 0 {
+		err = fmt.Errorf("record %s failed", resp.BatchItemFailures[0].ItemIdentifier)
+	}
+	return err
 }
 
 func (r *recorder) snapshot() ([][]uint64, map[uint64]int) {
@@ -246,7 +261,7 @@ func TestMappingCheckpointSurvivesRestart(t *testing.T) {
 
 	// Replay rebuilds in-memory state up to the checkpoint without the mapping.
 	r3 := newRecorder()
-	last, err := localcloud.Replay(context.Background(), f, 4, 100, 100*time.Millisecond, r3.handle)
+	last, err := localcloud.Replay(context.Background(), f, 4, 100, 100*time.Millisecond, r3.project)
 	require.NoError(t, err)
 	assert.EqualValues(t, 4, last)
 	_, done = r3.snapshot()

@@ -11,14 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain"
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/localcloud"
@@ -51,9 +51,9 @@ func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider, conc
 	const tenant = "01JDA0000000000000000TENA1"
 	ctx := context.Background()
 	ids := make(chan string, n)
-	connect := func(_ context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	connect := func(_ context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
 		ids <- req.RequestContext.ConnectionID
-		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
 	rt, err := localcloud.Listen(localcloud.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", Log: quietLog()})
 	require.NoError(b, err)
@@ -89,10 +89,10 @@ func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider, conc
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	data, _ := json.Marshal(map[string]any{"id": "01JDA0000000000000000PXRP1", "tenant_id": tenant, "type": "UUA", "urgent": true,
 		"raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"})
-	env := evstore.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
+	env := events.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
 		Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenant, OccurredAt: time.Now(), Actor: "system", Data: data}
 	once := func() {
-		if err := nt.Notify(ctx, []evstore.Envelope{env}); err != nil {
+		if err := nt.Notify(ctx, []events.Envelope{env}); err != nil {
 			b.Fatal(err)
 		}
 		select {

@@ -18,22 +18,22 @@ import (
 	"fmt"
 	"runtime/debug"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 )
 
 // Handler signatures, exactly those of the Lambda functions (aws-lambda-go
 // typed events).
 type (
 	// HTTPFunc is an HTTP API (payload 2.0) integration.
-	HTTPFunc func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+	HTTPFunc func(context.Context, lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error)
 	// HTTPAuthorizerFunc is an HTTP API Lambda authorizer with simple responses.
-	HTTPAuthorizerFunc func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error)
+	HTTPAuthorizerFunc func(context.Context, lambdaevents.APIGatewayV2CustomAuthorizerV2Request) (lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse, error)
 	// WSAuthorizerFunc is a WebSocket API REQUEST authorizer on $connect.
-	WSAuthorizerFunc func(context.Context, events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error)
+	WSAuthorizerFunc func(context.Context, lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequest) (lambdaevents.APIGatewayCustomAuthorizerResponse, error)
 	// WSFunc is a WebSocket API route integration.
-	WSFunc func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
+	WSFunc func(context.Context, lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error)
 	// StreamFunc is a DynamoDB Streams consumer reporting batch item failures.
-	StreamFunc func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+	StreamFunc func(context.Context, lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error)
 )
 
 // Functions are the handlers the runtime hosts, keyed by spec function name

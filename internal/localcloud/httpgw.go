@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/skyledger/skyledger/infra/spec"
 )
@@ -182,7 +182,7 @@ func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *rou
 			}
 			return
 		}
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: authz}
+		req.RequestContext.Authorizer = &lambdaevents.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: authz}
 	}
 
 	fn := g.fns.HTTP[rt.Function]
@@ -215,7 +215,7 @@ func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *rou
 // the error "Unauthorized" -> 401, isAuthorized false -> 403, other errors
 // -> 500. It returns the context that API
 // Gateway passes on as requestContext.authorizer.lambda.
-func (g *HTTPGateway) authorize(ctx context.Context, req events.APIGatewayV2HTTPRequest, rt *route) (map[string]any, int, error) {
+func (g *HTTPGateway) authorize(ctx context.Context, req lambdaevents.APIGatewayV2HTTPRequest, rt *route) (map[string]any, int, error) {
 	ident, ok := identitySource(req, spec.AuthorizerIdentitySource)
 	if !ok {
 		return nil, http.StatusUnauthorized, errors.New("identity source missing")
@@ -223,7 +223,7 @@ func (g *HTTPGateway) authorize(ctx context.Context, req events.APIGatewayV2HTTP
 	if g.fns.Authorizer == nil {
 		return nil, http.StatusInternalServerError, errors.New("authorizer not wired")
 	}
-	areq := events.APIGatewayV2CustomAuthorizerV2Request{
+	areq := lambdaevents.APIGatewayV2CustomAuthorizerV2Request{
 		Version:               "2.0",
 		Type:                  "REQUEST",
 		RouteArn:              "arn:aws:execute-api:" + localRegion + ":" + localAccount + ":" + localAPIID + "/" + localStage + "/" + rt.Method + rt.Path,
@@ -254,7 +254,7 @@ func (g *HTTPGateway) authorize(ctx context.Context, req events.APIGatewayV2HTTP
 }
 
 // identitySource resolves "$request.header.X" / "$request.querystring.x".
-func identitySource(req events.APIGatewayV2HTTPRequest, src string) (string, bool) {
+func identitySource(req lambdaevents.APIGatewayV2HTTPRequest, src string) (string, bool) {
 	switch {
 	case strings.HasPrefix(src, "$request.header."):
 		v := req.Headers[strings.ToLower(strings.TrimPrefix(src, "$request.header."))]
@@ -267,7 +267,7 @@ func identitySource(req events.APIGatewayV2HTTPRequest, src string) (string, boo
 }
 
 // buildHTTPRequest is the payload 2.0 event API Gateway sends for r.
-func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string, body []byte, now time.Time) events.APIGatewayV2HTTPRequest {
+func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string, body []byte, now time.Time) lambdaevents.APIGatewayV2HTTPRequest {
 	headers := make(map[string]string, len(r.Header)+1)
 	var cookies []string
 	for k, vs := range r.Header {
@@ -308,7 +308,7 @@ func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string
 	if h, _, err := net.SplitHostPort(r.Host); err == nil {
 		domain = h
 	}
-	req := events.APIGatewayV2HTTPRequest{
+	req := lambdaevents.APIGatewayV2HTTPRequest{
 		Version:               "2.0",
 		RouteKey:              routeKey,
 		RawPath:               r.URL.EscapedPath(),
@@ -317,7 +317,7 @@ func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string
 		Headers:               headers,
 		QueryStringParameters: qs,
 		PathParameters:        params,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
+		RequestContext: lambdaevents.APIGatewayV2HTTPRequestContext{
 			RouteKey:     routeKey,
 			AccountID:    localAccount,
 			Stage:        localStage,
@@ -327,7 +327,7 @@ func buildHTTPRequest(r *http.Request, routeKey string, params map[string]string
 			DomainPrefix: strings.SplitN(domain, ".", 2)[0],
 			Time:         now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 			TimeEpoch:    now.UnixMilli(),
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
+			HTTP: lambdaevents.APIGatewayV2HTTPRequestContextHTTPDescription{
 				Method:    r.Method,
 				Path:      r.URL.Path,
 				Protocol:  r.Proto,
@@ -368,7 +368,7 @@ func isTextContent(ct string) bool {
 }
 
 // writeHTTPResponse turns a payload 2.0 response into the HTTP response.
-func writeHTTPResponse(w http.ResponseWriter, resp events.APIGatewayV2HTTPResponse, reqID string) {
+func writeHTTPResponse(w http.ResponseWriter, resp lambdaevents.APIGatewayV2HTTPResponse, reqID string) {
 	h := w.Header()
 	for k, v := range resp.Headers {
 		h.Set(k, v)

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -51,38 +51,38 @@ type httpFixture struct {
 
 func newHTTPFixture(t *testing.T, webDir string) *httpFixture {
 	f := &httpFixture{}
-	echo := func(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	echo := func(_ context.Context, req lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
 		switch req.Headers["x-test"] {
 		case "panic":
 			panic("boom")
 		case "binary":
-			return events.APIGatewayV2HTTPResponse{StatusCode: 202,
+			return lambdaevents.APIGatewayV2HTTPResponse{StatusCode: 202,
 				Headers:           map[string]string{"Content-Type": "application/octet-stream"},
 				MultiValueHeaders: map[string][]string{"X-Multi": {"a", "b"}},
 				Cookies:           []string{"s1=v1; Path=/", "s2=v2; HttpOnly"},
 				Body:              base64.StdEncoding.EncodeToString([]byte{0, 1, 2, 255}), IsBase64Encoded: true}, nil
 		case "zero":
-			return events.APIGatewayV2HTTPResponse{}, nil
+			return lambdaevents.APIGatewayV2HTTPResponse{}, nil
 		}
 		b, err := json.Marshal(req)
 		if err != nil {
-			return events.APIGatewayV2HTTPResponse{}, err
+			return lambdaevents.APIGatewayV2HTTPResponse{}, err
 		}
-		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: string(b),
+		return lambdaevents.APIGatewayV2HTTPResponse{StatusCode: 200, Body: string(b),
 			Headers: map[string]string{"Content-Type": "application/json"}}, nil
 	}
-	authz := func(_ context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+	authz := func(_ context.Context, req lambdaevents.APIGatewayV2CustomAuthorizerV2Request) (lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		f.authCalls.Add(1)
 		switch req.IdentitySource[0] {
 		case "Bearer good":
-			return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true,
+			return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true,
 				Context: map[string]any{"user_id": "u1", "role": "pilot", "route": req.RouteKey}}, nil
 		case "Bearer error":
-			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, io.ErrUnexpectedEOF
+			return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{}, io.ErrUnexpectedEOF
 		case "Bearer unknown":
-			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, errors.New("Unauthorized")
+			return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{}, errors.New("Unauthorized")
 		}
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
+		return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
 	}
 	f.rt = startRuntime(t, localcloud.Config{WebDir: webDir}, localcloud.Functions{
 		HTTP:       map[string]localcloud.HTTPFunc{spec.FnCommands: echo, spec.FnQueries: echo},
@@ -120,7 +120,7 @@ func TestHTTPGatewayBuildsPayload2Event(t *testing.T) {
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
-	var ev events.APIGatewayV2HTTPRequest
+	var ev lambdaevents.APIGatewayV2HTTPRequest
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&ev))
 
 	assert.Equal(t, "2.0", ev.Version)
@@ -153,7 +153,7 @@ func TestHTTPGatewayBinaryBodies(t *testing.T) {
 	raw := []byte{0xff, 0x00, 0x10}
 	resp, b := do(t, "POST", f.rt.APIURL()+"/api/bootstrap", bytes.NewReader(raw), map[string]string{"Content-Type": "application/octet-stream"})
 	require.Equal(t, 200, resp.StatusCode)
-	var ev events.APIGatewayV2HTTPRequest
+	var ev lambdaevents.APIGatewayV2HTTPRequest
 	require.NoError(t, json.Unmarshal(b, &ev))
 	assert.True(t, ev.IsBase64Encoded)
 	got, err := base64.StdEncoding.DecodeString(ev.Body)
@@ -212,7 +212,7 @@ func TestHTTPGatewayAuthorizerAndRouting(t *testing.T) {
 				assert.NotEmpty(t, eb.Message)
 				return
 			}
-			var ev events.APIGatewayV2HTTPRequest
+			var ev lambdaevents.APIGatewayV2HTTPRequest
 			require.NoError(t, json.Unmarshal(b, &ev))
 			assert.Equal(t, tc.routeKey, ev.RouteKey)
 			assert.Equal(t, tc.params, ev.PathParameters)

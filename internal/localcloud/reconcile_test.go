@@ -64,8 +64,8 @@ func TestEmbeddedSourceReconcilesWithTheLog(t *testing.T) {
 			recs, err := src.Fetch(t.Context(), 100)
 			require.NoError(t, err)
 			require.NotEmpty(t, recs)
-			assert.Equal(t, embedded.SequenceNumber(4), recs[len(recs)-1].Change.SequenceNumber)
-			assert.Equal(t, embedded.SequenceNumber(tc.want+1), recs[0].Change.SequenceNumber)
+			assert.Equal(t, embedded.SequenceNumber(4), recs[len(recs)-1].Seq)
+			assert.Equal(t, embedded.SequenceNumber(tc.want+1), recs[0].Seq)
 		})
 	}
 }

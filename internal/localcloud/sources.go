@@ -13,17 +13,30 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 )
 
 // Tailer is the embedded store's change feed (events/embedded.Store.Tail):
-// it blocks until at least one committed record with a sequence number
+// it blocks until at least one committed change with a sequence number
 // above after exists (or ctx ends) and returns up to max in commit order.
+// Seq is the decimal sequence number.
 type Tailer interface {
-	Tail(ctx context.Context, after uint64, max int) ([]events.DynamoDBEventRecord, error)
+	Tail(ctx context.Context, after uint64, max int) ([]events.Change, error)
+}
+
+// EmbeddedStreamARN is the eventSourceARN of the records the event source
+// mapping builds from the embedded store's feed.
+const EmbeddedStreamARN = "arn:aws:dynamodb:us-east-1:000000000000:table/Events/stream/embedded"
+
+// seqNum parses a decimal sequence number (0 if not decimal).
+func seqNum(seq string) uint64 {
+	n, _ := strconv.ParseUint(seq, 10, 64)
+	return n
 }
 
 // EmbeddedSource reads a Tailer from a checkpoint kept in a small file. A
@@ -153,22 +166,22 @@ func (s *EmbeddedSource) Checkpoint() uint64 {
 }
 
 // Fetch implements Source.
-func (s *EmbeddedSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEventRecord, error) {
+func (s *EmbeddedSource) Fetch(ctx context.Context, max int) ([]events.Change, error) {
 	s.mu.Lock()
 	pos := s.pos
 	s.mu.Unlock()
 	recs, err := s.t.Tail(ctx, pos, max)
 	if len(recs) > 0 {
 		s.mu.Lock()
-		s.pos = SeqNum(recs[len(recs)-1])
+		s.pos = seqNum(recs[len(recs)-1].Seq)
 		s.mu.Unlock()
 	}
 	return recs, err
 }
 
 // Commit implements Source.
-func (s *EmbeddedSource) Commit(_ context.Context, rec events.DynamoDBEventRecord) error {
-	n := SeqNum(rec)
+func (s *EmbeddedSource) Commit(_ context.Context, c events.Change) error {
+	n := seqNum(c.Seq)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if n <= s.done {
@@ -199,13 +212,19 @@ func writeFileAtomic(path string, b []byte) error {
 	return os.Rename(tmp, path)
 }
 
-// Replay feeds every record with a sequence number in (0, upTo] to fn in
+// ChangeFunc is the core of a stream consumer: it handles changes in order
+// and returns an error at the first one it could not handle.
+type ChangeFunc func(ctx context.Context, cs []events.Change) error
+
+// Replay feeds every change with a sequence number in (0, upTo] to fn in
 // batches, without retries or checkpoints: the embedded read models live in
 // memory and are rebuilt this way at start, with a projector that does not
-// notify. It stops early if the feed has nothing more for idle (a store whose
-// torn tail was cut may end before upTo) and returns the last sequence
-// number delivered.
-func Replay(ctx context.Context, t Tailer, upTo uint64, batch int, idle time.Duration, fn StreamFunc) (uint64, error) {
+// notify. It calls the consumer's core directly, not through the Lambda
+// shape: a rebuild needs none of the event source mapping's semantics and
+// any failure aborts it. It stops early if the feed has nothing more for
+// idle (a store whose torn tail was cut may end before upTo) and returns
+// the last sequence number delivered.
+func Replay(ctx context.Context, t Tailer, upTo uint64, batch int, idle time.Duration, fn ChangeFunc) (uint64, error) {
 	var pos uint64
 	for pos < upTo {
 		tctx, cancel := context.WithTimeout(ctx, idle)
@@ -220,38 +239,63 @@ func Replay(ctx context.Context, t Tailer, upTo uint64, batch int, idle time.Dur
 			}
 			return pos, nil
 		}
-		var in []events.DynamoDBEventRecord
+		var in []events.Change
 		for _, r := range recs {
-			if SeqNum(r) <= upTo {
+			if seqNum(r.Seq) <= upTo {
 				in = append(in, r)
 			}
 		}
 		if len(in) > 0 {
-			resp, err := invoke(ctx, fn, events.DynamoDBEvent{Records: in})
-			if err != nil {
-				return pos, fmt.Errorf("replay up to %s: %w", in[len(in)-1].Change.SequenceNumber, err)
-			}
-			if len(resp.BatchItemFailures) > 0 {
-				return pos, fmt.Errorf("replay: record %s failed", resp.BatchItemFailures[0].ItemIdentifier)
+			if err := fn(ctx, in); err != nil {
+				return pos, fmt.Errorf("replay up to %s: %w", in[len(in)-1].Seq, err)
 			}
 		}
-		pos = min(SeqNum(recs[len(recs)-1]), upTo)
+		pos = min(seqNum(recs[len(recs)-1].Seq), upTo)
 	}
 	return pos, nil
 }
 
 // StreamsSource polls DynamoDB Streams like Lambda's poller: DescribeStream
-// for shard discovery (children after their parents), GetShardIterator
-// (AFTER_SEQUENCE_NUMBER from the checkpoint, else TRIM_HORIZON),
+// for shard discovery (children after their parents), GetShardIterator,
 // GetRecords, and roll-over to child shards when a shard closes. The
 // checkpoint (per shard: last committed sequence number, closed-and-done
-// flag) is a JSON file.
+// flag, and the identities of the last records committed) is a JSON file.
+//
+// It also survives emulators that are not AWS:
+//
+//   - Re-anchoring. A chained iterator that has returned nothing for
+//     Reanchor is replaced by a fresh one taken at the oldest of the
+//     recently delivered records (AT_SEQUENCE_NUMBER), and so is every
+//     iterator when DescribeStream shows the shard set changed. moto 5.2
+//     restores a table from a deep copy when a TransactWriteItems is
+//     cancelled, which replaces its stream shard (same id, same starting
+//     sequence number, so DescribeStream cannot reveal it): an iterator
+//     taken before keeps reading the old shard, which holds the cancelled
+//     writes and nothing after them, and the new shard reuses their
+//     sequence numbers for the next real writes. Reading again from before
+//     the cancelled writes and skipping records already delivered (same
+//     sequence number AND same stream record id) delivers those real writes
+//     instead of skipping them as AFTER_SEQUENCE_NUMBER would. On AWS a
+//     re-anchor costs one GetShardIterator per idle Reanchor interval and
+//     delivers nothing twice.
+//   - A stream that disappears (the emulator restarted with empty state):
+//     Resolve, when set, returns the current stream ARN (wire re-creates the
+//     tables on a local endpoint); a new ARN starts a new checkpoint at
+//     TRIM_HORIZON.
+//
+// Records the emulator leaked from cancelled writes are delivered like any
+// other; the projector drops those whose event is not in the event store.
 type StreamsSource struct {
 	Client    *dynamodbstreams.Client
 	StreamARN string
-	Path      string // checkpoint file
-	Convert   func(streamtypes.Record) (events.DynamoDBEventRecord, error)
+	Path      string        // checkpoint file
 	Poll      time.Duration // idle poll interval (default 100 ms)
+	// Reanchor is how long a chained iterator may stay empty before it is
+	// replaced (default 1 s).
+	Reanchor time.Duration
+	// Resolve returns the stream ARN to read after the current one is gone
+	// (ResourceNotFoundException). Nil: the error is returned as is.
+	Resolve func(ctx context.Context) (string, error)
 
 	mu       sync.Mutex
 	cp       streamsCheckpoint
@@ -259,6 +303,7 @@ type StreamsSource struct {
 	order    []string
 	inflight map[string]string // sequence number -> shard id (fetched, not committed)
 	lastDesc time.Time
+	shardSet string // shard ids and starting numbers DescribeStream last showed
 }
 
 type streamsCheckpoint struct {
@@ -269,13 +314,28 @@ type streamsCheckpoint struct {
 type shardCommit struct {
 	Seq  string `json:"seq,omitempty"`
 	Done bool   `json:"done,omitempty"`
+	// Recent are the last committed records (oldest first), where a
+	// re-anchored iterator starts reading again.
+	Recent []seen `json:"recent,omitempty"`
 }
+
+// seen identifies one delivered stream record.
+type seen struct {
+	Seq string `json:"seq"`
+	ID  string `json:"id"`
+}
+
+// recentMax bounds the re-read on a re-anchor: above the 50 events of one
+// append, the most a cancelled transaction can leak.
+const recentMax = 64
 
 type shardState struct {
 	id, parent string
 	iter       *string
 	fetched    string // last fetched sequence number
 	closed     bool   // no more records (NextShardIterator was nil)
+	recent     []seen // delivered records, oldest first (at most recentMax)
+	lastData   time.Time
 }
 
 // Open loads the checkpoint. Call once before Fetch.
@@ -283,8 +343,10 @@ func (s *StreamsSource) Open() error {
 	if s.Poll == 0 {
 		s.Poll = 100 * time.Millisecond
 	}
-	s.shards, s.inflight = map[string]*shardState{}, map[string]string{}
-	s.cp = streamsCheckpoint{StreamARN: s.StreamARN, Shards: map[string]shardCommit{}}
+	if s.Reanchor == 0 {
+		s.Reanchor = time.Second
+	}
+	s.reset(s.StreamARN)
 	b, err := os.ReadFile(s.Path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -302,8 +364,24 @@ func (s *StreamsSource) Open() error {
 	return nil
 }
 
+// CurrentARN is the stream being read (it changes when Resolve finds a new
+// one); the event source mapping names it as the records' eventSourceARN.
+func (s *StreamsSource) CurrentARN() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.StreamARN
+}
+
+// reset forgets every shard and starts a checkpoint for arn.
+func (s *StreamsSource) reset(arn string) {
+	s.StreamARN = arn
+	s.shards, s.inflight, s.order, s.shardSet = map[string]*shardState{}, map[string]string{}, nil, ""
+	s.cp = streamsCheckpoint{StreamARN: arn, Shards: map[string]shardCommit{}}
+}
+
 func (s *StreamsSource) discover(ctx context.Context) error {
 	var start *string
+	var set strings.Builder
 	for {
 		out, err := s.Client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{
 			StreamArn: aws.String(s.StreamARN), ExclusiveStartShardId: start})
@@ -312,10 +390,15 @@ func (s *StreamsSource) discover(ctx context.Context) error {
 		}
 		for _, sh := range out.StreamDescription.Shards {
 			id := aws.ToString(sh.ShardId)
+			if sh.SequenceNumberRange != nil {
+				fmt.Fprintf(&set, "%s@%s;", id, aws.ToString(sh.SequenceNumberRange.StartingSequenceNumber))
+			}
 			if _, ok := s.shards[id]; ok || s.cp.Shards[id].Done {
 				continue
 			}
-			s.shards[id] = &shardState{id: id, parent: aws.ToString(sh.ParentShardId), fetched: s.cp.Shards[id].Seq}
+			c := s.cp.Shards[id]
+			s.shards[id] = &shardState{id: id, parent: aws.ToString(sh.ParentShardId), fetched: c.Seq,
+				recent: append([]seen(nil), c.Recent...)}
 			s.order = append(s.order, id)
 		}
 		start = out.StreamDescription.LastEvaluatedShardId
@@ -323,6 +406,12 @@ func (s *StreamsSource) discover(ctx context.Context) error {
 			break
 		}
 	}
+	if s.shardSet != "" && set.String() != s.shardSet {
+		for _, sh := range s.shards { // the shard set changed: take every iterator again
+			sh.iter = nil
+		}
+	}
+	s.shardSet = set.String()
 	s.lastDesc = time.Now()
 	return nil
 }
@@ -336,10 +425,33 @@ func (s *StreamsSource) eligible(sh *shardState) bool {
 	return !known
 }
 
-// Fetch implements Source: records from one shard at a time.
-func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEventRecord, error) {
+// gone reports whether err says the stream or its table no longer exists.
+func gone(err error) bool {
+	var rnf *streamtypes.ResourceNotFoundException
+	return errors.As(err, &rnf)
+}
+
+// Fetch implements Source: changes from one shard at a time.
+func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.Change, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	out, err := s.fetch(ctx, max)
+	if err != nil && gone(err) && s.Resolve != nil {
+		arn, rerr := s.Resolve(ctx)
+		if rerr != nil {
+			return nil, fmt.Errorf("%w; resolving the stream again: %w", err, rerr)
+		}
+		if arn != s.StreamARN {
+			s.reset(arn)
+			if serr := s.save(); serr != nil {
+				return nil, serr
+			}
+		}
+	}
+	return out, err
+}
+
+func (s *StreamsSource) fetch(ctx context.Context, max int) ([]events.Change, error) {
 	max = min(max, 1000)
 	for {
 		if len(s.shards) == 0 || time.Since(s.lastDesc) > 10*time.Second {
@@ -352,23 +464,37 @@ func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEv
 			if sh == nil || sh.closed || !s.eligible(sh) {
 				continue
 			}
+			if sh.iter != nil && len(sh.recent) > 0 && time.Since(sh.lastData) > s.Reanchor {
+				sh.iter = nil // stayed empty: take it again (see the type's doc)
+			}
 			if sh.iter == nil {
 				in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(s.StreamARN), ShardId: aws.String(id),
 					ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon}
-				if sh.fetched != "" {
+				switch {
+				case len(sh.recent) > 0:
+					in.ShardIteratorType = streamtypes.ShardIteratorTypeAtSequenceNumber
+					in.SequenceNumber = aws.String(sh.recent[0].Seq)
+				case sh.fetched != "":
 					in.ShardIteratorType = streamtypes.ShardIteratorTypeAfterSequenceNumber
 					in.SequenceNumber = aws.String(sh.fetched)
 				}
 				out, err := s.Client.GetShardIterator(ctx, in)
 				if err != nil {
-					var rnf *streamtypes.ResourceNotFoundException
-					if errors.As(err, &rnf) { // shard trimmed away
+					var trimmed *streamtypes.TrimmedDataAccessException
+					if errors.As(err, &trimmed) && len(sh.recent) > 0 {
+						sh.recent = nil // the re-read point is gone: continue after the checkpoint
+						continue
+					}
+					if gone(err) && !s.streamExists(ctx) {
+						return nil, fmt.Errorf("get shard iterator %s: %w", id, err)
+					}
+					if gone(err) { // shard trimmed away
 						delete(s.shards, id)
 						continue
 					}
 					return nil, fmt.Errorf("get shard iterator %s: %w", id, err)
 				}
-				sh.iter = out.ShardIterator
+				sh.iter, sh.lastData = out.ShardIterator, time.Now()
 			}
 			out, err := s.Client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: sh.iter, Limit: aws.Int32(int32(max))})
 			if err != nil {
@@ -377,22 +503,37 @@ func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEv
 					sh.iter = nil
 					continue
 				}
+				if ctx.Err() != nil { // the caller gave up: the iterator is still good
+					return nil, ctx.Err()
+				}
+				sh.iter = nil // an emulator that restarted forgets its iterators
 				return nil, fmt.Errorf("get records %s: %w", id, err)
 			}
 			sh.iter = out.NextShardIterator
 			if sh.iter == nil {
 				sh.closed = true
 			}
-			recs := make([]events.DynamoDBEventRecord, 0, len(out.Records))
+			recs := make([]events.Change, 0, len(out.Records))
 			for _, r := range out.Records {
-				lr, err := s.Convert(r)
-				if err != nil {
-					return nil, fmt.Errorf("convert stream record %s: %w", aws.ToString(r.Dynamodb.SequenceNumber), err)
+				seq := ""
+				if r.Dynamodb != nil {
+					seq = aws.ToString(r.Dynamodb.SequenceNumber)
 				}
-				lr.EventSourceArn = s.StreamARN
-				recs = append(recs, lr)
-				sh.fetched = lr.Change.SequenceNumber
-				s.inflight[lr.Change.SequenceNumber] = id
+				rid := aws.ToString(r.EventID)
+				if sh.delivered(seq, rid) {
+					continue
+				}
+				c, err := dynamo.FromStreamsRecord(r)
+				if err != nil {
+					return nil, fmt.Errorf("convert stream record %s: %w", seq, err)
+				}
+				recs = append(recs, c)
+				sh.fetched = c.Seq
+				sh.remember(seen{Seq: seq, ID: rid})
+				s.inflight[c.Seq] = id
+			}
+			if len(out.Records) > 0 {
+				sh.lastData = time.Now()
 			}
 			if sh.closed && len(recs) == 0 {
 				// nothing left on a closed shard: done, children may start.
@@ -401,7 +542,7 @@ func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEv
 			}
 			if len(recs) > 0 {
 				if sh.closed {
-					s.inflight["done:"+recs[len(recs)-1].Change.SequenceNumber] = id
+					s.inflight["done:"+recs[len(recs)-1].Seq] = id
 				}
 				return recs, nil
 			}
@@ -417,19 +558,49 @@ func (s *StreamsSource) Fetch(ctx context.Context, max int) ([]events.DynamoDBEv
 	}
 }
 
+// streamExists tells a trimmed shard (the stream is there) from a stream
+// that is gone.
+func (s *StreamsSource) streamExists(ctx context.Context) bool {
+	_, err := s.Client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(s.StreamARN)})
+	return err == nil || !gone(err)
+}
+
+// delivered reports whether the record (seq, id) was delivered already.
+func (sh *shardState) delivered(seq, id string) bool {
+	for _, r := range sh.recent {
+		if r.Seq == seq && r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (sh *shardState) remember(r seen) {
+	for i, x := range sh.recent {
+		if x.Seq == r.Seq { // a sequence number reused by a replaced shard
+			sh.recent = append(sh.recent[:i:i], r)
+			return
+		}
+	}
+	sh.recent = append(sh.recent, r)
+	if len(sh.recent) > recentMax {
+		sh.recent = sh.recent[len(sh.recent)-recentMax:]
+	}
+}
+
 func (s *StreamsSource) markDone(id string) {
 	c := s.cp.Shards[id]
-	c.Done = true
+	c.Done, c.Recent = true, nil
 	s.cp.Shards[id] = c
 	delete(s.shards, id)
 	_ = s.save()
 }
 
 // Commit implements Source.
-func (s *StreamsSource) Commit(_ context.Context, rec events.DynamoDBEventRecord) error {
+func (s *StreamsSource) Commit(_ context.Context, ch events.Change) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seq := rec.Change.SequenceNumber
+	seq := ch.Seq
 	id, ok := s.inflight[seq]
 	if !ok {
 		return fmt.Errorf("commit of unknown sequence number %s", seq)
@@ -441,9 +612,20 @@ func (s *StreamsSource) Commit(_ context.Context, rec events.DynamoDBEventRecord
 	}
 	c := s.cp.Shards[id]
 	c.Seq = seq
+	if sh := s.shards[id]; sh != nil {
+		// Persist the delivered records up to this one: a restart re-reads
+		// from them as a re-anchor does.
+		c.Recent = nil
+		for i, r := range sh.recent {
+			if r.Seq == seq {
+				c.Recent = append([]seen(nil), sh.recent[:i+1]...)
+				break
+			}
+		}
+	}
 	if _, closed := s.inflight["done:"+seq]; closed {
 		delete(s.inflight, "done:"+seq)
-		c.Done = true
+		c.Done, c.Recent = true, nil
 		delete(s.shards, id)
 	}
 	s.cp.Shards[id] = c

@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/ddb"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 func putEvents(t *testing.T, c *dynamodb.Client, table, stream string, from, n int) {
 	t.Helper()
 	for v := from; v < from+n; v++ {
-		item, err := evstore.MarshalItem(evstore.Envelope{EventID: fmt.Sprintf("01J%023d", v), StreamID: stream, Version: int64(v),
+		item, err := dynamo.MarshalItem(events.Envelope{EventID: fmt.Sprintf("01J%023d", v), StreamID: stream, Version: int64(v),
 			Type: "tenant.created", Schema: 1, TenantID: "t", OccurredAt: time.Now().UTC(), Actor: "system",
 			Data: json.RawMessage(`{"n":1}`)})
 		require.NoError(t, err)
@@ -52,7 +53,7 @@ func TestStreamsSourceEndpoint(t *testing.T) {
 
 	putEvents(t, c, table, "tenant-A", 1, 5)
 	run := func(r *recorder) (*localcloud.StreamsSource, func()) {
-		src := &localcloud.StreamsSource{Client: sc, StreamARN: arn, Path: cp, Convert: evstore.StreamsToLambdaRecord, Poll: 20 * time.Millisecond}
+		src := &localcloud.StreamsSource{Client: sc, StreamARN: arn, Path: cp, Poll: 20 * time.Millisecond}
 		require.NoError(t, src.Open())
 		m := &localcloud.Mapping{Spec: testSpec(), Source: src, Fn: r.handle, Log: quietLog()}
 		cctx, cancel := context.WithCancel(ctx)

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/coder/websocket"
 
 	"github.com/skyledger/skyledger/infra/spec"
@@ -100,14 +100,14 @@ func (g *WSGateway) Count() int {
 	return len(g.conns)
 }
 
-func (g *WSGateway) wsRequestContext(c *wsConn, routeKey, eventType string) events.APIGatewayWebsocketProxyRequestContext {
+func (g *WSGateway) wsRequestContext(c *wsConn, routeKey, eventType string) lambdaevents.APIGatewayWebsocketProxyRequestContext {
 	now := time.Now()
-	rc := events.APIGatewayWebsocketProxyRequestContext{
+	rc := lambdaevents.APIGatewayWebsocketProxyRequestContext{
 		AccountID:         localAccount,
 		Stage:             localStage,
 		RequestID:         newID(),
 		ExtendedRequestID: newID(),
-		Identity:          events.APIGatewayRequestIdentity{SourceIP: c.sourceIP, UserAgent: c.userAgent},
+		Identity:          lambdaevents.APIGatewayRequestIdentity{SourceIP: c.sourceIP, UserAgent: c.userAgent},
 		APIID:             localAPIID,
 		ConnectedAt:       c.connectedAt.UnixMilli(),
 		ConnectionID:      c.id,
@@ -166,7 +166,7 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// 1. the $connect authorizer.
 	if g.fns.WSAuthorizer != nil {
 		reqID := newID()
-		areq := events.APIGatewayCustomAuthorizerRequestTypeRequest{
+		areq := lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequest{
 			Type:                            "REQUEST",
 			MethodArn:                       "arn:aws:execute-api:" + localRegion + ":" + localAccount + ":" + localAPIID + "/" + localStage + "/$connect",
 			Resource:                        spec.WSConnect,
@@ -176,9 +176,9 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			MultiValueHeaders:               mvHeaders,
 			QueryStringParameters:           q,
 			MultiValueQueryStringParameters: mvq,
-			RequestContext: events.APIGatewayCustomAuthorizerRequestTypeRequestContext{
+			RequestContext: lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequestContext{
 				Path: r.URL.Path, AccountID: localAccount, Stage: localStage, RequestID: reqID,
-				Identity:     events.APIGatewayCustomAuthorizerRequestTypeRequestIdentity{SourceIP: ip},
+				Identity:     lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequestIdentity{SourceIP: ip},
 				ResourcePath: spec.WSConnect, HTTPMethod: r.Method, APIID: localAPIID,
 			},
 		}
@@ -219,7 +219,7 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Unlock()
 	defer g.wg.Done()
 
-	creq := events.APIGatewayWebsocketProxyRequest{
+	creq := lambdaevents.APIGatewayWebsocketProxyRequest{
 		Headers: headers, MultiValueHeaders: mvHeaders,
 		QueryStringParameters: q, MultiValueQueryStringParameters: mvq,
 		RequestContext: g.wsRequestContext(c, spec.WSConnect, "CONNECT"),
@@ -261,7 +261,7 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // policyAllows reports whether an IAM policy allows the call: at least one
 // Allow and no Deny.
-func policyAllows(p events.APIGatewayCustomAuthorizerPolicy) bool {
+func policyAllows(p lambdaevents.APIGatewayCustomAuthorizerPolicy) bool {
 	allowed := false
 	for _, s := range p.Statement {
 		switch strings.ToLower(s.Effect) {
@@ -276,11 +276,11 @@ func policyAllows(p events.APIGatewayCustomAuthorizerPolicy) bool {
 
 // invokeRoute calls the function of a route key; status is the integration
 // status (500 on error or a missing function).
-func (g *WSGateway) invokeRoute(ctx context.Context, routeKey string, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, int, error) {
+func (g *WSGateway) invokeRoute(ctx context.Context, routeKey string, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, int, error) {
 	name := g.routes[routeKey]
 	fn := g.fns.WS[name]
 	if fn == nil {
-		return events.APIGatewayProxyResponse{}, http.StatusInternalServerError, fmt.Errorf("no function for route %s", routeKey)
+		return lambdaevents.APIGatewayProxyResponse{}, http.StatusInternalServerError, fmt.Errorf("no function for route %s", routeKey)
 	}
 	ictx, cancel := context.WithTimeout(ctx, spec.FunctionByName(name).Timeout)
 	defer cancel()
@@ -356,7 +356,7 @@ func (g *WSGateway) selectRoute(data []byte) string {
 func (g *WSGateway) handleMessage(c *wsConn, typ websocket.MessageType, data []byte) {
 	start := time.Now()
 	routeKey := g.selectRoute(data)
-	req := events.APIGatewayWebsocketProxyRequest{
+	req := lambdaevents.APIGatewayWebsocketProxyRequest{
 		Body:           string(data),
 		RequestContext: g.wsRequestContext(c, routeKey, "MESSAGE"),
 	}
@@ -483,7 +483,7 @@ func (g *WSGateway) unregister(c *wsConn) {
 }
 
 func (g *WSGateway) disconnect(c *wsConn, code websocket.StatusCode, reason string) {
-	req := events.APIGatewayWebsocketProxyRequest{RequestContext: g.wsRequestContext(c, spec.WSDisconnect, "DISCONNECT")}
+	req := lambdaevents.APIGatewayWebsocketProxyRequest{RequestContext: g.wsRequestContext(c, spec.WSDisconnect, "DISCONNECT")}
 	req.RequestContext.DisconnectStatusCode = int64(code)
 	req.RequestContext.DisconnectReason = &reason
 	start := time.Now()

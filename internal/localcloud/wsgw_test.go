@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
@@ -30,8 +30,8 @@ type wsFixture struct {
 	rt          *localcloud.Runtime
 	mgmt        *apigatewaymanagementapi.Client
 	mu          sync.Mutex
-	connected   []events.APIGatewayWebsocketProxyRequest
-	disconnects chan events.APIGatewayWebsocketProxyRequest
+	connected   []lambdaevents.APIGatewayWebsocketProxyRequest
+	disconnects chan lambdaevents.APIGatewayWebsocketProxyRequest
 }
 
 func mgmtClient(url string) *apigatewaymanagementapi.Client {
@@ -43,27 +43,27 @@ func mgmtClient(url string) *apigatewaymanagementapi.Client {
 }
 
 func newWSFixture(t *testing.T, limits localcloud.WSLimits) *wsFixture {
-	f := &wsFixture{disconnects: make(chan events.APIGatewayWebsocketProxyRequest, 16)}
-	authz := func(_ context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+	f := &wsFixture{disconnects: make(chan lambdaevents.APIGatewayWebsocketProxyRequest, 16)}
+	authz := func(_ context.Context, req lambdaevents.APIGatewayCustomAuthorizerRequestTypeRequest) (lambdaevents.APIGatewayCustomAuthorizerResponse, error) {
 		switch req.QueryStringParameters["ticket"] {
 		case "good":
-			return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "u1",
-				PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17",
-					Statement: []events.IAMPolicyStatement{{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{"*"}}}},
+			return lambdaevents.APIGatewayCustomAuthorizerResponse{PrincipalID: "u1",
+				PolicyDocument: lambdaevents.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17",
+					Statement: []lambdaevents.IAMPolicyStatement{{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{"*"}}}},
 				Context: map[string]any{"user_id": "u1", "tenant_id": "t1"}}, nil
 		case "deny":
-			return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "u1",
-				PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17",
-					Statement: []events.IAMPolicyStatement{{Action: []string{"execute-api:Invoke"}, Effect: "Deny", Resource: []string{"*"}}}}}, nil
+			return lambdaevents.APIGatewayCustomAuthorizerResponse{PrincipalID: "u1",
+				PolicyDocument: lambdaevents.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17",
+					Statement: []lambdaevents.IAMPolicyStatement{{Action: []string{"execute-api:Invoke"}, Effect: "Deny", Resource: []string{"*"}}}}}, nil
 		case "refuse-in-connect":
-			return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "u2",
-				PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Statement: []events.IAMPolicyStatement{{Effect: "Allow"}}}}, nil
+			return lambdaevents.APIGatewayCustomAuthorizerResponse{PrincipalID: "u2",
+				PolicyDocument: lambdaevents.APIGatewayCustomAuthorizerPolicy{Statement: []lambdaevents.IAMPolicyStatement{{Effect: "Allow"}}}}, nil
 		}
-		return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
+		return lambdaevents.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
 	}
-	connect := func(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	connect := func(ctx context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
 		if req.QueryStringParameters["ticket"] == "refuse-in-connect" {
-			return events.APIGatewayProxyResponse{StatusCode: 403}, nil
+			return lambdaevents.APIGatewayProxyResponse{StatusCode: 403}, nil
 		}
 		f.mu.Lock()
 		f.connected = append(f.connected, req)
@@ -71,13 +71,13 @@ func newWSFixture(t *testing.T, limits localcloud.WSLimits) *wsFixture {
 		// a frame posted during $connect is delivered once the socket opens
 		_, err := f.mgmt.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{
 			ConnectionId: aws.String(req.RequestContext.ConnectionID), Data: []byte(`{"type":"hello"}`)})
-		return events.APIGatewayProxyResponse{StatusCode: 200}, err
+		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, err
 	}
-	disconnect := func(_ context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	disconnect := func(_ context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
 		f.disconnects <- req
-		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, nil
 	}
-	dflt := func(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	dflt := func(ctx context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
 		if req.Body == "panic" {
 			panic("boom")
 		}
@@ -86,7 +86,7 @@ func newWSFixture(t *testing.T, limits localcloud.WSLimits) *wsFixture {
 			"principal": auth["principalId"], "event": req.RequestContext.EventType, "body": req.Body})
 		_, err := f.mgmt.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{
 			ConnectionId: aws.String(req.RequestContext.ConnectionID), Data: b})
-		return events.APIGatewayProxyResponse{StatusCode: 200}, err
+		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, err
 	}
 	f.rt = startRuntime(t, localcloud.Config{WSLimits: limits}, localcloud.Functions{
 		WSAuthorizer: authz,

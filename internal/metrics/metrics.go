@@ -35,6 +35,10 @@ const (
 	RateLimited       = "RateLimited" // control messages refused by the rate limit
 	ClosedByRevoke    = "ConnectionsClosedByRevoke"
 	FanoutDuration    = "FanoutDuration" // ms for one Notify call
+	// ProjectorDropped counts stream records the projector dropped because
+	// their event is not in the event store (writes an emulator reported
+	// as cancelled but leaked into its stream).
+	ProjectorDropped = "ProjectorDropped"
 )
 
 // Unit is a CloudWatch unit.

@@ -15,6 +15,7 @@ import (
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.json golden payloads")
@@ -79,8 +80,8 @@ func toEvent(t testing.TB, envs []events.Envelope, firstSeq int) lambdaevents.Dy
 	t.Helper()
 	var ev lambdaevents.DynamoDBEvent
 	for i, e := range envs {
-		r, err := events.ToLambdaRecord(e, events.StreamMeta{SequenceNumber: fmt.Sprintf("%021d", firstSeq+i),
-			EventSourceARN: arn, At: e.OccurredAt})
+		r, err := dynamo.ToLambdaRecord(events.Change{Envelope: e, Seq: fmt.Sprintf("%021d", firstSeq+i), At: e.OccurredAt},
+			dynamo.StreamMeta{EventSourceARN: arn})
 		require.NoError(t, err)
 		ev.Records = append(ev.Records, r)
 	}

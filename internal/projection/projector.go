@@ -1,8 +1,12 @@
-// Package projection is the projector Lambda's handler: it decodes DynamoDB
-// Streams records of the Events table, applies the registered projections to
-// the read model, then notifies WebSocket subscribers (Notifier) of the
-// events it projected — always after the read-model writes, so a client that
-// refetches on a notification sees the new state.
+// Package projection is the projector: it applies the registered
+// projections to the read model for each committed event (events.Change),
+// then notifies WebSocket subscribers (Notifier) of the events it projected
+// — always after the read-model writes, so a client that refetches on a
+// notification sees the new state.
+//
+// The core (Handler.Project) takes changes from any feed; Handler.Handle is
+// the thin Lambda edge that decodes a DynamoDB Streams event
+// (events/dynamo) and answers with batch item failures.
 package projection
 
 import (
@@ -12,9 +16,8 @@ import (
 	"fmt"
 	"log/slog"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
-
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
@@ -34,15 +37,31 @@ type Projection struct {
 	Apply func(ctx context.Context, m readmodel.Store, e events.Envelope) error
 }
 
-// Deps are the handler's collaborators. Notifier may be nil.
+// EventLog is the part of the event store the projector reads to confirm a
+// change (events.Store satisfies it). Load must be strongly consistent.
+type EventLog interface {
+	Load(ctx context.Context, streamID string, from int64, limit int) (events.Page, error)
+}
+
+// Deps are the handler's collaborators. Notifier, Confirm and Metrics may
+// be nil.
 type Deps struct {
 	Models      readmodel.Store
 	Notifier    Notifier
 	Projections []Projection
-	Log         *slog.Logger
+	// Confirm, when set, makes the projector project a change only if its
+	// event is in the event store (same stream, version and event id, read
+	// with a consistent read), and drop it otherwise (counted as
+	// metrics.ProjectorDropped). AWS never streams a cancelled transaction,
+	// so the cloud needs no check; emulators can: moto's rollback of a
+	// cancelled TransactWriteItems may leak the cancelled writes into the
+	// stream, and they must never reach a read model.
+	Confirm EventLog
+	Metrics *metrics.Recorder
+	Log     *slog.Logger
 }
 
-// Handler is the projector Lambda handler. Safe for concurrent use.
+// Handler is the projector. Safe for concurrent use.
 type Handler struct {
 	d Deps
 }
@@ -58,50 +77,93 @@ func New(d Deps) *Handler {
 	return &Handler{d: d}
 }
 
-// Handle projects the batch's records in order. At the first record that
-// fails (undecodable, or a projection error) it stops and reports that
-// record's sequence number in BatchItemFailures, so Lambda retries from it
-// (ReportBatchItemFailures); records before it are done and their effects
-// are kept. The envelopes projected so far are then passed to the Notifier;
-// a notifier error is logged, never retried (the read model is the truth,
-// notifications are best effort). Handle returns a nil error: failures are
-// always reported per record.
-func (h *Handler) Handle(ctx context.Context, ev lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error) {
-	var resp lambdaevents.DynamoDBEventResponse
-	done := make([]events.Envelope, 0, len(ev.Records))
-	for _, rec := range ev.Records {
-		env, err := h.project(ctx, rec)
+// ChangeError reports the first change of a batch that failed. The changes
+// before it were projected (and notified); the failed one and those after
+// it were not touched.
+type ChangeError struct {
+	Index int    // position of the failed change in the batch
+	Seq   string // its Seq
+	Err   error
+}
+
+func (e *ChangeError) Error() string {
+	return fmt.Sprintf("change %d (seq %s): %v", e.Index, e.Seq, e.Err)
+}
+
+func (e *ChangeError) Unwrap() error { return e.Err }
+
+// Project applies the changes in order. At the first change that fails (a
+// projection error, or a failed confirmation read) it stops and returns a
+// *ChangeError naming it, so the caller retries from it; changes before it
+// are done and their effects are kept. Changes dropped by Confirm count as
+// done. The envelopes projected so far are then passed to the Notifier; a
+// notifier error is logged, never returned (the read model is the truth,
+// notifications are best effort).
+func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
+	done := make([]events.Envelope, 0, len(cs))
+	dropped := 0
+	var failed error
+	for i, c := range cs {
+		ok, err := h.project(ctx, c)
 		if err != nil {
 			h.d.Log.ErrorContext(ctx, "projection failed; batch stops here",
-				"sequence_number", rec.Change.SequenceNumber, "event_id", rec.EventID, "error", err.Error())
-			resp.BatchItemFailures = append(resp.BatchItemFailures,
-				lambdaevents.DynamoDBBatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+				"sequence_number", c.Seq, "stream_id", c.StreamID, "version", c.Version, "error", err.Error())
+			failed = &ChangeError{Index: i, Seq: c.Seq, Err: err}
 			break
 		}
-		done = append(done, env)
+		if !ok {
+			dropped++
+			continue
+		}
+		done = append(done, c.Envelope)
+	}
+	if dropped > 0 {
+		h.d.Metrics.Emit(nil, metrics.C(metrics.ProjectorDropped, dropped))
 	}
 	if h.d.Notifier != nil && len(done) > 0 {
 		if err := h.d.Notifier.Notify(ctx, done); err != nil {
 			h.d.Log.WarnContext(ctx, "notify failed", "events", len(done), "error", err.Error())
 		}
 	}
-	return resp, nil
+	return failed
 }
 
-func (h *Handler) project(ctx context.Context, rec lambdaevents.DynamoDBEventRecord) (events.Envelope, error) {
-	env, err := events.FromLambdaRecord(rec)
-	if err != nil {
-		return env, fmt.Errorf("decode: %w", err)
+// project applies one change; false means it was dropped (not in the
+// event store).
+func (h *Handler) project(ctx context.Context, c events.Change) (bool, error) {
+	env := c.Envelope
+	if h.d.Confirm != nil {
+		ok, err := confirm(ctx, h.d.Confirm, env)
+		if err != nil {
+			return false, fmt.Errorf("confirm %s v%d: %w", env.StreamID, env.Version, err)
+		}
+		if !ok {
+			h.d.Log.WarnContext(ctx, "stream record dropped: its event is not in the event store (a cancelled write the stream leaked)",
+				"sequence_number", c.Seq, "stream_id", env.StreamID, "version", env.Version, "event_id", env.EventID, "type", env.Type)
+			return false, nil
+		}
 	}
 	for _, p := range h.d.Projections {
 		if p.Match != nil && !p.Match(env) {
 			continue
 		}
 		if err := p.Apply(ctx, h.d.Models, env); err != nil {
-			return env, fmt.Errorf("projection %s on %s v%d (%s): %w", p.Name, env.StreamID, env.Version, env.Type, err)
+			return false, fmt.Errorf("projection %s on %s v%d (%s): %w", p.Name, env.StreamID, env.Version, env.Type, err)
 		}
 	}
-	return env, nil
+	return true, nil
+}
+
+// confirm reports whether env is the stored event at its stream version.
+func confirm(ctx context.Context, log EventLog, env events.Envelope) (bool, error) {
+	p, err := log.Load(ctx, env.StreamID, env.Version, 1)
+	switch {
+	case errors.Is(err, events.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, err
+	}
+	return len(p.Events) > 0 && p.Events[0].Version == env.Version && p.Events[0].EventID == env.EventID, nil
 }
 
 // ErrGap means an event arrived before its predecessor was projected; the

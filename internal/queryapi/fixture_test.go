@@ -93,11 +93,7 @@ func (f *fixture) emit(t testing.TB, stream, typ, tenant string, data any) {
 	e := events.Envelope{EventID: fmt.Sprintf("01JEV%021d", f.seq), StreamID: stream, Version: f.version[stream], Type: typ,
 		Schema: 1, TenantID: tenant, OccurredAt: t0.Add(time.Duration(f.seq) * time.Second), Actor: uRoot,
 		CorrelationID: "c", CausationID: "c", Data: b}
-	rec, err := events.ToLambdaRecord(e, events.StreamMeta{SequenceNumber: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt})
-	require.NoError(t, err)
-	resp, err := f.proj.Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{rec}})
-	require.NoError(t, err)
-	require.Empty(t, resp.BatchItemFailures)
+	require.NoError(t, f.proj.Project(context.Background(), []events.Change{{Envelope: e, Seq: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt}}))
 }
 
 func (f *fixture) tenant(t testing.TB, id, name string, platform bool) {

@@ -362,12 +362,24 @@ func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Re
 		}
 		return domain.Authorize(p, domain.ActPirepRead, domain.Resource{TenantID: view.TenantID})
 	})
-	if err != nil || resp.StatusCode != http.StatusOK || format == formatJSON {
+	if err != nil || resp.StatusCode != http.StatusOK {
 		return resp, err
+	}
+	if format == formatJSON && strings.Contains(resp.Body, `"warnings":`) {
+		return resp, nil
 	}
 	var v views.Pirep
 	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
 		return httpapi.Response{}, fmt.Errorf("decode pirep %s: %w", id, err)
+	}
+	if format == formatJSON {
+		// a report stored before warnings existed reads with an empty list
+		b, err := json.Marshal(v)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		resp.Body = string(b)
+		return resp, nil
 	}
 	if format == formatRaw {
 		resp.Body = v.Raw + "\n"

@@ -57,11 +57,7 @@ func (f *pirepFixture) emitPirep(t testing.TB, stream, typ, tenant string, data 
 	e := events.Envelope{EventID: fmt.Sprintf("01JEV%021d", f.seq), StreamID: stream, Version: f.version[stream], Type: typ,
 		Schema: 1, TenantID: tenant, OccurredAt: t0.Add(time.Duration(f.seq) * time.Second), Actor: uRoot,
 		CorrelationID: "c", CausationID: "c", Data: b}
-	rec, err := events.ToLambdaRecord(e, events.StreamMeta{SequenceNumber: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt})
-	require.NoError(t, err)
-	resp, err := f.pproj.Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{rec}})
-	require.NoError(t, err)
-	require.Empty(t, resp.BatchItemFailures)
+	require.NoError(t, f.pproj.Project(context.Background(), []events.Change{{Envelope: e, Seq: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt}}))
 }
 
 func (f *pirepFixture) submit(t testing.TB, name, user, raw string, at time.Time) string {
@@ -265,6 +261,41 @@ func TestPirepGet(t *testing.T) {
 
 	resp = f.get(t, uAViewer, "GET /api/pireps/{id}", map[string]string{"id": "01JP0000000000000000000099"}, nil)
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+// TestPirepOldStoredReportReadsWithEmptyWarnings: a read model body
+// written before warnings existed is served with "warnings": [] (single
+// report and list).
+func TestPirepOldStoredReportReadsWithEmptyWarnings(t *testing.T) {
+	t.Parallel()
+	f := newPirepFixture(t)
+	f.standard(t)
+	ctx := context.Background()
+	it, err := f.models.Get(ctx, views.PirepPK(f.ids["P2"]), views.SKPirep)
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(it.Body, &body))
+	require.Contains(t, body, "warnings", "new bodies carry the list")
+	delete(body, "warnings")
+	it.Body, err = json.Marshal(body)
+	require.NoError(t, err)
+	it.SourceVersion++
+	_, err = f.models.Put(ctx, it)
+	require.NoError(t, err)
+
+	resp := f.get(t, uAViewer, "GET /api/pireps/{id}", map[string]string{"id": f.ids["P2"]}, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+	assert.Contains(t, resp.Body, `"warnings":[]`)
+	resp = f.get(t, uAViewer, "GET /api/pireps", nil, nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
+	var list struct {
+		Items []map[string]any `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(resp.Body), &list))
+	require.NotEmpty(t, list.Items)
+	for _, item := range list.Items {
+		assert.Equal(t, []any{}, item["warnings"])
+	}
 }
 
 func TestPirepQueryBadInput(t *testing.T) {

@@ -55,6 +55,12 @@ type Settings struct {
 	// FanoutConcurrency bounds simultaneous PostToConnection calls of one
 	// invocation (projector, ws-default); 0 means notify.DefaultConcurrency.
 	FanoutConcurrency int
+	// ConfirmEvents makes the projector project a stream record only if
+	// its event is in the Store (a consistent read per event) and drop it
+	// otherwise (metric ProjectorDropped). Off in the cloud, where a
+	// cancelled transaction never reaches the stream; on against local
+	// emulators, which may stream cancelled writes (moto does).
+	ConfirmEvents bool
 }
 
 // MinCursorKeyBytes is the shortest accepted cursor key.
@@ -103,6 +109,8 @@ type (
 	WSHandler         = func(context.Context, lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error)
 	StreamHandler     = func(context.Context, lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error)
 	AuthorizerHandler = func(context.Context, json.RawMessage) (any, error)
+	// ChangeHandler is a stream consumer's core (no Lambda shape).
+	ChangeHandler = func(context.Context, []events.Change) error
 )
 
 // Commands builds the commands function (every mutation route).
@@ -156,21 +164,26 @@ func Notifier(a Adapters, s Settings) *notify.Notifier {
 
 // Projector builds the projector function: read models, then notifications.
 func Projector(a Adapters, s Settings) StreamHandler {
-	return projection.New(projection.Deps{Models: a.Models, Notifier: Notifier(a, s),
-		Projections: Projections(), Log: a.logger(spec.FnProjector)}).Handle
+	d := projection.Deps{Models: a.Models, Notifier: Notifier(a, s), Metrics: a.metrics(spec.FnProjector),
+		Projections: Projections(), Log: a.logger(spec.FnProjector)}
+	if s.ConfirmEvents {
+		d.Confirm = a.Store
+	}
+	return projection.New(d).Handle
 }
 
 // Projections is every context's projections, in the order they run for
-// one event: the audit trail last, so it resolves names from the state the
-// event produced.
+// one event (the audit trail last).
 func Projections() []projection.Projection {
 	return append(projection.Default(), audit.Projection)
 }
 
-// Rebuilder builds the projector without notifications, for rebuilding
-// read models from the log (the notifications went out the first time).
-func Rebuilder(a Adapters, _ Settings) StreamHandler {
-	return projection.New(projection.Deps{Models: a.Models, Projections: Projections(), Log: a.logger(spec.FnProjector)}).Handle
+// Rebuilder builds the projector's core without notifications, for
+// rebuilding read models from the log (the notifications went out the
+// first time). It takes changes, not the Lambda shape: a rebuild is no
+// stream delivery.
+func Rebuilder(a Adapters, _ Settings) ChangeHandler {
+	return projection.New(projection.Deps{Models: a.Models, Projections: Projections(), Log: a.logger(spec.FnProjector)}).Project
 }
 
 func ws(a Adapters, function string) *wsapi.Handler {

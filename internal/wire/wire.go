@@ -17,7 +17,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
@@ -147,11 +149,13 @@ func secretFile(dir, name, prefix string, n int) (string, error) {
 
 // adapters are the storage ports a mode provides.
 type adapters struct {
-	store   evstore.Store
+	store   events.Store
 	models  readmodel.Store
 	conns   connections.Store
 	source  localcloud.Source
-	rebuild func(ctx context.Context, fn localcloud.StreamFunc) error // embedded: replay up to the checkpoint
+	meta    dynamo.StreamMeta                                         // the source's stream, as Lambda records name it
+	confirm bool                                                      // endpoint: drop stream records of cancelled writes
+	rebuild func(ctx context.Context, fn localcloud.ChangeFunc) error // embedded: replay up to the checkpoint
 	health  func() StoreHealth                                        // embedded: the store's state
 	close   func() error
 }
@@ -233,6 +237,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	adapters := Adapters{Store: ad.store, Models: ad.models, Connections: ad.conns, Management: mgmt,
 		Metrics: cfg.Metrics, Log: log, Now: cfg.Now}
 
+	settings.ConfirmEvents = ad.confirm
 	live := Projector(adapters, settings)
 	app.projector = live
 	if ad.rebuild != nil {
@@ -246,7 +251,8 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	}
 
 	app.DeadLetters = localcloud.OpenDeadLetters(filepath.Join(cfg.DataDir, localcloud.DeadLetterFile))
-	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Fn: live, DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
+	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Meta: ad.meta, Fn: live,
+		DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
 
 	authorize := authorizer(adapters)
 	rt.HandleManagement("POST /_skyledger/deadletter/redrive", http.HandlerFunc(app.serveRedrive))
@@ -329,12 +335,13 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 	}
 	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
 		health: embeddedHealth(st),
+		meta:   dynamo.StreamMeta{EventSourceARN: localcloud.EmbeddedStreamARN},
 		close:  func() error { return errors.Join(src.Close(), st.Close()) }}
 	// The embedded read models live in memory: rebuild them at start from
 	// the event log up to the projector's checkpoint, without notifying
 	// (those notifications went out before the restart). Records after the
 	// checkpoint are then delivered live, with notifications.
-	ad.rebuild = func(ctx context.Context, fn localcloud.StreamFunc) error {
+	ad.rebuild = func(ctx context.Context, fn localcloud.ChangeFunc) error {
 		upTo := src.Checkpoint()
 		got, err := localcloud.Replay(ctx, st, upTo, 500, 2*time.Second, fn)
 		if err != nil {
@@ -377,25 +384,70 @@ func endpointAdapters(ctx context.Context, cfg Config) (adapters, error) {
 		return adapters{}, err
 	}
 	eventsTable := spec.TableName(cfg.TablePrefix, spec.Events)
-	d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(eventsTable)})
+	streamARN := func(ctx context.Context) (string, error) {
+		d, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(eventsTable)})
+		if err != nil {
+			return "", fmt.Errorf("describe %s: %w", eventsTable, err)
+		}
+		arn := aws.ToString(d.Table.LatestStreamArn)
+		if arn == "" {
+			return "", fmt.Errorf("table %s has no stream", eventsTable)
+		}
+		return arn, nil
+	}
+	arn, err := streamARN(ctx)
 	if err != nil {
-		return adapters{}, fmt.Errorf("describe %s: %w", eventsTable, err)
+		return adapters{}, err
 	}
-	arn := aws.ToString(d.Table.LatestStreamArn)
-	if arn == "" {
-		return adapters{}, fmt.Errorf("table %s has no stream", eventsTable)
-	}
+	local := isLocalEndpoint(awsCfg)
 	src := &localcloud.StreamsSource{Client: dynamodbstreams.NewFromConfig(awsCfg), StreamARN: arn,
-		Path:    filepath.Join(cfg.DataDir, "streams-"+strings.Trim(cfg.TablePrefix, "-")+".json"),
-		Convert: evstore.StreamsToLambdaRecord}
+		Path: filepath.Join(cfg.DataDir, "streams-"+strings.Trim(cfg.TablePrefix, "-")+".json"),
+		// The stream is gone when the emulator restarted with empty state
+		// (or someone deleted the table): on a local endpoint the tables are
+		// created again, so the runtime recovers without a restart; against
+		// AWS nothing is created behind the operator's back.
+		Resolve: func(ctx context.Context) (string, error) {
+			if local {
+				if err := ddb.EnsureTables(ctx, db, cfg.TablePrefix, spec.Tables...); err != nil {
+					return "", err
+				}
+				cfg.Log.Warn("endpoint mode: tables were missing at the local endpoint and were created again (emulator restarted?)",
+					"endpoint", aws.ToString(awsCfg.BaseEndpoint))
+			}
+			return streamARN(ctx)
+		}}
 	if err := src.Open(); err != nil {
 		return adapters{}, err
 	}
+	store := dynamo.New(db, eventsTable, spec.TableName(cfg.TablePrefix, spec.Records))
 	return adapters{
-		store:  dynamo.New(db, eventsTable, spec.TableName(cfg.TablePrefix, spec.Records)),
+		store:  store,
 		models: readmodel.NewDynamo(db, spec.TableName(cfg.TablePrefix, spec.ReadModel)),
 		conns:  connections.NewDynamo(db, spec.TableName(cfg.TablePrefix, spec.Connections)),
 		source: src,
-		close:  func() error { return nil },
+		meta:   dynamo.StreamMeta{EventSourceARN: arn, Region: awsCfg.Region},
+		// An emulator may stream writes of a cancelled transaction (moto
+		// does); the projector confirms each event against the table.
+		confirm: true,
+		close:   func() error { return nil },
 	}, nil
+}
+
+// isLocalEndpoint reports whether the configuration points at an endpoint on
+// this machine (an emulator), from BaseEndpoint or AWS_ENDPOINT_URL.
+func isLocalEndpoint(c aws.Config) bool {
+	ep := aws.ToString(c.BaseEndpoint)
+	if ep == "" {
+		ep = os.Getenv("AWS_ENDPOINT_URL")
+	}
+	u, err := url.Parse(ep)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain/identity"
-	evs "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/connections"
@@ -50,18 +50,18 @@ func TestDynamoEndToEnd(t *testing.T) {
 	assert.Contains(t, string(srv.Frames(connID)[0]), `"accepted":["tenant:`+tenantA+`:pireps"]`)
 
 	now := time.Now().UTC()
-	pirep := evs.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
+	pirep := events.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
 		Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: now, Actor: userA,
 		Data: json.RawMessage(`{"pirep_id":"01JDA0000000000000000PXRP1","tenant_id":"` + tenantA + `","type":"UUA","urgent":true}`)}
-	require.NoError(t, n.Notify(ctx, []evs.Envelope{pirep}))
+	require.NoError(t, n.Notify(ctx, []events.Envelope{pirep}))
 	require.Len(t, srv.Frames(connID), 2)
 	assert.Contains(t, string(srv.Frames(connID)[1]), `"urgent":true`)
 
 	revokeData, _ := json.Marshal(identity.APIKeyRevokedData{KeyID: keyA, TenantID: tenantA, OwnerID: userA, RevokedBy: userA, RevokedAt: now})
-	revoke := evs.Envelope{EventID: "01JDAEVT000000000000000002", StreamID: identity.StreamAPIKey(keyA), Version: 2,
+	revoke := events.Envelope{EventID: "01JDAEVT000000000000000002", StreamID: identity.StreamAPIKey(keyA), Version: 2,
 		Type: identity.APIKeyRevoked, Schema: 1, TenantID: tenantA, OccurredAt: now, Actor: userA, Data: revokeData}
 	pirep.EventID, pirep.Version = "01JDAEVT000000000000000003", 2
-	require.NoError(t, n.Notify(ctx, []evs.Envelope{revoke, pirep}))
+	require.NoError(t, n.Notify(ctx, []events.Envelope{revoke, pirep}))
 	assert.Len(t, srv.Frames(connID), 2, "nothing after the revocation")
 	assert.Equal(t, 1, srv.Deleted(connID))
 	_, err = st.Get(ctx, connID)

@@ -15,7 +15,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 
@@ -27,8 +27,8 @@ import (
 
 // Request and Response are the WebSocket API's Lambda proxy types.
 type (
-	Request  = events.APIGatewayWebsocketProxyRequest
-	Response = events.APIGatewayProxyResponse
+	Request  = lambdaevents.APIGatewayWebsocketProxyRequest
+	Response = lambdaevents.APIGatewayProxyResponse
 )
 
 // Deps are the handlers' collaborators.

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain"
-	evs "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
@@ -353,16 +353,16 @@ func TestNoFrameAfterUnsubscribeEndToEnd(t *testing.T) {
 	ch := "tenant:" + tenantA + ":pireps"
 	f.send(t, "c", `{"action":"subscribe","id":"s","channels":["`+ch+`"]}`)
 	n := notify.New(notify.Deps{Store: f.st, Client: f.srv.Client(4)})
-	pirep := func(v int64) evs.Envelope {
-		return evs.Envelope{EventID: fmt.Sprintf("01JDAEVT00000000000000000%d", v), StreamID: "pirep-01JDA0000000000000000PXRP1", Version: v,
+	pirep := func(v int64) events.Envelope {
+		return events.Envelope{EventID: fmt.Sprintf("01JDAEVT00000000000000000%d", v), StreamID: "pirep-01JDA0000000000000000PXRP1", Version: v,
 			Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: f.clk.Now(), Actor: userA,
 			Data: json.RawMessage(`{"id":"01JDA0000000000000000PXRP1","tenant_id":"` + tenantA + `","type":"UA"}`)}
 	}
-	require.NoError(t, n.Notify(ctx, []evs.Envelope{pirep(1)}))
+	require.NoError(t, n.Notify(ctx, []events.Envelope{pirep(1)}))
 	frames := f.srv.Frames("c")
 	require.Len(t, frames, 2) // ack + event
 	assert.Contains(t, string(frames[1]), `"event_type":"pirep.submitted"`)
 	f.send(t, "c", `{"action":"unsubscribe","id":"u","channels":["`+ch+`"]}`)
-	require.NoError(t, n.Notify(ctx, []evs.Envelope{pirep(2)}))
+	require.NoError(t, n.Notify(ctx, []events.Envelope{pirep(2)}))
 	assert.Len(t, f.srv.Frames("c"), 3, "only the unsubscribe ack; no event after it")
 }

@@ -36,22 +36,26 @@ func PirepGSI1SKBound(t time.Time) string {
 
 // Pirep is the PIREP resource of the HTTP API and the read-model body.
 type Pirep struct {
-	ID            string        `json:"id"`
-	TenantID      string        `json:"tenant_id"`
-	SubmittedBy   string        `json:"submitted_by"`
-	ReceivedAt    time.Time     `json:"received_at"`
-	ObservedAt    time.Time     `json:"observed_at"`
-	Type          pirep.Type    `json:"type"`
-	Urgent        bool          `json:"urgent"`
-	UrgentReasons []string      `json:"urgent_reasons"`
-	Raw           string        `json:"raw"`
-	Report        pirep.Report  `json:"report"`
-	Status        string        `json:"status"`
-	RetractedAt   *time.Time    `json:"retracted_at"`
-	RetractedBy   *string       `json:"retracted_by"`
-	RetractReason *string       `json:"retract_reason"`
-	Position      *pirep.LatLon `json:"position"` // the first resolvable /OV point (nil: none resolves)
-	Version       int64         `json:"version"`
+	ID            string       `json:"id"`
+	TenantID      string       `json:"tenant_id"`
+	SubmittedBy   string       `json:"submitted_by"`
+	ReceivedAt    time.Time    `json:"received_at"`
+	ObservedAt    time.Time    `json:"observed_at"`
+	Type          pirep.Type   `json:"type"`
+	Urgent        bool         `json:"urgent"`
+	UrgentReasons []string     `json:"urgent_reasons"`
+	Raw           string       `json:"raw"`
+	Report        pirep.Report `json:"report"`
+	// Warnings are the report's warnings (Report.Warnings): parts kept as
+	// written (a free-form /OV: unlocated); [] when none, and for reports
+	// stored before warnings existed.
+	Warnings      pirep.Warnings `json:"warnings"`
+	Status        string         `json:"status"`
+	RetractedAt   *time.Time     `json:"retracted_at"`
+	RetractedBy   *string        `json:"retracted_by"`
+	RetractReason *string        `json:"retract_reason"`
+	Position      *pirep.LatLon  `json:"position"` // the first resolvable /OV point (nil: none resolves)
+	Version       int64          `json:"version"`
 }
 
 // PirepSubmitted is the view a pirep.submitted event opens (version 1 of
@@ -59,7 +63,10 @@ type Pirep struct {
 func PirepSubmitted(d pirep.SubmittedData, version int64) Pirep {
 	v := Pirep{ID: d.PirepID, TenantID: d.TenantID, SubmittedBy: d.SubmittedBy, ReceivedAt: d.ReceivedAt.UTC(),
 		ObservedAt: d.ObservedAt.UTC(), Type: d.Type, Urgent: d.Urgent, UrgentReasons: d.UrgentReasons,
-		Raw: d.Raw, Report: d.Report, Status: pirep.StatusActive, Version: version}
+		Raw: d.Raw, Report: d.Report, Warnings: d.Report.Warnings, Status: pirep.StatusActive, Version: version}
+	if v.Warnings == nil {
+		v.Warnings = pirep.Warnings{}
+	}
 	if v.UrgentReasons == nil {
 		v.UrgentReasons = []string{}
 	}

@@ -1,4 +1,4 @@
-package events
+package dynamo
 
 import (
 	"crypto/sha256"
@@ -10,13 +10,16 @@ import (
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/skyledger/skyledger/events"
 )
 
 // Item layout of the Events table (one item per event), shared by the
-// DynamoDB store, the embedded store's change feed and every stream decoder:
+// DynamoDB store and every stream encoder and decoder:
 //
 //	stream_id      S  partition key
 //	version        N  sort key
@@ -62,7 +65,7 @@ func decodeErr(format string, a ...any) error {
 }
 
 // MarshalItem encodes a valid envelope as an Events table item.
-func MarshalItem(e Envelope) (map[string]ddbtypes.AttributeValue, error) {
+func MarshalItem(e events.Envelope) (map[string]ddbtypes.AttributeValue, error) {
 	if err := e.Validate(); err != nil {
 		return nil, err
 	}
@@ -82,26 +85,26 @@ func MarshalItem(e Envelope) (map[string]ddbtypes.AttributeValue, error) {
 
 // UnmarshalItem decodes an Events table item and validates the envelope.
 // Errors wrap ErrDecode (wrong shape) or ErrInvalid (invalid envelope).
-func UnmarshalItem(m map[string]ddbtypes.AttributeValue) (Envelope, error) {
+func UnmarshalItem(m map[string]ddbtypes.AttributeValue) (events.Envelope, error) {
 	if len(m) == 0 {
-		return Envelope{}, decodeErr("empty item")
+		return events.Envelope{}, decodeErr("empty item")
 	}
 	var it eventItem
 	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
-		return Envelope{}, decodeErr("%v", err)
+		return events.Envelope{}, decodeErr("%v", err)
 	}
 	at, err := time.Parse(time.RFC3339Nano, it.OccurredAt)
 	if err != nil {
-		return Envelope{}, decodeErr("occurred_at: %v", err)
+		return events.Envelope{}, decodeErr("occurred_at: %v", err)
 	}
-	e := Envelope{
+	e := events.Envelope{
 		EventID: it.EventID, StreamID: it.StreamID, Version: it.Version, Type: it.Type,
 		Schema: it.Schema, TenantID: it.TenantID, OccurredAt: at.UTC(), Actor: it.Actor,
 		CorrelationID: it.CorrelationID, CausationID: it.CausationID,
 		Data: json.RawMessage(it.Data),
 	}
 	if err := e.Validate(); err != nil {
-		return Envelope{}, fmt.Errorf("%w: %w", ErrDecode, err)
+		return events.Envelope{}, fmt.Errorf("%w: %w", ErrDecode, err)
 	}
 	return e, nil
 }
@@ -161,19 +164,20 @@ func avSize(v ddbtypes.AttributeValue) int {
 	return 0
 }
 
-// StreamMeta is what a stream adds around an item: the shard sequence number,
-// the source ARN, region and approximate creation time.
+// StreamMeta is what a Lambda stream record says about its source beyond
+// the change itself: the stream ARN and the region.
 type StreamMeta struct {
-	SequenceNumber string
 	EventSourceARN string
-	Region         string
-	At             time.Time
+	Region         string // "" : us-east-1
 }
 
 // ToLambdaRecord builds the record Lambda receives from DynamoDB Streams for
-// the INSERT of e (view type NEW_IMAGE). The embedded store's feed uses it,
-// so local subscribers get exactly the cloud shape.
-func ToLambdaRecord(e Envelope, m StreamMeta) (lambdaevents.DynamoDBEventRecord, error) {
+// the INSERT of c (view type NEW_IMAGE). The local event source mapping
+// uses it at its edge, so local functions get exactly the cloud shape. The
+// record's eventID is derived from the ARN and c.Seq, so a redelivered
+// change carries the same id.
+func ToLambdaRecord(c events.Change, m StreamMeta) (lambdaevents.DynamoDBEventRecord, error) {
+	e := c.Envelope
 	item, err := MarshalItem(e)
 	if err != nil {
 		return lambdaevents.DynamoDBEventRecord{}, err
@@ -185,7 +189,7 @@ func ToLambdaRecord(e Envelope, m StreamMeta) (lambdaevents.DynamoDBEventRecord,
 	keys := map[string]lambdaevents.DynamoDBAttributeValue{
 		AttrStreamID: img[AttrStreamID], AttrVersion: img[AttrVersion],
 	}
-	sum := sha256.Sum256([]byte(m.EventSourceARN + "/" + m.SequenceNumber))
+	sum := sha256.Sum256([]byte(m.EventSourceARN + "/" + c.Seq))
 	region := m.Region
 	if region == "" {
 		region = "us-east-1"
@@ -193,10 +197,10 @@ func ToLambdaRecord(e Envelope, m StreamMeta) (lambdaevents.DynamoDBEventRecord,
 	return lambdaevents.DynamoDBEventRecord{
 		AWSRegion: region,
 		Change: lambdaevents.DynamoDBStreamRecord{
-			ApproximateCreationDateTime: lambdaevents.SecondsEpochTime{Time: m.At.UTC().Truncate(time.Second)},
+			ApproximateCreationDateTime: lambdaevents.SecondsEpochTime{Time: c.At.UTC().Truncate(time.Second)},
 			Keys:                        keys,
 			NewImage:                    img,
-			SequenceNumber:              m.SequenceNumber,
+			SequenceNumber:              c.Seq,
 			SizeBytes:                   int64(ItemSize(item) + len(AttrStreamID) + len(AttrVersion) + len(e.StreamID) + len(strconv.FormatInt(e.Version, 10))),
 			StreamViewType:              string(lambdaevents.DynamoDBStreamViewTypeNewImage),
 		},
@@ -208,92 +212,64 @@ func ToLambdaRecord(e Envelope, m StreamMeta) (lambdaevents.DynamoDBEventRecord,
 	}, nil
 }
 
-// FromLambdaRecord decodes the envelope from a Lambda DynamoDB Streams
-// record. Only INSERT records with a NewImage carry events; anything else is
-// an error wrapping ErrDecode. Never panics: every attribute's DataType is
-// checked before its accessor is called.
-func FromLambdaRecord(r lambdaevents.DynamoDBEventRecord) (Envelope, error) {
+// ToLambdaEvent is ToLambdaRecord over a batch, in order.
+func ToLambdaEvent(cs []events.Change, m StreamMeta) (lambdaevents.DynamoDBEvent, error) {
+	ev := lambdaevents.DynamoDBEvent{Records: make([]lambdaevents.DynamoDBEventRecord, 0, len(cs))}
+	for _, c := range cs {
+		r, err := ToLambdaRecord(c, m)
+		if err != nil {
+			return ev, fmt.Errorf("change %s: %w", c.Seq, err)
+		}
+		ev.Records = append(ev.Records, r)
+	}
+	return ev, nil
+}
+
+// FromLambdaRecord decodes the change in a Lambda DynamoDB Streams record:
+// the stream decoder of the projector's Lambda edge. Only INSERT records
+// with a NewImage carry events; anything else is an error wrapping
+// ErrDecode. Never panics: every attribute's DataType is checked before its
+// accessor is called.
+func FromLambdaRecord(r lambdaevents.DynamoDBEventRecord) (events.Change, error) {
 	if r.EventName != string(lambdaevents.DynamoDBOperationTypeInsert) {
-		return Envelope{}, decodeErr("record %s: event name %q, want INSERT (events are immutable)", r.EventID, r.EventName)
+		return events.Change{}, decodeErr("record %s: event name %q, want INSERT (events are immutable)", r.EventID, r.EventName)
 	}
 	if len(r.Change.NewImage) == 0 {
-		return Envelope{}, decodeErr("record %s: no NewImage (stream view type must be NEW_IMAGE)", r.EventID)
+		return events.Change{}, decodeErr("record %s: no NewImage (stream view type must be NEW_IMAGE)", r.EventID)
 	}
 	item, err := lambdaMapToDDB(r.Change.NewImage, 0)
 	if err != nil {
-		return Envelope{}, fmt.Errorf("record %s: %w", r.EventID, err)
+		return events.Change{}, fmt.Errorf("record %s: %w", r.EventID, err)
 	}
-	return UnmarshalItem(item)
+	e, err := UnmarshalItem(item)
+	if err != nil {
+		return events.Change{}, err
+	}
+	return events.Change{Envelope: e, Seq: r.Change.SequenceNumber, At: r.Change.ApproximateCreationDateTime.UTC()}, nil
 }
 
-// FromStreamsRecord decodes the envelope from a record returned by the
-// DynamoDB Streams API (GetRecords).
-func FromStreamsRecord(r streamtypes.Record) (Envelope, error) {
+// FromStreamsRecord decodes the change in a record returned by the DynamoDB
+// Streams API (GetRecords), under the same rules as FromLambdaRecord.
+func FromStreamsRecord(r streamtypes.Record) (events.Change, error) {
 	if r.EventName != streamtypes.OperationTypeInsert {
-		return Envelope{}, decodeErr("stream record: event name %q, want INSERT", r.EventName)
+		return events.Change{}, decodeErr("stream record: event name %q, want INSERT", r.EventName)
 	}
 	if r.Dynamodb == nil || len(r.Dynamodb.NewImage) == 0 {
-		return Envelope{}, decodeErr("stream record: no NewImage (stream view type must be NEW_IMAGE)")
+		return events.Change{}, decodeErr("stream record: no NewImage (stream view type must be NEW_IMAGE)")
 	}
 	item, err := attributevalue.FromDynamoDBStreamsMap(r.Dynamodb.NewImage)
 	if err != nil {
-		return Envelope{}, decodeErr("%v", err)
+		return events.Change{}, decodeErr("%v", err)
 	}
-	return UnmarshalItem(item)
-}
-
-// StreamsToLambdaRecord converts a DynamoDB Streams API record into the shape
-// Lambda delivers (for pollers that feed handlers written for Lambda). The
-// Streams API does not carry the source ARN; set EventSourceArn afterwards.
-func StreamsToLambdaRecord(r streamtypes.Record) (lambdaevents.DynamoDBEventRecord, error) {
-	out := lambdaevents.DynamoDBEventRecord{
-		AWSRegion:    deref(r.AwsRegion),
-		EventID:      deref(r.EventID),
-		EventName:    string(r.EventName),
-		EventSource:  deref(r.EventSource),
-		EventVersion: deref(r.EventVersion),
+	e, err := UnmarshalItem(item)
+	if err != nil {
+		return events.Change{}, err
 	}
-	if r.UserIdentity != nil {
-		out.UserIdentity = &lambdaevents.DynamoDBUserIdentity{Type: deref(r.UserIdentity.Type), PrincipalID: deref(r.UserIdentity.PrincipalId)}
+	c := events.Change{Envelope: e, Seq: aws.ToString(r.Dynamodb.SequenceNumber)}
+	if t := r.Dynamodb.ApproximateCreationDateTime; t != nil {
+		c.At = t.UTC()
 	}
-	if d := r.Dynamodb; d != nil {
-		conv := func(m map[string]streamtypes.AttributeValue) (map[string]lambdaevents.DynamoDBAttributeValue, error) {
-			if m == nil {
-				return nil, nil
-			}
-			dm, err := attributevalue.FromDynamoDBStreamsMap(m)
-			if err != nil {
-				return nil, decodeErr("%v", err)
-			}
-			return ddbMapToLambda(dm)
-		}
-		var err error
-		if out.Change.Keys, err = conv(d.Keys); err != nil {
-			return out, err
-		}
-		if out.Change.NewImage, err = conv(d.NewImage); err != nil {
-			return out, err
-		}
-		if out.Change.OldImage, err = conv(d.OldImage); err != nil {
-			return out, err
-		}
-		if d.ApproximateCreationDateTime != nil {
-			out.Change.ApproximateCreationDateTime = lambdaevents.SecondsEpochTime{Time: *d.ApproximateCreationDateTime}
-		}
-		out.Change.SequenceNumber = deref(d.SequenceNumber)
-		if d.SizeBytes != nil {
-			out.Change.SizeBytes = *d.SizeBytes
-		}
-		out.Change.StreamViewType = string(d.StreamViewType)
-	}
-	return out, nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+	return c, nil
 }
 
 // maxDepth bounds recursion on hostile nested input.
@@ -424,7 +400,7 @@ const (
 
 // MarshalRecordItem encodes a record as a Records table item. ExpiresAt is
 // stored as epoch seconds (sub-second precision is dropped).
-func MarshalRecordItem(r Record) (map[string]ddbtypes.AttributeValue, error) {
+func MarshalRecordItem(r events.Record) (map[string]ddbtypes.AttributeValue, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -436,15 +412,15 @@ func MarshalRecordItem(r Record) (map[string]ddbtypes.AttributeValue, error) {
 }
 
 // UnmarshalRecordItem decodes a Records table item.
-func UnmarshalRecordItem(m map[string]ddbtypes.AttributeValue) (Record, error) {
+func UnmarshalRecordItem(m map[string]ddbtypes.AttributeValue) (events.Record, error) {
 	var it recordItem
 	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
-		return Record{}, decodeErr("record: %v", err)
+		return events.Record{}, decodeErr("record: %v", err)
 	}
 	if it.Key == "" {
-		return Record{}, decodeErr("record: no pk")
+		return events.Record{}, decodeErr("record: no pk")
 	}
-	r := Record{Key: it.Key, Kind: it.Kind, Rev: it.Rev}
+	r := events.Record{Key: it.Key, Kind: it.Kind, Rev: it.Rev}
 	if it.Data != "" {
 		r.Data = json.RawMessage(it.Data)
 	}
@@ -453,37 +429,4 @@ func UnmarshalRecordItem(m map[string]ddbtypes.AttributeValue) (Record, error) {
 		r.ExpiresAt = &t
 	}
 	return r, nil
-}
-
-// Limits of a Record.
-const MaxRecordKeyLen = 512
-
-// Validate checks a record's shape: a key, JSON data (if any) within
-// MaxRecordDataBytes (too large wraps ErrTooLarge).
-func (r Record) Validate() error {
-	switch {
-	case r.Key == "" || len(r.Key) > MaxRecordKeyLen:
-		return &ValidationError{Field: "record.key", Reason: fmt.Sprintf("required, at most %d bytes", MaxRecordKeyLen)}
-	case len(r.Data) > MaxRecordDataBytes:
-		return fmt.Errorf("%w: record %s data is %d bytes, limit %d: %w", ErrTooLarge, r.Key, len(r.Data), MaxRecordDataBytes, ErrInvalid)
-	case len(r.Data) > 0 && !json.Valid(r.Data):
-		return &ValidationError{Field: "record.data", Reason: "must be JSON"}
-	}
-	return nil
-}
-
-// Expired reports whether the record has expired at now (expiry is
-// inclusive: a record whose ExpiresAt <= now is gone).
-func (r Record) Expired(now time.Time) bool {
-	return r.ExpiresAt != nil && !now.Before(*r.ExpiresAt)
-}
-
-// Normalized returns the record as every adapter stores it: ExpiresAt in UTC
-// truncated to whole seconds (DynamoDB's TTL attribute is epoch seconds).
-func (r Record) Normalized() Record {
-	if r.ExpiresAt != nil {
-		t := r.ExpiresAt.UTC().Truncate(time.Second)
-		r.ExpiresAt = &t
-	}
-	return r
 }

@@ -1,8 +1,7 @@
-package events_test
+package dynamo_test
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 )
 
 func sampleEnvelope() events.Envelope {
@@ -30,19 +30,19 @@ func sampleEnvelope() events.Envelope {
 func TestMarshalItemRoundTrip(t *testing.T) {
 	t.Parallel()
 	e := sampleEnvelope()
-	item, err := events.MarshalItem(e)
+	item, err := dynamo.MarshalItem(e)
 	require.NoError(t, err)
 	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: e.StreamID}, item["stream_id"])
 	assert.Equal(t, &ddbtypes.AttributeValueMemberN{Value: "7"}, item["version"])
 	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: string(e.Data)}, item["data"], "data is stored verbatim as a JSON string")
 	assert.NotContains(t, item, "causation_id", "empty optional attributes are omitted")
-	got, err := events.UnmarshalItem(item)
+	got, err := dynamo.UnmarshalItem(item)
 	require.NoError(t, err)
 	assert.Equal(t, e, got)
 
 	// Non-UTC times are stored in UTC.
 	e.OccurredAt = e.OccurredAt.In(time.FixedZone("CET", 3600))
-	item, err = events.MarshalItem(e)
+	item, err = dynamo.MarshalItem(e)
 	require.NoError(t, err)
 	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: "2026-11-26T13:01:02.345Z"}, item["occurred_at"])
 }
@@ -51,7 +51,7 @@ func TestMarshalItemRefusesInvalid(t *testing.T) {
 	t.Parallel()
 	e := sampleEnvelope()
 	e.Type = "nodot"
-	_, err := events.MarshalItem(e)
+	_, err := dynamo.MarshalItem(e)
 	var ve *events.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "type", ve.Field)
@@ -59,7 +59,7 @@ func TestMarshalItemRefusesInvalid(t *testing.T) {
 
 func TestUnmarshalItemErrors(t *testing.T) {
 	t.Parallel()
-	good, err := events.MarshalItem(sampleEnvelope())
+	good, err := dynamo.MarshalItem(sampleEnvelope())
 	require.NoError(t, err)
 	with := func(k string, v ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
 		m := map[string]ddbtypes.AttributeValue{}
@@ -89,9 +89,9 @@ func TestUnmarshalItemErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := events.UnmarshalItem(tc.item)
+			_, err := dynamo.UnmarshalItem(tc.item)
 			require.Error(t, err)
-			assert.ErrorIs(t, err, events.ErrDecode)
+			assert.ErrorIs(t, err, dynamo.ErrDecode)
 		})
 	}
 }
@@ -114,9 +114,11 @@ func TestGoldenLambdaPayload(t *testing.T) {
 	ev, want, raw := loadGolden(t)
 	require.Len(t, ev.Records, len(want))
 	for i, r := range ev.Records {
-		got, err := events.FromLambdaRecord(r)
+		got, err := dynamo.FromLambdaRecord(r)
 		require.NoError(t, err, "record %d", i)
-		assert.Equal(t, want[i], got, "record %d", i)
+		assert.Equal(t, want[i], got.Envelope, "record %d", i)
+		assert.Equal(t, r.Change.SequenceNumber, got.Seq, "record %d", i)
+		assert.Equal(t, r.Change.ApproximateCreationDateTime.Unix(), got.At.Unix(), "record %d", i)
 	}
 	// The typed event re-encodes to the same payload.
 	again, err := json.Marshal(ev)
@@ -129,9 +131,9 @@ func TestToLambdaRecordRoundTrip(t *testing.T) {
 	_, want, _ := loadGolden(t)
 	for i, e := range append(want, sampleEnvelope()) {
 		seq := "000000000000000000042"
-		r, err := events.ToLambdaRecord(e, events.StreamMeta{
-			SequenceNumber: seq, EventSourceARN: "arn:aws:dynamodb:local:000000000000:table/Events/stream/x",
-			At: e.OccurredAt,
+		at := e.OccurredAt.Truncate(time.Second)
+		r, err := dynamo.ToLambdaRecord(events.Change{Envelope: e, Seq: seq, At: at}, dynamo.StreamMeta{
+			EventSourceARN: "arn:aws:dynamodb:local:000000000000:table/Events/stream/x",
 		})
 		require.NoError(t, err)
 		assert.Equal(t, "INSERT", r.EventName)
@@ -146,9 +148,9 @@ func TestToLambdaRecordRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		var back lambdaevents.DynamoDBEvent
 		require.NoError(t, json.Unmarshal(b, &back))
-		got, err := events.FromLambdaRecord(back.Records[0])
+		got, err := dynamo.FromLambdaRecord(back.Records[0])
 		require.NoError(t, err, "envelope %d", i)
-		assert.Equal(t, e, got)
+		assert.Equal(t, events.Change{Envelope: e, Seq: seq, At: at.UTC()}, got)
 	}
 }
 
@@ -187,9 +189,9 @@ func TestFromLambdaRecordNeverPanics(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			require.NotPanics(t, func() {
-				_, err := events.FromLambdaRecord(tc.rec)
+				_, err := dynamo.FromLambdaRecord(tc.rec)
 				require.Error(t, err)
-				assert.ErrorIs(t, err, events.ErrDecode)
+				assert.ErrorIs(t, err, dynamo.ErrDecode)
 			})
 		})
 	}
@@ -197,7 +199,7 @@ func TestFromLambdaRecordNeverPanics(t *testing.T) {
 
 func streamsRecord(t *testing.T, e events.Envelope) streamtypes.Record {
 	t.Helper()
-	item, err := events.MarshalItem(e)
+	item, err := dynamo.MarshalItem(e)
 	require.NoError(t, err)
 	img := map[string]streamtypes.AttributeValue{}
 	for k, v := range item {
@@ -227,116 +229,81 @@ func TestStreamsRecords(t *testing.T) {
 	t.Parallel()
 	e := sampleEnvelope()
 	rec := streamsRecord(t, e)
-	got, err := events.FromStreamsRecord(rec)
+	got, err := dynamo.FromStreamsRecord(rec)
 	require.NoError(t, err)
-	assert.Equal(t, e, got)
+	assert.Equal(t, events.Change{Envelope: e, Seq: "100", At: time.Unix(1795689600, 0).UTC()}, got)
 
-	lr, err := events.StreamsToLambdaRecord(rec)
+	// A change read from the Streams API reaches a Lambda handler unchanged.
+	lr, err := dynamo.ToLambdaRecord(got, dynamo.StreamMeta{EventSourceARN: "arn:x"})
 	require.NoError(t, err)
-	assert.Equal(t, "INSERT", lr.EventName)
-	assert.Equal(t, "100", lr.Change.SequenceNumber)
-	assert.Equal(t, int64(300), lr.Change.SizeBytes)
-	assert.Equal(t, "NEW_IMAGE", lr.Change.StreamViewType)
 	assert.Equal(t, int64(1795689600), lr.Change.ApproximateCreationDateTime.Unix())
-	got, err = events.FromLambdaRecord(lr)
+	back, err := dynamo.FromLambdaRecord(lr)
 	require.NoError(t, err)
-	assert.Equal(t, e, got)
+	assert.Equal(t, got, back)
 
-	_, err = events.FromStreamsRecord(streamtypes.Record{EventName: streamtypes.OperationTypeInsert})
-	assert.ErrorIs(t, err, events.ErrDecode)
+	_, err = dynamo.FromStreamsRecord(streamtypes.Record{EventName: streamtypes.OperationTypeInsert})
+	assert.ErrorIs(t, err, dynamo.ErrDecode)
 	rec.EventName = streamtypes.OperationTypeRemove
-	_, err = events.FromStreamsRecord(rec)
-	assert.ErrorIs(t, err, events.ErrDecode)
-	_, err = events.StreamsToLambdaRecord(streamtypes.Record{})
-	assert.NoError(t, err, "an empty record converts to an empty record")
+	_, err = dynamo.FromStreamsRecord(rec)
+	assert.ErrorIs(t, err, dynamo.ErrDecode)
 }
 
 func TestRecordItemRoundTrip(t *testing.T) {
 	t.Parallel()
 	exp := time.Date(2026, 11, 26, 14, 0, 0, 999, time.UTC)
 	r := events.Record{Key: "email#a@b.c", Kind: "reservation", Data: json.RawMessage(`{"user":"u1"}`), ExpiresAt: &exp, Rev: 3}
-	item, err := events.MarshalRecordItem(r)
+	item, err := dynamo.MarshalRecordItem(r)
 	require.NoError(t, err)
 	assert.Equal(t, &ddbtypes.AttributeValueMemberN{Value: "1795701600"}, item["ttl"])
-	got, err := events.UnmarshalRecordItem(item)
+	got, err := dynamo.UnmarshalRecordItem(item)
 	require.NoError(t, err)
 	assert.Equal(t, r.Normalized(), got)
 
 	r.ExpiresAt = nil
-	item, err = events.MarshalRecordItem(r)
+	item, err = dynamo.MarshalRecordItem(r)
 	require.NoError(t, err)
 	assert.NotContains(t, item, "ttl")
-	got, err = events.UnmarshalRecordItem(item)
+	got, err = dynamo.UnmarshalRecordItem(item)
 	require.NoError(t, err)
 	assert.Equal(t, r, got)
 
-	_, err = events.MarshalRecordItem(events.Record{})
+	_, err = dynamo.MarshalRecordItem(events.Record{})
 	assert.ErrorIs(t, err, events.ErrInvalid)
-	_, err = events.MarshalRecordItem(events.Record{Key: "k", Data: make(json.RawMessage, events.MaxRecordDataBytes+1)})
+	_, err = dynamo.MarshalRecordItem(events.Record{Key: "k", Data: make(json.RawMessage, events.MaxRecordDataBytes+1)})
 	assert.ErrorIs(t, err, events.ErrTooLarge)
-	_, err = events.UnmarshalRecordItem(map[string]ddbtypes.AttributeValue{"kind": &ddbtypes.AttributeValueMemberS{Value: "x"}})
-	assert.ErrorIs(t, err, events.ErrDecode, "no key")
-	_, err = events.UnmarshalRecordItem(map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: "k"}, "rev": &ddbtypes.AttributeValueMemberS{Value: "x"}})
-	assert.ErrorIs(t, err, events.ErrDecode)
-}
-
-func TestCheckAppend(t *testing.T) {
-	t.Parallel()
-	ev := func(v int64) events.Envelope { e := sampleEnvelope(); e.Version = v; return e }
-	evs := func(from int64, n int) []events.Envelope {
-		var out []events.Envelope
-		for i := 0; i < n; i++ {
-			out = append(out, ev(from+int64(i)))
-		}
-		return out
-	}
-	recs := func(n int) []events.RecordOp {
-		var out []events.RecordOp
-		for i := 0; i < n; i++ {
-			out = append(out, events.RecordOp{Mode: events.RecordPut, Record: events.Record{Key: "k" + string(rune('a'+i%26)) + string(rune('a'+i/26))}})
-		}
-		return out
-	}
-	sid := sampleEnvelope().StreamID
-	big := ev(1)
-	big.Data = json.RawMessage(`{"x":"` + string(make([]byte, events.MaxDataBytes)) + `"}`)
-	tests := []struct {
-		name    string
-		req     events.AppendRequest
-		wantErr error
-	}{
-		{"ok", events.AppendRequest{StreamID: sid, ExpectedVersion: 6, Events: evs(7, 2)}, nil},
-		{"ok any", events.AppendRequest{StreamID: sid, ExpectedVersion: events.ExpectAny, Events: evs(99, 2)}, nil},
-		{"no events", events.AppendRequest{StreamID: sid}, events.ErrInvalid},
-		{"gap", events.AppendRequest{StreamID: sid, ExpectedVersion: 6, Events: evs(8, 1)}, events.ErrInvalid},
-		{"other stream", events.AppendRequest{StreamID: "user-1", ExpectedVersion: 6, Events: evs(7, 1)}, events.ErrInvalid},
-		{"too many events", events.AppendRequest{StreamID: sid, Events: evs(1, events.MaxEventsPerAppend+1)}, events.ErrTooLarge},
-		{"too many items", events.AppendRequest{StreamID: sid, Events: evs(1, 50), Records: recs(50)}, events.ErrTooLarge},
-		{"max items", events.AppendRequest{StreamID: sid, Events: evs(1, 50), Records: recs(49)}, nil},
-		{"big data", events.AppendRequest{StreamID: sid, Events: []events.Envelope{big}}, events.ErrTooLarge},
-		{"bad mode", events.AppendRequest{StreamID: sid, Events: evs(1, 1), Records: []events.RecordOp{{Record: events.Record{Key: "k"}}}}, events.ErrInvalid},
-		{"dup key", events.AppendRequest{StreamID: sid, Events: evs(1, 1), Records: append(recs(1), recs(1)...)}, events.ErrInvalid},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := events.CheckAppend(tc.req)
-			if tc.wantErr == nil {
-				assert.NoError(t, err)
-				return
-			}
-			assert.ErrorIs(t, err, tc.wantErr)
-			assert.True(t, errors.Is(err, events.ErrInvalid) || errors.Is(err, events.ErrTooLarge))
-		})
-	}
+	_, err = dynamo.UnmarshalRecordItem(map[string]ddbtypes.AttributeValue{"kind": &ddbtypes.AttributeValueMemberS{Value: "x"}})
+	assert.ErrorIs(t, err, dynamo.ErrDecode, "no key")
+	_, err = dynamo.UnmarshalRecordItem(map[string]ddbtypes.AttributeValue{"pk": &ddbtypes.AttributeValueMemberS{Value: "k"}, "rev": &ddbtypes.AttributeValueMemberS{Value: "x"}})
+	assert.ErrorIs(t, err, dynamo.ErrDecode)
 }
 
 func TestEventItemSizeMatchesEncoding(t *testing.T) {
 	t.Parallel()
 	_, golden, _ := loadGolden(t)
 	for i, e := range append(golden, sampleEnvelope()) {
-		item, err := events.MarshalItem(e)
+		item, err := dynamo.MarshalItem(e)
 		require.NoError(t, err)
-		assert.Equal(t, events.ItemSize(item), events.EventItemSize(e), "envelope %d", i)
+		assert.Equal(t, dynamo.ItemSize(item), events.EventItemSize(e), "envelope %d", i)
+	}
+}
+
+func TestRecordItemSizeMatchesEncoding(t *testing.T) {
+	t.Parallel()
+	exp := time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		rec  events.Record
+	}{
+		{"key only", events.Record{Key: "k"}},
+		{"full", events.Record{Key: "email#a@b.c", Kind: "reservation", Data: json.RawMessage(`{"user":"u1"}`), Rev: 12, ExpiresAt: &exp}},
+		{"no expiry", events.Record{Key: "cred#1", Kind: "credential", Data: json.RawMessage(`{}`), Rev: 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			item, err := dynamo.MarshalRecordItem(tc.rec)
+			require.NoError(t, err)
+			assert.Equal(t, dynamo.ItemSize(item), events.RecordItemSize(tc.rec))
+		})
 	}
 }

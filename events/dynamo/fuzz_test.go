@@ -1,4 +1,4 @@
-package events_test
+package dynamo_test
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/dynamo"
 )
 
 // FuzzEnvelopeJSON: any JSON either fails to decode/validate or survives the
@@ -28,19 +29,19 @@ func FuzzEnvelopeJSON(f *testing.F) {
 		if json.Unmarshal(b, &e) != nil || e.Validate() != nil {
 			return
 		}
-		item, err := events.MarshalItem(e)
+		item, err := dynamo.MarshalItem(e)
 		require.NoError(t, err)
-		assert.Equal(t, events.ItemSize(item), events.EventItemSize(e))
-		got, err := events.UnmarshalItem(item)
+		assert.Equal(t, dynamo.ItemSize(item), events.EventItemSize(e))
+		got, err := dynamo.UnmarshalItem(item)
 		require.NoError(t, err)
 		assert.True(t, e.OccurredAt.Equal(got.OccurredAt))
 		e.OccurredAt = got.OccurredAt
 		assert.Equal(t, e, got)
-		r, err := events.ToLambdaRecord(e, events.StreamMeta{SequenceNumber: "1"})
+		r, err := dynamo.ToLambdaRecord(events.Change{Envelope: e, Seq: "1"}, dynamo.StreamMeta{})
 		require.NoError(t, err)
-		got2, err := events.FromLambdaRecord(r)
+		got2, err := dynamo.FromLambdaRecord(r)
 		require.NoError(t, err)
-		assert.Equal(t, got, got2)
+		assert.Equal(t, got, got2.Envelope)
 	})
 }
 
@@ -59,9 +60,9 @@ func FuzzLambdaRecord(f *testing.F) {
 			return
 		}
 		for _, r := range ev.Records {
-			e, err := events.FromLambdaRecord(r)
+			c, err := dynamo.FromLambdaRecord(r)
 			if err == nil {
-				require.NoError(t, e.Validate())
+				require.NoError(t, c.Validate())
 			}
 		}
 	})
@@ -70,7 +71,7 @@ func FuzzLambdaRecord(f *testing.F) {
 // FuzzAttributeItem: any attribute-value JSON (DynamoDB wire shape) decodes
 // into an envelope or an error, never a panic or an invalid envelope.
 func FuzzAttributeItem(f *testing.F) {
-	item, err := events.MarshalItem(sampleEnvelope())
+	item, err := dynamo.MarshalItem(sampleEnvelope())
 	require.NoError(f, err)
 	var m map[string]any
 	require.NoError(f, attributevalue.UnmarshalMap(item, &m))
@@ -87,7 +88,7 @@ func FuzzAttributeItem(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if e, err := events.UnmarshalItem(item); err == nil {
+		if e, err := dynamo.UnmarshalItem(item); err == nil {
 			require.NoError(t, e.Validate())
 		}
 	})
