@@ -3,7 +3,9 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 GO        ?= go
 STAGE     ?= dev
-GOFLAGS_LAMBDA := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_ARCH ?= arm64
+DIST      ?= dist
+GOFLAGS_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH)
 FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
 .PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay logrepair build synth deploy \
@@ -23,7 +25,7 @@ web-build: ## build web/dist when the frontend sources changed
 	@bash scripts/web-build.sh
 
 ## ---- tests -----------------------------------------------------------------
-test: test-go test-infra test-web test-browser ## every test tier (Go unit+contract+e2e with -race, CDK, web, browser)
+test: test-go test-infra test-integration test-web test-browser ## every test tier (Go unit+contract+e2e with -race, CDK, the stack deployed into MiniStack, web, browser)
 
 test-go: venv ## Go: vet, unit, contract suites (embedded + DynamoDB on moto), in-process e2e; -race
 	bash scripts/test-go.sh
@@ -54,12 +56,12 @@ logrepair: ## salvage a damaged embedded event log, runtime stopped: make logrep
 	$(GO) run ./cmd/logrepair $(ARGS)
 
 ## ---- cloud -----------------------------------------------------------------
-build: ## Lambda bootstrap binaries (linux/arm64) zipped into dist/
-	@mkdir -p dist
+build: ## Lambda bootstrap binaries (linux/arm64; LAMBDA_ARCH=amd64 DIST=dir for another) zipped into dist/
+	@mkdir -p $(DIST)
 	@for f in $(FUNCTIONS); do \
-	  mkdir -p dist/$$f && $(GOFLAGS_LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o dist/$$f/bootstrap ./functions/$$f || exit 1; \
-	  (cd dist/$$f && rm -f ../$$f.zip && zip -q -X ../$$f.zip bootstrap) || exit 1; \
-	done; ls -l dist/*.zip
+	  mkdir -p $(DIST)/$$f && $(GOFLAGS_LAMBDA) $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $(DIST)/$$f/bootstrap ./functions/$$f || exit 1; \
+	  (cd $(DIST)/$$f && rm -f ../$$f.zip && zip -q -X ../$$f.zip bootstrap) || exit 1; \
+	done; ls -l $(DIST)/*.zip
 
 synth: build ## synthesize the CDK stack offline into cdk.out/
 	bash scripts/synth.sh $(STAGE)
@@ -73,8 +75,8 @@ localstack-up: ## start LocalStack (needs Docker and LOCALSTACK_AUTH_TOKEN)
 localstack-deploy: build ## deploy to LocalStack with cdklocal
 	bash scripts/deploy.sh $(STAGE) local
 
-test-integration: ## endpoint-mode tests against AWS_ENDPOINT_URL (LocalStack or moto)
-	$(GO) test -count=1 -run 'Endpoint|Dynamo' ./...
+test-integration: venv ## the synthesized stack deployed into MiniStack (or LocalStack: LOCALSTACK_AUTH_TOKEN + Docker), e2e suite through it
+	bash scripts/test-integration.sh
 
 clean:
 	rm -rf dist cdk.out .data web/dist

@@ -10,6 +10,7 @@ var (
 	CreateTenant   = Route{"POST", "/api/tenants", Command, true}
 	ListTenants    = Route{"GET", "/api/tenants", Query, true}
 	GetTenant      = Route{"GET", "/api/tenants/{id}", Query, true}
+	PatchTenant    = Route{"PATCH", "/api/tenants/{id}", Command, true}
 	CreateUser     = Route{"POST", "/api/tenants/{id}/users", Command, true}
 	ListUsers      = Route{"GET", "/api/tenants/{id}/users", Query, true}
 	GetMe          = Route{"GET", "/api/users/me", Query, true}
@@ -33,7 +34,7 @@ var (
 var Identity = Context{
 	Name:           "identity",
 	StreamPrefixes: []string{"tenant", "user", "apikey"},
-	Routes: []Route{Bootstrap, Login, ChangePassword, CreateTenant, ListTenants, GetTenant,
+	Routes: []Route{Bootstrap, Login, ChangePassword, CreateTenant, ListTenants, GetTenant, PatchTenant,
 		CreateUser, ListUsers, GetMe, GetUser, PatchUser, CreateAPIKey, ListAPIKeys, RevokeAPIKey, WSTicket},
 	Channels: []ChannelKind{UserUpdates, UserAPIKeys, TenantUpdates, PlatformTenants},
 }

@@ -19,6 +19,10 @@ var (
 	ErrTooLarge           = errors.New("payload too large")       // 413
 	ErrRateLimited        = errors.New("too many requests")       // 429
 	ErrUnavailable        = errors.New("temporarily unavailable") // 503
+
+	// ErrTenantSuspended refuses every request of a suspended tenant's
+	// users and keys (403, code tenant_suspended).
+	ErrTenantSuspended = fmt.Errorf("tenant suspended: %w", ErrForbidden)
 )
 
 // FieldError is a validation failure naming the offending field (JSON name,

@@ -11,8 +11,8 @@ type Action string
 // (docs/websocket.md).
 const (
 	ActTenantCreate Action = "tenant.create"
-	ActTenantRead   Action = "tenant.read" // GET /api/tenants/{id}, list (scoped)
-	ActTenantUpdate Action = "tenant.update"
+	ActTenantRead   Action = "tenant.read"   // GET /api/tenants/{id}, list (scoped)
+	ActTenantUpdate Action = "tenant.update" // PATCH /api/tenants/{id}: rename, suspend, reactivate
 
 	ActUserCreate Action = "user.create" // POST /api/tenants/{id}/users
 	ActUserList   Action = "user.list"   // GET /api/tenants/{id}/users
@@ -64,7 +64,7 @@ func (s Scope) String() string {
 var Matrix = map[Action]map[Role]Scope{
 	ActTenantCreate: {RolePlatformAdmin: ScopeAny},
 	ActTenantRead:   {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeTenant, RoleViewer: ScopeTenant},
-	ActTenantUpdate: {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},
+	ActTenantUpdate: {RolePlatformAdmin: ScopeAny},
 
 	ActUserCreate: {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},
 	ActUserList:   {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},

@@ -31,6 +31,9 @@ type Principal struct {
 	TenantID string `json:"tenant_id"`
 	Role     Role   `json:"role"`
 	KeyID    string `json:"key_id"`
+	// TenantSuspended: the principal's tenant is suspended; every route
+	// refuses it (domain.ErrTenantSuspended). Never stored with a connection.
+	TenantSuspended bool `json:"-"`
 }
 
 // Authorizer context keys: the HTTP authorizer returns them in its simple
@@ -40,6 +43,8 @@ const (
 	CtxTenantID = "tenant_id"
 	CtxRole     = "role"
 	CtxKeyID    = "key_id"
+	// CtxTenantSuspended is "true" when the principal's tenant is suspended.
+	CtxTenantSuspended = "tenant_suspended"
 )
 
 // SystemActor is the actor of events not caused by a user.

@@ -5,7 +5,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 echo "== go $(go version)"
 go mod download
-echo "== python venv (moto server, cfn-lint)"
+echo "== python venv (moto server, cfn-lint, MiniStack)"
 bash scripts/venv.sh
 if ! command -v chromium >/dev/null 2>&1 || ! command -v zip >/dev/null 2>&1; then
   echo "== apt: chromium, zip"
@@ -19,6 +19,6 @@ if [ -f web/package-lock.json ]; then
   (cd web && npm ci --no-audit --no-fund)
 fi
 if [ -f infra/app/package-lock.json ]; then
-  echo "== npm ci (infra: CDK CLI)"
+  echo "== npm ci (infra: CDK CLI, cdklocal)"
   (cd infra/app && npm ci --no-audit --no-fund)
 fi

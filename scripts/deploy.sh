@@ -3,13 +3,18 @@
 #   scripts/deploy.sh dev            AWS (credentials from the usual AWS env/profile)
 #   scripts/deploy.sh dev local      LocalStack through cdklocal (LOCALSTACK_AUTH_TOKEN, `make localstack-up`)
 # Extra CDK CLI arguments: CDK_ARGS="--require-approval never -c alarmEmail=ops@example.com"
+# ASSET_DIR=dir takes the function zips from dir instead of dist/ (passed as -c assetDir);
+# OUTPUTS_FILE=path writes the stack outputs there (default cdk.out/outputs-<stage>.json).
+# The emulator target (scripts/test-integration.sh) adds -c target=emulator ... in CDK_ARGS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stage=${1:-dev}
 target=${2:-aws}
 case "$stage" in dev|prod) ;; *) echo "deploy: stage must be dev or prod, got '$stage'" >&2; exit 2 ;; esac
+asset_dir=${ASSET_DIR:-$root/dist}
+outputs=${OUTPUTS_FILE:-cdk.out/outputs-$stage.json}
 for fn in authorizer commands queries projector ws-connect ws-disconnect ws-default; do
-  [ -f "$root/dist/$fn.zip" ] || { echo "deploy: dist/$fn.zip missing: run make build" >&2; exit 1; }
+  [ -f "$asset_dir/$fn.zip" ] || { echo "deploy: $asset_dir/$fn.zip missing: run make build" >&2; exit 1; }
 done
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=$(node -p 'process.versions.node.split(".")[0]')
@@ -24,7 +29,8 @@ if [ "$target" = local ]; then
 fi
 cd "$root"
 # Bootstrapping is idempotent: it creates the CDKToolkit stack once per account/region.
-npx --prefix "$root/infra/app" --no -- "$cli" bootstrap -c stage="$stage"
 # shellcheck disable=SC2086
-npx --prefix "$root/infra/app" --no -- "$cli" deploy "SkyLedger-$stage" -c stage="$stage" --outputs-file "cdk.out/outputs-$stage.json" ${CDK_ARGS:-}
-echo "deploy: outputs in cdk.out/outputs-$stage.json"
+npx --prefix "$root/infra/app" --no -- "$cli" bootstrap -c stage="$stage" -c assetDir="$asset_dir" ${CDK_ARGS:-}
+# shellcheck disable=SC2086
+npx --prefix "$root/infra/app" --no -- "$cli" deploy "SkyLedger-$stage" -c stage="$stage" -c assetDir="$asset_dir" --outputs-file "$outputs" ${CDK_ARGS:-}
+echo "deploy: outputs in $outputs"

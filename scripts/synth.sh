@@ -3,6 +3,7 @@
 # into cdk.out/<stage>/. Usage: scripts/synth.sh [dev|prod] [key=value context...]
 #   ASSET_DIR=dir   function zips (<fn>.zip); default dist/ (make build)
 #   WEB_DIR=dir     built frontend; default web/dist (placeholder page if missing)
+#   OUT_DIR=dir     output folder; default cdk.out/<stage>
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 stage=${1:-dev}
@@ -32,7 +33,7 @@ for kv in extra:
 print(json.dumps(c))
 PY
 )
-out=$root/cdk.out/$stage
+out=${OUT_DIR:-$root/cdk.out/$stage}
 bin=$root/cdk.out/.bin/app
 mkdir -p "$root/cdk.out/.bin"
 start=$(date +%s.%N)

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/invoke"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/pirepcli"
@@ -50,6 +51,13 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "listen" {
 		if err := listen(os.Args[2:], os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, "skyledger:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "invoke" { // one handler, one event (internal/invoke)
+		if err := invoke.Main(context.Background(), os.Args[2:], os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, "skyledger invoke:", err)
 			os.Exit(1)
 		}
 		return

@@ -39,6 +39,7 @@ type Tenant struct {
 	ID        string    `json:"id"`
 	Name      string    `json:"name"`
 	Platform  bool      `json:"platform"`
+	Status    string    `json:"status"`
 	CreatedAt time.Time `json:"created_at"`
 	Version   int64     `json:"version"`
 }
@@ -53,13 +54,19 @@ func FoldTenant(evs []Recorded) (Tenant, error) {
 			if err := unmarshal(e, &d); err != nil {
 				return t, err
 			}
-			t = Tenant{ID: d.TenantID, Name: d.Name, Platform: d.Platform, CreatedAt: d.CreatedAt}
+			t = Tenant{ID: d.TenantID, Name: d.Name, Platform: d.Platform, Status: TenantActive, CreatedAt: d.CreatedAt}
 		case TenantRenamed:
 			var d TenantRenamedData
 			if err := unmarshal(e, &d); err != nil {
 				return t, err
 			}
 			t.Name = d.Name
+		case TenantSuspended, TenantReactivated:
+			var d TenantStatusData
+			if err := unmarshal(e, &d); err != nil {
+				return t, err
+			}
+			t.Status = d.Status
 		default:
 			return t, fmt.Errorf("tenant stream: unknown event type %q", e.Type)
 		}
@@ -78,6 +85,43 @@ func CreateTenant(id, name string, platform bool, actor string, now time.Time) (
 	return []Event{{Type: TenantCreated, Data: TenantCreatedData{
 		TenantID: id, Name: name, Platform: platform, CreatedBy: actor, CreatedAt: now.UTC(),
 	}}}, nil
+}
+
+// UpdateTenant decides a tenant's rename and status change (nil: keep).
+// Only a platform_admin may (ActTenantUpdate). The platform tenant cannot
+// be suspended (its admins run the platform): ErrConflict. A name or status
+// equal to the current one decides nothing.
+func (t Tenant) Update(actor domain.Principal, name, status *string) ([]Event, error) {
+	if t.Version == 0 {
+		return nil, fmt.Errorf("tenant: %w", domain.ErrNotFound)
+	}
+	if err := domain.Authorize(actor, domain.ActTenantUpdate, domain.Resource{TenantID: t.ID}); err != nil {
+		return nil, err
+	}
+	var out []Event
+	if name != nil {
+		n, err := ValidateName("name", *name)
+		if err != nil {
+			return nil, err
+		}
+		if n != t.Name {
+			out = append(out, Event{Type: TenantRenamed, Data: TenantRenamedData{TenantID: t.ID, Name: n, RenamedBy: actor.UserID}})
+		}
+	}
+	if status != nil && *status != t.Status {
+		switch *status {
+		case TenantSuspendedStatus:
+			if t.Platform {
+				return nil, fmt.Errorf("the platform tenant cannot be suspended: %w", domain.ErrConflict)
+			}
+			out = append(out, Event{Type: TenantSuspended, Data: TenantStatusData{TenantID: t.ID, Status: *status, By: actor.UserID}})
+		case TenantActive:
+			out = append(out, Event{Type: TenantReactivated, Data: TenantStatusData{TenantID: t.ID, Status: *status, By: actor.UserID}})
+		default:
+			return nil, domain.Invalid("status", "must be active or suspended")
+		}
+	}
+	return out, nil
 }
 
 // ------------------------------------------------------------------ User ---

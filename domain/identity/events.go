@@ -30,6 +30,12 @@ const (
 	TenantCreated = "tenant.created"
 	// TenantRenamed is appended to tenant-<id>.
 	TenantRenamed = "tenant.renamed"
+	// TenantSuspended is appended to tenant-<id>: the tenant's users and
+	// keys are refused (403 tenant_suspended) and their sockets closed; the
+	// status record flips in the same transaction. Nothing is deleted.
+	TenantSuspended = "tenant.suspended"
+	// TenantReactivated is appended to tenant-<id>: access is restored.
+	TenantReactivated = "tenant.reactivated"
 
 	// UserCreated opens stream user-<id>.
 	UserCreated = "user.created"
@@ -62,7 +68,7 @@ const (
 // EventTypes lists every identity event type (for projections, channel maps
 // and tests that must cover them all).
 var EventTypes = []string{
-	TenantCreated, TenantRenamed,
+	TenantCreated, TenantRenamed, TenantSuspended, TenantReactivated,
 	UserCreated, UserRoleChanged, UserDeactivated, UserReactivated, UserPasswordChanged, UserProfileUpdated,
 	APIKeyCreated, APIKeyRevoked,
 }
@@ -96,6 +102,20 @@ type TenantRenamedData struct {
 	Name      string `json:"name"`
 	RenamedBy string `json:"renamed_by"`
 }
+
+// TenantStatusData is the payload of tenant.suspended and
+// tenant.reactivated (stream tenant-<id>).
+type TenantStatusData struct {
+	TenantID string `json:"tenant_id"`
+	Status   string `json:"status"`
+	By       string `json:"by"`
+}
+
+// Tenant statuses.
+const (
+	TenantActive          = "active"
+	TenantSuspendedStatus = "suspended"
+)
 
 // UserCreatedData is the payload of user.created (stream user-<id>).
 // Readable: every field by the user and the admins; tenant members other

@@ -46,7 +46,7 @@ func fieldOf(err error) string {
 func TestCreateTenantFold(t *testing.T) {
 	t.Parallel()
 	tn := tenant(t, "T1", false)
-	assert.Equal(t, identity.Tenant{ID: "T1", Name: "Acme Air", CreatedAt: now, Version: 1}, tn)
+	assert.Equal(t, identity.Tenant{ID: "T1", Name: "Acme Air", Status: identity.TenantActive, CreatedAt: now, Version: 1}, tn)
 	_, err := identity.CreateTenant("T2", "   ", false, "system", now)
 	assert.Equal(t, "name", fieldOf(err))
 }

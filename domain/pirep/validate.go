@@ -248,15 +248,8 @@ func (r Report) validate(parsed bool) error {
 		for i, l := range r.Turbulence {
 			f := fpath{"turbulence", i}
 			if l.Text != "" {
-				if !keptLayer(l.Text) {
-					return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")
-				}
-				var want []TurbulenceLayer
-				if parsed {
-					continue
-				}
-				if want = appendTB(want, l.Text); len(want) != 1 || want[0] != l {
-					return fieldErr(f.s(".text"), "kept text does not match the layer", "the layer as the text decodes (send text alone)")
+				if err := keptText(f, l, l.Text, parsed, appendTB); err != nil {
+					return err
 				}
 				continue
 			}
@@ -281,15 +274,8 @@ func (r Report) validate(parsed bool) error {
 		for i, l := range r.Icing {
 			f := fpath{"icing", i}
 			if l.Text != "" {
-				if !keptLayer(l.Text) {
-					return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")
-				}
-				var want []IcingLayer
-				if parsed {
-					continue
-				}
-				if want = appendIC(want, l.Text); len(want) != 1 || want[0] != l {
-					return fieldErr(f.s(".text"), "kept text does not match the layer", "the layer as the text decodes (send text alone)")
+				if err := keptText(f, l, l.Text, parsed, appendIC); err != nil {
+					return err
 				}
 				continue
 			}
@@ -674,4 +660,20 @@ func validAircraftType(s string) bool {
 		}
 	}
 	return true
+}
+
+// keptText validates a layer kept as its original text: the text is well
+// formed and, unless the report came from parsing, decodes to exactly the
+// layer (a structured submission may send the text alone).
+func keptText[L comparable](f fpath, l L, text string, parsed bool, decode func([]L, string) []L) error {
+	if !keptLayer(text) {
+		return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")
+	}
+	if parsed {
+		return nil
+	}
+	if want := decode(nil, text); len(want) != 1 || want[0] != l {
+		return fieldErr(f.s(".text"), "kept text does not match the layer", "the layer as the text decodes (send text alone)")
+	}
+	return nil
 }

@@ -6,7 +6,9 @@
 //
 // Context keys: stage (dev|prod, default dev), assetDir (default <repo>/dist),
 // webDir (default <repo>/web/dist), alarmEmail, webOrigins (comma-separated
-// extra CORS origins; dev defaults to the Vite dev server).
+// extra CORS origins; dev defaults to the Vite dev server); for an emulator
+// target (emulator.go): target=emulator, lambdaArchitecture (arm64|x86_64),
+// executeApiEndpoint (e.g. http://127.0.0.1:4566/_aws/execute-api).
 package main
 
 import (
@@ -55,6 +57,9 @@ func configFromContext(app awscdk.App) (Config, error) {
 		AssetDir:   ctx("assetDir"),
 		WebDir:     ctx("webDir"),
 		AlarmEmail: ctx("alarmEmail"),
+	}
+	if c.Emulator, err = emulatorFromContext(ctx); err != nil {
+		return Config{}, err
 	}
 	if c.Stage == "" {
 		c.Stage = StageDev

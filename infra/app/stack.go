@@ -70,6 +70,7 @@ type Config struct {
 	AlarmEmail string   // optional e-mail subscribed to the alarm topic
 	WebOrigins []string // extra CORS origins allowed to call the HTTP API directly
 	Env        *awscdk.Environment
+	Emulator   *Emulator // nil: AWS; else an emulator target (emulator.go)
 }
 
 // Stack is the synthesized SkyLedger stack with handles on the constructs the
@@ -97,6 +98,9 @@ func StackName(stage string) string { return "SkyLedger-" + stage }
 func ValidateConfig(c Config) error {
 	if c.Stage != StageDev && c.Stage != StageProd {
 		return fmt.Errorf("stage %q: want %q or %q (-c stage=...)", c.Stage, StageDev, StageProd)
+	}
+	if err := validateEmulator(c.Emulator); err != nil {
+		return err
 	}
 	for _, f := range spec.Functions {
 		zip := filepath.Join(c.AssetDir, f.Name+".zip")
@@ -216,7 +220,7 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 		fn := awslambda.NewFunction(st, jsii.String(f.Name), &awslambda.FunctionProps{
 			Description:  jsii.String("SkyLedger " + c.Stage + " " + f.Name),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-			Architecture: awslambda.Architecture_ARM_64(),
+			Architecture: c.lambdaArchitecture(),
 			Handler:      jsii.String("bootstrap"),
 			Code:         awslambda.Code_FromAsset(jsii.String(filepath.Join(c.AssetDir, f.Name+".zip")), nil),
 			MemorySize:   jsii.Number(float64(f.MemoryMB)),
@@ -307,10 +311,10 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 					s.connectionsArn(c.Stage, "DELETE"),
 				},
 			})
-			fn.AddEnvironment(jsii.String(spec.EnvWSManagementURL), s.WSStage.CallbackUrl(), nil)
+			fn.AddEnvironment(jsii.String(spec.EnvWSManagementURL), s.wsCallbackURL(c), nil)
 		}
 		if f.WSURL {
-			fn.AddEnvironment(jsii.String(spec.EnvWSURL), s.WSStage.Url(), nil)
+			fn.AddEnvironment(jsii.String(spec.EnvWSURL), s.wsURL(c), nil)
 		}
 	}
 
@@ -378,7 +382,9 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	}
 
 	// ---- web frontend -----------------------------------------------------
-	s.web(c, prod)
+	if c.deploysWeb() {
+		s.web(c, prod)
+	}
 
 	// ---- alarms -----------------------------------------------------------
 	s.alarms()
@@ -387,10 +393,13 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	out := func(id string, v *string, desc string) {
 		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: v, Description: jsii.String(desc)})
 	}
-	out("HttpApiUrl", s.HTTPStage.Url(), "HTTP API base URL (routes start with /api)")
-	out("WebSocketUrl", s.WSStage.Url(), "WebSocket URL (append ?ticket=...)")
-	out("WebSocketManagementUrl", s.WSStage.CallbackUrl(), "@connections management endpoint")
-	out("WebUrl", jsii.String("https://"+*s.Distribution.DistributionDomainName()), "web frontend (also serves /api/*)")
+	out("HttpApiUrl", s.httpURL(c), "HTTP API base URL (routes start with /api)")
+	out("WebSocketUrl", s.wsURL(c), "WebSocket URL (append ?ticket=...)")
+	out("WebSocketManagementUrl", s.wsCallbackURL(c), "@connections management endpoint")
+	if c.deploysWeb() {
+		out("WebUrl", jsii.String("https://"+*s.Distribution.DistributionDomainName()), "web frontend (also serves /api/*)")
+	}
+	s.emulatorOutputs(c, out)
 	out("BootstrapSecretArn", s.BootstrapSecret.SecretArn(), "Secrets Manager secret holding the bootstrap token")
 	out("AlarmTopicArn", s.AlarmTopic.TopicArn(), "SNS topic receiving the alarms")
 	out("ProjectorDeadLetterQueueUrl", s.DeadLetters.QueueUrl(), "stream records the projector gave up on")

@@ -173,6 +173,10 @@ func summarize(ctx context.Context, m readmodel.Store, e Entry, n *Names) string
 		return fmt.Sprintf("%s created tenant %q", who, d.Name)
 	case identity.TenantRenamed:
 		return fmt.Sprintf("%s renamed the tenant to %q", who, d.Name)
+	case identity.TenantSuspended:
+		return fmt.Sprintf("%s suspended the tenant", who)
+	case identity.TenantReactivated:
+		return fmt.Sprintf("%s reactivated the tenant", who)
 	case identity.UserCreated:
 		return fmt.Sprintf("%s created %s as %s", who, d.DisplayName, d.Role)
 	case identity.UserRoleChanged:

@@ -46,6 +46,8 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 	}{
 		{identity.TenantCreated, identity.StreamTenant(tenant), ops, identity.TenantCreatedData{TenantID: tenant, Name: "Acme"}, `Ops created tenant "Acme"`},
 		{identity.TenantRenamed, identity.StreamTenant(tenant), ops, identity.TenantRenamedData{TenantID: tenant, Name: "Acme Air"}, `Ops renamed the tenant to "Acme Air"`},
+		{identity.TenantSuspended, identity.StreamTenant(tenant), ops, identity.TenantStatusData{TenantID: tenant, Status: "suspended", By: ops}, "Ops suspended the tenant"},
+		{identity.TenantReactivated, identity.StreamTenant(tenant), ops, identity.TenantStatusData{TenantID: tenant, Status: "active", By: ops}, "Ops reactivated the tenant"},
 		{identity.UserCreated, identity.StreamUser(pat), ops, identity.UserCreatedData{UserID: pat, TenantID: tenant, DisplayName: "Pat", Role: "pilot", Email: "pat@acme.example"}, "Ops created Pat as pilot"},
 		{identity.UserRoleChanged, identity.StreamUser(pat), ops, identity.UserRoleChangedData{UserID: pat, TenantID: tenant, OldRole: "pilot", Role: "viewer"}, "Ops changed Pat's role from pilot to viewer"},
 		{identity.UserDeactivated, identity.StreamUser(pat), ops, identity.UserDeactivatedData{UserID: pat, TenantID: tenant, By: ops}, "Ops deactivated Pat"},

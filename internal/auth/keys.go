@@ -195,7 +195,11 @@ func (a *Authenticator) principal(ctx context.Context, kind string, cred KeyCred
 	case kind == KindSession && cred.SessionEpoch < u.SessionEpoch:
 		return domain.Principal{}, fmt.Errorf("session superseded: %w", domain.ErrUnauthenticated)
 	}
-	return domain.Principal{UserID: u.UserID, TenantID: u.TenantID, Role: u.Role, KeyID: cred.KeyID}, nil
+	suspended, err := TenantSuspended(ctx, a.Records, u.TenantID)
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	return domain.Principal{UserID: u.UserID, TenantID: u.TenantID, Role: u.Role, KeyID: cred.KeyID, TenantSuspended: suspended}, nil
 }
 
 func (a *Authenticator) touch(ctx context.Context, rec events.Record, cred KeyCredential, now time.Time) {

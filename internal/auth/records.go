@@ -14,14 +14,18 @@
 //	loginfail#<email>        -> "loginfail": failed-login window (expires after 15 min)
 //	ticket#<sha256 hex>      -> "ticket": WebSocket ticket (expires after 60 s, taken once)
 //	idem#<sha256 hex>        -> "idempotency": a POST's first response (AES-GCM sealed)
+//	tenant#<tenant_id>       -> "tenant": TenantStatus (written with the tenant's status events)
 package auth
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 )
 
@@ -36,6 +40,7 @@ const (
 	KindLoginFail   = "loginfail"
 	KindTicket      = "ticket"
 	KindIdempotency = "idempotency"
+	KindTenant      = "tenant"
 )
 
 // Record keys.
@@ -53,6 +58,9 @@ func UserRecordKey(userID string) string { return "user#" + userID }
 // EmailRecordKey is the record key of an e-mail reservation (normalized
 // e-mail).
 func EmailRecordKey(email string) string { return "email#" + email }
+
+// TenantRecordKey is the record key of a tenant's access status.
+func TenantRecordKey(tenantID string) string { return "tenant#" + tenantID }
 
 func loginFailKey(email string) string { return "loginfail#" + email }
 
@@ -130,6 +138,34 @@ func BootstrapRecord(tenantID, userID string, at time.Time) (events.Record, erro
 // PlatformAdminsRecord builds the platform-admin counter record.
 func PlatformAdminsRecord(n int) (events.Record, error) {
 	return record(PlatformAdminsKey, KindCounter, PlatformAdmins{Count: n}, nil)
+}
+
+// TenantStatus is the data of a tenant#<id> record, written in the same
+// append as the tenant's status events. A tenant without one is active.
+type TenantStatus struct {
+	Status string `json:"status"`
+}
+
+// TenantRecord builds the tenant#<id> record.
+func TenantRecord(tenantID, status string) (events.Record, error) {
+	return record(TenantRecordKey(tenantID), KindTenant, TenantStatus{Status: status}, nil)
+}
+
+// TenantSuspended reports whether a tenant's access is suspended (a store
+// error is returned; a missing record is an active tenant).
+func TenantSuspended(ctx context.Context, records events.Records, tenantID string) (bool, error) {
+	rec, err := records.GetRecord(ctx, TenantRecordKey(tenantID))
+	switch {
+	case errors.Is(err, events.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("tenant status %s: %w", tenantID, err)
+	}
+	st, err := decode[TenantStatus](rec, KindTenant)
+	if err != nil {
+		return false, err
+	}
+	return st.Status == identity.TenantSuspendedStatus, nil
 }
 
 func decode[T any](rec events.Record, kinds ...string) (T, error) {

@@ -48,12 +48,19 @@ var ErrUnauthorized = errors.New("Unauthorized")
 // Context returns the authorizer context for p (string values, the keys of
 // domain.Ctx*), as API Gateway passes it to the integration.
 func Context(p domain.Principal) map[string]interface{} {
-	return map[string]interface{}{
+	c := map[string]interface{}{
 		domain.CtxUserID:   p.UserID,
 		domain.CtxTenantID: p.TenantID,
 		domain.CtxRole:     string(p.Role),
 		domain.CtxKeyID:    p.KeyID,
 	}
+	if p.TenantSuspended {
+		// The HTTP authorizer lets the request through so that the
+		// handler answers 403 tenant_suspended (a denial would be API
+		// Gateway's bare 403).
+		c[domain.CtxTenantSuspended] = "true"
+	}
+	return c
 }
 
 // HTTP is the HTTP API authorizer (payload 2.0, simple responses). Invalid,
@@ -103,6 +110,10 @@ func (h *Handler) WebSocket(ctx context.Context, req lambdaevents.APIGatewayCust
 		}
 		h.log.ErrorContext(ctx, "ws authorizer: store failure", "error", err.Error())
 		return lambdaevents.APIGatewayCustomAuthorizerResponse{}, err
+	}
+	if p.TenantSuspended {
+		h.log.InfoContext(ctx, "ws authorizer: tenant suspended", "request_id", req.RequestContext.RequestID)
+		return lambdaevents.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 	}
 	return lambdaevents.APIGatewayCustomAuthorizerResponse{
 		PrincipalID:    p.UserID,

@@ -25,6 +25,7 @@ func (s *Service) identityRoutes() []Route {
 		{Route: contexts.Login, Handler: s.login, NoIdempotency: true},
 		{Route: contexts.ChangePassword, Handler: s.changePassword},
 		{Route: contexts.CreateTenant, Handler: s.createTenant},
+		{Route: contexts.PatchTenant, Handler: s.patchTenant},
 		{Route: contexts.CreateUser, Handler: s.createUser},
 		{Route: contexts.PatchUser, Handler: s.patchUser},
 		{Route: contexts.CreateAPIKey, Handler: s.createKey},
@@ -39,7 +40,7 @@ func (s *Service) identityRoutes() []Route {
 // command response and the GET that follows it carry the same fields.
 
 func tenantResource(t identity.Tenant, v int64, updated time.Time) views.Tenant {
-	return views.Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, CreatedAt: t.CreatedAt,
+	return views.Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, Status: t.Status, CreatedAt: t.CreatedAt,
 		UpdatedAt: updated.UTC(), Version: v}
 }
 
@@ -458,6 +459,13 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 	if cred.Status != identity.StatusActive {
 		return fail("deactivated")
 	}
+	// The right password of a suspended tenant's user: say why, no session.
+	if suspended, err := auth.TenantSuspended(ctx, s.d.Store, cred.TenantID); err != nil || suspended {
+		if err == nil {
+			err = domain.ErrTenantSuspended
+		}
+		return httpapi.Response{}, err
+	}
 	if err := auth.ClearLoginFailures(ctx, s.d.Store, email); err != nil {
 		s.d.Log.WarnContext(ctx, "login: clearing failures", "error", err.Error())
 	}
@@ -582,6 +590,70 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
 		Events: FromIdentity(evs), Status: http.StatusCreated,
 		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
+}
+
+type patchTenantRequest struct {
+	Name   *string `json:"name"`
+	Status *string `json:"status"`
+}
+
+// patchTenant renames, suspends or reactivates a tenant (platform_admin;
+// If-Match honoured). A status change writes the tenant#<id> status record
+// in the same append, so the next request of the tenant's principals is
+// refused (or allowed again) at once.
+func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, error) {
+	id, err := c.PathID("id")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in patchTenantRequest
+	if err := c.Decode(&in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Name == nil && in.Status == nil {
+		return httpapi.Response{}, domain.Invalid("body", "name or status is required")
+	}
+	if in.Name != nil {
+		if err := MaxLen("name", *in.Name, MaxNameBytes); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	t, evs, err := s.loadTenant(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	// another tenant's id is 404 for everyone but a platform_admin
+	if err := domain.Authorize(c.Principal, domain.ActTenantRead, domain.Resource{TenantID: t.ID}); err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := c.CheckIfMatch(t.Version); err != nil {
+		return httpapi.Response{}, err
+	}
+	decided, err := t.Update(c.Principal, in.Name, in.Status)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	after, err := fold(evs, t.Version, decided, identity.FoldTenant)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	m := Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
+		Events: FromIdentity(decided), Status: http.StatusOK,
+		Body: func(v int64) any {
+			updated := c.At
+			if len(decided) == 0 {
+				updated = lastChange(evs)
+			}
+			return tenantResource(after, v, updated)
+		}}
+	if after.Status != t.Status {
+		op, err := put(auth.TenantRecord(t.ID, after.Status))
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		m.Records = append(m.Records, op)
+	}
+	return s.Commit(ctx, c, m)
 }
 
 // ----------------------------------------------------------------- users ---

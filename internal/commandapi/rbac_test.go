@@ -66,6 +66,9 @@ func TestRBACMatrix(t *testing.T) {
 		{"patch_user", func(c *call, tg target) *call {
 			return c.path(tg.user).header("if-match", "").body(map[string]any{"role": "pilot"})
 		}, map[string]exp{"own": {PA: 200, TA: 200, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404}, "platform": {PA: 200, TA: 404, PI: 404, VI: 404}}},
+		{"patch_tenant", func(c *call, tg target) *call {
+			return c.path(tg.tenant).header("if-match", "").body(map[string]any{"name": "Renamed " + newSuffix()})
+		}, map[string]exp{"own": {PA: 200, TA: 403, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404}, "platform": {PA: 200, TA: 404, PI: 404, VI: 404}}},
 		{"delete_apikey", func(c *call, tg target) *call { return c.path(tg.key) },
 			map[string]exp{"own": {PA: 200, TA: 200, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404}, "platform": {PA: 200, TA: 404, PI: 404, VI: 404}}},
 		{"post_apikeys", func(c *call, _ target) *call { return c.body(map[string]any{"name": "mine"}) },

@@ -53,6 +53,9 @@ type Deps struct {
 	WSURL string
 	// Hasher hashes passwords; nil means argon2id with auth.DefaultParams.
 	Hasher *auth.Hasher
+	// Modules bind the command routes of context modules (their handlers
+	// use Load and Commit like identity's and PIREPs').
+	Modules []func(*Service) []Route
 }
 
 // Service handles commands. Safe for concurrent use.
@@ -93,7 +96,11 @@ type Route struct {
 
 // Routes lists every command route this package serves.
 func (s *Service) Routes() []Route {
-	return append(s.identityRoutes(), pirepRoutes(s)...)
+	out := append(s.identityRoutes(), pirepRoutes(s)...)
+	for _, m := range s.d.Modules {
+		out = append(out, m(s)...)
+	}
+	return out
 }
 
 // Router returns the Lambda router with every route of Routes, each

@@ -28,9 +28,7 @@ func TestAuditEndpoint(t *testing.T) {
 // auditFlow: who may read a trail, what an entry says, filters, paging,
 // exports, and that no entry carries a secret or a hash.
 func auditFlow(t *testing.T, s *system) {
-	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
-		"password": "correct horse battery", "display_name": "Root"}
-	root := str(s.must(201, s.call("POST", "/api/bootstrap", "", boot)).body, "api_key", "key")
+	root, _ := s.bootstrap()
 	acme := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
 	other := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Other Air"})).body, "id")
 	s.must(201, s.call("POST", "/api/tenants/"+acme+"/users", root, map[string]any{"email": "ops@acme.example",
@@ -39,12 +37,9 @@ func auditFlow(t *testing.T, s *system) {
 		"password": "Red-Kestrel-Glide-42", "role": "pilot", "display_name": "Pat"})).body, "id")
 	s.must(201, s.call("POST", "/api/tenants/"+other+"/users", root, map[string]any{"email": "olly@other.example",
 		"password": "Green-Finch-Dawn-33", "role": "tenant_admin", "display_name": "Olly"}))
-	login := func(email, pw string) string {
-		return str(s.must(200, s.call("POST", "/api/auth/login", "", map[string]any{"email": email, "password": pw})).body, "key")
-	}
-	ops := login("ops@acme.example", "Blue-Heron-Cove-71")
-	pat := login("pat@acme.example", "Red-Kestrel-Glide-42")
-	olly := login("olly@other.example", "Green-Finch-Dawn-33")
+	ops := s.login("ops@acme.example", "Blue-Heron-Cove-71")
+	pat := s.login("pat@acme.example", "Red-Kestrel-Glide-42")
+	olly := s.login("olly@other.example", "Green-Finch-Dawn-33")
 	s.must(201, s.call("POST", "/api/apikeys", pat, map[string]any{"name": "efb"}))
 	pirepID := str(s.must(201, s.call("POST", "/api/pireps", pat, map[string]any{"raw": "DEN UA /OV DEN/TM 1200/FL080/TP C172/TB LGT"})).body, "id")
 	s.must(200, s.call("POST", "/api/pireps/"+pirepID+"/retract", pat, map[string]any{"reason": "duplicate"}))
@@ -136,4 +131,19 @@ func auditFlow(t *testing.T, s *system) {
 		r := s.must(400, s.call("GET", "/api/audit"+q, ops, nil))
 		assert.NotEmpty(t, str(r.body, "error", "details", "field"), q)
 	}
+}
+
+// bootstrap makes the platform (once per system) and returns the root API
+// key and the platform tenant's id.
+func (s *system) bootstrap() (rootKey, platformID string) {
+	s.t.Helper()
+	b := s.must(201, s.call("POST", "/api/bootstrap", "", map[string]any{"bootstrap_token": bootstrapToken,
+		"tenant_name": "Platform", "email": "root@example.com", "password": "correct horse battery", "display_name": "Root"}))
+	return str(b.body, "api_key", "key"), str(b.body, "tenant", "id")
+}
+
+// login returns a session key.
+func (s *system) login(email, password string) string {
+	s.t.Helper()
+	return str(s.must(200, s.call("POST", "/api/auth/login", "", map[string]any{"email": email, "password": password})).body, "key")
 }

@@ -1,6 +1,11 @@
-// Package e2e runs SkyLedger whole through the local runtime, with a real
-// HTTP client and a real WebSocket client on random loopback ports, in
-// embedded mode and in endpoint mode (DynamoDB + Streams on moto).
+// Package e2e runs SkyLedger whole with a real HTTP client and a real
+// WebSocket client: through the local runtime on random loopback ports, in
+// embedded mode and in endpoint mode (DynamoDB + Streams on moto), and,
+// built with -tags emulator, through the synthesized stack deployed into an
+// AWS emulator (deployed_test.go, run by `make test-integration`).
+//
+// The suite is target-agnostic: a target is an HTTP base URL, a WebSocket
+// URL and a bootstrap token (plus, for the local runtime, a restart).
 package e2e_test
 
 import (
@@ -26,6 +31,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/internal/awstest"
+	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/openapitest"
 	"github.com/skyledger/skyledger/internal/wire"
 )
@@ -55,6 +61,43 @@ type system struct {
 	// non-atomically and loses increments of the rate counter (DynamoDB,
 	// the serialised moto and the embedded store do not).
 	serialPings bool
+	// deployed, when set, is a SkyLedger deployed elsewhere (api and wsURL
+	// are its URLs); nothing is started or stopped here.
+	deployed *deployedTarget
+}
+
+// deployedTarget is a SkyLedger deployed somewhere else (a stack in an AWS
+// emulator or in AWS), known by its URLs and bootstrap token.
+type deployedTarget struct {
+	name           string // what it runs on, for messages
+	api            string // HTTP base URL without a trailing slash; routes start with /api
+	ws             string // WebSocket URL (without ?ticket=)
+	bootstrapToken string
+	// unauthorizedStatus is what the HTTP API answers when the authorizer
+	// fails with "Unauthorized" (AWS: 401; an emulator may differ, see
+	// docs/emulator.md).
+	unauthorizedStatus int
+}
+
+// deployedSystem is the system of a deployed target.
+func deployedSystem(t *testing.T, d *deployedTarget) *system {
+	return &system{t: t, deployed: d, api: d.api, wsURL: d.ws}
+}
+
+func (s *system) token() string {
+	if s.deployed != nil {
+		return s.deployed.bootstrapToken
+	}
+	return bootstrapToken
+}
+
+// unauthorizedStatus is the HTTP status of a request whose credential the
+// authorizer refuses with "Unauthorized".
+func (s *system) unauthorizedStatus() int {
+	if s.deployed != nil && s.deployed.unauthorizedStatus != 0 {
+		return s.deployed.unauthorizedStatus
+	}
+	return 401
 }
 
 func logger(t *testing.T) *slog.Logger {
@@ -120,6 +163,9 @@ func (s *system) startProcess() {
 }
 
 func (s *system) stop() {
+	if s.deployed != nil {
+		return
+	}
 	if s.proc != nil {
 		require.NoError(s.t, s.proc.Process.Signal(syscall.SIGTERM))
 		assert.NoError(s.t, s.proc.Wait(), "graceful exit")
@@ -135,9 +181,17 @@ func (s *system) stop() {
 	s.app = nil
 }
 
-func (s *system) restart() {
+// restart restarts the local runtime on the same data; a deployed target
+// cannot be restarted from here (its functions' cold starts are measured
+// by cmd/coldstart instead) and reports false.
+func (s *system) restart() bool {
+	if s.deployed != nil {
+		s.t.Logf("e2e: %s: no restart (deployed stack)", s.deployed.name)
+		return false
+	}
 	s.stop()
 	s.start()
+	return true
 }
 
 type resp struct {
@@ -153,6 +207,18 @@ func (s *system) call(method, path, key string, body any, hdr ...string) resp {
 	// every real response must match the published contract.
 	openapitest.Validate(s.t, method, path, r.status, r.header, r.raw)
 	return r
+}
+
+// gatewayCall is call for a request API Gateway itself answers (no
+// Authorization header: 401 without calling the authorizer). The local
+// runtime answers with the contract's error body; AWS and emulators with
+// their own ({"message":"Unauthorized"}), which the contract does not list.
+func (s *system) gatewayCall(method, path, key string, body any, hdr ...string) resp {
+	s.t.Helper()
+	if s.deployed != nil {
+		return s.callUnchecked(method, path, key, body, hdr...)
+	}
+	return s.call(method, path, key, body, hdr...)
 }
 
 // callUnchecked is call without the OpenAPI check (for gateway answers the
@@ -227,7 +293,7 @@ func (s *system) connect(key string) *ws {
 	tk := s.must(201, s.call("POST", "/api/ws/ticket", key, map[string]any{}))
 	url, ticket := str(tk.body, "url"), str(tk.body, "ticket")
 	require.NotEmpty(s.t, ticket)
-	require.Equal(s.t, s.wsURL, url, "the ticket names the runtime's WebSocket URL")
+	require.Equal(s.t, s.wsURL, url, "the ticket names the target's WebSocket URL")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, url+"?ticket="+ticket, nil)
@@ -264,15 +330,17 @@ func (w *ws) send(v any) {
 func (w *ws) next(what string, pred func(map[string]any) bool) map[string]any {
 	w.t.Helper()
 	timeout := time.After(10 * time.Second)
+	var skipped []map[string]any
 	for {
 		select {
 		case m, ok := <-w.frames:
-			require.True(w.t, ok, "socket closed while waiting for %s", what)
+			require.True(w.t, ok, "socket closed while waiting for %s (skipped frames: %v)", what, skipped)
 			if pred(m) {
 				return m
 			}
+			skipped = append(skipped, m)
 		case <-timeout:
-			w.t.Fatalf("no %s within 10s", what)
+			w.t.Fatalf("no %s within 10s (skipped frames: %v)", what, skipped)
 		}
 	}
 }
@@ -314,13 +382,13 @@ func TestFlowEndpoint(t *testing.T) {
 // WebSocket, commands and their frames, reads.
 func flow(t *testing.T, s *system) {
 	// bootstrap, once.
-	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
+	boot := map[string]any{"bootstrap_token": s.token(), "tenant_name": "Platform", "email": "root@example.com",
 		"password": "correct horse battery", "display_name": "Root"}
 	b := s.must(201, s.call("POST", "/api/bootstrap", "", boot))
 	root := str(b.body, "api_key", "key")
 	require.True(t, strings.HasPrefix(root, "sk_"), "bootstrap returns an API key")
 	s.must(409, s.call("POST", "/api/bootstrap", "", boot))
-	s.must(401, s.call("GET", "/api/tenants", "", nil))
+	s.must(401, s.gatewayCall("GET", "/api/tenants", "", nil))
 
 	// a tenant, and another one whose channels the pilot must not get.
 	acme := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
@@ -342,10 +410,10 @@ func flow(t *testing.T, s *system) {
 		return r.status == 200 && len(items) == 2
 	}, "both users listed")
 
-	// restart in the middle: data and projections survive.
+	// restart in the middle (local runtime): data and projections survive.
 	s.restart()
 	r := s.must(200, s.call("GET", "/api/tenants/"+acme+"/users", admin, nil))
-	assert.Len(t, r.body["items"], 2, "projections kept across the restart")
+	assert.Len(t, r.body["items"], 2, "projections kept")
 	s.must(409, s.call("POST", "/api/bootstrap", "", boot))
 	s.must(200, s.call("GET", "/api/users/me", admin, nil))
 
@@ -407,12 +475,29 @@ func flow(t *testing.T, s *system) {
 	pw.waitClosed()
 	// The authorizer answers a revoked key with the error "Unauthorized",
 	// which API Gateway (and the runtime) turn into 401.
-	gone := s.call("GET", "/api/users/me", key, nil)
-	assert.Equal(t, 401, gone.status, "revoked key refused: %s", gone.raw)
+	gone := s.callUnchecked("GET", "/api/users/me", key, nil)
+	assert.Equal(t, s.unauthorizedStatus(), gone.status, "revoked key refused: %s", gone.raw)
+	if gone.status == 401 {
+		openapitest.Validate(s.t, "GET", "/api/users/me", gone.status, gone.header, gone.raw)
+	}
 	s.must(200, s.call("GET", "/api/users/me", pilot, nil))
 
-	// the 11th control message within 10 s is rate limited.
+	// the admin deactivates the pilot: the pilot's open socket is closed
+	// and its session key refused from then on.
+	pw = s.connect(pilot)
+	s.must(200, s.call("PATCH", "/api/users/"+pilotID, admin, map[string]any{"status": "deactivated"}))
+	pw.waitClosed()
+	off := s.callUnchecked("GET", "/api/users/me", pilot, nil)
+	assert.Equal(t, s.unauthorizedStatus(), off.status, "deactivated user refused: %s", off.raw)
+
+	// the 11th control message within 10 s is rate limited. The limit counts
+	// in fixed windows (connections.RateWindow): start early in one, so
+	// eleven messages through a slower target (an emulator's Lambda hops)
+	// do not straddle two windows.
 	aw := s.connect(admin)
+	if left := connections.RateWindow - time.Duration(time.Now().UnixNano()%int64(connections.RateWindow)); left < connections.RateWindow/2 {
+		time.Sleep(left)
+	}
 	if s.serialPings {
 		for i := 1; i <= 10; i++ {
 			id := fmt.Sprintf("p%d", i)

@@ -100,6 +100,9 @@ func PrincipalFrom(req Request) (domain.Principal, error) {
 	if p.UserID == "" || !p.Role.Valid() {
 		return domain.Principal{}, fmt.Errorf("incomplete authorizer context: %w", domain.ErrUnauthenticated)
 	}
+	if get(domain.CtxTenantSuspended) == "true" {
+		return domain.Principal{}, domain.ErrTenantSuspended
+	}
 	return p, nil
 }
 
@@ -212,6 +215,8 @@ func ErrorResponse(err error) Response {
 		status, code = http.StatusBadRequest, "validation"
 	case errors.Is(err, domain.ErrUnauthenticated):
 		status, code, msg = http.StatusUnauthorized, "unauthenticated", "missing or invalid credentials"
+	case errors.Is(err, domain.ErrTenantSuspended):
+		status, code, msg = http.StatusForbidden, "tenant_suspended", "your tenant is suspended; contact the platform operator"
 	case errors.Is(err, domain.ErrForbidden):
 		status, code = http.StatusForbidden, "forbidden"
 	case errors.Is(err, domain.ErrNotFound), errors.Is(err, events.ErrNotFound):

@@ -353,6 +353,14 @@ func (r *run) close(ctx context.Context, env events.Envelope, d Data, c *Closer)
 		ids, err = r.n.d.Store.ByUser(ctx, id)
 	case "key":
 		ids, err = r.n.d.Store.ByKey(ctx, id)
+	case "tenant":
+		var subs []connections.Subscriber
+		subs, err = r.n.d.Store.ByChannel(ctx, connections.TenantUpdates(id))
+		for _, s := range subs {
+			if s.TenantID == id {
+				ids = append(ids, s.ConnectionID)
+			}
+		}
 	}
 	if err != nil {
 		r.lookErr = append(r.lookErr, fmt.Errorf("connections of %s %s: %w", c.By, id, err))

@@ -47,9 +47,11 @@ type Target struct {
 // AllFields as a Members/Admins value passes the payload unfiltered.
 var AllFields = []string{"*"}
 
-// Closer selects connections to close for an event: by user id or by key id.
+// Closer selects connections to close for an event: by user id, by key id,
+// or by tenant (the tenant's own members, found on tenant:{id}:updates, to
+// which every connection of the tenant is subscribed).
 type Closer struct {
-	By string // "user" or "key"
+	By string // "user", "key" or "tenant"
 	ID func(env events.Envelope, d Data) string
 	// Before: close before delivering the event (revocation,
 	// deactivation: the principal receives nothing more). After: deliver,
@@ -88,20 +90,22 @@ func platformTenants(events.Envelope, Data) string { return connections.Platform
 
 // Field sets (see domain/identity/events.go for who may read what).
 var (
-	tenantFields              = []string{"tenant_id", "name", "platform", "created_by", "created_at", "renamed_by"}
-	userFull                  = []string{"user_id", "tenant_id", "email", "display_name", "role", "status", "created_by", "created_at"}
-	userPublic                = []string{"user_id", "tenant_id", "display_name", "role", "status", "created_by", "created_at"}
-	roleFields                = []string{"user_id", "tenant_id", "old_role", "role", "changed_by"}
-	statusFields              = []string{"user_id", "tenant_id", "by"}
-	passwordFields            = []string{"user_id", "tenant_id", "sessions_revoked"}
-	profileFields             = []string{"user_id", "tenant_id", "display_name", "by"}
-	keyCreatedFields          = []string{"key_id", "tenant_id", "owner_id", "name", "prefix", "expires_at", "created_by", "created_at"}
-	keyRevokedFields          = []string{"key_id", "tenant_id", "owner_id", "revoked_by", "revoked_at"}
-	userID                    = func(_ events.Envelope, d Data) string { return d.Str("user_id") }
-	keyID                     = func(_ events.Envelope, d Data) string { return d.Str("key_id") }
-	pirepUrgent               = func(d Data) bool { var b bool; _ = json.Unmarshal(d["urgent"], &b); return b || d.Str("type") == "UUA" }
-	_                         = identity.EventTypes
-	onlyAdmins       []string = nil
+	tenantFields                = []string{"tenant_id", "name", "platform", "created_by", "created_at", "renamed_by"}
+	tenantStatusFields          = []string{"tenant_id", "status", "by"}
+	tenantID                    = func(env events.Envelope, d Data) string { return tenantOf(env, d) }
+	userFull                    = []string{"user_id", "tenant_id", "email", "display_name", "role", "status", "created_by", "created_at"}
+	userPublic                  = []string{"user_id", "tenant_id", "display_name", "role", "status", "created_by", "created_at"}
+	roleFields                  = []string{"user_id", "tenant_id", "old_role", "role", "changed_by"}
+	statusFields                = []string{"user_id", "tenant_id", "by"}
+	passwordFields              = []string{"user_id", "tenant_id", "sessions_revoked"}
+	profileFields               = []string{"user_id", "tenant_id", "display_name", "by"}
+	keyCreatedFields            = []string{"key_id", "tenant_id", "owner_id", "name", "prefix", "expires_at", "created_by", "created_at"}
+	keyRevokedFields            = []string{"key_id", "tenant_id", "owner_id", "revoked_by", "revoked_at"}
+	userID                      = func(_ events.Envelope, d Data) string { return d.Str("user_id") }
+	keyID                       = func(_ events.Envelope, d Data) string { return d.Str("key_id") }
+	pirepUrgent                 = func(d Data) bool { var b bool; _ = json.Unmarshal(d["urgent"], &b); return b || d.Str("type") == "UUA" }
+	_                           = identity.EventTypes
+	onlyAdmins         []string = nil
 )
 
 // Routes is the channel table: event type -> channels -> payload filter.
@@ -114,6 +118,14 @@ var Routes = []Route{
 	{Type: identity.TenantRenamed, Targets: []Target{
 		{Channel: platformTenants, Members: tenantFields},
 		{Channel: tenantUpdates, Members: tenantFields}}},
+	// Suspension closes every socket of the tenant's own members first
+	// (platform_admins watching the tenant keep theirs and get the frame).
+	{Type: identity.TenantSuspended, Close: &Closer{By: "tenant", ID: tenantID, Before: true}, Targets: []Target{
+		{Channel: platformTenants, Members: tenantStatusFields},
+		{Channel: tenantUpdates, Members: tenantStatusFields}}},
+	{Type: identity.TenantReactivated, Targets: []Target{
+		{Channel: platformTenants, Members: tenantStatusFields},
+		{Channel: tenantUpdates, Members: tenantStatusFields}}},
 	{Type: identity.UserCreated, Targets: []Target{
 		{Channel: userUpdates, Members: userFull},
 		{Channel: tenantUpdates, Members: userPublic, Admins: userFull}}},

@@ -61,7 +61,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			if err != nil {
 				return readmodel.Item{}, err
 			}
-			t = views.Tenant{ID: id, Name: d.Name, Platform: d.Platform, CreatedAt: d.CreatedAt.UTC()}
+			t = views.Tenant{ID: id, Name: d.Name, Platform: d.Platform, Status: identity.TenantActive, CreatedAt: d.CreatedAt.UTC()}
 			if t.CreatedAt.IsZero() {
 				t.CreatedAt = e.OccurredAt.UTC()
 			}
@@ -71,6 +71,15 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 				return readmodel.Item{}, err
 			}
 			t.Name = d.Name
+		case identity.TenantSuspended, identity.TenantReactivated:
+			d, err := decode[identity.TenantStatusData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			t.Status = d.Status
+		}
+		if t.Status == "" {
+			t.Status = identity.TenantActive // stored before statuses existed
 		}
 		if t.ID == "" {
 			return readmodel.Item{}, fmt.Errorf("tenant %s: %s before tenant.created: %w", id, e.Type, ErrGap)

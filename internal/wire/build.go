@@ -43,7 +43,7 @@ type Adapters struct {
 }
 
 // Settings are every function's non-adapter configuration, with the same
-// defaults in the cloud (read from the environment by SettingsFromEnv) and
+// defaults in the cloud (read from the environment by Cloud) and
 // locally. Validate before building.
 type Settings struct {
 	// BootstrapToken returns the one-time bootstrap token (commands).
@@ -113,16 +113,45 @@ type (
 	ChangeHandler = func(context.Context, []events.Change) error
 )
 
+// Module is what a context module adds to the functions, next to its
+// declaration in package contexts (routes, stream prefixes, channels).
+// Identity and PIREPs predate modules and are built into the handler
+// packages; every newer context is a module in a package of its own.
+type Module struct {
+	Commands    func(*commandapi.Service) []commandapi.Route
+	Queries     func(*queryapi.Service, *httpapi.Router)
+	Projections []projection.Projection
+	Notify      []notify.Route
+}
+
+// Modules is every context module. Adding a context means adding it here
+// (and its declaration to contexts.All).
+var Modules = []Module{
+	{Queries: audit.Register, Projections: []projection.Projection{audit.Projection}},
+}
+
 // Commands builds the commands function (every mutation route).
 func Commands(a Adapters, s Settings) HTTPHandler {
+	var mods []func(*commandapi.Service) []commandapi.Route
+	for _, m := range Modules {
+		if m.Commands != nil {
+			mods = append(mods, m.Commands)
+		}
+	}
 	return commandapi.New(commandapi.Deps{Store: a.Store, Now: a.Now, Log: a.logger(spec.FnCommands),
-		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL}).Router().Invoke
+		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL, Modules: mods}).Router().Invoke
 }
 
 // Queries builds the queries function (every read route).
 func Queries(a Adapters, s Settings) HTTPHandler {
+	var mods []func(*queryapi.Service, *httpapi.Router)
+	for _, m := range Modules {
+		if m.Queries != nil {
+			mods = append(mods, m.Queries)
+		}
+	}
 	return queryapi.New(queryapi.Deps{Models: a.Models, Records: a.Store, CursorKey: s.CursorKey,
-		Log: a.logger(spec.FnQueries), Modules: []func(*queryapi.Service, *httpapi.Router){audit.Register}}).Router().Invoke
+		Log: a.logger(spec.FnQueries), Modules: mods}).Router().Invoke
 }
 
 // Authorizer builds the authorizer function. One handler serves both API
@@ -158,7 +187,11 @@ func authorizer(a Adapters) *authz.Handler {
 
 // Notifier builds the projector's WebSocket notifier.
 func Notifier(a Adapters, s Settings) *notify.Notifier {
-	return notify.New(notify.Deps{Store: a.Connections, Client: a.Management, Log: a.logger(spec.FnProjector),
+	routes := notify.Routes
+	for _, m := range Modules {
+		routes = append(routes[:len(routes):len(routes)], m.Notify...)
+	}
+	return notify.New(notify.Deps{Store: a.Connections, Client: a.Management, Log: a.logger(spec.FnProjector), Routes: routes,
 		Metrics: a.metrics(spec.FnProjector), Concurrency: s.FanoutConcurrency})
 }
 
@@ -173,9 +206,13 @@ func Projector(a Adapters, s Settings) StreamHandler {
 }
 
 // Projections is every context's projections, in the order they run for
-// one event (the audit trail last).
+// one event: identity's and PIREPs', then the modules'.
 func Projections() []projection.Projection {
-	return append(projection.Default(), audit.Projection)
+	out := projection.Default()
+	for _, m := range Modules {
+		out = append(out, m.Projections...)
+	}
+	return out
 }
 
 // Rebuilder builds the projector's core without notifications, for

@@ -27,8 +27,11 @@ import (
 func Cloud(function string) (Adapters, Settings) {
 	env := lambdaenv.New(function)
 	f := spec.FunctionByName(function)
+	// Only tables read or written through the API get an environment
+	// variable (infra/app sets exactly those); the projector's StreamRead
+	// of Events arrives as its events.
 	table := func(t spec.Table) string {
-		if _, ok := f.Tables[t.Name]; !ok {
+		if acc, ok := f.Tables[t.Name]; !ok || (acc != spec.Read && acc != spec.ReadWrite) {
 			return ""
 		}
 		return env.Require(t.EnvVar)
