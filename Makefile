@@ -8,7 +8,7 @@ DIST      ?= dist
 GOFLAGS_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH)
 FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
-.PHONY: help run test test-go test-unit test-infra test-web test-browser bench bench-e2e replay logrepair build synth deploy \
+.PHONY: help run dev seed test test-go test-unit test-infra test-web test-browser bench bench-e2e bench-abuse replay logrepair build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets
@@ -19,7 +19,16 @@ venv: ## project-local Python venv with moto server and cfn-lint (pinned)
 
 ## ---- run -------------------------------------------------------------------
 run: web-build ## run the whole system on 127.0.0.1 (embedded storage in .data/)
-	$(GO) run ./cmd/skyledger $(ARGS)
+	@mkdir -p .bin && $(GO) build -o .bin/skyledger ./cmd/skyledger
+	@# the built binary, not go run: it takes the terminal's foreground
+	@# (internal/termfg), so Ctrl-C stops it alone and make exits with its 0
+	.bin/skyledger $(ARGS)
+
+dev: ## Go runtime rebuilt and restarted on .go changes + Vite dev server (hot reload) for the console
+	@bash scripts/dev.sh $(ARGS)
+
+seed: ## fill the running runtime with a demo tenant, users and PIREPs (prints the logins): make seed ARGS='-h'
+	$(GO) run ./cmd/skyledger seed $(ARGS)
 
 web-build: ## build web/dist when the frontend sources changed
 	@bash scripts/web-build.sh
@@ -48,6 +57,9 @@ bench: venv ## Go benchmarks (store, PIREP codec, notifier fan-out)
 
 bench-e2e: ## end-to-end latency, fan-out and RSS of the local runtime
 	$(GO) run ./cmd/bench-e2e
+
+bench-abuse: ## runtime RSS through 500 concurrent failed logins and 40 concurrent 10 MB bodies (goal < 300 MB)
+	$(GO) run ./cmd/bench-e2e -abuse
 
 replay: ## rebuild read models from the event log: make replay ARGS='-help'
 	$(GO) run ./cmd/replay $(ARGS)

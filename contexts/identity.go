@@ -5,8 +5,10 @@ import "github.com/skyledger/skyledger/domain"
 // Identity routes.
 var (
 	Bootstrap      = Route{"POST", "/api/bootstrap", Command, false}
+	BootstrapState = Route{"GET", "/api/bootstrap", Query, false}
 	Login          = Route{"POST", "/api/auth/login", Command, false}
 	ChangePassword = Route{"POST", "/api/auth/password", Command, true}
+	Logout         = Route{"POST", "/api/auth/logout", Command, true}
 	CreateTenant   = Route{"POST", "/api/tenants", Command, true}
 	ListTenants    = Route{"GET", "/api/tenants", Query, true}
 	GetTenant      = Route{"GET", "/api/tenants/{id}", Query, true}
@@ -34,7 +36,7 @@ var (
 var Identity = Context{
 	Name:           "identity",
 	StreamPrefixes: []string{"tenant", "user", "apikey"},
-	Routes: []Route{Bootstrap, Login, ChangePassword, CreateTenant, ListTenants, GetTenant, PatchTenant,
+	Routes: []Route{Bootstrap, BootstrapState, Login, ChangePassword, Logout, CreateTenant, ListTenants, GetTenant, PatchTenant,
 		CreateUser, ListUsers, GetMe, GetUser, PatchUser, CreateAPIKey, ListAPIKeys, RevokeAPIKey, WSTicket},
 	Channels: []ChannelKind{UserUpdates, UserAPIKeys, TenantUpdates, PlatformTenants},
 }

@@ -9,6 +9,11 @@
 //	    -events events of the time until the last client has it;
 //	(c) the runtime's RSS with -clients connections open.
 //
+// With -abuse it runs the unauthenticated abuse scenarios instead
+// (`make bench-abuse`): -logins concurrent failed logins, then -bodies
+// concurrent -body-mb MB request bodies, reporting the runtime's peak RSS
+// per phase against the 300 MB goal (exit status 1 when it is missed).
+//
 // The runtime runs in a child process (this binary with -serve, embedded
 // store in a temporary directory, log level warn) so its RSS is its own.
 package main
@@ -57,12 +62,19 @@ func main() {
 	clients := flag.Int("clients", 1000, "subscribed clients for fan-out and RSS")
 	nev := flag.Int("events", 50, "events for the fan-out measurement")
 	out := flag.String("out", "", "also write the report (markdown) to this file")
+	abuse := flag.Bool("abuse", false, "run the abuse scenarios (failed logins, oversize bodies) instead")
+	logins := flag.Int("logins", 500, "-abuse: concurrent failed logins")
+	bodies := flag.Int("bodies", 40, "-abuse: concurrent oversize bodies")
+	bodyMB := flag.Int("body-mb", 10, "-abuse: size of each oversize body (MB)")
 	flag.Parse()
 	raiseNoFile()
 	var err error
-	if *serve {
+	switch {
+	case *serve:
 		err = runServe(*dataDir)
-	} else {
+	case *abuse:
+		err = runAbuse(*logins, *bodies, *bodyMB, *out)
+	default:
 		err = runBench(*n, *clients, *nev, *out)
 	}
 	if err != nil {
@@ -95,6 +107,7 @@ func runServe(dir string) error {
 		lvl = slog.LevelInfo
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	wire.ApplyMemoryLimit()
 	app, err := wire.Start(ctx, wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: dir,
 		BootstrapToken: token, Log: log, InProcessManagement: os.Getenv("SKYLEDGER_MANAGEMENT_TRANSPORT") == "inprocess"})
 	if err != nil {

@@ -65,3 +65,24 @@ func TestWaiterCountsClientsNotFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestAbuseRunsEndToEnd runs the abuse scenarios at a tiny size so the tool
+// cannot rot; it asserts the report's shape, never a figure.
+func TestAbuseRunsEndToEnd(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bench-e2e")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	out := filepath.Join(dir, "abuse.md")
+	cmd := exec.Command(bin, "-abuse", "-logins", "10", "-bodies", "2", "-body-mb", "1", "-out", out)
+	b, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(b))
+	rep, err := os.ReadFile(out)
+	require.NoError(t, err)
+	for _, want := range []string{"10 concurrent failed logins", "2 concurrent 1 MB bodies", "401 × ", "413 × ", "goal < 300 MB: met",
+		"signs in from the address it bootstrapped from (127.0.0.1): yes"} {
+		assert.Contains(t, string(rep), want)
+	}
+}

@@ -37,32 +37,63 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return // -h: the help was printed; asking for it is not a failure
+		}
 		fmt.Fprintln(os.Stderr, "deadletter:", err)
 		os.Exit(1)
 	}
 }
 
+const usageText = "usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]"
+
 func usage() error {
-	return errors.New("usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]")
+	return errors.New(usageText)
 }
 
+// flags is the flag set of a subcommand; its -h prints every flag.
+func flags(name string, out io.Writer) (*flag.FlagSet, *string, *bool, *multi) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory of the runtime [SKYLEDGER_DATA_DIR]")
+	asJSON := fs.Bool("json", false, "list: print JSON lines")
+	var ids multi
+	fs.Var(&ids, "id", "redrive: only this entry (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(out, usageText)
+		fmt.Fprintln(out, "\nlist    prints the dead-lettered stream records of <data-dir>/deadletter.jsonl")
+		fmt.Fprintln(out, "redrive asks the running runtime (<data-dir>/runtime.json) to invoke its projector again with them\n\nflags:")
+		fs.PrintDefaults()
+	}
+	return fs, dataDir, asJSON, &ids
+}
+
+// run runs one subcommand; -h (also as the first argument) returns flag.ErrHelp after printing the help.
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return usage()
 	}
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
-	asJSON := fs.Bool("json", false, "list: print JSON lines")
-	var ids multi
-	fs.Var(&ids, "id", "redrive: only this entry (repeatable)")
+	if args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fs, _, _, _ := flags("deadletter", out)
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	fs, dataDir, asJSON, ids := flags(args[0], out)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	switch args[0] {
+	case "list", "redrive":
+		// a missing data directory is a wrong -data-dir, not "no dead letters"
+		if st, err := os.Stat(*dataDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("no data directory %s (pass -data-dir or SKYLEDGER_DATA_DIR as the runtime was started)", *dataDir)
+		}
 	}
 	switch args[0] {
 	case "list":
 		return list(*dataDir, *asJSON, out)
 	case "redrive":
-		return redrive(*dataDir, ids, out)
+		return redrive(*dataDir, *ids, out)
 	}
 	return usage()
 }

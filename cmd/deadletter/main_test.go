@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -61,4 +62,18 @@ func TestListAndRedrive(t *testing.T) {
 	require.NoError(t, run([]string{"list", "-data-dir", dir}, &out))
 	assert.Contains(t, out.String(), "no dead letters")
 	assert.Error(t, run([]string{"bogus"}, &out))
+}
+
+func TestHelpAndMissingDataDir(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"-h"}, {"help"}, {"list", "-h"}, {"redrive", "-help"}} {
+		var out bytes.Buffer
+		err := run(args, &out)
+		require.ErrorIs(t, err, flag.ErrHelp, "%v", args)
+		assert.Contains(t, out.String(), "-data-dir", "%v prints every flag", args)
+	}
+	var out bytes.Buffer
+	err := run([]string{"list", "-data-dir", filepath.Join(t.TempDir(), "missing")}, &out)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no data directory")
 }

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
 // listen is `skyledger listen`: a minimal WebSocket client for trying the
@@ -22,12 +24,16 @@ import (
 // optionally subscribes to channels, and prints every frame as one line.
 func listen(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
-	api := fs.String("api", env("SKYLEDGER_API", "http://"+env("SKYLEDGER_ADDR", "127.0.0.1:8080")), "API base URL [SKYLEDGER_API]")
+	api := fs.String("api", os.Getenv("SKYLEDGER_API"), "API base URL (default: the api_url of <data-dir>/runtime.json while the runtime runs, else http://$SKYLEDGER_ADDR) [SKYLEDGER_API]")
+	dataDir := fs.String("data-dir", env("SKYLEDGER_DATA_DIR", ".data"), "data directory of the running runtime, to find its URL [SKYLEDGER_DATA_DIR]")
 	key := fs.String("key", os.Getenv("SKYLEDGER_KEY"), "API key sk_... [SKYLEDGER_KEY]")
 	var chans multi
 	fs.Var(&chans, "channel", "also subscribe to this channel (repeatable), e.g. tenant:<id>:pireps")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *api == "" {
+		*api = apiURL(*dataDir)
 	}
 	if *key == "" {
 		return fmt.Errorf("listen: -key (or SKYLEDGER_KEY) is required")
@@ -77,6 +83,15 @@ func listen(args []string, out io.Writer) error {
 		}
 		fmt.Fprintln(out, string(b))
 	}
+}
+
+// apiURL is the API URL of the runtime running on dataDir (its
+// runtime.json), else the one SKYLEDGER_ADDR names.
+func apiURL(dataDir string) string {
+	if info, err := localcloud.ReadInfo(dataDir); err == nil && info.APIURL != "" {
+		return info.APIURL
+	}
+	return "http://" + env("SKYLEDGER_ADDR", "127.0.0.1:8080")
 }
 
 type multi []string

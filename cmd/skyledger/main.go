@@ -30,6 +30,8 @@ import (
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/pirepcli"
+	"github.com/skyledger/skyledger/internal/seed"
+	"github.com/skyledger/skyledger/internal/termfg"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -41,6 +43,9 @@ func env(name, def string) string {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "seed" {
+		os.Exit(seed.Main(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "pireps" {
 		if err := pirepcli.Run(os.Args[2:], os.Stdout, os.Stderr); err != nil {
 			fmt.Fprintln(os.Stderr, "skyledger:", err)
@@ -49,7 +54,9 @@ func main() {
 		return
 	}
 	if len(os.Args) > 1 && os.Args[1] == "listen" {
-		if err := listen(os.Args[2:], os.Stdout); err != nil {
+		if err := listen(os.Args[2:], os.Stdout); errors.Is(err, flag.ErrHelp) {
+			return // -h printed the flags
+		} else if err != nil {
 			fmt.Fprintln(os.Stderr, "skyledger:", err)
 			os.Exit(1)
 		}
@@ -118,8 +125,10 @@ func run() error {
 		log.Info("no web UI to serve (run make web-build)", "web_dir", cfg.WebDir)
 	}
 
+	defer termfg.Take()() // under make, Ctrl-C stops this process alone (exit 0)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	wire.ApplyMemoryLimit()
 	app, err := wire.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -150,14 +159,33 @@ SkyLedger is running (%s)
   WebSocket       %s   (connect with ?ticket= from POST /api/ws/ticket)
   Web UI          %s/
   @connections    %s   (loopback only)
-  Dead letters    go run ./cmd/deadletter list
+  Dead letters    go run ./cmd/deadletter list%s
   Live frames     go run ./cmd/skyledger listen -api %s -key <sk_... key>
+  Demo data       go run ./cmd/skyledger seed%s
 
-Bootstrap the platform (once):
+`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), dataDirFlag(app), rt.APIURL(), dataDirFlag(app))
+	done, err := app.Bootstrapped(context.Background())
+	switch {
+	case err != nil:
+		fmt.Printf("(bootstrap state unknown: %v)\n\n", err)
+	case done:
+		fmt.Printf("The platform is bootstrapped: sign in at %s/ or with POST %s/api/auth/login.\n\n", rt.APIURL(), rt.APIURL())
+	default:
+		fmt.Printf(`Bootstrap the platform (once):
   curl -sS -X POST %s/api/bootstrap -H 'Content-Type: application/json' \
     -d '{"bootstrap_token":"'"%s"'","tenant_name":"Platform","email":"admin@example.com","password":"change-me-please-123","display_name":"Admin"}'
 
-`, where, rt.APIURL(), rt.WSURL(), rt.APIURL(), rt.ManagementURL(), rt.APIURL(), rt.APIURL(), tokenExpr(app))
+`, rt.APIURL(), tokenExpr(app))
+	}
+}
+
+// dataDirFlag is " -data-dir DIR" when the data directory is not the
+// default the CLIs assume, so the printed commands work as shown.
+func dataDirFlag(app *wire.App) string {
+	if app.Config.DataDir == ".data" {
+		return ""
+	}
+	return " -data-dir " + app.Config.DataDir
 }
 
 // tokenExpr is a shell expression for the bootstrap token, so the banner

@@ -38,7 +38,9 @@ func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 		cmd.Stdout = &out
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		require.Eventually(t, func() bool { return strings.Contains(out.String(), "bootstrap_token") }, 60*time.Second,
+		require.Eventually(t, func() bool {
+			return strings.Contains(out.String(), "bootstrap_token") || strings.Contains(out.String(), "is bootstrapped")
+		}, 60*time.Second,
 			20*time.Millisecond, "no banner; stderr: %s", &stderr)
 		banner := strings.Builder{}
 		banner.WriteString(out.String())
@@ -102,6 +104,8 @@ func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 
 	// same data dir: the bootstrap already happened.
 	cmd2, banner2, _ := start()
+	assert.Contains(t, banner2, "The platform is bootstrapped", "no bootstrap instructions once the platform exists")
+	assert.NotContains(t, banner2, "bootstrap_token")
 	api2 := regexp.MustCompile(`HTTP API\s+(http://127\.0\.0\.1:\d+)/api`).FindStringSubmatch(banner2)[1]
 	resp, err = http.Post(api2+"/api/bootstrap", "application/json", bytes.NewReader(body))
 	require.NoError(t, err)

@@ -245,3 +245,37 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 	})
 }
+
+func TestEmailsRefuseInvisibleCharactersAndFoldLookAlikes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, in string }{
+		{name: "right-to-left override", in: "ad\u202Emin@x.io"},
+		{name: "left-to-right isolate", in: "\u2066admin@x.io"},
+		{name: "zero-width space", in: "ad\u200Bmin@x.io"},
+		{name: "zero-width joiner", in: "admin\u200D@x.io"},
+		{name: "byte order mark", in: "\uFEFFadmin@x.io"},
+		{name: "right-to-left mark", in: "admin@x\u200F.io"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := identity.NormalizeEmail("email", tc.in)
+			assert.Equal(t, "email", fieldOf(err))
+			_, err = identity.ValidateName("display_name", "Ad"+tc.in)
+			assert.Equal(t, "display_name", fieldOf(err))
+		})
+	}
+	got, err := identity.NormalizeEmail("email", "ＡＤＭＩＮ＠example.org")
+	require.NoError(t, err, "fullwidth forms are folded by NFKC")
+	assert.Equal(t, "admin@example.org", got)
+	_, err = identity.ValidateName("display_name", "Zoë Ångström")
+	assert.NoError(t, err, "ordinary accents are fine")
+
+	base, err := identity.NormalizeEmail("email", "paypal@example.org")
+	require.NoError(t, err)
+	for _, alike := range []string{"pаypal@example.org" /* Cyrillic а */, "paypa1@example.org", "PAYPAL@EXAMPLE.ORG", "ρaypal@example.org" /* Greek rho */} {
+		n, err := identity.NormalizeEmail("email", alike)
+		require.NoError(t, err, alike)
+		assert.Equal(t, identity.EmailSkeleton(base), identity.EmailSkeleton(n), "%q looks like %q", alike, base)
+	}
+	other, _ := identity.NormalizeEmail("email", "paypal2@example.org")
+	assert.NotEqual(t, identity.EmailSkeleton(base), identity.EmailSkeleton(other))
+}

@@ -137,8 +137,10 @@ var Functions = []Function{
 	{Name: FnAuthorizer, MemoryMB: 256, Timeout: 5 * time.Second,
 		Tables: map[string]Access{Records.Name: ReadWrite}},
 	{Name: FnCommands, MemoryMB: 512, Timeout: 15 * time.Second,
-		Tables:      map[string]Access{Events.Name: ReadWrite, Records.Name: ReadWrite, ReadModel.Name: Read},
-		ReadsSecret: true, WSURL: true},
+		// Connections + ManagesWS: sign-out closes the session's sockets
+		Tables:      map[string]Access{Events.Name: ReadWrite, Records.Name: ReadWrite, ReadModel.Name: Read, Connections.Name: ReadWrite},
+		Indexes:     map[string][]string{Connections.Name: {"gsi1"}},
+		ReadsSecret: true, WSURL: true, ManagesWS: true},
 	{Name: FnQueries, MemoryMB: 256, Timeout: 10 * time.Second,
 		Tables:    map[string]Access{ReadModel.Name: Read, Records.Name: Read},
 		Indexes:   map[string][]string{ReadModel.Name: {"gsi1"}},
@@ -152,7 +154,8 @@ var Functions = []Function{
 	{Name: FnWSDisconnect, MemoryMB: 256, Timeout: 5 * time.Second,
 		Tables: map[string]Access{Connections.Name: ReadWrite}},
 	{Name: FnWSDefault, MemoryMB: 256, Timeout: 5 * time.Second,
-		Tables:    map[string]Access{Connections.Name: ReadWrite},
+		// ReadModel: a platform_admin's subscription names an existing tenant
+		Tables:    map[string]Access{Connections.Name: ReadWrite, ReadModel.Name: Read},
 		ManagesWS: true},
 }
 

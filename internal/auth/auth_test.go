@@ -13,6 +13,7 @@ import (
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 )
 
@@ -224,43 +225,91 @@ func TestPasswordHash(t *testing.T) {
 
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	clk := newClock()
+	th := auth.LoginThrottle{Records: &auth.MemoryRecords{Now: clk.Now}}
 	ctx := context.Background()
-	email := "p@example.com"
-	for i := 0; i < auth.MaxLoginFailures; i++ {
-		require.NoError(t, auth.CheckLoginThrottle(ctx, f.recs, email, f.clk.Now()))
-		require.NoError(t, auth.RecordLoginFailure(ctx, f.recs, email, f.clk.Now()))
-		f.clk.Advance(time.Second)
+	email, addr := "p@example.com", "192.0.2.1"
+	for i := 0; i < auth.EmailFreeFailures-1; i++ {
+		require.NoError(t, th.Check(ctx, email, addr, clk.Now()))
+		require.NoError(t, th.Failure(ctx, email, addr, clk.Now()))
 	}
-	err := auth.CheckLoginThrottle(ctx, f.recs, email, f.clk.Now())
+	require.NoError(t, th.Check(ctx, email, addr, clk.Now()), "the first failures are free")
+	require.NoError(t, th.Failure(ctx, email, addr, clk.Now()))
+	err := th.Check(ctx, email, addr, clk.Now())
 	var rl *domain.RateLimitError
 	require.ErrorAs(t, err, &rl)
-	assert.InDelta(t, 15*60-5, rl.RetryAfterSeconds, 2)
-	assert.NoError(t, auth.CheckLoginThrottle(ctx, f.recs, "other@example.com", f.clk.Now()), "per account")
-	f.clk.Advance(auth.LoginWindow)
-	assert.NoError(t, auth.CheckLoginThrottle(ctx, f.recs, email, f.clk.Now()), "window over")
+	assert.Equal(t, 1, rl.RetryAfterSeconds)
+	assert.NoError(t, th.Check(ctx, "other@example.com", "192.0.2.2", clk.Now()), "per e-mail")
+	clk.Advance(time.Second)
+	assert.NoError(t, th.Check(ctx, email, addr, clk.Now()), "delay over")
 
-	require.NoError(t, auth.RecordLoginFailure(ctx, f.recs, email, f.clk.Now()))
-	require.NoError(t, auth.ClearLoginFailures(ctx, f.recs, email))
-	require.NoError(t, auth.ClearLoginFailures(ctx, f.recs, email), "clearing twice is fine")
+	require.NoError(t, th.Success(ctx, email, addr, clk.Now()))
+	require.NoError(t, th.Success(ctx, email, addr, clk.Now()), "twice is fine")
+	assert.NoError(t, th.Check(ctx, email, "192.0.2.200", clk.Now()), "a success clears the e-mail's failures")
+}
+
+func TestLoginDelay(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		n, free int
+		want    time.Duration
+	}{
+		{name: "free", n: 4, free: 5, want: 0},
+		{name: "first", n: 5, free: 5, want: time.Second},
+		{name: "doubles", n: 8, free: 5, want: 8 * time.Second},
+		{name: "capped", n: 500, free: 5, want: auth.MaxLoginDelay},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, auth.LoginDelay(tc.n, tc.free)) })
+	}
 }
 
 func TestLoginFailuresConcurrent(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	clk := newClock()
+	th := auth.LoginThrottle{Records: &auth.MemoryRecords{Now: clk.Now}}
 	ctx := context.Background()
 	var wg sync.WaitGroup
-	for i := 0; i < 4; i++ {
+	for i := 0; i < auth.EmailFreeFailures-1; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			assert.NoError(t, auth.RecordLoginFailure(ctx, f.recs, "c@example.com", f.clk.Now()))
+			assert.NoError(t, th.Failure(ctx, "c@example.com", "192.0.2.1", clk.Now()))
 		}()
 	}
 	wg.Wait()
-	assert.NoError(t, auth.CheckLoginThrottle(ctx, f.recs, "c@example.com", f.clk.Now()))
-	require.NoError(t, auth.RecordLoginFailure(ctx, f.recs, "c@example.com", f.clk.Now()))
-	assert.Error(t, auth.CheckLoginThrottle(ctx, f.recs, "c@example.com", f.clk.Now()), "4 concurrent + 1 = 5 counted")
+	assert.NoError(t, th.Check(ctx, "c@example.com", "192.0.2.1", clk.Now()))
+	require.NoError(t, th.Failure(ctx, "c@example.com", "192.0.2.1", clk.Now()))
+	assert.Error(t, th.Check(ctx, "c@example.com", "192.0.2.1", clk.Now()), "every concurrent failure counted")
+}
+
+func TestMemoryRecords(t *testing.T) {
+	t.Parallel()
+	clk := newClock()
+	m := &auth.MemoryRecords{Now: clk.Now, Cap: 3}
+	ctx := context.Background()
+	exp := clk.Now().Add(time.Minute)
+	r, err := m.CompareAndPut(ctx, events.Record{Key: "a", Kind: "k", Data: []byte(`{}`), ExpiresAt: &exp}, 0)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), r.Rev)
+	_, err = m.CompareAndPut(ctx, events.Record{Key: "a", Kind: "k", Data: []byte(`{}`)}, 0)
+	assert.ErrorIs(t, err, events.ErrVersionConflict)
+	_, err = m.GetRecord(ctx, "a")
+	require.NoError(t, err)
+	clk.Advance(time.Minute)
+	_, err = m.GetRecord(ctx, "a")
+	assert.ErrorIs(t, err, events.ErrNotFound, "expired")
+	_, err = m.CompareAndPut(ctx, events.Record{Key: "a", Kind: "k", Data: []byte(`{}`)}, 0)
+	assert.NoError(t, err, "an expired record counts as missing")
+	_, err = m.TakeRecord(ctx, "a")
+	assert.NoError(t, err)
+	_, err = m.TakeRecord(ctx, "a")
+	assert.ErrorIs(t, err, events.ErrNotFound)
+	for i := 0; i < 10; i++ {
+		_, err := m.CompareAndPut(ctx, events.Record{Key: strings.Repeat("x", i+1), Kind: "k", Data: []byte(`{}`)}, 0)
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, m.Len(), 3, "bounded")
 }
 
 func TestTickets(t *testing.T) {

@@ -103,6 +103,8 @@ func BearerToken(h string) (string, error) {
 // Authenticator resolves credentials to principals. Safe for concurrent use.
 type Authenticator struct {
 	Records events.Records
+	// Tickets holds WebSocket tickets (expiring records); nil: Records.
+	Tickets events.Records
 	Now     func() time.Time
 }
 

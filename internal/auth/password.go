@@ -33,13 +33,81 @@ type Params struct {
 // DefaultParams is used in production.
 var DefaultParams = Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32}
 
+// DefaultHashMemoryBudget bounds the memory that concurrent argon2id
+// computations of one Hasher may hold: 64 MiB, three DefaultParams hashes
+// at a time. A Lambda instance serves one request at a time, so the bound
+// matters for the local runtime, which serves every request in one process.
+const DefaultHashMemoryBudget = 64 << 20
+
+// DefaultHashWait is how long a hash waits for a free slot before it
+// fails with ErrHasherBusy.
+const DefaultHashWait = 2 * time.Second
+
+// ErrHasherBusy is returned when every argon2id slot stayed taken for the
+// Hasher's Wait: the request is answered 503 with Retry-After, never
+// queued without bound (each waiting hash would pin its request's memory
+// and an attacker's requests would crowd out everyone else's).
+var ErrHasherBusy = fmt.Errorf("password hashing is at capacity, retry shortly: %w", domain.ErrUnavailable)
+
 // Hasher hashes and verifies passwords with argon2id. The zero value uses
-// DefaultParams.
+// DefaultParams, DefaultHashMemoryBudget and DefaultHashWait. At most
+// MemoryBudget / (the parameters' memory) hashes (at least one) run at
+// once; the others wait up to Wait, then fail with ErrHasherBusy.
 type Hasher struct {
 	Params Params
+	// MemoryBudget is the memory concurrent hashes may use (0: default).
+	MemoryBudget int64
+	// Wait bounds the wait for a slot (0: default).
+	Wait time.Duration
 
 	once  sync.Once
 	dummy string
+
+	semOnce sync.Once
+	sem     chan struct{}
+}
+
+// Slots is the number of hashes that may run at once.
+func (h *Hasher) Slots() int {
+	h.semOnce.Do(func() {
+		budget := h.MemoryBudget
+		if budget <= 0 {
+			budget = DefaultHashMemoryBudget
+		}
+		n := int(budget / (int64(h.params().MemoryKiB) * 1024))
+		h.sem = make(chan struct{}, max(1, n))
+	})
+	return cap(h.sem)
+}
+
+// acquire takes a slot for a hash of memKiB (a stored hash may carry other
+// parameters than h's: it takes as many slots as its memory needs, at most
+// all of them). It returns the release function.
+func (h *Hasher) acquire(memKiB uint32) (func(), error) {
+	slots := h.Slots()
+	per := int64(h.params().MemoryKiB) * 1024
+	need := min(slots, max(1, int((int64(memKiB)*1024+per-1)/per)))
+	wait := h.Wait
+	if wait <= 0 {
+		wait = DefaultHashWait
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	for got := 0; got < need; got++ {
+		select {
+		case h.sem <- struct{}{}:
+		case <-t.C:
+			for ; got > 0; got-- {
+				<-h.sem
+			}
+			return nil, ErrHasherBusy
+		}
+	}
+	return func() {
+		for i := 0; i < need; i++ {
+			<-h.sem
+		}
+	}, nil
 }
 
 func (h *Hasher) params() Params {
@@ -57,6 +125,11 @@ func (h *Hasher) Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
+	release, err := h.acquire(p.MemoryKiB)
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	sum := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
@@ -64,7 +137,8 @@ func (h *Hasher) Hash(password string) (string, error) {
 }
 
 // Verify reports whether password matches the PHC hash, comparing in
-// constant time with the hash's own parameters.
+// constant time with the hash's own parameters. It fails with
+// ErrHasherBusy when no slot freed up within Wait.
 func (h *Hasher) Verify(password, phc string) (bool, error) {
 	parts := strings.Split(phc, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
@@ -84,99 +158,30 @@ func (h *Hasher) Verify(password, phc string) (bool, error) {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false, errors.New("password hash: bad encoding")
 	}
+	release, err := h.acquire(m)
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	got := argon2.IDKey([]byte(password), salt, t, m, th, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // VerifyDummy spends the same work as Verify against a real hash and
 // returns false: used for unknown e-mails so that an unknown account and a
-// wrong password cost the same and answer the same 401.
-func (h *Hasher) VerifyDummy(password string) {
+// wrong password cost the same and answer the same 401. Its only error is
+// ErrHasherBusy.
+func (h *Hasher) VerifyDummy(password string) error {
 	h.once.Do(func() {
-		d, err := h.Hash("dummy password that never matches")
-		if err == nil {
-			h.dummy = d
-		}
+		// a fixed salt: the dummy needs no secrecy, only the same cost
+		p, enc := h.params(), base64.RawStdEncoding
+		salt := make([]byte, p.SaltLen)
+		sum := argon2.IDKey([]byte("dummy password that never matches"), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+		h.dummy = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
+			enc.EncodeToString(salt), enc.EncodeToString(sum))
 	})
-	if h.dummy != "" {
-		_, _ = h.Verify(password, h.dummy)
-	}
-}
-
-// Login throttling: at most MaxLoginFailures failed logins per e-mail in a
-// LoginWindow (fixed window from the first failure). Unknown e-mails are
-// throttled the same way so that throttling does not reveal accounts.
-const (
-	MaxLoginFailures = 5
-	LoginWindow      = 15 * time.Minute
-)
-
-type loginFailures struct {
-	Count       int       `json:"count"`
-	WindowStart time.Time `json:"window_start"`
-}
-
-// CheckLoginThrottle returns a *domain.RateLimitError (429 with
-// Retry-After) when email has MaxLoginFailures failures in the current
-// window.
-func CheckLoginThrottle(ctx context.Context, records events.Records, email string, now time.Time) error {
-	rec, err := records.GetRecord(ctx, loginFailKey(email))
-	if errors.Is(err, events.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("login throttle: %w", err)
-	}
-	f, err := decode[loginFailures](rec, KindLoginFail)
-	if err != nil {
+	if _, err := h.Verify(password, h.dummy); errors.Is(err, ErrHasherBusy) {
 		return err
-	}
-	end := f.WindowStart.Add(LoginWindow)
-	if f.Count >= MaxLoginFailures && now.Before(end) {
-		secs := int(end.Sub(now).Seconds()) + 1
-		return &domain.RateLimitError{RetryAfterSeconds: secs, Reason: "too many failed logins"}
-	}
-	return nil
-}
-
-// RecordLoginFailure counts a failed login for email (CompareAndPut, retried
-// on a lost race).
-func RecordLoginFailure(ctx context.Context, records events.Records, email string, now time.Time) error {
-	key := loginFailKey(email)
-	for attempt := 0; attempt < 5; attempt++ {
-		var rev int64
-		f := loginFailures{WindowStart: now}
-		rec, err := records.GetRecord(ctx, key)
-		switch {
-		case err == nil:
-			old, derr := decode[loginFailures](rec, KindLoginFail)
-			if derr == nil && now.Before(old.WindowStart.Add(LoginWindow)) {
-				f = old
-			}
-			rev = rec.Rev
-		case !errors.Is(err, events.ErrNotFound):
-			return fmt.Errorf("login throttle: %w", err)
-		}
-		f.Count++
-		exp := f.WindowStart.Add(LoginWindow)
-		next, err := record(key, KindLoginFail, f, &exp)
-		if err != nil {
-			return err
-		}
-		if _, err := records.CompareAndPut(ctx, next, rev); err == nil {
-			return nil
-		} else if !errors.Is(err, events.ErrVersionConflict) {
-			return fmt.Errorf("login throttle: %w", err)
-		}
-	}
-	return fmt.Errorf("login throttle: contention: %w", domain.ErrUnavailable)
-}
-
-// ClearLoginFailures forgets failures after a successful login.
-func ClearLoginFailures(ctx context.Context, records events.Records, email string) error {
-	_, err := records.TakeRecord(ctx, loginFailKey(email))
-	if err != nil && !errors.Is(err, events.ErrNotFound) {
-		return fmt.Errorf("login throttle: %w", err)
 	}
 	return nil
 }

@@ -9,9 +9,12 @@
 //	apikey#<key_id>          -> "apikey" | "session": KeyCredential (SHA-256 of the secret)
 //	user#<user_id>           -> "user": UserCredential (argon2id hash, role, status, session epoch)
 //	email#<normalized email> -> "email": EmailReservation (uniqueness, PutIfAbsent)
+//	emailskel#<sha256>       -> "email": EmailReservation of the e-mail's confusable skeleton (PutIfAbsent)
 //	bootstrap                -> "bootstrap": the one-time bootstrap marker (PutIfAbsent)
 //	counter#platform_admins  -> "counter": PlatformAdmins (lower bound of active platform admins)
-//	loginfail#<email>        -> "loginfail": failed-login window (expires after 15 min)
+//	throttle#email#<sha256>  -> "throttle": failed logins for an e-mail (expires; see LoginThrottle)
+//	throttle#addr#<sha256>   -> "throttle": failed logins from a client address (expires)
+//	known#<sha256 of email>  -> "known": addresses that signed in to the e-mail (expires after 30 days)
 //	ticket#<sha256 hex>      -> "ticket": WebSocket ticket (expires after 60 s, taken once)
 //	idem#<sha256 hex>        -> "idempotency": a POST's first response (AES-GCM sealed)
 //	tenant#<tenant_id>       -> "tenant": TenantStatus (written with the tenant's status events)
@@ -37,7 +40,8 @@ const (
 	KindEmail       = "email"
 	KindBootstrap   = "bootstrap"
 	KindCounter     = "counter"
-	KindLoginFail   = "loginfail"
+	KindThrottle    = "throttle"
+	KindKnown       = "known"
 	KindTicket      = "ticket"
 	KindIdempotency = "idempotency"
 	KindTenant      = "tenant"
@@ -61,8 +65,6 @@ func EmailRecordKey(email string) string { return "email#" + email }
 
 // TenantRecordKey is the record key of a tenant's access status.
 func TenantRecordKey(tenantID string) string { return "tenant#" + tenantID }
-
-func loginFailKey(email string) string { return "loginfail#" + email }
 
 // KeyCredential is the data of an apikey#<id> record.
 type KeyCredential struct {
@@ -125,6 +127,16 @@ func UserRecord(c UserCredential) (events.Record, error) {
 	return record(UserRecordKey(c.UserID), KindUser, c, nil)
 }
 
+// EmailSkeletonRecordKey is the record key reserving an e-mail's
+// confusable skeleton (identity.EmailSkeleton), so look-alike addresses
+// cannot be two accounts.
+func EmailSkeletonRecordKey(skeleton string) string { return "emailskel#" + digest(skeleton) }
+
+// EmailSkeletonRecord builds the emailskel#<hash> reservation.
+func EmailSkeletonRecord(skeleton, userID string) (events.Record, error) {
+	return record(EmailSkeletonRecordKey(skeleton), KindEmail, EmailReservation{UserID: userID}, nil)
+}
+
 // EmailRecord builds the email#<email> reservation.
 func EmailRecord(email, userID string) (events.Record, error) {
 	return record(EmailRecordKey(email), KindEmail, EmailReservation{UserID: userID}, nil)
@@ -138,6 +150,18 @@ func BootstrapRecord(tenantID, userID string, at time.Time) (events.Record, erro
 // PlatformAdminsRecord builds the platform-admin counter record.
 func PlatformAdminsRecord(n int) (events.Record, error) {
 	return record(PlatformAdminsKey, KindCounter, PlatformAdmins{Count: n}, nil)
+}
+
+// Bootstrapped reports whether the one-time bootstrap marker exists.
+func Bootstrapped(ctx context.Context, records events.Records) (bool, error) {
+	_, err := records.GetRecord(ctx, BootstrapKey)
+	switch {
+	case errors.Is(err, events.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("bootstrap marker: %w", err)
+	}
+	return true, nil
 }
 
 // TenantStatus is the data of a tenant#<id> record, written in the same

@@ -79,7 +79,11 @@ func (a *Authenticator) ConsumeTicket(ctx context.Context, ticket string) (domai
 	if len(ticket) != len(ticketPrefix)+ticketChars || ticket[:len(ticketPrefix)] != ticketPrefix {
 		return domain.Principal{}, fmt.Errorf("malformed ticket: %w", domain.ErrUnauthenticated)
 	}
-	rec, err := a.Records.TakeRecord(ctx, ticketKey(ticket))
+	store := a.Tickets
+	if store == nil {
+		store = a.Records
+	}
+	rec, err := store.TakeRecord(ctx, ticketKey(ticket))
 	if err != nil {
 		if errors.Is(err, events.ErrNotFound) {
 			return domain.Principal{}, fmt.Errorf("unknown or used ticket: %w", domain.ErrUnauthenticated)

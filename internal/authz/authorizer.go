@@ -23,6 +23,9 @@ import (
 // Deps are the authorizer's dependencies.
 type Deps struct {
 	Records events.Records
+	// Tickets holds WebSocket tickets, where the commands function issues
+	// them (Deps.Expiring there); nil: Records.
+	Tickets events.Records
 	Now     func() time.Time // nil: time.Now
 	Log     *slog.Logger     // nil: slog.Default()
 }
@@ -38,7 +41,7 @@ func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Handler{auth: &auth.Authenticator{Records: d.Records, Now: d.Now}, log: d.Log}
+	return &Handler{auth: &auth.Authenticator{Records: d.Records, Tickets: d.Tickets, Now: d.Now}, log: d.Log}
 }
 
 // ErrUnauthorized is the error a REQUEST authorizer returns to make API

@@ -238,3 +238,4 @@ func FuzzPatchUserBody(f *testing.F) { fuzzRoute(f, "patch_user") }
 func FuzzAPIKeyBody(f *testing.F)    { fuzzRoute(f, "post_apikeys") }
 func FuzzRevokeKeyBody(f *testing.F) { fuzzRoute(f, "delete_apikey") }
 func FuzzWSTicketBody(f *testing.F)  { fuzzRoute(f, "post_ws_ticket") }
+func FuzzLogoutBody(f *testing.F)    { fuzzRoute(f, "post_logout") }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/skyledger/skyledger/domain"
 )
@@ -14,7 +15,7 @@ import (
 // DecodeJSON decodes one JSON object into dst strictly. Every failure is a
 // *domain.FieldError (400) naming the field:
 //
-//   - empty body or not an object: "body";
+//   - empty body, not an object or not valid UTF-8: "body";
 //   - malformed JSON or trailing data: "body";
 //   - an unknown field: that field's name;
 //   - a value of the wrong type: that field's (dotted) name.
@@ -25,6 +26,10 @@ func DecodeJSON(b []byte, dst any) error {
 	}
 	if b[0] != '{' {
 		return domain.Invalid("body", "must be a JSON object")
+	}
+	if !utf8.Valid(b) {
+		// encoding/json would silently replace the bytes with U+FFFD
+		return domain.Invalid("body", "not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

@@ -44,6 +44,8 @@ type env struct {
 	clk    *clock
 	router *httpapi.Router
 	authn  *auth.Authenticator
+	// expiring is the login throttle's store (as the local runtime wires it)
+	expiring *auth.MemoryRecords
 }
 
 func newEnv(t testing.TB) *env {
@@ -57,13 +59,16 @@ func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
 	clk := &clock{}
 	clk.t.Store(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).UnixNano())
 	store := open(t, clk)
+	expiring := &auth.MemoryRecords{Now: clk.Now}
 	svc := commandapi.New(commandapi.Deps{
-		Store: store, Now: clk.Now,
+		Expiring: expiring,
+		Store:    store, Now: clk.Now,
 		BootstrapToken: func(context.Context) (string, error) { return bootstrapToken, nil },
 		WSURL:          wsURL,
 		Hasher:         &auth.Hasher{Params: cheapHasher},
 	})
-	return &env{t: t, store: store, clk: clk, router: svc.Router(), authn: &auth.Authenticator{Records: store, Now: clk.Now}}
+	return &env{t: t, store: store, clk: clk, router: svc.Router(), authn: &auth.Authenticator{Records: store, Tickets: expiring, Now: clk.Now},
+		expiring: expiring}
 }
 
 // golden loads testdata/<name>.json, a real API Gateway payload 2.0
@@ -110,6 +115,12 @@ func (c *call) header(k, v string) *call {
 	} else {
 		c.req.Headers[k] = v
 	}
+	return c
+}
+
+// from sets the client address API Gateway reports (sourceIp).
+func (c *call) from(ip string) *call {
+	c.req.RequestContext.HTTP.SourceIP = ip
 	return c
 }
 

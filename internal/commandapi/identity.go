@@ -24,6 +24,7 @@ func (s *Service) identityRoutes() []Route {
 		{Route: contexts.Bootstrap, Handler: s.bootstrap},
 		{Route: contexts.Login, Handler: s.login, NoIdempotency: true},
 		{Route: contexts.ChangePassword, Handler: s.changePassword},
+		{Route: contexts.Logout, Handler: s.logout, NoIdempotency: true},
 		{Route: contexts.CreateTenant, Handler: s.createTenant},
 		{Route: contexts.PatchTenant, Handler: s.patchTenant},
 		{Route: contexts.CreateUser, Handler: s.createUser},
@@ -148,7 +149,7 @@ func put(rec events.Record, err error) (events.RecordOp, error) {
 // emailTaken turns a lost e-mail reservation into a 409 naming the field.
 func emailTaken(err error) error {
 	var de *events.DuplicateError
-	if errors.As(err, &de) && strings.HasPrefix(de.Key, "email#") {
+	if errors.As(err, &de) && (strings.HasPrefix(de.Key, "email#") || strings.HasPrefix(de.Key, "emailskel#")) {
 		return fmt.Errorf("email: already in use: %w", domain.ErrConflict)
 	}
 	return err
@@ -216,7 +217,8 @@ type bootstrapMarker struct {
 }
 
 // bootstrap creates the platform tenant, the first platform_admin and an
-// API key, exactly once. It spans three streams, so it runs as three
+// API key (shown once), exactly once, and signs the admin in: the response
+// also carries a session key (SessionTTL) for the browser. It spans three streams, so it runs as three
 // appends guarded by two reservations: `bootstrap` (PutIfAbsent with the
 // tenant append; records the planned ids) and `bootstrap#done` (PutIfAbsent
 // with the key append). A bootstrap interrupted after the first append is
@@ -355,6 +357,19 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		return httpapi.Response{}, err
 	}
 	c.Principal = owner // the key's events are caused by the bootstrap, actor is the new admin
+	// a browser signs in with an expiring session, not with the API key
+	ucred, err := s.userCred(ctx, user.ID, user.Version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	sessKey, sessExp, err := auth.IssueSession(ctx, s.d.Store, ucred, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	// the bootstrapping address is the admin's first known address
+	if err := s.throttle.Success(ctx, email, c.Req.RequestContext.HTTP.SourceIP, now); err != nil {
+		s.d.Log.WarnContext(ctx, "bootstrap: remembering the address", "error", err.Error())
+	}
 	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
 		Expected: events.ExpectNew, Events: FromIdentity(kevs), Status: http.StatusCreated,
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
@@ -364,6 +379,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 				"tenant":  tenantResource(tenant, tenant.Version, lastChange(tevs)),
 				"user":    userResource(user, user.Version, lastChange(userEvs)),
 				"api_key": CreatedKey{keyResource(key, nil, v), full},
+				"session": map[string]any{"key": sessKey, "expires_at": sessExp},
 			}
 		}})
 	if errors.Is(err, events.ErrDuplicate) {
@@ -373,7 +389,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 }
 
 // userOps are the inline records of a user append: the credential (Put)
-// and, for a new user, the e-mail reservation (PutIfAbsent).
+// and, for a new user, the reservations of the e-mail and of its
+// confusable skeleton (PutIfAbsent both).
 func userOps(cred auth.UserCredential, reserveEmail bool) ([]events.RecordOp, error) {
 	ops := []events.RecordOp{}
 	op, err := put(auth.UserRecord(cred))
@@ -386,7 +403,12 @@ func userOps(cred auth.UserCredential, reserveEmail bool) ([]events.RecordOp, er
 		if err != nil {
 			return nil, err
 		}
-		ops = append(ops, events.RecordOp{Mode: events.RecordPutIfAbsent, Record: rec})
+		skel, err := auth.EmailSkeletonRecord(identity.EmailSkeleton(cred.Email), cred.UserID)
+		if err != nil {
+			return nil, err
+		}
+		ops = append(ops, events.RecordOp{Mode: events.RecordPutIfAbsent, Record: rec},
+			events.RecordOp{Mode: events.RecordPutIfAbsent, Record: skel})
 	}
 	return ops, nil
 }
@@ -400,8 +422,9 @@ type loginRequest struct {
 
 // login exchanges e-mail and password for a session key (SessionTTL). An
 // unknown e-mail, a wrong password and a deactivated user all answer the
-// same 401 after the same argon2id work; MaxLoginFailures failures per
-// e-mail in LoginWindow answer 429 with Retry-After.
+// same 401 after the same argon2id work. Failures delay later attempts per
+// e-mail and per client address (auth.LoginThrottle: 429 with Retry-After,
+// never a lockout).
 func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) {
 	var in loginRequest
 	if err := c.Decode(&in); err != nil {
@@ -415,43 +438,56 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	now := s.now()
-	if err := auth.CheckLoginThrottle(ctx, s.d.Store, email, now); err != nil {
+	cred, err := s.checkPassword(ctx, c, email, in.Password)
+	if err != nil {
 		return httpapi.Response{}, err
 	}
-	fail := func(reason string) (httpapi.Response, error) {
-		if err := auth.RecordLoginFailure(ctx, s.d.Store, email, now); err != nil {
+	return s.session(ctx, c, cred)
+}
+
+// checkPassword verifies email's password under the login throttle and
+// returns the active user's credential; any failure is the same 401.
+func (s *Service) checkPassword(ctx context.Context, c *Call, email, password string) (auth.UserCredential, error) {
+	now := s.now()
+	addr := c.Req.RequestContext.HTTP.SourceIP
+	if err := s.throttle.Check(ctx, email, addr, now); err != nil {
+		return auth.UserCredential{}, err
+	}
+	fail := func(reason string) (auth.UserCredential, error) {
+		if err := s.throttle.Failure(ctx, email, addr, now); err != nil {
 			s.d.Log.WarnContext(ctx, "login: recording failure", "error", err.Error())
 		}
-		return httpapi.Response{}, fmt.Errorf("login: %s: %w", reason, domain.ErrUnauthenticated)
+		return auth.UserCredential{}, fmt.Errorf("login: %s: %w", reason, domain.ErrUnauthenticated)
 	}
 	var cred auth.UserCredential
 	found := false
 	if rec, err := s.d.Store.GetRecord(ctx, auth.EmailRecordKey(email)); err == nil {
 		res, derr := auth.DecodeEmail(rec)
 		if derr != nil {
-			return httpapi.Response{}, derr
+			return cred, derr
 		}
 		urec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(res.UserID))
 		if err != nil && !errors.Is(err, events.ErrNotFound) {
-			return httpapi.Response{}, err
+			return cred, err
 		}
 		if err == nil {
 			if cred, err = auth.DecodeUser(urec); err != nil {
-				return httpapi.Response{}, err
+				return cred, err
 			}
 			found = true
 		}
 	} else if !errors.Is(err, events.ErrNotFound) {
-		return httpapi.Response{}, err
+		return cred, err
 	}
 	if !found {
-		s.hasher.VerifyDummy(in.Password)
+		if err := s.hasher.VerifyDummy(password); err != nil {
+			return cred, err
+		}
 		return fail("unknown e-mail")
 	}
-	ok, err := s.hasher.Verify(in.Password, cred.PasswordHash)
+	ok, err := s.hasher.Verify(password, cred.PasswordHash)
 	if err != nil {
-		return httpapi.Response{}, err
+		return auth.UserCredential{}, err
 	}
 	if !ok {
 		return fail("wrong password")
@@ -464,22 +500,65 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 		if err == nil {
 			err = domain.ErrTenantSuspended
 		}
-		return httpapi.Response{}, err
+		return auth.UserCredential{}, err
 	}
-	if err := auth.ClearLoginFailures(ctx, s.d.Store, email); err != nil {
+	if err := s.throttle.Success(ctx, email, addr, now); err != nil {
 		s.d.Log.WarnContext(ctx, "login: clearing failures", "error", err.Error())
 	}
+	return cred, nil
+}
+
+// session issues a session key for cred: 200 {"key","expires_at","user"}.
+func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential) (httpapi.Response, error) {
 	user, uevs, err := s.loadUser(ctx, cred.UserID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, now)
+	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, s.now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	resp := httpapi.JSON(http.StatusOK, map[string]any{"key": key, "expires_at": exp, "user": userResource(user, user.Version, lastChange(uevs))})
 	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
+}
+
+// ---------------------------------------------------------------- logout ---
+
+// logout signs the caller out (204): the session key used for the call
+// stops working on the next request and the WebSockets opened with it are
+// closed. An API key is not a session: 400 naming Authorization (revoke it
+// with DELETE /api/apikeys/{id}). The body is empty or {}.
+func (s *Service) logout(ctx context.Context, c *Call) (httpapi.Response, error) {
+	if b, err := c.Body(); err != nil {
+		return httpapi.Response{}, err
+	} else if len(strings.TrimSpace(string(b))) > 0 {
+		var empty struct{}
+		if err := DecodeJSON(b, &empty); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
+	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(c.Principal.KeyID))
+	if errors.Is(err, events.ErrNotFound) {
+		return httpapi.Response{}, fmt.Errorf("session already ended: %w", domain.ErrUnauthenticated)
+	}
+	if err != nil {
+		return httpapi.Response{}, fmt.Errorf("session: %w", err)
+	}
+	if rec.Kind != auth.KindSession {
+		return httpapi.Response{}, domain.Invalid("Authorization", "an API key is not a session; revoke it with DELETE /api/apikeys/{id}")
+	}
+	if _, err := s.d.Store.TakeRecord(ctx, rec.Key); err != nil && !errors.Is(err, events.ErrNotFound) {
+		return httpapi.Response{}, fmt.Errorf("end session: %w", err)
+	}
+	if s.d.Sockets != nil {
+		if _, err := s.d.Sockets.CloseByKey(ctx, c.Principal.KeyID); err != nil {
+			// the key no longer authenticates; a socket left open closes
+			// at its idle or maximum duration
+			s.d.Log.WarnContext(ctx, "logout: closing sockets", "key_id", c.Principal.KeyID, "error", err.Error())
+		}
+	}
+	return httpapi.Response{StatusCode: http.StatusNoContent, Headers: map[string]string{"Cache-Control": "no-store"}}, nil
 }
 
 // -------------------------------------------------------------- password ---
@@ -519,7 +598,8 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 		return httpapi.Response{}, err
 	}
 	now := s.now()
-	if err := auth.CheckLoginThrottle(ctx, s.d.Store, cred.Email, now); err != nil {
+	addr := c.Req.RequestContext.HTTP.SourceIP
+	if err := s.throttle.Check(ctx, cred.Email, addr, now); err != nil {
 		return httpapi.Response{}, err
 	}
 	ok, err := s.hasher.Verify(in.OldPassword, cred.PasswordHash)
@@ -527,7 +607,7 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 		return httpapi.Response{}, err
 	}
 	if !ok {
-		if err := auth.RecordLoginFailure(ctx, s.d.Store, cred.Email, now); err != nil {
+		if err := s.throttle.Failure(ctx, cred.Email, addr, now); err != nil {
 			s.d.Log.WarnContext(ctx, "password: recording failure", "error", err.Error())
 		}
 		return httpapi.Response{}, domain.Invalid("old_password", "does not match the current password")
@@ -941,7 +1021,7 @@ func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, erro
 			return httpapi.Response{}, err
 		}
 	}
-	t, exp, err := auth.IssueTicket(ctx, s.d.Store, c.Principal, s.now())
+	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}

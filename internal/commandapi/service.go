@@ -53,6 +53,16 @@ type Deps struct {
 	WSURL string
 	// Hasher hashes passwords; nil means argon2id with auth.DefaultParams.
 	Hasher *auth.Hasher
+	// Expiring holds state that must expire and never belongs in the event
+	// log (login throttling, WebSocket tickets): the DynamoDB Records table
+	// (TTL) in AWS, auth.MemoryRecords locally, shared with the authorizer
+	// (which takes the tickets). nil: Store.
+	Expiring events.Records
+	// Sockets closes the WebSocket connections of a key on sign-out
+	// (notify.KeySockets); nil: sockets close on their own limits only.
+	Sockets interface {
+		CloseByKey(ctx context.Context, keyID string) (int, error)
+	}
 	// Modules bind the command routes of context modules (their handlers
 	// use Load and Commit like identity's and PIREPs').
 	Modules []func(*Service) []Route
@@ -60,9 +70,10 @@ type Deps struct {
 
 // Service handles commands. Safe for concurrent use.
 type Service struct {
-	d      Deps
-	auth   *auth.Authenticator
-	hasher *auth.Hasher
+	d        Deps
+	auth     *auth.Authenticator
+	hasher   *auth.Hasher
+	throttle auth.LoginThrottle
 }
 
 // New builds a Service. A nil Store is a wiring error and panics at once.
@@ -80,7 +91,11 @@ func New(d Deps) *Service {
 	if d.Hasher == nil {
 		d.Hasher = &auth.Hasher{}
 	}
-	return &Service{d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher}
+	if d.Expiring == nil {
+		d.Expiring = d.Store
+	}
+	return &Service{d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher,
+		throttle: auth.LoginThrottle{Records: d.Expiring}}
 }
 
 func (s *Service) now() time.Time { return s.d.Now().UTC() }
@@ -118,7 +133,8 @@ func (s *Service) Router() *httpapi.Router {
 type Call struct {
 	Req       httpapi.Request
 	Principal domain.Principal // zero for unauthenticated routes
-	// IfMatch is the version from If-Match (0: absent).
+	// IfMatch is the version from If-Match (0: absent; -1: a tag that
+	// matches no version).
 	IfMatch     int64
 	Correlation string
 	// At is the request's time: every event it appends occurs at At, so a
@@ -165,6 +181,10 @@ func (c *Call) PathID(name string) (string, error) { return httpapi.PathID(c.Req
 // CheckIfMatch returns ErrPreconditionFailed when the request carried
 // If-Match and current differs.
 func (c *Call) CheckIfMatch(current int64) error {
+	if c.IfMatch < 0 {
+		return fmt.Errorf("If-Match: only a strong tag of the current version matches (ETag %s): %w",
+			httpapi.ETag(current), domain.ErrPreconditionFailed)
+	}
 	if c.IfMatch != 0 && c.IfMatch != current {
 		return fmt.Errorf("If-Match %d, current version %d: %w", c.IfMatch, current, domain.ErrPreconditionFailed)
 	}
@@ -192,11 +212,11 @@ func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 			c.Principal = p
 		}
 		if v := httpapi.Header(req, "If-Match"); v != "" {
-			n, ok := httpapi.ParseETag(v)
+			n, ok := httpapi.ParseIfMatch(v)
 			if !ok {
 				return httpapi.Response{}, domain.Invalid("If-Match", "must be a quoted version like \"3\"")
 			}
-			c.IfMatch = n
+			c.IfMatch = n // -1: a weak or non-canonical tag, which never matches
 		}
 		if rt.Method == http.MethodPost && !rt.NoIdempotency {
 			k, err := s.idempotencyKey(c)

@@ -33,6 +33,9 @@ const (
 	ReasonInvalid   = "invalid"
 	ReasonForbidden = "forbidden"
 	ReasonLimit     = "limit"
+	// ReasonNotFound: a platform_admin named a tenant that does not exist
+	// (others get ReasonForbidden for any tenant but their own).
+	ReasonNotFound = "not_found"
 )
 
 // String returns the canonical channel name.

@@ -70,8 +70,9 @@ func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	s.must(200, s.call("GET", "/api/pireps/"+first, pilot, nil))
 	s.must(200, s.call("GET", "/api/pireps", pilot, nil))
 	s.must(200, s.call("GET", "/api/users/me", pilot, nil))
-	// Open sockets keep working, and a new one connects with the key (a
-	// ticket would be a write).
+	// Open sockets keep working, a ticket is still issued (tickets live in
+	// the expiring store, not the log), and a new socket connects with the key.
+	s.must(201, s.call("POST", "/api/ws/ticket", pilot, map[string]any{}))
 	open.send(map[string]any{"action": "ping", "id": "p1"})
 	open.next("pong", func(m map[string]any) bool { return m["type"] == "pong" && m["id"] == "p1" })
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)

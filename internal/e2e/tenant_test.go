@@ -18,7 +18,9 @@ import (
 func TestTenantSuspension(t *testing.T) {
 	t.Parallel()
 	s := newSystem(t, wire.ModeEmbedded)
+	assert.Equal(t, false, s.must(200, s.call("GET", "/api/bootstrap", "", nil)).body["bootstrapped"])
 	root, platform := s.bootstrap()
+	assert.Equal(t, true, s.must(200, s.call("GET", "/api/bootstrap", "", nil)).body["bootstrapped"])
 	acme := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
 	s.must(201, s.call("POST", "/api/tenants/"+acme+"/users", root, map[string]any{"email": "ops@acme.example",
 		"password": "Blue-Heron-Cove-71", "role": "tenant_admin", "display_name": "Ops"}))

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
@@ -64,15 +65,42 @@ func (r *Router) Invoke(ctx context.Context, req Request) (Response, error) {
 	if !ok {
 		return ErrorResponse(fmt.Errorf("route %q: %w", req.RouteKey, domain.ErrNotFound)), nil
 	}
+	if err := validUTF8(req); err != nil {
+		return ErrorResponse(err), nil
+	}
 	resp, err := fn(ctx, req)
 	if err != nil {
 		resp = ErrorResponse(err)
-		if resp.StatusCode >= 500 {
+		switch {
+		case resp.StatusCode == http.StatusServiceUnavailable:
+			// expected under load (capacity, min_version): not a fault
+			r.Log.WarnContext(ctx, "handler unavailable", "route", req.RouteKey,
+				"request_id", req.RequestContext.RequestID, "error", err.Error())
+		case resp.StatusCode >= 500:
 			r.Log.ErrorContext(ctx, "handler failed", "route", req.RouteKey,
 				"request_id", req.RequestContext.RequestID, "error", err.Error())
 		}
 	}
 	return resp, nil
+}
+
+// validUTF8 refuses path and query parameters that are not valid UTF-8
+// (400 naming the parameter) instead of letting them turn into U+FFFD.
+func validUTF8(req Request) error {
+	for k, v := range req.PathParameters {
+		if !utf8.ValidString(v) {
+			return domain.Invalid(k, "not valid UTF-8")
+		}
+	}
+	for k, v := range req.QueryStringParameters {
+		if !utf8.ValidString(k) {
+			return domain.Invalid("query", "a parameter name is not valid UTF-8")
+		}
+		if !utf8.ValidString(v) {
+			return domain.Invalid(k, "not valid UTF-8")
+		}
+	}
+	return nil
 }
 
 // PathID returns the path parameter name. Ids are domain.IsID-shaped; a
@@ -110,8 +138,16 @@ func PrincipalFrom(req Request) (domain.Principal, error) {
 const MaxBodyBytes = 64 * 1024
 
 // Body returns the raw request body, decoding base64 when API Gateway
-// flagged it, and refusing oversize bodies.
+// flagged it, and refusing oversize bodies before any copy or decoding
+// (413).
 func Body(req Request) ([]byte, error) {
+	limit := MaxBodyBytes
+	if req.IsBase64Encoded {
+		limit = base64.StdEncoding.EncodedLen(MaxBodyBytes)
+	}
+	if len(req.Body) > limit {
+		return nil, fmt.Errorf("body exceeds %d bytes: %w", MaxBodyBytes, domain.ErrTooLarge)
+	}
 	b := []byte(req.Body)
 	if req.IsBase64Encoded {
 		d, err := base64.StdEncoding.DecodeString(req.Body)
@@ -162,8 +198,36 @@ func WithETag(r Response, version int64) Response {
 // ETag formats a version as a strong entity tag.
 func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ParseETag reads a version from an If-Match / If-None-Match value
-// (`"3"`, `W/"3"` or `3`).
+// ParseIfMatch reads an If-Match value with the strong comparison RFC 9110
+// requires: a quoted canonical version (`"3"`). ok is false for a
+// malformed value (400). A well-formed tag that cannot equal any version
+// (weak `W/"3"`, non-canonical `"03"`) returns version -1: it never
+// matches (412).
+func ParseIfMatch(v string) (version int64, ok bool) {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "W/") {
+		v = v[2:]
+		if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' || strings.Contains(v[1:len(v)-1], `"`) {
+			return 0, false
+		}
+		return -1, true
+	}
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return 0, false
+	}
+	inner := v[1 : len(v)-1]
+	if strings.Contains(inner, `"`) {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || n <= 0 || strconv.FormatInt(n, 10) != inner {
+		return -1, true
+	}
+	return n, true
+}
+
+// ParseETag reads a version from an If-None-Match value (`"3"`, `W/"3"`
+// or `3`): If-None-Match compares weakly.
 func ParseETag(v string) (int64, bool) {
 	v = strings.TrimPrefix(strings.TrimSpace(v), "W/")
 	v = strings.Trim(v, `"`)
@@ -182,6 +246,9 @@ type ErrorDetail struct {
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
 }
+
+// NotFoundMessage is the message of every 404.
+const NotFoundMessage = "not found"
 
 // CodeStorageFull is the error code of a write refused because the event
 // store has no space (events.ErrStorageFull): 503 with
@@ -220,11 +287,16 @@ func ErrorResponse(err error) Response {
 	case errors.Is(err, domain.ErrForbidden):
 		status, code = http.StatusForbidden, "forbidden"
 	case errors.Is(err, domain.ErrNotFound), errors.Is(err, events.ErrNotFound):
-		status, code = http.StatusNotFound, "not_found"
+		// one body for every 404: a missing id, another tenant's id and a
+		// missing route cannot be told apart, and no key layout leaks
+		status, code, msg = http.StatusNotFound, "not_found", NotFoundMessage
 	case errors.Is(err, domain.ErrPreconditionFailed):
 		status, code = http.StatusPreconditionFailed, "precondition_failed"
-	case errors.Is(err, domain.ErrConflict), errors.Is(err, events.ErrVersionConflict), errors.Is(err, events.ErrDuplicate):
+	case errors.Is(err, domain.ErrConflict):
 		status, code = http.StatusConflict, "conflict"
+	case errors.Is(err, events.ErrVersionConflict), errors.Is(err, events.ErrDuplicate):
+		// a store error names streams and record keys: not for the caller
+		status, code, msg = http.StatusConflict, "conflict", "the resource was changed concurrently; retry"
 	case errors.Is(err, domain.ErrTooLarge), errors.Is(err, events.ErrTooLarge):
 		status, code = http.StatusRequestEntityTooLarge, "too_large"
 	case errors.As(err, &rl):

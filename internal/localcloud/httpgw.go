@@ -104,6 +104,7 @@ type HTTPGateway struct {
 	webDir string // serves web/dist with SPA fallback when it exists
 	now    func() time.Time
 	prefix string // path prefix handled as API (default "/api/")
+	limits HTTPLimits
 }
 
 // NewHTTPGateway builds the gateway for routes. webDir may be "".
@@ -112,7 +113,7 @@ func NewHTTPGateway(routes []spec.Route, fns Functions, log *slog.Logger, webDir
 		log = slog.Default()
 	}
 	return &HTTPGateway{routes: compileRoutes(routes), fns: fns, log: log, webDir: webDir,
-		now: time.Now, prefix: "/api/"}
+		now: time.Now, prefix: "/api/", limits: DefaultHTTPLimits()}
 }
 
 // gatewayError writes API Gateway's own error body ({"message": ...}) plus
@@ -128,6 +129,10 @@ func gatewayError(w http.ResponseWriter, status int, message, code string) {
 }
 
 func (g *HTTPGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// per-request deadlines (errors: a ResponseWriter without deadlines, in tests)
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(g.limits.ReadTimeout))
+	_ = rc.SetWriteDeadline(time.Now().Add(g.limits.WriteTimeout))
 	rt, params := g.routes.match(r.Method, r.URL.EscapedPath())
 	if rt == nil {
 		if r.URL.Path != "/api" && !strings.HasPrefix(r.URL.Path, g.prefix) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
@@ -142,14 +147,26 @@ func (g *HTTPGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *route, params map[string]string) {
 	start := g.now()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxHTTPBodyBytes))
+	if r.ContentLength > g.limits.MaxBodyBytes {
+		// refused before reading a byte; the connection is closed rather
+		// than drained
+		w.Header().Set("Connection", "close")
+		gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large", "too_large")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.limits.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
 			gatewayError(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large", "too_large")
-			return
+		case errors.As(err, &ne) && ne.Timeout():
+			w.Header().Set("Connection", "close")
+			gatewayError(w, http.StatusRequestTimeout, "Request Timeout", "timeout")
+		default:
+			gatewayError(w, http.StatusBadRequest, "Bad Request", "validation")
 		}
-		gatewayError(w, http.StatusBadRequest, "Bad Request", "validation")
 		return
 	}
 	req := buildHTTPRequest(r, rt.RouteKey(), params, body, start)

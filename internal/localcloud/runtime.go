@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/skyledger/skyledger/infra/spec"
 )
@@ -23,7 +22,9 @@ type Config struct {
 	WSPath         string // default "/ws"
 	WebDir         string // web/dist; "" or missing: no web UI
 	WSLimits       WSLimits
-	Log            *slog.Logger
+	// HTTPLimits bound the API listener's connections (zero fields: defaults).
+	HTTPLimits HTTPLimits
+	Log        *slog.Logger
 }
 
 // Runtime is the local cloud: listeners bound by Listen (so URLs are known
@@ -108,7 +109,9 @@ func (r *Runtime) HandleAPI(pattern string, h http.Handler) {
 
 // Start serves the functions and runs the event source mappings.
 func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
+	lim := r.cfg.HTTPLimits.withDefaults()
 	r.HTTP = NewHTTPGateway(spec.Routes, fns, r.log, r.cfg.WebDir)
+	r.HTTP.limits = lim
 	r.WS = NewWSGateway(spec.WSRoutes, fns, r.cfg.WSLimits, r.log, r.cfg.WSPath)
 	mux := http.NewServeMux()
 	mux.Handle(r.cfg.WSPath, r.WS)
@@ -116,10 +119,14 @@ func (r *Runtime) Start(fns Functions, mappings ...*Mapping) {
 	for p, h := range r.apiExtra {
 		mux.Handle(p, h)
 	}
-	r.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// ReadTimeout and WriteTimeout are set per HTTP request by the gateway
+	// (a server-wide deadline would also cut upgraded WebSockets).
+	r.apiSrv = &http.Server{Handler: mux, ReadHeaderTimeout: lim.ReadHeaderTimeout, IdleTimeout: lim.IdleTimeout,
+		MaxHeaderBytes: 64 << 10}
 	r.mgmtMux.Handle("/@connections/", r.WS.ManagementAPI())
 	r.mgmtSrv = newMgmtServer(r.WS, r.mgmtMux)
-	go func() { _ = r.apiSrv.Serve(r.apiLn) }()
+	apiLn := newLimitListener(r.apiLn, lim.MaxConns)
+	go func() { _ = r.apiSrv.Serve(apiLn) }()
 	go func() { _ = r.mgmtSrv.Serve(r.mgmtLn) }()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.stopMaps = cancel

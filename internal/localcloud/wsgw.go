@@ -76,9 +76,8 @@ func NewWSGateway(routes []spec.WSRoute, fns Functions, limits WSLimits, log *sl
 type wsConn struct {
 	id          string
 	gw          *WSGateway
-	mu          sync.Mutex      // guards ws and ended
+	mu          sync.Mutex      // guards ws
 	ws          *websocket.Conn // nil until accepted
-	ended       bool            // end ran (possibly before the handshake completed)
 	out         chan []byte
 	done        chan struct{}
 	connectedAt time.Time
@@ -249,13 +248,11 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(g.limits.MaxFrameBytes)
 	c.mu.Lock()
 	c.ws = ws
-	ended := c.ended
 	c.mu.Unlock()
-	if ended {
-		// closed while the handshake completed (e.g. its queue overflowed):
-		// close now; serveConn's read then fails and runs $disconnect.
-		_ = ws.CloseNow()
-	}
+	// Ended while the handshake completed (e.g. its queue overflowed): the
+	// writer serveConn starts sees done at once and sends the close frame
+	// (the client learns the code, 1008 for a slow client), bounded by the
+	// write timeout; serveConn's read then fails and runs $disconnect.
 	g.serveConn(c)
 }
 
@@ -396,15 +393,34 @@ func (c *wsConn) writeLoop() {
 		wt.Stop()
 		return err
 	}
+	// killed: a client too slow for its queue. The queued frames are
+	// dropped, but the close frame still tells it why (1008), bounded by
+	// WriteTimeout, after which the socket is cut.
+	closeKilled := func() {
+		wt.Reset(c.gw.limits.WriteTimeout)
+		if err := c.ws.Close(c.closeCode, c.closeReason); err != nil {
+			_ = c.ws.CloseNow()
+		}
+	}
 	for {
+		select {
+		case <-c.done: // an end takes precedence over queued frames
+			if c.killed {
+				closeKilled()
+				return
+			}
+		default:
+		}
 		select {
 		case msg := <-c.out:
 			if err := write(msg); err != nil {
 				c.kill(websocket.StatusPolicyViolation, "write failed or too slow")
+				_ = c.ws.CloseNow()
 				return
 			}
 		case <-c.done:
 			if c.killed {
+				closeKilled()
 				return
 			}
 			// A graceful close (DeleteConnection, idle, shutdown, the
@@ -460,17 +476,9 @@ func (c *wsConn) end(code websocket.StatusCode, reason string, now bool) {
 		c.closeCode, c.closeReason, c.killed = code, reason, now
 		close(c.done)
 		c.gw.unregister(c)
-		c.mu.Lock()
-		c.ended = true
-		ws := c.ws
-		c.mu.Unlock()
-		if ws == nil {
-			return // the handshake completion sees ended and closes
-		}
-		if now {
-			_ = ws.CloseNow()
-		}
-		// otherwise the writer drains the queue and closes (writeLoop).
+		// The writer closes the socket (writeLoop; started after the
+		// handshake when end ran before it): with the queue drained (close)
+		// or dropped (kill), bounded by WriteTimeout either way.
 	})
 }
 

@@ -265,6 +265,7 @@ func TestWSGatewayLimits(t *testing.T) {
 		t.Parallel()
 		lim := localcloud.DefaultWSLimits()
 		lim.OutQueue = 4
+		lim.WriteTimeout = time.Second // bounds the blocked write and the close frame
 		f := newWSFixture(t, lim)
 		c, _, err := f.dial(t, "?ticket=good")
 		require.NoError(t, err)
@@ -284,6 +285,34 @@ func TestWSGatewayLimits(t *testing.T) {
 			t.Fatal("slow client was not disconnected")
 		}
 		_ = c
+	})
+	t.Run("a slow reader is told why: close 1008 reaches the client", func(t *testing.T) {
+		t.Parallel()
+		lim := localcloud.DefaultWSLimits()
+		lim.OutQueue = 4
+		f := newWSFixture(t, lim)
+		c, _, err := f.dial(t, "?ticket=good")
+		require.NoError(t, err)
+		f.mu.Lock()
+		id := f.connected[0].RequestContext.ConnectionID
+		f.mu.Unlock()
+		var sendErr error
+		for i := 0; i < 100000 && sendErr == nil; i++ {
+			sendErr = f.rt.WS.Send(id, []byte(`"frame"`))
+		}
+		require.ErrorIs(t, sendErr, localcloud.ErrGone, "the queue overflowed")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for {
+			_, _, err = c.Read(ctx)
+			if err != nil {
+				break
+			}
+		}
+		assert.Equal(t, websocket.StatusPolicyViolation, websocket.CloseStatus(err), "%v", err)
+		d := <-f.disconnects
+		assert.EqualValues(t, websocket.StatusPolicyViolation, d.RequestContext.DisconnectStatusCode)
+		assert.Contains(t, *d.RequestContext.DisconnectReason, "too slow")
 	})
 	t.Run("a frame write slower than WriteTimeout disconnects", func(t *testing.T) {
 		t.Parallel()

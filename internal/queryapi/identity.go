@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/skyledger/skyledger/contexts"
 
@@ -17,6 +18,7 @@ import (
 )
 
 func (s *Service) identityRoutes(r *httpapi.Router) {
+	r.Handle(contexts.BootstrapState.Key(), s.bootstrapState)
 	r.Handle(contexts.ListTenants.Key(), s.listTenants)
 	r.Handle(contexts.GetTenant.Key(), s.getTenant)
 	r.Handle(contexts.ListUsers.Key(), s.listTenantUsers)
@@ -152,6 +154,19 @@ func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Res
 		return httpapi.Response{}, err
 	}
 	return s.user(ctx, req, p, id)
+}
+
+// bootstrapState tells a console whether to offer the bootstrap page. It
+// is unauthenticated and reveals only whether the platform exists.
+func (s *Service) bootstrapState(ctx context.Context, _ httpapi.Request) (httpapi.Response, error) {
+	if s.d.Records == nil {
+		return httpapi.Response{}, fmt.Errorf("bootstrap state: no records store wired")
+	}
+	done, err := auth.Bootstrapped(ctx, s.d.Records)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, map[string]bool{"bootstrapped": done}), nil
 }
 
 func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {

@@ -15,6 +15,7 @@ package queryapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -152,8 +153,10 @@ type Versioned struct {
 }
 
 // Single serves one resource: load returns it (ErrNotFound if missing) and
-// authorize is called on every loaded version (its error is returned as is,
-// so another tenant's resource is 404 before any waiting). It implements
+// authorize is called on every loaded version. An authorization failure
+// that is ErrNotFound (another tenant's resource) is treated exactly as a
+// missing item, min_version wait included, so the two cannot be told
+// apart; other authorization errors are returned as they are. It implements
 // min_version (bounded wait, then 503) and ETag / If-None-Match (304).
 func (s *Service) Single(ctx context.Context, req httpapi.Request,
 	load func(context.Context) (Versioned, error), authorize func(Versioned) error) (httpapi.Response, error) {
@@ -168,11 +171,18 @@ func (s *Service) Single(ctx context.Context, req httpapi.Request,
 	deadline := time.Now().Add(s.d.MinVersionWait)
 	for {
 		r, err := load(ctx)
+		if err == nil {
+			if aerr := authorize(r); aerr != nil {
+				if !errors.Is(aerr, domain.ErrNotFound) {
+					return httpapi.Response{}, aerr
+				}
+				// another tenant's resource is a made-up id in every
+				// respect, the min_version wait included
+				err = aerr
+			}
+		}
 		switch {
 		case err == nil:
-			if aerr := authorize(r); aerr != nil {
-				return httpapi.Response{}, aerr
-			}
 			if r.Version >= minVersion {
 				return s.respondVersioned(req, r), nil
 			}

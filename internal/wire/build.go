@@ -31,7 +31,11 @@ import (
 // or an AWS-compatible endpoint (Start). A function uses only the ports its
 // spec.Function declares; the others may be nil.
 type Adapters struct {
-	Store       events.Store      // events + inline records
+	Store events.Store // events + inline records
+	// Expiring holds state that must expire and never enters the event log
+	// (login throttling, WebSocket tickets: commands and the authorizer
+	// share it); nil: Store (the Records table has a TTL).
+	Expiring    events.Records
 	Models      readmodel.Store   // read models
 	Connections connections.Store // WebSocket connections
 	// Management is the @connections client (notifier and wsapi replies).
@@ -138,8 +142,12 @@ func Commands(a Adapters, s Settings) HTTPHandler {
 			mods = append(mods, m.Commands)
 		}
 	}
-	return commandapi.New(commandapi.Deps{Store: a.Store, Now: a.Now, Log: a.logger(spec.FnCommands),
-		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL, Modules: mods}).Router().Invoke
+	d := commandapi.Deps{Store: a.Store, Expiring: a.Expiring, Now: a.Now, Log: a.logger(spec.FnCommands),
+		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL, Modules: mods}
+	if a.Connections != nil && a.Management != nil {
+		d.Sockets = notify.KeySockets{Store: a.Connections, Client: a.Management} // sign-out closes them
+	}
+	return commandapi.New(d).Router().Invoke
 }
 
 // Queries builds the queries function (every read route).
@@ -182,7 +190,7 @@ func Authorizer(a Adapters, _ Settings) AuthorizerHandler {
 }
 
 func authorizer(a Adapters) *authz.Handler {
-	return authz.New(authz.Deps{Records: a.Store, Now: a.Now, Log: a.logger(spec.FnAuthorizer)})
+	return authz.New(authz.Deps{Records: a.Store, Tickets: a.Expiring, Now: a.Now, Log: a.logger(spec.FnAuthorizer)})
 }
 
 // Notifier builds the projector's WebSocket notifier.
@@ -224,8 +232,12 @@ func Rebuilder(a Adapters, _ Settings) ChangeHandler {
 }
 
 func ws(a Adapters, function string) *wsapi.Handler {
-	return wsapi.New(wsapi.Deps{Store: a.Connections, Client: a.Management, Now: a.Now,
-		Log: a.logger(function), Metrics: a.metrics(function)})
+	d := wsapi.Deps{Store: a.Connections, Client: a.Management, Now: a.Now,
+		Log: a.logger(function), Metrics: a.metrics(function)}
+	if a.Models != nil {
+		d.TenantExists = wsapi.TenantsIn(a.Models) // a platform_admin subscribes to existing tenants only
+	}
+	return wsapi.New(d)
 }
 
 // WSConnect builds the $connect function.

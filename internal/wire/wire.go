@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -36,8 +37,10 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/readmodel"
@@ -82,6 +85,7 @@ type App struct {
 	BootstrapToken string
 	DeadLetters    *localcloud.DeadLetters
 	closers        []func() error
+	store          events.Store
 	projector      localcloud.StreamFunc
 	health         func() StoreHealth // nil: nothing local to report
 }
@@ -149,15 +153,18 @@ func secretFile(dir, name, prefix string, n int) (string, error) {
 
 // adapters are the storage ports a mode provides.
 type adapters struct {
-	store   events.Store
-	models  readmodel.Store
-	conns   connections.Store
-	source  localcloud.Source
-	meta    dynamo.StreamMeta                                         // the source's stream, as Lambda records name it
-	confirm bool                                                      // endpoint: drop stream records of cancelled writes
-	rebuild func(ctx context.Context, fn localcloud.ChangeFunc) error // embedded: replay up to the checkpoint
-	health  func() StoreHealth                                        // embedded: the store's state
-	close   func() error
+	store events.Store
+	// expiring holds state that must expire and stay out of the event log
+	// (login throttling, tickets): nil means store (the Records table's TTL)
+	expiring events.Records
+	models   readmodel.Store
+	conns    connections.Store
+	source   localcloud.Source
+	meta     dynamo.StreamMeta                                         // the source's stream, as Lambda records name it
+	confirm  bool                                                      // endpoint: drop stream records of cancelled writes
+	rebuild  func(ctx context.Context, fn localcloud.ChangeFunc) error // embedded: replay up to the checkpoint
+	health   func() StoreHealth                                        // embedded: the store's state
+	close    func() error
 }
 
 // Start builds and starts everything. Stop it with Shutdown.
@@ -195,10 +202,14 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	app.closers = append(app.closers, ad.close)
+	app.store = ad.store
 	app.health = ad.health
 
 	rt, err := localcloud.Listen(localcloud.Config{Addr: cfg.Addr, ManagementAddr: cfg.ManagementAddr,
-		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log})
+		WebDir: cfg.WebDir, WSLimits: cfg.WSLimits, Log: log,
+		// every function refuses bodies above httpapi.MaxBodyBytes (413): the
+		// gateway reads no further than that
+		HTTPLimits: localcloud.HTTPLimits{MaxBodyBytes: httpapi.MaxBodyBytes}})
 	if err != nil {
 		_ = ad.close()
 		return nil, err
@@ -234,7 +245,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 			o.Retryer = aws.NopRetryer{}
 		})
 	}
-	adapters := Adapters{Store: ad.store, Models: ad.models, Connections: ad.conns, Management: mgmt,
+	adapters := Adapters{Store: ad.store, Expiring: ad.expiring, Models: ad.models, Connections: ad.conns, Management: mgmt,
 		Metrics: cfg.Metrics, Log: log, Now: cfg.Now}
 
 	settings.ConfirmEvents = ad.confirm
@@ -298,6 +309,11 @@ func (a *App) serveRedrive(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(res)
 }
 
+// Bootstrapped reports whether POST /api/bootstrap has made the platform.
+func (a *App) Bootstrapped(ctx context.Context) (bool, error) {
+	return auth.Bootstrapped(ctx, a.store)
+}
+
 // Shutdown stops the runtime gracefully (see localcloud.Runtime.Shutdown) and
 // closes the store.
 func (a *App) Shutdown(ctx context.Context) error {
@@ -333,7 +349,7 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 			return adapters{}, err
 		}
 	}
-	ad := adapters{store: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
+	ad := adapters{store: st, expiring: &auth.MemoryRecords{Now: cfg.Now}, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
 		health: embeddedHealth(st),
 		meta:   dynamo.StreamMeta{EventSourceARN: localcloud.EmbeddedStreamARN},
 		close:  func() error { return errors.Join(src.Close(), st.Close()) }}
@@ -431,6 +447,22 @@ func endpointAdapters(ctx context.Context, cfg Config) (adapters, error) {
 		confirm: true,
 		close:   func() error { return nil },
 	}, nil
+}
+
+// DefaultMemoryLimit is the soft memory limit (runtime/debug.SetMemoryLimit)
+// the local runtime's binaries set unless GOMEMLIMIT is given: the garbage
+// collector works harder near it instead of letting garbage (argon2id's
+// 19 MiB per hash) double the heap. It is soft: live memory above it is
+// never refused.
+const DefaultMemoryLimit = 192 << 20
+
+// ApplyMemoryLimit sets DefaultMemoryLimit unless GOMEMLIMIT is set, and
+// returns the limit in force.
+func ApplyMemoryLimit() int64 {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
+	return debug.SetMemoryLimit(-1)
 }
 
 // isLocalEndpoint reports whether the configuration points at an endpoint on

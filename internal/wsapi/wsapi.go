@@ -23,6 +23,8 @@ import (
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Request and Response are the WebSocket API's Lambda proxy types.
@@ -38,6 +40,10 @@ type Deps struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
+	// TenantExists reports whether a tenant exists (the read model); a
+	// subscription to another tenant's channel (platform_admin) is refused
+	// with not_found when it does not. nil: not checked.
+	TenantExists func(ctx context.Context, tenantID string) (bool, error)
 }
 
 // Handler serves the three WebSocket functions.
@@ -133,7 +139,11 @@ func (h *Handler) Disconnect(ctx context.Context, req Request) (Response, error)
 		return status(http.StatusInternalServerError), nil
 	}
 	h.d.Metrics.Emit(nil, metrics.C(metrics.ConnectionsClosed, 1))
-	log.InfoContext(ctx, "disconnected", "reason", req.RequestContext.DisconnectReason, "status", req.RequestContext.DisconnectStatusCode)
+	reason := ""
+	if r := req.RequestContext.DisconnectReason; r != nil {
+		reason = *r
+	}
+	log.InfoContext(ctx, "disconnected", "reason", reason, "status", req.RequestContext.DisconnectStatusCode)
 	return status(http.StatusOK), nil
 }
 
@@ -209,6 +219,17 @@ func (h *Handler) subscribe(ctx context.Context, log *slog.Logger, id string, c 
 			ack.Rejected = append(ack.Rejected, Rejection{Channel: truncate(ch, connections.MaxChannelLen), Reason: reason})
 			continue
 		}
+		if pc, _ := connections.ParseChannel(ch); h.d.TenantExists != nil && pc.ID != p.TenantID &&
+			(pc.Kind == connections.KindTenantUpdates || pc.Kind == connections.KindTenantPIREPs) {
+			ok, err := h.d.TenantExists(ctx, pc.ID)
+			if err != nil {
+				return storeErr(log, ctx, c, err)
+			}
+			if !ok {
+				ack.Rejected = append(ack.Rejected, Rejection{Channel: ch, Reason: connections.ReasonNotFound})
+				continue
+			}
+		}
 		ok, err := h.d.Store.Subscribe(ctx, id, ch)
 		switch {
 		case errors.Is(err, connections.ErrLimit):
@@ -269,5 +290,16 @@ func (h *Handler) reply(ctx context.Context, log *slog.Logger, id string, v any)
 		}
 	default:
 		log.WarnContext(ctx, "reply failed", "error", err.Error())
+	}
+}
+
+// TenantsIn is Deps.TenantExists over the read model.
+func TenantsIn(m readmodel.Store) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		_, err := m.Get(ctx, views.TenantPK(id), views.SKTenant)
+		if readmodel.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
 	}
 }

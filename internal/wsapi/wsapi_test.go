@@ -366,3 +366,36 @@ func TestNoFrameAfterUnsubscribeEndToEnd(t *testing.T) {
 	require.NoError(t, n.Notify(ctx, []events.Envelope{pirep(2)}))
 	assert.Len(t, f.srv.Frames("c"), 3, "only the unsubscribe ack; no event after it")
 }
+
+func TestPlatformAdminCannotSubscribeToNonexistentTenants(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	f.h = wsapi.New(wsapi.Deps{Store: f.st, Client: f.srv.Client(4), Now: f.clk.Now,
+		Log: metrics.NewLogger(f.logs, slog.LevelDebug), Metrics: metrics.New(f.emf, "ws"),
+		TenantExists: func(_ context.Context, id string) (bool, error) { return id == tenantB, nil }})
+	f.connectAs(t, "c", domain.Principal{UserID: userA, TenantID: tenantA, Role: domain.RolePlatformAdmin})
+	const ghost = "01JDA0000000000000000GH0ST"
+	ack := f.send(t, "c", `{"action":"subscribe","id":"x","channels":["tenant:`+tenantB+`:pireps","tenant:`+ghost+`:pireps","tenant:`+ghost+`:updates","tenant:`+tenantA+`:pireps"]}`)
+	assert.ElementsMatch(t, []any{"tenant:" + tenantB + ":pireps", "tenant:" + tenantA + ":pireps"}, ack["accepted"])
+	assert.ElementsMatch(t, []any{
+		map[string]any{"channel": "tenant:" + ghost + ":pireps", "reason": "not_found"},
+		map[string]any{"channel": "tenant:" + ghost + ":updates", "reason": "not_found"},
+	}, ack["rejected"])
+	chs, err := f.st.Channels(context.Background(), "c")
+	require.NoError(t, err)
+	for _, ch := range chs {
+		assert.NotContains(t, ch, ghost)
+	}
+}
+
+func TestDisconnectLogsTheReason(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	_, err := f.h.Connect(ctx, golden(t, "connect.json"))
+	require.NoError(t, err)
+	_, err = f.h.Disconnect(ctx, golden(t, "disconnect.json"))
+	require.NoError(t, err)
+	assert.Contains(t, f.logs.String(), `"reason":"Going away"`)
+	assert.NotContains(t, f.logs.String(), `"reason":"0x`)
+}

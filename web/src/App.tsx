@@ -1,8 +1,8 @@
-import { useEffect, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useMe } from './api/hooks';
+import { logout, useMe } from './api/hooks';
 import type { User } from './api/types';
-import { getSession, setSession, subscribeSession } from './session';
+import { getSession, setSession, subscribeSession, takeOneTimeSecret } from './session';
 import { WsProvider, useWsState } from './ws/WsProvider';
 import { Login } from './screens/Login';
 import { Bootstrap } from './screens/Bootstrap';
@@ -11,15 +11,12 @@ import { Tenants } from './screens/Tenants';
 import { Users } from './screens/Users';
 import { ApiKeys } from './screens/ApiKeys';
 import { PirepSubmit } from './screens/PirepSubmit';
-import { PirepFeed } from './screens/PirepFeed';
+import { Pireps } from './screens/Pireps';
+import { parseHash, useHash, type Route } from './route';
 
-function subscribeHash(l: () => void) {
-  window.addEventListener('hashchange', l);
-  return () => window.removeEventListener('hashchange', l);
-}
-function useRoute(): string[] {
-  const h = useSyncExternalStore(subscribeHash, () => location.hash);
-  return h.replace(/^#\/?/, '').split('/').filter(Boolean);
+function useRoute(): Route {
+  const h = useHash();
+  return useMemo(() => parseHash(h), [h]);
 }
 
 export function App() {
@@ -30,11 +27,11 @@ export function App() {
     if (!session) qc.clear();
   }, [session, qc]);
 
-  if (!session) return route[0] === 'bootstrap' ? <Bootstrap /> : <Login />;
+  if (!session) return route.path[0] === 'bootstrap' ? <Bootstrap /> : <Login />;
   return <SignedIn sessionKey={session.key} route={route} />;
 }
 
-function SignedIn({ sessionKey, route }: { sessionKey: string; route: string[] }) {
+function SignedIn({ sessionKey, route }: { sessionKey: string; route: Route }) {
   const me = useMe();
   const user = me.data;
   // a deactivated user is signed out even if the server still answered
@@ -50,7 +47,7 @@ function SignedIn({ sessionKey, route }: { sessionKey: string; route: string[] }
 }
 
 const NAV: { path: string; label: string; show: (u: User) => boolean }[] = [
-  { path: 'feed', label: 'Live feed', show: () => true },
+  { path: 'pireps', label: 'PIREPs', show: () => true },
   { path: 'submit', label: 'Submit PIREP', show: (u) => u.role !== 'viewer' },
   { path: 'tenants', label: 'Tenants', show: (u) => u.role === 'platform_admin' },
   { path: 'users', label: 'Users', show: (u) => u.role === 'platform_admin' || u.role === 'tenant_admin' },
@@ -58,15 +55,20 @@ const NAV: { path: string; label: string; show: (u: User) => boolean }[] = [
   { path: 'account', label: 'Account', show: () => true },
 ];
 
-function Shell({ me, route, loading, error }: { me?: User; route: string[]; loading: boolean; error: Error | null }) {
-  const page = route[0] && route[0] !== 'bootstrap' ? route[0] : 'feed';
+const PAGES = new Set(NAV.map((n) => n.path));
+
+function Shell({ me, route, loading, error }: { me?: User; route: Route; loading: boolean; error: Error | null }) {
+  const page = PAGES.has(route.path[0]) ? route.path[0] : 'pireps';
+  const [bootKey, setBootKey] = useState(takeOneTimeSecret);
   return (
     <div className="app">
       <a href="#main" className="skip">
         Skip to content
       </a>
       <header>
-        <strong className="brand">SkyLedger</strong>
+        <a className="brand" href="#/pireps" aria-label="SkyLedger home">
+          SkyLedger
+        </a>
         <nav aria-label="Main">
           <ul>
             {me &&
@@ -82,16 +84,32 @@ function Shell({ me, route, loading, error }: { me?: User; route: string[]; load
         <div className="who">
           <ConnectionBadge />
           {me && (
-            <span data-testid="whoami" title={me.email}>
+            <span data-testid="whoami" title={me.email} className="whoami">
               {me.display_name} <span className="small">({me.role})</span>
             </span>
           )}
-          <button type="button" onClick={() => setSession(null)} data-testid="logout">
+          <button type="button" onClick={() => void logout()} data-testid="logout">
             Sign out
           </button>
         </div>
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} className={page === 'pireps' ? 'wide' : undefined}>
+        {bootKey && (
+          <div className="secret" role="status" data-testid="bootstrap-key-box">
+            <p>
+              <strong>The platform is created.</strong> Its API key for scripts is shown once; copy it now (this browser uses a 12-hour session instead).
+            </p>
+            <div className="row">
+              <label htmlFor="boot-key" className="sr-only">
+                Bootstrap API key
+              </label>
+              <input id="boot-key" readOnly value={bootKey} className="mono" onFocus={(x) => x.target.select()} />
+              <button type="button" onClick={() => setBootKey(null)}>
+                Done
+              </button>
+            </div>
+          </div>
+        )}
         {loading && <p>Loading…</p>}
         {error && !me && (
           <p className="form-error" role="alert">
@@ -104,20 +122,20 @@ function Shell({ me, route, loading, error }: { me?: User; route: string[]; load
   );
 }
 
-function Page({ page, route, me }: { page: string; route: string[]; me: User }) {
+function Page({ page, route, me }: { page: string; route: Route; me: User }) {
   switch (page) {
     case 'submit':
-      return <PirepSubmit />;
+      return <PirepSubmit me={me} />;
     case 'tenants':
       return <Tenants canCreate={me.role === 'platform_admin'} />;
     case 'users':
-      return <Users me={me} tenantParam={route[1]} />;
+      return <Users me={me} tenantParam={route.path[1]} />;
     case 'keys':
-      return <ApiKeys />;
+      return <ApiKeys me={me} />;
     case 'account':
       return <Account me={me} />;
     default:
-      return <PirepFeed />;
+      return <Pireps me={me} query={route.query} />;
   }
 }
 

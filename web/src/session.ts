@@ -43,3 +43,34 @@ export function subscribeSession(l: Listener): () => void {
   listeners.add(l);
   return () => listeners.delete(l);
 }
+
+// Whether this browser has seen the platform exist (a sign-in, a bootstrap,
+// or a bootstrap answered "already bootstrapped"): the sign-in page then
+// hides its bootstrap link. The server has no public "bootstrapped?" probe.
+const BOOT_KEY = 'skyledger.bootstrapped';
+export function markBootstrapped(): void {
+  try {
+    localStorage.setItem(BOOT_KEY, '1');
+  } catch {
+    // storage disabled: the link stays
+  }
+}
+export function knownBootstrapped(): boolean {
+  try {
+    return localStorage.getItem(BOOT_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+// A secret shown once after the screen that produced it is gone (the
+// bootstrap's API key, when the server signs the browser in with a session).
+let oneTime: string | null = null;
+export function setOneTimeSecret(s: string | null): void {
+  oneTime = s;
+}
+export function takeOneTimeSecret(): string | null {
+  const s = oneTime;
+  oneTime = null;
+  return s;
+}

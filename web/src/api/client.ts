@@ -48,6 +48,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** auth=false sends no Authorization header and does not log out on 401 (login, bootstrap). */
   auth?: boolean;
+  /** noSignOut: a 401 does not clear the session (logout clears it itself). */
+  noSignOut?: boolean;
   signal?: AbortSignal;
 }
 
@@ -94,7 +96,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     const eb = json as (ErrorBody & { message?: unknown }) | undefined;
     const gatewayDenied = res.status === 403 && typeof eb?.message === 'string';
     const authFailure = res.status === 401 || gatewayDenied;
-    if (authFailure && auth && session) setSession(null);
+    if (authFailure && auth && session && !opts.noSignOut) setSession(null);
     if (eb?.error && typeof eb.error.message === 'string') {
       throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>, authFailure);
     }

@@ -3,8 +3,9 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
 import { api } from './client';
 import { qk } from './keys';
+import { apiQuery, type PirepFilters } from '../pirep/filters';
 import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
-import { setSession } from '../session';
+import { markBootstrapped, setOneTimeSecret, setSession } from '../session';
 
 /**
  * upsertInPage puts a resource the server just returned into a cached list
@@ -37,16 +38,27 @@ export function useTenants(enabled = true) {
   });
 }
 
-export function useUsers(tenantId: string | undefined) {
+/**
+ * useUsers lists a tenant's users. live=false (another tenant than the
+ * caller's, whose events the console did not receive until now) refetches
+ * on every mount instead of trusting a cached copy.
+ */
+export function useUsers(tenantId: string | undefined, live = true) {
   return useQuery({
     queryKey: qk.users(tenantId ?? ''),
     queryFn: ({ signal }) => api<Page<User>>(`/api/tenants/${encodeURIComponent(tenantId!)}/users?limit=200`, { signal }),
     enabled: !!tenantId,
+    ...(live ? {} : { staleTime: 0 }),
   });
 }
 
-export function useApiKeys() {
-  return useQuery({ queryKey: qk.apikeys, queryFn: ({ signal }) => api<Page<ApiKey>>('/api/apikeys?limit=200', { signal }) });
+/** useApiKeys lists the caller's keys, or ownerId's (admins, within their scope). */
+export function useApiKeys(ownerId?: string) {
+  return useQuery({
+    queryKey: ownerId ? [...qk.apikeys, ownerId] : qk.apikeys,
+    queryFn: ({ signal }) =>
+      api<Page<ApiKey>>(`/api/apikeys?limit=200${ownerId ? '&owner_id=' + encodeURIComponent(ownerId) : ''}`, { signal }),
+  });
 }
 
 export const FEED_LIMIT = 200;
@@ -56,6 +68,59 @@ export function usePirepFeed() {
     queryKey: qk.pirepFeed,
     queryFn: ({ signal }) => api<Page<Pirep>>(`/api/pireps?limit=${FEED_LIMIT}`, { signal }),
   });
+}
+
+/**
+ * usePireps lists the PIREPs matching the API-side filters. The key holds
+ * the filters (not the computed "from" time), so a time window does not
+ * make a new query on every render; the WebSocket mapper updates and
+ * invalidates every ['pireps', ...] query.
+ */
+export function usePireps(f: PirepFilters) {
+  const { hazards: _h, minIntensity: _m, near: _n, nearNM: _nm, ...apiSide } = f;
+  void _h, _m, _n, _nm;
+  return useQuery({
+    queryKey: [...qk.pireps, 'list', apiSide] as const,
+    queryFn: ({ signal }) => api<Page<Pirep>>(`/api/pireps?${apiQuery(f, FEED_LIMIT, Date.now())}`, { signal }),
+  });
+}
+
+/** useRetractPirep retracts a report; the cached lists mark it at once (the event confirms). */
+export function useRetractPirep() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { pirep: Pirep; reason: string }) =>
+      api<Pirep>(`/api/pireps/${encodeURIComponent(v.pirep.id)}/retract`, {
+        method: 'POST',
+        body: { reason: v.reason.trim() },
+        headers: { 'If-Match': `"${v.pirep.version}"`, 'Idempotency-Key': idempotencyKey() },
+      }),
+    onSuccess: (p, v) => {
+      const id = p?.id ?? v.pirep.id;
+      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) =>
+        old && Array.isArray(old.items)
+          ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...(p?.id ? p : {}), status: 'retracted', retracted: true } : x)) }
+          : old,
+      );
+      void qc.invalidateQueries({ queryKey: qk.pireps, refetchType: 'none' }); // as after a submit
+    },
+    onError: () => qc.invalidateQueries({ queryKey: qk.pireps }),
+  });
+}
+
+/**
+ * logout revokes the session key on the server (POST /api/auth/logout),
+ * then forgets it locally whatever the answer: a server without the route
+ * (404), an expired key (401) or no network still sign the browser out.
+ */
+export async function logout(): Promise<void> {
+  try {
+    await api<void>('/api/auth/logout', { method: 'POST', body: {}, auth: true, noSignOut: true });
+  } catch {
+    // signing out locally is what matters to the user
+  } finally {
+    setSession(null);
+  }
 }
 
 export function getTicket(): Promise<Ticket> {
@@ -69,6 +134,7 @@ export function useLogin() {
       api<LoginResponse>('/api/auth/login', { method: 'POST', body: { email: v.email.trim(), password: v.password }, auth: false }),
     onSuccess: (r) => {
       qc.clear();
+      markBootstrapped();
       if (r.user) qc.setQueryData(qk.me, r.user);
       setSession({ key: r.key, expires_at: r.expires_at });
     },
@@ -87,7 +153,15 @@ export function useBootstrap() {
     onSuccess: (r) => {
       qc.clear();
       if (r.user) qc.setQueryData(qk.me, r.user);
-      setSession({ key: r.api_key.key, expires_at: r.api_key.expires_at ?? null });
+      markBootstrapped();
+      // a server that returns a browser session (a 12 h key) is preferred
+      // over the never-expiring API key, which the screen shows once instead
+      const session = r.session?.key ? r.session : typeof r.key === 'string' && r.key ? { key: r.key, expires_at: r.expires_at } : null;
+      if (session) {
+        setOneTimeSecret(r.api_key.key);
+        setSession({ key: session.key, expires_at: session.expires_at ?? null });
+      }
+      else setSession({ key: r.api_key.key, expires_at: r.api_key.expires_at ?? null });
     },
   });
 }
@@ -160,7 +234,13 @@ export function useRevokeApiKey() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: string) => api<ApiKey | undefined>(`/api/apikeys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
-    onSuccess: (k, id) => upsertInPage(qc, qk.apikeys, k?.id ? k : ({ id, revoked_at: new Date().toISOString() } as ApiKey)),
+    onSuccess: (k, id) => {
+      // every cached key list (the caller's and any owner's) holding this key
+      const item = k?.id ? k : ({ id, revoked_at: new Date().toISOString() } as ApiKey);
+      qc.setQueriesData<Page<ApiKey>>({ queryKey: qk.apikeys }, (old) =>
+        old && Array.isArray(old.items) ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...item } : x)) } : old,
+      );
+    },
     onError: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
   });
 }
@@ -168,10 +248,21 @@ export function useRevokeApiKey() {
 export function useSubmitPirep() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (v: { raw: string; urgent?: boolean }) =>
+    mutationFn: (v: { raw: string; urgent?: boolean; tenant_id?: string }) =>
       api<Pirep>('/api/pireps', { method: 'POST', body: v, headers: { 'Idempotency-Key': idempotencyKey() } }),
     onSuccess: (p) => {
-      if (p?.id) upsertInPage(qc, qk.pirepFeed, p, true);
+      if (!p?.id) return;
+      // the response is the full resource (position included): it replaces a
+      // thinner copy built from a WebSocket frame that came first
+      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) => {
+        if (!old || !Array.isArray(old.items)) return old;
+        if (!old.items.some((x) => x.id === p.id)) return { ...old, items: [p, ...old.items] };
+        return { ...old, items: old.items.map((x) => (x.id === p.id ? { ...x, ...p } : x)) };
+      });
+      // Setting data marks the lists fresh, which would hide the invalidation
+      // of a WebSocket frame that arrived first: mark them stale again (no
+      // refetch now, the read model may lag; the next mount or frame refetches).
+      void qc.invalidateQueries({ queryKey: qk.pireps, refetchType: 'none' });
     },
   });
 }

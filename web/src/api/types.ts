@@ -5,6 +5,7 @@ export const ROLES: Role[] = ['platform_admin', 'tenant_admin', 'pilot', 'viewer
 export interface Tenant {
   id: string;
   name: string;
+  platform?: boolean;
   created_at: string;
   version: number;
 }
@@ -49,6 +50,9 @@ export interface Pirep {
   report?: Record<string, unknown>;
   retracted?: boolean;
   retracted_at?: string | null;
+  position?: { lat: number; lon: number } | null;
+  /** elements kept as their original text, and positions not resolved */
+  warnings?: { element: string; text: string; message: string }[];
   [k: string]: unknown;
 }
 
@@ -67,6 +71,11 @@ export interface BootstrapResponse {
   tenant: Tenant;
   user: User;
   api_key: ApiKey & { key: string };
+  /** a browser session (12 h key), when the server returns one */
+  session?: { key: string; expires_at?: string | null } | null;
+  /** the session key at the top level, as login returns it */
+  key?: string;
+  expires_at?: string | null;
 }
 
 export interface Ticket {

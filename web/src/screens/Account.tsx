@@ -26,7 +26,7 @@ export function Account({ me }: { me: User }) {
 
   return (
     <section aria-labelledby="acct-h">
-      <h2 id="acct-h">Your account</h2>
+      <h1 id="acct-h">Your account</h1>
       <dl className="facts">
         <dt>Name</dt>
         <dd data-testid="me-name">{me.display_name}</dd>
@@ -38,7 +38,7 @@ export function Account({ me }: { me: User }) {
         <dd>{me.tenant_id}</dd>
       </dl>
       <form onSubmit={submit} noValidate data-testid="password-form" aria-labelledby="pw-h">
-        <h3 id="pw-h">Change password</h3>
+        <h2 id="pw-h">Change password</h2>
         <Field label="Current password" type="password" autoComplete="current-password" value={v.old_password} onChange={set('old_password')} error={e.old_password} testid="pw-old" />
         <Field label="New password" type="password" autoComplete="new-password" value={v.new_password} onChange={set('new_password')} error={e.new_password} testid="pw-new" />
         <Field label="Repeat new password" type="password" autoComplete="new-password" value={v.confirm} onChange={set('confirm')} error={e.confirm} testid="pw-confirm" />

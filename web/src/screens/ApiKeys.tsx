@@ -1,12 +1,27 @@
 import { useState, type FormEvent } from 'react';
-import { useApiKeys, useCreateApiKey, useRevokeApiKey } from '../api/hooks';
-import { Field, FormError } from '../components/Field';
+import { useApiKeys, useCreateApiKey, useRevokeApiKey, useTenants, useUsers } from '../api/hooks';
+import type { User } from '../api/types';
+import { Field, FormError, SelectField } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateApiKey, type ApiKeyCreateInput, type Errors } from '../forms/validation';
 import { fmtTime } from './util';
 
-export function ApiKeys() {
-  const keys = useApiKeys();
+/**
+ * ApiKeys lists the caller's keys with a create form; an admin picks another
+ * user of a tenant in their scope (GET /api/apikeys?owner_id=) to list and
+ * revoke that user's keys.
+ */
+export function ApiKeys({ me }: { me?: User }) {
+  const isPlatform = me?.role === 'platform_admin';
+  const isAdmin = isPlatform || me?.role === 'tenant_admin';
+  const tenants = useTenants(isPlatform);
+  const [tenant, setTenant] = useState('');
+  const [owner, setOwner] = useState('');
+  const tenantId = isPlatform ? tenant || me?.tenant_id : me?.tenant_id;
+  const users = useUsers(isAdmin ? tenantId : undefined, tenantId === me?.tenant_id);
+  const other = owner && owner !== me?.id ? owner : undefined;
+  const ownerName = users.data?.items.find((u) => u.id === owner)?.display_name;
+  const keys = useApiKeys(other);
   const create = useCreateApiKey();
   const revoke = useRevokeApiKey();
   const [v, setV] = useState<ApiKeyCreateInput>({ name: '', expires_at: '' });
@@ -41,7 +56,43 @@ export function ApiKeys() {
   const secret = create.data?.key;
   return (
     <section aria-labelledby="keys-h">
-      <h2 id="keys-h">API keys</h2>
+      <h1 id="keys-h">API keys</h1>
+      {isAdmin && (
+        <div className="row" data-testid="apikey-owner-picker">
+          {isPlatform && (
+            <SelectField
+              label="Tenant"
+              value={tenantId}
+              onChange={(e) => {
+                setTenant(e.target.value);
+                setOwner('');
+              }}
+              testid="apikey-tenant"
+            >
+              {tenants.data?.items.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </SelectField>
+          )}
+          <SelectField label="Keys of" value={owner || me?.id || ''} onChange={(e) => setOwner(e.target.value === me?.id ? '' : e.target.value)} testid="apikey-owner">
+            {me && <option value={me.id}>you ({me.display_name})</option>}
+            {users.data?.items
+              .filter((u) => u.id !== me?.id)
+              .map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.display_name} ({u.email}, {u.role})
+                </option>
+              ))}
+          </SelectField>
+        </div>
+      )}
+      {other ? (
+        <p className="hint" data-testid="apikey-owner-note">
+          Keys of {ownerName ?? other}. You can revoke them; only their owner creates keys.
+        </p>
+      ) : (
       <form onSubmit={submit} noValidate className="grid" data-testid="apikey-form" aria-label="Create API key">
         <Field label="Key name" value={v.name} onChange={(x) => setV({ ...v, name: x.target.value })} error={e.name} testid="apikey-name" />
         <Field label="Expires (optional, your local time)" type="datetime-local" value={v.expires_at} onChange={(x) => setV({ ...v, expires_at: x.target.value })} error={e.expires_at} testid="apikey-expires" />
@@ -50,7 +101,8 @@ export function ApiKeys() {
           Create key
         </button>
       </form>
-      {secret && (
+      )}
+      {secret && !other && (
         <div className="secret" role="status" data-testid="apikey-secret-box">
           <p>
             <strong>Copy this key now.</strong> It is shown once and cannot be retrieved again.
@@ -71,7 +123,7 @@ export function ApiKeys() {
       )}
       {keys.isPending && <p>Loading…</p>}
       {keys.error && <FormError message={(keys.error as Error).message} />}
-      <table data-testid="apikey-list">
+      <table data-testid="apikey-list" className="stack">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -87,14 +139,14 @@ export function ApiKeys() {
         <tbody>
           {keys.data?.items.map((k) => (
             <tr key={k.id} data-testid="apikey-row" data-key-id={k.id}>
-              <td>
+              <td data-label="Name">
                 {k.name} <span className="mono small">{k.prefix ?? 'sk_' + k.id}</span>
               </td>
-              <td>{fmtTime(k.created_at)}</td>
-              <td>{fmtTime(k.expires_at)}</td>
-              <td>{fmtTime(k.last_used_at)}</td>
-              <td>{k.revoked_at ? 'revoked' : 'active'}</td>
-              <td>
+              <td data-label="Created">{fmtTime(k.created_at)}</td>
+              <td data-label="Expires">{fmtTime(k.expires_at)}</td>
+              <td data-label="Last used">{fmtTime(k.last_used_at)}</td>
+              <td data-label="State" data-testid="apikey-state">{k.revoked_at ? 'revoked' : 'active'}</td>
+              <td data-label="Actions">
                 {!k.revoked_at && (
                   <button
                     type="button"

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useBootstrap } from '../api/hooks';
+import { markBootstrapped } from '../session';
 import { Field, FormError } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateBootstrap, type BootstrapInput, type Errors } from '../forms/validation';
@@ -11,6 +12,12 @@ export function Bootstrap() {
   const [errors, setErrors] = useState<Errors>({});
   const boot = useBootstrap();
   const server = splitServerError(boot.error, FIELDS);
+  const status = (boot.error as { status?: number } | null)?.status;
+  // a wrong token is a 401 (or 403 when bootstrap is disabled): it is the token field's error
+  if (status === 401) server.fieldErrors.bootstrap_token = 'this is not the bootstrap token: copy it again from the file';
+  if (status === 403) server.fieldErrors.bootstrap_token = 'bootstrap is disabled on this server';
+  if (status === 401 || status === 403) server.formError = undefined;
+  if (status === 409) markBootstrapped();
   const e = { ...server.fieldErrors, ...errors };
   const set = (k: keyof BootstrapInput) => (x: { target: { value: string } }) => setV({ ...v, [k]: x.target.value });
 
@@ -26,7 +33,11 @@ export function Bootstrap() {
       <h1>SkyLedger</h1>
       <form onSubmit={submit} noValidate data-testid="bootstrap-form" aria-labelledby="boot-h">
         <h2 id="boot-h">First run: create the platform</h2>
-        <p className="hint">Once only. The bootstrap token was printed by the server at start (or set in SKYLEDGER_BOOTSTRAP_TOKEN).</p>
+        <p className="hint" data-testid="bootstrap-hint">
+          Once only. The local runtime writes the one-time token into <code>&lt;data-dir&gt;/bootstrap-token</code> (by default{' '}
+          <code>.data/bootstrap-token</code>: <code>cat .data/bootstrap-token</code>) unless <code>SKYLEDGER_BOOTSTRAP_TOKEN</code> fixes it; in AWS it is the
+          stack&apos;s bootstrap secret in Secrets Manager.
+        </p>
         <Field label="Bootstrap token" type="password" autoComplete="off" value={v.bootstrap_token} onChange={set('bootstrap_token')} error={e.bootstrap_token} testid="bootstrap-token" />
         <Field label="Platform tenant name" value={v.tenant_name} onChange={set('tenant_name')} error={e.tenant_name} testid="bootstrap-tenant" />
         <Field label="Your e-mail" type="email" autoComplete="username" value={v.email} onChange={set('email')} error={e.email} testid="bootstrap-email" />

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useLogin } from '../api/hooks';
+import { knownBootstrapped } from '../session';
 import { Field, FormError } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateLogin, type Errors } from '../forms/validation';
@@ -31,9 +32,11 @@ export function Login() {
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      <p>
-        First run? <a href="#/bootstrap" data-testid="goto-bootstrap">Bootstrap the platform</a>
-      </p>
+      {!knownBootstrapped() && (
+        <p>
+          First run? <a href="#/bootstrap" data-testid="goto-bootstrap">Bootstrap the platform</a>
+        </p>
+      )}
     </main>
   );
 }

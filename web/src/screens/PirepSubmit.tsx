@@ -1,7 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
-import { useSubmitPirep } from '../api/hooks';
-import { Field, FormError } from '../components/Field';
+import { useSubmitPirep, useTenants } from '../api/hooks';
+import type { User } from '../api/types';
+import { Field, FormError, SelectField } from '../components/Field';
+import { warningsOf } from '../pirep/decode';
+import { loadStations, lookupStation } from '../pirep/stations';
 import { hasErrors, type Errors } from '../forms/validation';
 import {
   EMPTY_FIELDS,
@@ -20,12 +23,46 @@ type Mode = 'structured' | 'raw';
 
 const HINT: Partial<Record<Tag, string>> = {
   OV: 'NAVAID or airport, optional radial+distance: PUB 243022',
-  TM: 'HHMM UTC: 0010',
+  TM: 'HHMM UTC: 0010 (now, pre-filled)',
   FL: '3 digits, hundreds of feet: 160 (or UNKN)',
-  TP: 'ICAO type, at most 4 characters: COL4',
-  TB: 'e.g. SEV, MOD-SEV CAT 120-180',
-  IC: 'e.g. LGT-MOD MX 085',
+  TP: 'ICAO type, at most 4 characters: C172',
 };
+
+/** Pick lists for the hazard elements (docs/pirep.md). */
+const TB_INT = ['NEG', 'LGT', 'LGT-MOD', 'MOD', 'MOD-SEV', 'SEV', 'SEV-EXTRM', 'EXTRM'];
+const TB_TYPE = ['CAT', 'CHOP'];
+const FREQ = ['OCNL', 'INTMT', 'CONS'];
+const IC_INT = ['NEG', 'TRACE', 'TRACE-LGT', 'LGT', 'LGT-MOD', 'MOD', 'MOD-SEV', 'SEV'];
+const IC_TYPE = ['RIME', 'CLR', 'MX'];
+/** Common aircraft types offered by the /TP input (any designator may be typed). */
+const TYPES = ['C172', 'C182', 'C208', 'PA28', 'PA32', 'SR22', 'BE20', 'BE36', 'DA40', 'PC12', 'CRJ9', 'E75L', 'B737', 'B738', 'B739', 'A320', 'A321', 'B752', 'B763', 'MD11', 'COL4', 'UNKN'];
+
+interface Layer {
+  freq: string;
+  int: string;
+  type: string;
+  alt: string;
+}
+const NO_LAYER: Layer = { freq: '', int: '', type: '', alt: '' };
+
+/** layerText writes a /TB or /IC layer from its pick-list parts ('' when no intensity). */
+export function layerText(l: Layer): string {
+  if (!l.int) return '';
+  return [l.freq, l.int, l.type, l.alt.trim().toUpperCase()].filter(Boolean).join(' ');
+}
+
+/** utcHHMM is the current UTC time as /TM writes it. */
+export function utcHHMM(d = new Date()): string {
+  return String(d.getUTCHours()).padStart(2, '0') + String(d.getUTCMinutes()).padStart(2, '0');
+}
+
+/** ovFix extracts the fix of the first /OV point ('' for a lat/long or nothing). */
+export function ovFix(ov: string): string {
+  const first = ov.trim().toUpperCase().split(/\s*-\s*/)[0].replace(/\s+/g, '');
+  if (!first || /^\d{2,4}[NS]\d{3,5}[EW]$/.test(first)) return '';
+  const m = /^([A-Z0-9]{2,5}?)(\d{6})?$/.exec(first);
+  return m ? m[1] : '';
+}
 
 /** serverErrorPlace maps a server error to an element key ('header', a tag) or undefined. */
 function serverPlace(err: unknown): { key?: string; message: string } | null {
@@ -34,29 +71,75 @@ function serverPlace(err: unknown): { key?: string; message: string } | null {
   return { message: (err as Error).message };
 }
 
-export function PirepSubmit() {
+/** PirepSubmit is the submit screen; a viewer is told why there is no form. */
+export function PirepSubmit({ me }: { me?: User }) {
+  if (me?.role === 'viewer') {
+    return (
+      <section aria-labelledby="submit-h">
+        <h1 id="submit-h">Submit a PIREP</h1>
+        <p role="status" data-testid="submit-viewer">
+          Your role is <strong>viewer</strong>: viewers read reports but cannot submit them. Ask a tenant admin to make you a pilot.
+        </p>
+        <p>
+          <a href="#/pireps">See the PIREPs</a>
+        </p>
+      </section>
+    );
+  }
+  return <SubmitForm me={me} />;
+}
+
+function SubmitForm({ me }: { me?: User }) {
   const [mode, setMode] = useState<Mode>('structured');
-  const [fields, setFields] = useState<PirepFields>(EMPTY_FIELDS);
+  const fresh = (): PirepFields => ({ ...EMPTY_FIELDS, TM: utcHHMM() });
+  const [fields, setFields] = useState<PirepFields>(fresh);
+  const [tb, setTb] = useState<Layer>(NO_LAYER);
+  const [ic, setIc] = useState<Layer>(NO_LAYER);
   const [raw, setRaw] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const submit = useSubmitPirep();
   const server = serverPlace(submit.error);
+  const isPlatform = me?.role === 'platform_admin';
+  const tenants = useTenants(isPlatform);
+  const [tenant, setTenant] = useState('');
+  const target = isPlatform ? tenant || tenants.data?.items.find((t) => !t.platform && t.id !== me?.tenant_id)?.id || me?.tenant_id || '' : '';
+  const all: PirepFields = { ...fields, TB: layerText(tb), IC: layerText(ic) };
+
+  // the /OV fix, checked against the server's location table (lazy chunk)
+  const fix = ovFix(mode === 'raw' ? (splitElements(raw.toUpperCase()).find((e) => e.key === 'OV')?.text.replace(/^\/OV\s*/, '') ?? '') : fields.OV);
+  const [unknownFix, setUnknownFix] = useState('');
+  useEffect(() => {
+    let live = true;
+    if (!fix) {
+      setUnknownFix('');
+      return;
+    }
+    const t = setTimeout(() => {
+      void loadStations().then((tbl) => live && setUnknownFix(lookupStation(tbl, fix) ? '' : fix));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [fix]);
 
   function onSubmit(ev: FormEvent) {
     ev.preventDefault();
-    const text = mode === 'raw' ? raw.trim() : composeRaw(fields);
-    const err = mode === 'raw' ? validateRaw(raw) : validateFields(fields);
+    const text = mode === 'raw' ? raw.trim() : composeRaw(all);
+    const err = mode === 'raw' ? validateRaw(raw) : validateFields(all);
     setErrors(err);
     if (hasErrors(err)) {
       submit.reset(); // a previous result or server error no longer applies
       return;
     }
     submit.mutate(
-      { raw: text },
+      { raw: text, ...(isPlatform && target && target !== me?.tenant_id ? { tenant_id: target } : {}) },
       {
         onSuccess: () => {
           setRaw('');
-          setFields(EMPTY_FIELDS);
+          setFields(fresh());
+          setTb(NO_LAYER);
+          setIc(NO_LAYER);
         },
       },
     );
@@ -80,7 +163,7 @@ export function PirepSubmit() {
 
   return (
     <section aria-labelledby="submit-h">
-      <h2 id="submit-h">Submit a PIREP</h2>
+      <h1 id="submit-h">Submit a PIREP</h1>
       <fieldset className="modes">
         <legend>Input</legend>
         <label>
@@ -90,6 +173,16 @@ export function PirepSubmit() {
           <input type="radio" name="mode" value="raw" checked={mode === 'raw'} onChange={() => setMode('raw')} data-testid="mode-raw" /> Encoded text
         </label>
       </fieldset>
+      {isPlatform && (
+        <SelectField label="Submit into tenant" value={target} onChange={(e) => setTenant(e.target.value)} testid="pirep-tenant">
+          {tenants.data?.items.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.name}
+              {t.platform ? ' (platform)' : ''}
+            </option>
+          ))}
+        </SelectField>
+      )}
       <form onSubmit={onSubmit} noValidate data-testid="pirep-form" aria-label="PIREP">
         {mode === 'structured' ? (
           <div className="grid">
@@ -100,11 +193,23 @@ export function PirepSubmit() {
               </label>
               <small className="hint">Set automatically when a hazard requires it.</small>
             </div>
-            {TAGS.map((t) => (
-              <Field key={t} label={TAG_LABEL[t] + (['OV', 'TM', 'FL', 'TP'].includes(t) ? ' *' : '')} value={fields[t]} onChange={set(t)} error={fieldErr(t)} hint={HINT[t]} testid={`pirep-${t.toLowerCase()}`} />
-            ))}
+            {TAGS.filter((t) => t !== 'TB' && t !== 'IC' && t !== 'RM').map((t) =>
+              t === 'TP' ? (
+                <Field key={t} label={TAG_LABEL[t] + ' *'} value={fields.TP} onChange={set('TP')} error={fieldErr('TP')} hint={HINT.TP} testid="pirep-tp" list="pirep-types" autoCapitalize="characters" />
+              ) : (
+                <Field key={t} label={TAG_LABEL[t] + (['OV', 'TM', 'FL'].includes(t) ? ' *' : '')} value={fields[t]} onChange={set(t)} error={fieldErr(t)} hint={HINT[t]} testid={`pirep-${t.toLowerCase()}`} />
+              ),
+            )}
+            <datalist id="pirep-types">
+              {TYPES.map((t) => (
+                <option key={t} value={t} />
+              ))}
+            </datalist>
+            <LayerPicker tag="TB" legend="Turbulence (/TB)" layer={tb} setLayer={setTb} ints={TB_INT} types={TB_TYPE} freqs={FREQ} error={fieldErr('TB')} />
+            <LayerPicker tag="IC" legend="Icing (/IC)" layer={ic} setLayer={setIc} ints={IC_INT} types={IC_TYPE} error={fieldErr('IC')} />
+            <Field label={TAG_LABEL.RM} value={fields.RM} onChange={set('RM')} error={fieldErr('RM')} testid="pirep-rm" />
             <p className="hint">
-              Encoded: <code data-testid="pirep-preview">{composeRaw(fields)}</code>
+              Encoded: <code data-testid="pirep-preview">{composeRaw(all)}</code>
             </p>
           </div>
         ) : (
@@ -152,16 +257,97 @@ export function PirepSubmit() {
             </div>
           </div>
         )}
+        {unknownFix && (
+          <p className="warn" role="status" data-testid="pirep-unknown-fix">
+            ⚠ {unknownFix} is not in the location table: the report will be stored but not shown on the map. Give a known airport or a lat/long.
+          </p>
+        )}
         <FormError message={formError} testid="pirep-error" />
         {submit.isSuccess && (
-          <p role="status" className="ok" data-testid="pirep-ok">
-            Submitted{submit.data?.urgent ? ' as URGENT' : ''}: <code>{submit.data?.raw}</code>
-          </p>
+          <div role="status" className="ok" data-testid="pirep-ok">
+            <p>
+              Submitted{submit.data?.urgent ? ' as URGENT' : ''}: <code>{submit.data?.raw}</code>
+            </p>
+            {submit.data?.urgent && (submit.data.urgent_reasons?.length ?? 0) > 0 && <p>Urgent because: {submit.data.urgent_reasons!.join('; ')}</p>}
+            {submit.data && !submit.data.position && (
+              <p className="warn" data-testid="pirep-ok-unlocated">
+                Its location could not be placed: it is not on the map.
+              </p>
+            )}
+            {submit.data && warningsOf(submit.data).length > 0 && (
+              <ul className="warnings" data-testid="pirep-ok-warnings" aria-label="Kept as text">
+                {warningsOf(submit.data).map((w, i) => (
+                  <li key={i}>
+                    <code>
+                      {w.element} {w.text}
+                    </code>
+                    : {w.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
         )}
         <button type="submit" disabled={submit.isPending} data-testid="pirep-submit">
           {submit.isPending ? 'Submitting…' : 'Submit PIREP'}
         </button>
       </form>
     </section>
+  );
+}
+
+function LayerPicker({
+  tag,
+  legend,
+  layer,
+  setLayer,
+  ints,
+  types,
+  freqs,
+  error,
+}: {
+  tag: 'TB' | 'IC';
+  legend: string;
+  layer: Layer;
+  setLayer: (l: Layer) => void;
+  ints: string[];
+  types: string[];
+  freqs?: string[];
+  error?: string;
+}) {
+  const t = tag.toLowerCase();
+  const on = (k: keyof Layer) => (e: { target: { value: string } }) => setLayer({ ...layer, [k]: e.target.value });
+  return (
+    <fieldset className={'layer' + (error ? ' has-error' : '')} data-testid={`pirep-${t}-layer`}>
+      <legend>{legend}</legend>
+      <div className="row">
+        {freqs && (
+          <SelectField label="Frequency" value={layer.freq} onChange={on('freq')} testid={`pirep-${t}-freq`}>
+            <option value="">—</option>
+            {freqs.map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </SelectField>
+        )}
+        <SelectField label="Intensity" value={layer.int} onChange={on('int')} testid={`pirep-${t}`}>
+          <option value="">none reported</option>
+          {ints.map((x) => (
+            <option key={x}>{x}</option>
+          ))}
+        </SelectField>
+        <SelectField label="Type" value={layer.type} onChange={on('type')} testid={`pirep-${t}-type`}>
+          <option value="">—</option>
+          {types.map((x) => (
+            <option key={x}>{x}</option>
+          ))}
+        </SelectField>
+        <Field label="Altitudes (optional)" size={8} value={layer.alt} onChange={on('alt')} hint="e.g. 120-180" testid={`pirep-${t}-alt`} />
+      </div>
+      {error && (
+        <span className="error" role="alert" data-testid={`pirep-${t}-error`}>
+          {error}
+        </span>
+      )}
+    </fieldset>
   );
 }

@@ -12,6 +12,7 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
   const [errors, setErrors] = useState<Errors>({});
   const server = splitServerError(create.error, ['name']);
   const e = { ...server.fieldErrors, ...errors };
+  const taken = name.trim() !== '' && tenants.data?.items.some((t) => t.name.trim().toLowerCase() === name.trim().toLowerCase());
 
   function submit(ev: FormEvent) {
     ev.preventDefault();
@@ -22,19 +23,26 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
 
   return (
     <section aria-labelledby="ten-h">
-      <h2 id="ten-h">Tenants</h2>
+      <h1 id="ten-h">Tenants</h1>
       {canCreate && (
         <form onSubmit={submit} noValidate className="inline" data-testid="tenant-form" aria-label="Create tenant">
-          <Field label="New tenant name" value={name} onChange={(x) => setName(x.target.value)} error={e.name} testid="tenant-name" />
+          <Field
+            label="New tenant name"
+            value={name}
+            onChange={(x) => setName(x.target.value)}
+            error={e.name}
+            hint={taken ? <span className="warn" data-testid="tenant-name-taken">⚠ A tenant with this name already exists.</span> : undefined}
+            testid="tenant-name"
+          />
           <button type="submit" disabled={create.isPending} data-testid="tenant-submit">
-            Create tenant
+            {taken ? 'Create another with this name' : 'Create tenant'}
           </button>
           <FormError message={server.formError} />
         </form>
       )}
       {tenants.isPending && <p>Loading…</p>}
       {tenants.error && <FormError message={(tenants.error as Error).message} />}
-      <table data-testid="tenant-list">
+      <table data-testid="tenant-list" className="stack">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -45,11 +53,11 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
         <tbody>
           {tenants.data?.items.map((t) => (
             <tr key={t.id} data-testid="tenant-row" data-tenant-id={t.id}>
-              <td>
+              <td data-label="Name">
                 <a href={`#/users/${t.id}`}>{t.name}</a>
               </td>
-              <td className="mono">{t.id}</td>
-              <td>{fmtTime(t.created_at)}</td>
+              <td data-label="Id" className="mono">{t.id}</td>
+              <td data-label="Created">{fmtTime(t.created_at)}</td>
             </tr>
           ))}
         </tbody>

@@ -12,14 +12,14 @@ export function Users({ me, tenantParam }: { me: User; tenantParam?: string }) {
   const isPlatform = me.role === 'platform_admin';
   const tenants = useTenants(isPlatform);
   const tenantId = isPlatform ? tenantParam || me.tenant_id : me.tenant_id;
-  const users = useUsers(tenantId);
+  const users = useUsers(tenantId, tenantId === me.tenant_id);
   // the server subscribes our own tenant on connect; another tenant's user events need a subscription
   useWsChannels(isPlatform && tenantId && tenantId !== me.tenant_id ? [`tenant:${tenantId}:updates`] : []);
   const grantable = ROLES.filter((r) => isPlatform || r !== 'platform_admin');
 
   return (
     <section aria-labelledby="users-h">
-      <h2 id="users-h">Users</h2>
+      <h1 id="users-h">Users</h1>
       {isPlatform && (
         <SelectField
           label="Tenant"
@@ -85,6 +85,19 @@ function CreateUser({ tenantId, actorRole, roles }: { tenantId: string; actorRol
 function UserRow({ user, roles, self }: { user: User; roles: Role[]; self: boolean }) {
   const patch = usePatchUser();
   const [role, setRole] = useState<Role | ''>('');
+  const [done, setDone] = useState('');
+  const act = (v: { role?: Role; status?: 'active' | 'deactivated' }, msg: string) => {
+    setDone('');
+    patch.mutate(
+      { user, ...v },
+      {
+        onSuccess: () => {
+          setRole('');
+          setDone(msg);
+        },
+      },
+    );
+  };
   const shown = role || user.role;
   const active = user.status === 'active';
   return (
@@ -109,21 +122,30 @@ function UserRow({ user, roles, self }: { user: User; roles: Role[]; self: boole
         <button
           type="button"
           disabled={!active || self || !role || role === user.role || patch.isPending}
-          onClick={() => patch.mutate({ user, role: role as Role }, { onSuccess: () => setRole('') })}
+          onClick={() => act({ role: role as Role }, `Role changed to ${role}.`)}
           data-testid="user-role-save"
         >
           Change role
         </button>
         {active ? (
-          <button type="button" className="danger" disabled={self || patch.isPending} onClick={() => patch.mutate({ user, status: 'deactivated' })} data-testid="user-deactivate">
+          <button type="button" className="danger" disabled={self || patch.isPending} onClick={() => {
+              if (confirm(`Deactivate ${user.display_name}? They are signed out at once and cannot sign in until reactivated.`)) act({ status: 'deactivated' }, `${user.display_name} deactivated.`);
+            }}
+            data-testid="user-deactivate"
+          >
             Deactivate
           </button>
         ) : (
-          <button type="button" disabled={patch.isPending} onClick={() => patch.mutate({ user, status: 'active' })} data-testid="user-reactivate">
+          <button type="button" disabled={patch.isPending} onClick={() => act({ status: 'active' }, `${user.display_name} reactivated.`)} data-testid="user-reactivate">
             Reactivate
           </button>
         )}
       </div>
+      {done && !patch.error && (
+        <p role="status" className="ok" data-testid="user-ok">
+          {done}
+        </p>
+      )}
       {patch.error && <FormError message={(patch.error as Error).message} />}
     </li>
   );

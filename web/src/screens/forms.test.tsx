@@ -4,11 +4,9 @@ import userEvent from '@testing-library/user-event';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setFetch } from '../api/client';
-import type { Pirep } from '../api/types';
 import { getSession, setSession } from '../session';
 import { Bootstrap } from './Bootstrap';
 import { PirepSubmit } from './PirepSubmit';
-import { NO_FILTER, filterFeed } from './PirepFeed';
 
 function wrap(ui: ReactNode) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
@@ -65,10 +63,12 @@ describe('PIREP submit form', () => {
     wrap(<PirepSubmit />);
     await u.type(screen.getByTestId('pirep-station'), 'PUB');
     await u.type(screen.getByTestId('pirep-ov'), 'PUB 243022');
+    expect((screen.getByTestId('pirep-tm') as HTMLInputElement).value).toMatch(/^([01]\d|2[0-3])[0-5]\d$/); // pre-filled with the UTC time
+    await u.clear(screen.getByTestId('pirep-tm'));
     await u.type(screen.getByTestId('pirep-tm'), '0010');
     await u.type(screen.getByTestId('pirep-fl'), '999');
     await u.type(screen.getByTestId('pirep-tp'), 'COL4');
-    await u.type(screen.getByTestId('pirep-tb'), 'SEV');
+    await u.selectOptions(screen.getByTestId('pirep-tb'), 'SEV');
     expect(screen.getByTestId('pirep-preview').textContent).toBe('PUB UA /OV PUB 243022/TM 0010/FL999/TP COL4/TB SEV');
     await u.click(screen.getByTestId('pirep-submit'));
     expect((await screen.findByTestId('pirep-fl-error')).textContent).toBe('above FL600 (at character 31)');
@@ -137,22 +137,20 @@ describe('an authorizer denial (gateway 403)', () => {
   });
 });
 
-describe('feed filters', () => {
-  const now = Date.parse('2026-11-26T12:00:00Z');
-  const p = (id: string, raw: string, at: string, urgent = false): Pirep => ({
-    id, raw, urgent, type: urgent ? 'UUA' : 'UA', tenant_id: 'T', submitted_by: 'U', received_at: at, observed_at: at, version: 1,
+describe('bootstrap returning a browser session', () => {
+  it('signs in with the session and shows the API key once, elsewhere', async () => {
+    const { takeOneTimeSecret } = await import('../session');
+    setFetch(answer(201, { tenant: { id: 'T' }, user: { id: 'U' }, api_key: { id: 'K', key: 'sk_K_apikey' }, session: { key: 'sk_S_session', expires_at: '2026-12-02T12:00:00Z' } }) as unknown as typeof globalThis.fetch);
+    const u = userEvent.setup();
+    wrap(<Bootstrap />);
+    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
+    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
+    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
+    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
+    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
+    await u.click(screen.getByTestId('bootstrap-submit'));
+    await vi.waitFor(() => expect(getSession()?.key).toBe('sk_S_session'));
+    expect(takeOneTimeSecret()).toBe('sk_K_apikey');
+    expect(takeOneTimeSecret()).toBeNull();
   });
-  const items = [
-    p('a', 'A UA /OV A/TM 1100/FL080/TP C172/TB LGT', '2026-11-26T11:00:00Z'),
-    p('b', 'B UUA /OV B/TM 1150/FL160/TP COL4/TB SEV', '2026-11-26T11:50:00Z', true),
-    p('c', 'C UA /OV C/TM 0100/FL350/TP B738/TB NEG', '2026-11-26T01:00:00Z'),
-    p('d', 'D UA /OV D/TM 1155/FLUNKN/TP UNKN/RM X', '2026-11-26T11:55:00Z'),
-  ];
-  it.each([
-    { name: 'none: newest first', f: NO_FILTER, want: ['d', 'b', 'a', 'c'] },
-    { name: 'urgent only', f: { ...NO_FILTER, urgentOnly: true }, want: ['b'] },
-    { name: 'last 3 hours', f: { ...NO_FILTER, windowHours: 3 }, want: ['d', 'b', 'a'] },
-    { name: 'altitude band 100-200', f: { ...NO_FILTER, minFL: '100', maxFL: '200' }, want: ['b'] },
-    { name: 'at or above 160', f: { ...NO_FILTER, minFL: '160' }, want: ['b', 'c'] },
-  ])('$name', ({ f, want }) => expect(filterFeed(items, f, now).map((x) => x.id)).toEqual(want));
 });

@@ -20,6 +20,8 @@ function frame(event_type: string, stream_id: string, data: Record<string, unkno
 const CASES: { name: string; f: EventFrame; keys: string[][] }[] = [
   { name: 'tenant.created', f: frame('tenant.created', `tenant-${T}`, { tenant_id: T, name: 'Acme' }, 'platform:tenants'), keys: [['tenants'], ['tenant', T]] },
   { name: 'tenant.renamed', f: frame('tenant.renamed', `tenant-${T}`, { tenant_id: T, name: 'Acme 2' }), keys: [['tenants'], ['tenant', T]] },
+  { name: 'tenant.suspended', f: frame('tenant.suspended', `tenant-${T}`, { tenant_id: T }), keys: [['tenants'], ['tenant', T], ['me']] },
+  { name: 'tenant.reactivated', f: frame('tenant.reactivated', `tenant-${T}`, { tenant_id: T }), keys: [['tenants'], ['tenant', T], ['me']] },
   { name: 'user.created', f: frame('user.created', `user-${U}`, { user_id: U, tenant_id: T, role: 'pilot' }), keys: [['users', T], ['user', U]] },
   { name: 'user.role_changed', f: frame('user.role_changed', `user-${U}`, { user_id: U, tenant_id: T, role: 'viewer' }), keys: [['users', T], ['user', U], ['me']] },
   { name: 'user.deactivated', f: frame('user.deactivated', `user-${U}`, { user_id: U, tenant_id: T }), keys: [['users', T], ['user', U], ['me']] },

@@ -25,6 +25,9 @@ export interface EventRule {
 export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
   'tenant.created': { invalidate: [['tenants'], ['tenant', ':tenant_id']] },
   'tenant.renamed': { invalidate: [['tenants'], ['tenant', ':tenant_id']] },
+  // the tenant's own users refetch me: a suspended tenant's requests answer 403
+  'tenant.suspended': { invalidate: [['tenants'], ['tenant', ':tenant_id']], self: [['me']] },
+  'tenant.reactivated': { invalidate: [['tenants'], ['tenant', ':tenant_id']], self: [['me']] },
 
   'user.created': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']] },
   'user.role_changed': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },

@@ -1,0 +1,69 @@
+package seed
+
+import (
+	"fmt"
+	"time"
+)
+
+// demo is one report of the demo set: minutes before "now" and the text
+// after /TM (the /TM itself is written from the minutes).
+type demo struct {
+	ago  int
+	head string // "DEN UA /OV DEN 270030"
+	tail string // "/FL120/TP C172/..."
+}
+
+// demoReports spread over the last six hours across the US: routine
+// reports, turbulence over the Rockies and along the jet stream, icing in
+// the north-east and the Great Lakes, and a few urgent ones (severe
+// turbulence, severe icing, low-level wind shear, hail). Every fix is an
+// airport the location table knows, so each report is on the map.
+var demoReports = []demo{
+	{352, "SEA UA /OV SEA 180020", "/FL080/TP DH8D/SK OVC025-TOP060/TA M02/IC LGT RIME 040-060"},
+	{341, "BOS UA /OV BOS 270030", "/FL110/TP E75L/SK BKN030-TOP090/TA M08/IC LGT-MOD RIME 060-090"},
+	{330, "ATL UA /OV ATL", "/FL035/TP B712/SK BKN015-TOP032/TB LGT/RM DURD"},
+	{318, "DEN UA /OV DEN 250035", "/FL140/TP C208/TA M06/WV 27045KT/TB MOD 120-160/RM MTN WAVE"},
+	{305, "ORD UA /OV ORD 090015", "/FL060/TP CRJ9/SK OVC020-TOP055/TA M04/IC MOD RIME 030-055"},
+	{296, "PHX UA /OV PHX", "/FL250/TP B738/SK SKC/TA M28/TB NEG"},
+	{284, "SLC UA /OV SLC 160025", "/FL120/TP PC12/TA M05/TB MOD CHOP 100-130"},
+	{271, "MSP UA /OV MSP 300020", "/FL070/TP SF34/SK OVC025-TOP050/WX FV05SM -SN/TA M09/IC LGT-MOD MX 030-050"},
+	{262, "DFW UA /OV DFW 200020", "/FL100/TP E145/SK SCT050-TOP080/TA 08/TB LGT-MOD 080-100"},
+	{250, "LAX UA /OV LAX 250010", "/FL030/TP B739/SK BKN012-TOP025/TA 14/RM SMOOTH ABV LAYER"},
+	{238, "ABQ UUA /OV ABQ 090025", "/FL150/TP BE20/TA M04/WV 28055KT/TB SEV 120-170/RM MTN WAVE CWSU ZAB"},
+	{227, "JFK UA /OV JFK", "/FL020/TP A321/SK OVC008-TOP022/WX FV03SM BR/TA 06/RM DURC"},
+	{215, "DTW UA /OV DTW 270015", "/FL090/TP CRJ7/SK OVC030-TOP075/TA M07/IC MOD RIME 040-075"},
+	{204, "BIL UA /OV BIL", "/FL080/TP BE9L/TA M05/IC LGT MX 070-080"},
+	{192, "MCI UA /OV MCI 180030", "/FL350/TP A320/TA M52/TB OCNL LGT-MOD CAT 330-370"},
+	{181, "PIT UUA /OV PIT 360020", "/FL080/TP DH8C/SK OVC020-TOP090/TA M06/IC SEV RIME 050-090"},
+	{170, "SFO UA /OV SFO 320015", "/FL050/TP C172/SK SCT020/TA 11/WV 30025KT/TB LGT"},
+	{158, "IAH UA /OV IAH 120020", "/FL180/TP B737/SK BKN060-TOP150/WX FV05SM -RA/TA M02/TB LGT"},
+	{147, "CLT UA /OV CLT", "/FL040/TP E170/SK BKN020-TOP038/TA 07/TB NEG"},
+	{135, "DEN UUA /OV DEN", "/FL060/TP B738/RM LLWS +/-20 KT SFC-008 DURC RY34R"},
+	{124, "OKC UA /OV OKC 270030", "/FL120/TP BE90/SK BKN018-TOP055/TA M07/WV 08021KT/TB LGT 055-072/IC LGT-MOD RIME 072-089"},
+	{112, "BOI UA /OV BOI 090040", "/FL130/TP DHC6/TA M09/TB MOD 110-140"},
+	{101, "MIA UA /OV MIA 180020", "/FL070/TP A320/SK SCT035-TOP060/TA 19/RM SMOOTH"},
+	{95, "STL UA /OV STL 300025", "/FL110/TP CRJ2/SK OVC040-TOP095/TA M03/IC LGT RIME 050-095"},
+	{84, "LAS UA /OV LAS 200020", "/FL160/TP B38M/TA M14/WV 25050KT/TB MOD 140-180"},
+	{73, "BNA UUA /OV BNA 250030", "/FL090/TP C56X/WX FV03SM +TSRA GR/TA 09/TB MOD-SEV/RM HAIL"},
+	{66, "ORD UA /OV ORD", "/FL025/TP E75L/SK OVC010-TOP024/TA M01/IC TRACE RIME 012-024"},
+	{58, "PDX UA /OV PDX 090030", "/FL090/TP Q400/SK BKN040-TOP085/TA M04/IC LGT-MOD RIME 050-085"},
+	{49, "ELP UA /OV ELP 270040", "/FL210/TP B737/TA M20/TB LGT-MOD CHOP 190-230"},
+	{41, "MSY UA /OV MSY", "/FL030/TP C172/SK SCT025/TA 18/TB NEG"},
+	{33, "COS UA /OV COS 300015", "/FL130/TP PA46/TA M05/WV 29040KT/TB MOD 110-150/RM MTN WAVE"},
+	{27, "BUF UA /OV BUF 240020", "/FL060/TP CRJ9/SK OVC025-TOP070/WX FV04SM -SN/TA M10/IC MOD MX 030-070"},
+	{21, "PUB UUA /OV PUB 243022", "/FL160/TP COL4/TB SEV/RM CWSU ZDV"},
+	{14, "IAD UA /OV IAD 270015", "/FL080/TP CRJ7/SK BKN035-TOP075/TA M02/TB LGT"},
+	{9, "RNO UA /OV RNO 180020", "/FL140/TP C208/TA M08/WV 23035KT/TB MOD CHOP 120-150"},
+	{4, "SAT UA /OV SAT", "/FL045/TP SR22/SK SCT040/TA 16/TB NEG/RM SMOOTH"},
+}
+
+// Reports returns the demo reports placed before now (oldest first), each
+// with its /TM written from now minus its minutes.
+func Reports(now time.Time) []string {
+	out := make([]string, 0, len(demoReports))
+	for _, d := range demoReports {
+		at := now.Add(-time.Duration(d.ago) * time.Minute).UTC()
+		out = append(out, fmt.Sprintf("%s/TM %02d%02d%s", d.head, at.Hour(), at.Minute(), d.tail))
+	}
+	return out
+}
