@@ -26,6 +26,8 @@ package dynamo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -426,6 +428,8 @@ func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev 
 	if err != nil {
 		return events.Record{}, fmt.Errorf("put record %s: %w", rec.Key, err)
 	}
+	wid := newWriteID()
+	item[attrWriteID] = &types.AttributeValueMemberS{Value: wid}
 	in := &dynamodb.PutItemInput{TableName: aws.String(s.records), Item: item, ExpressionAttributeNames: recNames()}
 	nowV := num(s.now().Unix())
 	if expectRev == 0 {
@@ -439,12 +443,42 @@ func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev 
 	}
 	if _, err := s.c.PutItem(ctx, in); err != nil {
 		var ccf *types.ConditionalCheckFailedException
-		if errors.As(err, &ccf) {
-			return events.Record{}, fmt.Errorf("record %s: expected rev %d does not hold: %w", rec.Key, expectRev, events.ErrVersionConflict)
+		if !errors.As(err, &ccf) {
+			return events.Record{}, fmt.Errorf("put record %s: %w", rec.Key, err)
 		}
-		return events.Record{}, fmt.Errorf("put record %s: %w", rec.Key, err)
+		// The SDK retries a request whose answer was lost (a reset
+		// connection, a 5xx after the write); the retry then fails its own
+		// condition. The write id tells that write apart from a
+		// concurrent writer's identical record: if the stored item carries
+		// ours, the write happened and succeeded.
+		if s.wroteItem(ctx, rec.Key, wid) {
+			return rec, nil
+		}
+		return events.Record{}, fmt.Errorf("record %s: expected rev %d does not hold: %w", rec.Key, expectRev, events.ErrVersionConflict)
 	}
 	return rec, nil
+}
+
+// attrWriteID holds a random id of the CompareAndPut that wrote a record
+// item, so that a retried request can recognise its own earlier write.
+const attrWriteID = "wid"
+
+func newWriteID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// wroteItem reports whether the record item key carries write id wid (a
+// consistent read; any error counts as "no").
+func (s *Store) wroteItem(ctx context.Context, key, wid string) bool {
+	out, err := s.c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.records), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{AttrRecordKey: &types.AttributeValueMemberS{Value: key}}})
+	if err != nil || out.Item == nil {
+		return false
+	}
+	v, ok := out.Item[attrWriteID].(*types.AttributeValueMemberS)
+	return ok && v.Value == wid
 }
 
 // TakeRecord implements events.Records with a conditional DeleteItem

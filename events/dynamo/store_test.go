@@ -2,9 +2,13 @@ package dynamo_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,4 +155,40 @@ func TestRecordExpiryUsesTTLAttribute(t *testing.T) {
 	r, err := e.store.TakeRecord(ctx, "k")
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), r.Rev)
+}
+
+// lostAnswer performs the first PutItem, then reports a reset connection
+// instead of its answer, as a network failure after the write would: the
+// SDK retries the request.
+type lostAnswer struct {
+	next http.RoundTripper
+	lost atomic.Bool
+}
+
+func (l *lostAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := l.next.RoundTrip(r)
+	if err == nil && strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutItem") && l.lost.CompareAndSwap(false, true) {
+		resp.Body.Close()
+		return nil, errors.New("connection reset by peer")
+	}
+	return resp, err
+}
+
+// A CompareAndPut whose answer is lost succeeds on the SDK's retry: the
+// retry fails its condition against the first attempt's write, which the
+// write id identifies as its own. A concurrent writer's identical record
+// would still be a conflict (the contract suite's concurrent test).
+func TestCompareAndPutSurvivesALostAnswer(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	cfg := awstest.Config(t)
+	lost := &lostAnswer{next: http.DefaultTransport}
+	cfg.HTTPClient = &http.Client{Transport: lost}
+	st := dynamo.New(dynamodb.NewFromConfig(cfg), e.eventsTbl, e.recsTbl)
+	rec, err := st.CompareAndPut(t.Context(), events.Record{Key: "counter", Kind: "counter", Data: []byte(`{"n":1}`)}, 0)
+	require.NoError(t, err)
+	assert.True(t, lost.lost.Load(), "the first answer was lost and retried")
+	assert.Equal(t, int64(1), rec.Rev)
+	_, err = e.store.CompareAndPut(t.Context(), events.Record{Key: "counter", Kind: "counter", Data: []byte(`{"n":1}`)}, 0)
+	assert.ErrorIs(t, err, events.ErrVersionConflict, "another writer's identical record is still a conflict")
 }

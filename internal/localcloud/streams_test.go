@@ -71,7 +71,7 @@ func TestStreamsSourceEndpoint(t *testing.T) {
 	}
 	r1 := newRecorder()
 	_, stop := run(r1)
-	require.Eventually(t, func() bool { return countDone(r1) == 5 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return countDone(r1) == 5 }, 30*time.Second, 20*time.Millisecond)
 	stop()
 	batches, _ := r1.snapshot()
 	assert.Len(t, batches[0], 5, "the five records arrive as one batch")
@@ -80,7 +80,7 @@ func TestStreamsSourceEndpoint(t *testing.T) {
 	r2 := newRecorder()
 	_, stop2 := run(r2)
 	defer stop2()
-	require.Eventually(t, func() bool { return countDone(r2) == 2 }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return countDone(r2) == 2 }, 30*time.Second, 20*time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	assert.Equal(t, 2, countDone(r2), "resumed after the checkpoint: nothing replayed")
 }

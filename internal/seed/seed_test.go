@@ -36,7 +36,7 @@ func TestReportsAreValidLocatedAndSpreadOverHours(t *testing.T) {
 		}
 	}
 	assert.GreaterOrEqual(t, urgent, 4)
-	assert.Contains(t, reports[0], "/TM 2138/")  // 352 min before 03:30
+	assert.Contains(t, reports[0], "/TM 2138/") // 352 min before 03:30
 	assert.Contains(t, reports[len(reports)-1], "/TM 0326/")
 }
 

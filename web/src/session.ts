@@ -45,8 +45,8 @@ export function subscribeSession(l: Listener): () => void {
 }
 
 // Whether this browser has seen the platform exist (a sign-in, a bootstrap,
-// or a bootstrap answered "already bootstrapped"): the sign-in page then
-// hides its bootstrap link. The server has no public "bootstrapped?" probe.
+// a bootstrap answered "already bootstrapped", or GET /api/bootstrap said
+// so): the sign-in page then hides its bootstrap link.
 const BOOT_KEY = 'skyledger.bootstrapped';
 export function markBootstrapped(): void {
   try {

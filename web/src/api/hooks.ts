@@ -26,6 +26,16 @@ export function upsertInPage<T extends { id: string }>(qc: QueryClient, key: Que
   });
 }
 
+/** Whether the platform exists (GET /api/bootstrap, unauthenticated). */
+export function useBootstrapState() {
+  return useQuery({
+    queryKey: ['bootstrap-state'],
+    queryFn: ({ signal }) => api<{ bootstrapped: boolean }>('/api/bootstrap', { signal }),
+    staleTime: 60_000,
+    retry: false,
+  });
+}
+
 export function useMe(enabled = true) {
   return useQuery({ queryKey: qk.me, queryFn: ({ signal }) => api<User>('/api/users/me', { signal }), enabled });
 }

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { useLogin } from '../api/hooks';
-import { knownBootstrapped } from '../session';
+import { useBootstrapState, useLogin } from '../api/hooks';
+import { knownBootstrapped, markBootstrapped } from '../session';
 import { Field, FormError } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateLogin, type Errors } from '../forms/validation';
@@ -10,6 +10,10 @@ export function Login() {
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Errors>({});
   const login = useLogin();
+  // The link is for a platform that does not exist yet: hidden once the
+  // server (or this browser's history) says it does.
+  const boot = useBootstrapState();
+  if (boot.data?.bootstrapped) markBootstrapped();
   const server = splitServerError(login.error, ['email', 'password']);
   const e = { ...server.fieldErrors, ...errors };
 
@@ -32,7 +36,7 @@ export function Login() {
           {login.isPending ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
-      {!knownBootstrapped() && (
+      {!knownBootstrapped() && boot.data?.bootstrapped !== true && (
         <p>
           First run? <a href="#/bootstrap" data-testid="goto-bootstrap">Bootstrap the platform</a>
         </p>

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setFetch } from '../api/client';
 import { getSession, setSession } from '../session';
 import { Bootstrap } from './Bootstrap';
+import { Login } from './Login';
 import { PirepSubmit } from './PirepSubmit';
 
 function wrap(ui: ReactNode) {
@@ -152,5 +153,23 @@ describe('bootstrap returning a browser session', () => {
     await vi.waitFor(() => expect(getSession()?.key).toBe('sk_S_session'));
     expect(takeOneTimeSecret()).toBe('sk_K_apikey');
     expect(takeOneTimeSecret()).toBeNull();
+  });
+});
+
+describe('sign-in page', () => {
+  beforeEach(() => localStorage.clear());
+
+  it('offers the bootstrap link while the server says the platform does not exist', async () => {
+    setFetch(answer(200, { bootstrapped: false }) as unknown as typeof globalThis.fetch);
+    wrap(<Login />);
+    expect(await screen.findByTestId('goto-bootstrap')).toBeTruthy();
+  });
+
+  it('hides it once the server says the platform exists', async () => {
+    const fetch = answer(200, { bootstrapped: true });
+    setFetch(fetch as unknown as typeof globalThis.fetch);
+    wrap(<Login />);
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledWith('/api/bootstrap', expect.anything()));
+    await vi.waitFor(() => expect(screen.queryByTestId('goto-bootstrap')).toBeNull());
   });
 });
