@@ -71,7 +71,7 @@ func (s *Stack) alarms(c Config) {
 	alarm := func(id string, m awscloudwatch.IMetric, threshold float64, desc string) {
 		if _, math := m.(awscloudwatch.MathExpression); math && c.Emulator != nil {
 			// Emulators (MiniStack) refuse metric-math alarms; they have no
-			// metrics to evaluate anyway (docs/notes/emulator.md).
+			// metrics to evaluate anyway (docs/emulator.md).
 			return
 		}
 		a := awscloudwatch.NewAlarm(st, jsii.String(id), &awscloudwatch.AlarmProps{

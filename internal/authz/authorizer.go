@@ -82,7 +82,7 @@ func Context(p domain.Principal) map[string]interface{} {
 
 // HTTP is the HTTP API authorizer (payload 2.0, simple responses). Invalid,
 // expired or revoked credentials return ErrUnauthorized, which API Gateway
-// answers with 401 as the brief requires (IsAuthorized=false would be a 403;
+// answers with 401 (IsAuthorized=false would be a 403;
 // a missing Authorization header never reaches the function and is 401). A
 // store failure returns an error (API Gateway answers 500) so that an
 // outage is not mistaken for bad credentials.

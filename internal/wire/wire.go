@@ -314,7 +314,7 @@ func (a *App) Bootstrapped(ctx context.Context) (bool, error) {
 	return auth.Bootstrapped(ctx, a.store)
 }
 
-// Shutdown stops the runtime gracefully (see runtime.Runtime.Shutdown) and
+// Shutdown stops the runtime gracefully (see localcloud.Runtime.Shutdown) and
 // closes the store.
 func (a *App) Shutdown(ctx context.Context) error {
 	errs := []error{a.RT.Shutdown(ctx)}

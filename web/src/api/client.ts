@@ -2,7 +2,7 @@
 // runs behind the local runtime, the Vite dev proxy and CloudFront alike.
 import { getSession, setSession } from '../session';
 
-/** ErrorBody is the API's error envelope (DESIGN.md section 5). */
+/** ErrorBody is the API's error envelope (the Error schema of docs/openapi.yaml). */
 export interface ErrorBody {
   error: { code: string; message: string; details?: { field?: string; [k: string]: unknown } | null };
 }
