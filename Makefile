@@ -39,7 +39,7 @@ test: test-go test-infra test-integration test-web test-browser ## every test ti
 test-go: venv ## Go: vet, unit, contract suites (embedded + DynamoDB on moto), in-process e2e; -race
 	bash scripts/test-go.sh
 
-test-infra: venv build ## CDK assertions, synth of the real Lambda zips, cfn-lint
+test-infra: venv build ## CDK assertions, synth of the real Lambda zips, cfn-lint, checkov (allow-list: infra/checkov-allowlist.txt)
 	bash scripts/test-infra.sh
 
 test-web: ## Vitest
@@ -78,7 +78,7 @@ build: ## Lambda bootstrap binaries (linux/arm64; LAMBDA_ARCH=amd64 DIST=dir for
 synth: build ## synthesize the CDK stack offline into cdk.out/
 	bash scripts/synth.sh $(STAGE)
 
-deploy: build ## deploy to AWS: make deploy STAGE=dev
+deploy: build web-build ## deploy to AWS: make deploy STAGE=prod CDK_ARGS='-c alarmEmail=ops@example.com' [REQUIRE_APPROVAL=never]
 	bash scripts/deploy.sh $(STAGE)
 
 localstack-up: ## start LocalStack (needs Docker and LOCALSTACK_AUTH_TOKEN)

@@ -4,7 +4,7 @@ package domain
 // permissions.go as data.
 type Role string
 
-// The four roles of the design brief (section 5).
+// The four roles (docs/openapi.yaml, Role).
 const (
 	RolePlatformAdmin Role = "platform_admin"
 	RoleTenantAdmin   Role = "tenant_admin"

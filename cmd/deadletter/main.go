@@ -9,10 +9,18 @@
 // through <data-dir>/runtime.json) to invoke its projector again with each
 // record; entries that succeed leave the file. Projections are idempotent
 // per stream version, so a redrive never applies an event twice.
+//
+// aws-list and aws-redrive work on a deployed stage's SQS on-failure queue
+// instead (aws.go; docs/operations.md); they use the default AWS
+// configuration:
+//
+//	go run ./cmd/deadletter aws-list -stage prod [-json]
+//	go run ./cmd/deadletter aws-redrive -stage prod [-max N]
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -36,7 +44,7 @@ func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := runWith(context.Background(), os.Args[1:], os.Stdout, DefaultAWS); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return // -h: the help was printed; asking for it is not a failure
 		}
@@ -45,7 +53,17 @@ func main() {
 	}
 }
 
-const usageText = "usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]"
+const usageText = "usage: deadletter list [-data-dir DIR] [-json] | deadletter redrive [-data-dir DIR] [-id SEQ ...]" +
+	" | deadletter aws-list -stage STAGE [-json] | deadletter aws-redrive -stage STAGE [-max N]"
+
+// runWith dispatches the AWS subcommands (newAWS is only called by them) and
+// runs the local ones.
+func runWith(ctx context.Context, args []string, out io.Writer, newAWS func(context.Context) (AWSClients, error)) error {
+	if len(args) > 0 && (args[0] == "aws-list" || args[0] == "aws-redrive") {
+		return runAWS(ctx, args[0], args[1:], out, newAWS)
+	}
+	return run(args, out)
+}
 
 func usage() error {
 	return errors.New(usageText)

@@ -7,10 +7,16 @@
 //	replay -source-prefix skyledger-dev- -target-prefix skyledger-dev-r2-
 //	    DynamoDB Events table -> a new DynamoDB ReadModel table (created)
 //
-// Any combination of source (-events-dir | -source-prefix) and target
-// (-out | -target-prefix) works. The target must be fresh: an existing dump
-// file or a non-empty ReadModel table is refused. DynamoDB uses the default
-// AWS configuration (AWS_ENDPOINT_URL for moto or LocalStack).
+//	replay -stage prod -in-place
+//	    a deployed stage's Events table -> its live ReadModel table, rebuilt
+//	    in place (see inplace.go: what is served meanwhile)
+//
+// Any combination of source (-events-dir | -source-prefix | -stage) and
+// target (-out | -target-prefix) works; -in-place is the target for a
+// DynamoDB source. A -out or -target-prefix target must be fresh: an
+// existing dump file or a non-empty ReadModel table is refused. DynamoDB
+// uses the default AWS configuration (AWS_ENDPOINT_URL for moto or
+// LocalStack).
 package main
 
 import (
@@ -63,15 +69,35 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	srcPrefix := fs.String("source-prefix", "", "DynamoDB table prefix of the Events table (source)")
 	out := fs.String("out", "", "new embedded read-model dump file (target)")
 	dstPrefix := fs.String("target-prefix", "", "DynamoDB table prefix for a new ReadModel table (target)")
+	stage := fs.String("stage", "", "deployed stage (dev, prod): its Events table is the source")
+	inPlace := fs.Bool("in-place", false, "rebuild the source's own live ReadModel table (target)")
 	batch := fs.Int("batch", spec.Projector.BatchSize, "records per projector batch")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if (*eventsDir == "") == (*srcPrefix == "") {
-		return errors.New("name exactly one source: -events-dir or -source-prefix")
+	if *stage != "" {
+		if *srcPrefix != "" {
+			return errors.New("name exactly one source: -events-dir, -source-prefix or -stage")
+		}
+		*srcPrefix = spec.StagePrefix(*stage)
 	}
-	if (*out == "") == (*dstPrefix == "") {
-		return errors.New("name exactly one target: -out or -target-prefix")
+	if (*eventsDir == "") == (*srcPrefix == "") {
+		return errors.New("name exactly one source: -events-dir, -source-prefix or -stage")
+	}
+	targets := 0
+	for _, set := range []bool{*out != "", *dstPrefix != "", *inPlace} {
+		if set {
+			targets++
+		}
+	}
+	if targets != 1 {
+		return errors.New("name exactly one target: -out, -target-prefix or -in-place")
+	}
+	if *inPlace && *srcPrefix == "" {
+		return errors.New("-in-place needs a DynamoDB source (-stage or -source-prefix)")
+	}
+	if *batch < 1 {
+		return errors.New("-batch must be at least 1")
 	}
 	if *srcPrefix != "" && *srcPrefix == *dstPrefix {
 		return errors.New("-target-prefix must differ from -source-prefix (the target must be fresh)")
@@ -98,6 +124,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 		src = s
 	} else {
 		src = dynamo.New(client, spec.TableName(*srcPrefix, spec.Events), spec.TableName(*srcPrefix, spec.Records))
+	}
+
+	if *inPlace {
+		res, err := RebuildInPlace(ctx, client, src, spec.TableName(*srcPrefix, spec.ReadModel), *batch, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "replayed %d events in place: %d items written, %d removed, %d skipped\n",
+			res.Events, res.Written, res.Removed, len(res.Skipped))
+		for _, k := range res.Skipped {
+			fmt.Fprintln(stdout, "  skipped (the live projector moved past the replay; run again):", k)
+		}
+		return nil
 	}
 
 	var target readmodel.Store

@@ -12,8 +12,8 @@ import (
 	"github.com/skyledger/skyledger/domain"
 )
 
-// Input limits (documented in docs/notes/identity.md). Lengths are in
-// characters (runes) unless stated.
+// Input limits; a value beyond them is a 400 naming the field. Lengths are
+// in characters (runes) unless stated.
 const (
 	MaxEmailLen       = 254 // bytes, RFC 5321
 	MaxNameLen        = 100 // tenant name, display name, key name

@@ -6,7 +6,7 @@ import (
 )
 
 // AWC is one report in the aviationweather.gov PIREP JSON shape
-// (shared/PIREP.md): missing text is "", missing numbers are null.
+// (docs/pirep.md): missing text is "", missing numbers are null.
 // Altitudes (fltLvl, cloud base/top, icing and turbulence bases/tops) are
 // hundreds of feet MSL, as in the text.
 type AWC struct {

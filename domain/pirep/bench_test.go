@@ -8,7 +8,8 @@ import (
 	"github.com/skyledger/skyledger/domain/pirep"
 )
 
-// benchInputs are the PIREP.md vectors plus a long multi-layer report.
+// benchInputs are the golden vectors (testdata/vectors) plus a long
+// multi-layer report.
 var benchInputs = []string{
 	"PUB UUA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEV/RM CWSU ZDV",
 	"BIL UA /OV BIL /TM 0017 /FL080 /TP BE9L /TA UNKN /IC LGT MX 070-080",

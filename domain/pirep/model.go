@@ -1,5 +1,5 @@
 // Package pirep models, parses, validates, classifies and encodes pilot
-// weather reports (PIREPs) in the FAA format described in shared/PIREP.md
+// weather reports (PIREPs) in the FAA format described in docs/pirep.md
 // (AC 00-45H 3.2.1, FAA-H-8083-28B 24.5.1, the AIM's PIREP table).
 //
 // The package is pure: no I/O besides the embedded location table.
@@ -171,7 +171,7 @@ type Weather struct {
 }
 
 // Wind is /WV: direction in degrees (0-360; stored as reported, see
-// docs/notes/pirep.md on true vs magnetic) and speed in knots (0-999).
+// docs/decisions/0018-pirep-interpretation.md on true vs magnetic) and speed in knots (0-999).
 type Wind struct {
 	Direction int  `json:"direction"`
 	Speed     int  `json:"speed"`

@@ -19,7 +19,7 @@ const (
 	ReasonVolcanicAshRM   = "volcanic ash in remarks"
 )
 
-// UrgentReasons lists the urgency rules of shared/PIREP.md that the report
+// UrgentReasons lists the urgency rules of docs/pirep.md that the report
 // fires, in a fixed order (empty: routine). A range counts by its upper end
 // ("MOD-SEV" is severe) - the conservative choice. Rules:
 //   - /WX group with FC (funnel cloud; +FC tornado/waterspout), or /RM

@@ -28,7 +28,7 @@ import (
 )
 
 // Options tune the suite for slow adapters. The zero value is the full
-// suite (what issue 2 asks for); adapters document any reduction.
+// suite; adapters document any reduction.
 type Options struct {
 	// Appenders x AppendsEach is the concurrent-append case (default 32 x 200).
 	Appenders   int

@@ -12,7 +12,7 @@ import (
 // Deployment targets (context key "target").
 const (
 	TargetAWS      = "aws"      // the default: real AWS
-	TargetEmulator = "emulator" // an AWS emulator (MiniStack, LocalStack): see docs/notes/emulator.md
+	TargetEmulator = "emulator" // an AWS emulator (MiniStack, LocalStack): see docs/emulator.md
 )
 
 // Lambda architectures (context key "lambdaArchitecture").
@@ -129,7 +129,7 @@ func (s *Stack) httpURL(c Config) *string {
 
 // emulatorOutputs adds what a test harness needs to adapt an emulator after
 // deploy: the API ids (the harness calls UpdateAuthorizer on the WebSocket
-// API, see docs/notes/emulator.md).
+// API, see docs/emulator.md).
 func (s *Stack) emulatorOutputs(c Config, out func(id string, v *string, desc string)) {
 	if c.Emulator == nil {
 		return

@@ -112,25 +112,55 @@ func stageFixture(t *testing.T, stage string) *fixture {
 	if f, ok := fixtures[stage]; ok {
 		return f
 	}
-	cfg := Config{Stage: stage, AssetDir: assetDir, WebDir: filepath.Join(assetDir, "no-web-dist")}
+	cfg := Config{Stage: stage, AssetDir: assetDir, WebDir: filepath.Join(assetDir, "no-web-dist"), Ops: DefaultOps(stage)}
 	if stage == StageProd {
 		cfg.WebDir = webDir
 		cfg.AlarmEmail = "ops@example.com"
-		cfg.WebOrigins = []string{"https://app.example.com"}
 	} else {
 		cfg.WebOrigins = DevWebOrigins
 	}
+	f := synthFixture(t, cfg)
+	fixtures[stage] = f
+	return f
+}
+
+// synthFixture validates and synthesizes one Config in an app carrying
+// cdk.json's context (the feature flags), as `cdk synth` does.
+func synthFixture(t *testing.T, cfg Config) *fixture {
+	t.Helper()
 	require.NoError(t, ValidateConfig(cfg))
-	app := awscdk.NewApp(nil)
+	app := newApp(t, nil)
 	st := NewStack(app, cfg)
 	tmpl := assertions.Template_FromStack(st.Stack, nil)
 	raw, err := json.Marshal(tmpl.ToJSON())
 	require.NoError(t, err)
 	var doc map[string]any
 	require.NoError(t, json.Unmarshal(raw, &doc))
-	f := &fixture{cfg: cfg, stack: st, tmpl: tmpl, doc: doc}
-	fixtures[stage] = f
-	return f
+	return &fixture{cfg: cfg, stack: st, tmpl: tmpl, doc: doc}
+}
+
+// cdkJSONContext is the context of the repository's cdk.json.
+func cdkJSONContext(t testing.TB) map[string]any {
+	t.Helper()
+	root, err := repoRoot()
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(root, "cdk.json"))
+	require.NoError(t, err)
+	var c struct {
+		Context map[string]any `json:"context"`
+	}
+	require.NoError(t, json.Unmarshal(b, &c))
+	return c.Context
+}
+
+// newApp is an App with cdk.json's context plus extra.
+func newApp(t testing.TB, extra map[string]any) awscdk.App {
+	t.Helper()
+	ctx := cdkJSONContext(t)
+	for k, v := range extra {
+		ctx[k] = v
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 }
 
 var stages = []string{StageDev, StageProd}
@@ -138,6 +168,9 @@ var stages = []string{StageDev, StageProd}
 // lid is the logical id of a construct's CloudFormation resource.
 func (f *fixture) lid(c constructs.IConstruct) string {
 	el, ok := c.Node().DefaultChild().(awscdk.CfnElement)
+	if !ok {
+		el, ok = c.(awscdk.CfnElement) // an L1 construct is its own resource
+	}
 	if !ok {
 		panic("no CfnElement under " + *c.Node().Path())
 	}

@@ -6,9 +6,13 @@
 //
 // Context keys: stage (dev|prod, default dev), assetDir (default <repo>/dist),
 // webDir (default <repo>/web/dist), alarmEmail, webOrigins (comma-separated
-// extra CORS origins; dev defaults to the Vite dev server); for an emulator
-// target (emulator.go): target=emulator, lambdaArchitecture (arm64|x86_64),
-// executeApiEndpoint (e.g. http://127.0.0.1:4566/_aws/execute-api).
+// extra CORS origins; dev defaults to the Vite dev server); the
+// operational keys of OpsConfig (ops.go): alarmTopicArn, waf, wafWebAclArn,
+// reservedConcurrency, originSecret, backup, backupCopyVaultArn, domainName,
+// certificateArn, wsLogLevel, logsExpireDays (a prod synth fails without
+// alarmEmail or alarmTopicArn); for an emulator target (emulator.go):
+// target=emulator, lambdaArchitecture (arm64|x86_64), executeApiEndpoint
+// (e.g. http://127.0.0.1:4566/_aws/execute-api).
 package main
 
 import (
@@ -63,6 +67,9 @@ func configFromContext(app awscdk.App) (Config, error) {
 	}
 	if c.Stage == "" {
 		c.Stage = StageDev
+	}
+	if c.Ops, err = opsFromContext(ctx, c.Stage); err != nil {
+		return Config{}, err
 	}
 	if c.AssetDir == "" {
 		c.AssetDir = filepath.Join(root, "dist")

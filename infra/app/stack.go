@@ -12,19 +12,14 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2authorizers"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -38,20 +33,13 @@ const (
 	StageProd = "prod"
 )
 
-// Alarm thresholds (documented in docs/notes/infra.md).
-const (
-	IteratorAgeAlarmMillis = 60_000 // projector lag above one minute
-	FunctionErrorsAlarm    = 5      // errors per 5 minutes
-	AuthorizerErrorsAlarm  = 50     // the WS authorizer fails with an error on every refused handshake
-	API5xxAlarm            = 5      // 5xx per 5 minutes
-)
-
 // HTTPAccessLogFormat is the HTTP API's access log line (JSON).
 const HTTPAccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity.sourceIp",` +
 	`"requestTime":"$context.requestTime","routeKey":"$context.routeKey","status":"$context.status",` +
 	`"responseLength":"$context.responseLength","latencyMs":"$context.responseLatency",` +
 	`"integrationLatencyMs":"$context.integrationLatency","authorizerError":"$context.authorizer.error",` +
-	`"integrationError":"$context.integrationErrorMessage"}`
+	`"integrationError":"$context.integrationErrorMessage","lambdaRequestId":"$context.awsEndpointRequestId",` +
+	`"userId":"$context.authorizer.user_id","tenantId":"$context.authorizer.tenant_id","role":"$context.authorizer.role"}`
 
 // ReadActions are what spec.Read grants on a table; ReadWriteActions what
 // spec.ReadWrite grants. Explicit lists: no wildcard action on data.
@@ -67,9 +55,10 @@ type Config struct {
 	Stage      string   // StageDev or StageProd
 	AssetDir   string   // holds <function>.zip (each with a `bootstrap`), as `make build` writes to dist/
 	WebDir     string   // the built frontend (web/dist); missing or "" deploys a placeholder page
-	AlarmEmail string   // optional e-mail subscribed to the alarm topic
+	AlarmEmail string   // e-mail subscribed to the alarm topic (prod needs it or Ops.AlarmTopicArn)
 	WebOrigins []string // extra CORS origins allowed to call the HTTP API directly
 	Env        *awscdk.Environment
+	Ops        OpsConfig // alarms, edge protection, backups, domain (ops.go)
 	Emulator   *Emulator // nil: AWS; else an emulator target (emulator.go)
 }
 
@@ -86,9 +75,11 @@ type Stack struct {
 	BootstrapSecret awssecretsmanager.Secret
 	CursorKeySecret awssecretsmanager.Secret
 	DeadLetters     awssqs.Queue
-	AlarmTopic      awssns.Topic
+	AlarmTopic      awssns.ITopic
 	WebBucket       awss3.Bucket
 	Distribution    awscloudfront.Distribution
+	HTTPRoutes      []awsapigatewayv2.HttpRoute
+	OpsHandles
 }
 
 // StackName is the CloudFormation stack name of a stage.
@@ -108,7 +99,7 @@ func ValidateConfig(c Config) error {
 			return fmt.Errorf("function %s: %w (run `make build`, or pass -c assetDir=...)", f.Name, err)
 		}
 	}
-	return nil
+	return validateOps(c)
 }
 
 // NewStack builds one stage's stack from the shared declarations in
@@ -134,6 +125,7 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	// ---- tables -----------------------------------------------------------
 	for _, t := range spec.Tables {
 		props := &awsdynamodb.TableProps{
+			TableName:     jsii.String(spec.StageTableName(c.Stage, t)),
 			PartitionKey:  attr(t.PartitionKey),
 			BillingMode:   awsdynamodb.BillingMode_PAY_PER_REQUEST,
 			Encryption:    awsdynamodb.TableEncryption_AWS_MANAGED,
@@ -181,25 +173,22 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength: jsii.Number(48), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
 		},
+		RemovalPolicy: retainInProd,
 	})
 	s.CursorKeySecret = awssecretsmanager.NewSecret(st, jsii.String("CursorKey"), &awssecretsmanager.SecretProps{
 		Description: jsii.String("SkyLedger " + c.Stage + ": key protecting opaque list cursors (queries)"),
 		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
 			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
 		},
+		RemovalPolicy: retainInProd,
 	})
 	s.DeadLetters = awssqs.NewQueue(st, jsii.String("ProjectorFailures"), &awssqs.QueueProps{
+		QueueName:       jsii.String(spec.StageDeadLetterQueueName(c.Stage)),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 	})
-	s.AlarmTopic = awssns.NewTopic(st, jsii.String("Alarms"), &awssns.TopicProps{
-		DisplayName: jsii.String("SkyLedger " + c.Stage + " alarms"),
-		EnforceSSL:  jsii.Bool(true),
-	})
-	if c.AlarmEmail != "" {
-		s.AlarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(c.AlarmEmail), nil))
-	}
+	s.alarmTopic(c)
 
 	// ---- functions --------------------------------------------------------
 	for _, f := range spec.Functions {
@@ -218,6 +207,7 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 			env[k] = jsii.String(v)
 		}
 		fn := awslambda.NewFunction(st, jsii.String(f.Name), &awslambda.FunctionProps{
+			FunctionName: jsii.String(spec.StageFunctionName(c.Stage, f.Name)),
 			Description:  jsii.String("SkyLedger " + c.Stage + " " + f.Name),
 			Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 			Architecture: c.lambdaArchitecture(),
@@ -236,11 +226,13 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 			fn.AddEnvironment(jsii.String(spec.EnvBootstrapSecretARN), s.BootstrapSecret.SecretArn(), nil)
 		}
 		if f.CursorKey {
-			// A CloudFormation dynamic reference: the template carries
-			// {{resolve:secretsmanager:...}}, never the key itself.
-			fn.AddEnvironment(jsii.String(spec.EnvCursorKey), s.CursorKeySecret.SecretValue().UnsafeUnwrap(), nil)
+			// The function reads the key (current and previous versions)
+			// from Secrets Manager at cold start: no key in its configuration.
+			s.CursorKeySecret.GrantRead(fn, nil)
+			fn.AddEnvironment(jsii.String(spec.EnvCursorKeySecretARN), s.CursorKeySecret.SecretArn(), nil)
 		}
 	}
+	s.protectFunctions(c)
 
 	// ---- projector event source ------------------------------------------
 	src := spec.Projector
@@ -355,7 +347,7 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	httpAuth := awsapigatewayv2authorizers.NewHttpLambdaAuthorizer(jsii.String("HttpAuthorizer"), s.fn(spec.FnAuthorizer),
 		&awsapigatewayv2authorizers.HttpLambdaAuthorizerProps{
 			AuthorizerName:  jsii.String("skyledger-" + c.Stage + "-http"),
-			IdentitySource:  jsii.Strings(spec.AuthorizerIdentitySource),
+			IdentitySource:  jsii.Strings(httpIdentitySources(c)...),
 			ResponseTypes:   &[]awsapigatewayv2authorizers.HttpLambdaResponseType{awsapigatewayv2authorizers.HttpLambdaResponseType_SIMPLE},
 			ResultsCacheTtl: awscdk.Duration_Seconds(jsii.Number(spec.AuthorizerCacheTTL.Seconds())),
 		})
@@ -369,25 +361,30 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 				})
 			integrations[r.Function] = in
 		}
-		var auth awsapigatewayv2.IHttpRouteAuthorizer = awsapigatewayv2.NewHttpNoneAuthorizer()
+		auth := s.publicAuthorizer(c)
 		if r.Auth {
 			auth = httpAuth
 		}
-		s.HTTPAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		s.HTTPRoutes = append(s.HTTPRoutes, *s.HTTPAPI.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 			Path:        jsii.String(r.Path),
 			Methods:     &[]awsapigatewayv2.HttpMethod{httpMethod(r.Method)},
 			Integration: in,
 			Authorizer:  auth,
-		})
+		})...)
 	}
+	s.protectAPIs(c)
 
 	// ---- web frontend -----------------------------------------------------
 	if c.deploysWeb() {
 		s.web(c, prod)
 	}
 
-	// ---- alarms -----------------------------------------------------------
-	s.alarms()
+	// ---- alarms, dashboard, backups -------------------------------------
+	s.alarms(c)
+	s.dashboard(c)
+	if c.Ops.Backup {
+		s.backup(c)
+	}
 
 	// ---- outputs ----------------------------------------------------------
 	out := func(id string, v *string, desc string) {
@@ -403,6 +400,8 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	out("BootstrapSecretArn", s.BootstrapSecret.SecretArn(), "Secrets Manager secret holding the bootstrap token")
 	out("AlarmTopicArn", s.AlarmTopic.TopicArn(), "SNS topic receiving the alarms")
 	out("ProjectorDeadLetterQueueUrl", s.DeadLetters.QueueUrl(), "stream records the projector gave up on")
+	out("ProjectorFunctionName", s.fn(spec.FnProjector).FunctionName(), "the projector (cmd/deadletter aws-redrive invokes it)")
+	out("DashboardName", jsii.String(DashboardName(c.Stage)), "CloudWatch dashboard of the stage")
 	for _, t := range spec.Tables {
 		out(t.Name+"TableName", s.Tables[t.Name].TableName(), t.Name+" table ("+t.EnvVar+")")
 	}
@@ -466,127 +465,6 @@ func (s *Stack) connectionsArn(stage, method string) *string {
 		ResourceName: jsii.String(stage + "/" + method + "/@connections/*"),
 		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
 	})
-}
-
-// spaRouting rewrites extension-less paths to /index.html so deep links load
-// the single-page app. It runs on the S3 behaviour only, so the API's own
-// 403/404 answers under /api/* reach the client unchanged (a distribution-wide
-// 403/404 -> /index.html error response would turn them into 200 HTML).
-const spaRouting = `function handler(event) {
-  var req = event.request;
-  var last = req.uri.substring(req.uri.lastIndexOf('/') + 1);
-  if (last.indexOf('.') === -1) { req.uri = '/index.html'; }
-  return req;
-}`
-
-// PlaceholderPage is deployed when web/dist does not exist yet.
-const PlaceholderPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SkyLedger</title></head>` +
-	`<body><h1>SkyLedger</h1><p>The web frontend has not been built yet: run <code>make web-build</code> and deploy again. The API is live under <code>/api</code>.</p></body></html>`
-
-func (s *Stack) web(c Config, prod bool) {
-	st := s.Stack
-	bp := &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
-		Encryption:        awss3.BucketEncryption_S3_MANAGED,
-		EnforceSSL:        jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	}
-	if !prod {
-		bp.RemovalPolicy = awscdk.RemovalPolicy_DESTROY
-		bp.AutoDeleteObjects = jsii.Bool(true)
-	}
-	s.WebBucket = awss3.NewBucket(st, jsii.String("WebBucket"), bp)
-	spa := awscloudfront.NewFunction(st, jsii.String("SpaRouting"), &awscloudfront.FunctionProps{
-		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(spaRouting)),
-		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
-		Comment: jsii.String("SPA routing: extension-less paths -> /index.html"),
-	})
-	apiDomain := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), s.HTTPAPI.ApiEndpoint(), nil))
-	s.Distribution = awscloudfront.NewDistribution(st, jsii.String("Web"), &awscloudfront.DistributionProps{
-		Comment:           jsii.String("SkyLedger " + c.Stage + " web"),
-		DefaultRootObject: jsii.String("index.html"),
-		PriceClass:        awscloudfront.PriceClass_PRICE_CLASS_100,
-		HttpVersion:       awscloudfront.HttpVersion_HTTP2_AND_3,
-		DefaultBehavior: &awscloudfront.BehaviorOptions{
-			Origin:                awscloudfrontorigins.S3BucketOrigin_WithOriginAccessControl(s.WebBucket, nil),
-			ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_REDIRECT_TO_HTTPS,
-			CachePolicy:           awscloudfront.CachePolicy_CACHING_OPTIMIZED(),
-			ResponseHeadersPolicy: awscloudfront.ResponseHeadersPolicy_SECURITY_HEADERS(),
-			FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
-				EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST, Function: spa,
-			}},
-		},
-		AdditionalBehaviors: &map[string]*awscloudfront.BehaviorOptions{
-			// Same-origin API for the web app (it calls relative /api paths).
-			"/api/*": {
-				Origin: awscloudfrontorigins.NewHttpOrigin(apiDomain, &awscloudfrontorigins.HttpOriginProps{
-					ProtocolPolicy: awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
-				}),
-				ViewerProtocolPolicy: awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
-				AllowedMethods:       awscloudfront.AllowedMethods_ALLOW_ALL(),
-				CachePolicy:          awscloudfront.CachePolicy_CACHING_DISABLED(),
-				OriginRequestPolicy:  awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
-			},
-		},
-	})
-	var source awss3deployment.ISource
-	if hasBuiltWeb(c.WebDir) {
-		source = awss3deployment.Source_Asset(jsii.String(c.WebDir), nil)
-	} else {
-		source = awss3deployment.Source_Data(jsii.String("index.html"), jsii.String(PlaceholderPage), nil)
-	}
-	awss3deployment.NewBucketDeployment(st, jsii.String("WebDeployment"), &awss3deployment.BucketDeploymentProps{
-		DestinationBucket: s.WebBucket,
-		Sources:           &[]awss3deployment.ISource{source},
-		Distribution:      s.Distribution,
-		DistributionPaths: jsii.Strings("/*"),
-		Prune:             jsii.Bool(true),
-	})
-}
-
-// hasBuiltWeb reports whether dir holds a built frontend (an index.html).
-func hasBuiltWeb(dir string) bool {
-	if dir == "" {
-		return false
-	}
-	fi, err := os.Stat(filepath.Join(dir, "index.html"))
-	return err == nil && fi.Mode().IsRegular()
-}
-
-func (s *Stack) alarms() {
-	st := s.Stack
-	action := awscloudwatchactions.NewSnsAction(s.AlarmTopic)
-	five := awscdk.Duration_Minutes(jsii.Number(5))
-	alarm := func(id string, m awscloudwatch.IMetric, threshold float64, desc string) {
-		a := awscloudwatch.NewAlarm(st, jsii.String(id), &awscloudwatch.AlarmProps{
-			Metric:             m,
-			Threshold:          jsii.Number(threshold),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-			AlarmDescription:   jsii.String(desc),
-		})
-		a.AddAlarmAction(action)
-	}
-	alarm("DeadLettersNotEmpty", s.DeadLetters.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
-		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
-	}), 1, "the projector gave up on stream records: inspect the dead-letter queue and replay")
-	alarm("ProjectorIteratorAge", s.fn(spec.Projector.Function).Metric(jsii.String("IteratorAge"), &awscloudwatch.MetricOptions{
-		Period: awscdk.Duration_Minutes(jsii.Number(1)), Statistic: jsii.String("Maximum"),
-	}), IteratorAgeAlarmMillis, "the projector lags the Events stream by more than a minute")
-	for _, f := range spec.Functions {
-		fn := s.fn(f.Name)
-		threshold := float64(FunctionErrorsAlarm)
-		if f.Name == spec.WSAuthorizer {
-			threshold = AuthorizerErrorsAlarm
-		}
-		alarm(f.Name+"-errors", fn.MetricErrors(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
-			threshold, f.Name+": function errors")
-		alarm(f.Name+"-throttles", fn.MetricThrottles(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
-			1, f.Name+": throttled invocations")
-	}
-	alarm("HttpApi5xx", s.HTTPAPI.MetricServerError(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}),
-		API5xxAlarm, "HTTP API answered 5xx")
 }
 
 func (s *Stack) table(name string) awsdynamodb.Table {

@@ -24,7 +24,7 @@ type badCase struct {
 
 func long(n int) string { return strings.Repeat("a", n) }
 
-// Limits (docs/notes/identity.md): names <= 100 characters, e-mail <= 254
+// Limits (domain/identity/validate.go, httpapi.MaxBodyBytes): names <= 100 characters, e-mail <= 254
 // bytes, passwords 12..128 characters, body <= 64 KiB.
 var badInputs = map[string][]badCase{
 	"post_bootstrap": {

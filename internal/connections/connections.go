@@ -18,7 +18,7 @@ import (
 	"github.com/skyledger/skyledger/infra/spec"
 )
 
-// Limits of the WebSocket protocol (design brief, section 6).
+// Limits of the WebSocket protocol (docs/websocket.md).
 const (
 	// MaxSubscriptions is the most channels one connection may hold.
 	MaxSubscriptions = 50

@@ -130,7 +130,7 @@ func streamItemFailureDropped(t *testing.T, s *system, o stackOutputs) {
 	// now at MiniStack's one-second retry cadence; nothing arrives.
 	time.Sleep(8 * time.Second)
 	assert.Equal(t, 0, queueDepth(t, o), "MiniStack now dead-letters a reported batch item failure (AWS does): "+
-		"retire this adaptation in docs/notes/emulator.md")
+		"retire this adaptation in docs/emulator.md")
 }
 
 // queueDepth is the SQS queue's ApproximateNumberOfMessages (query
@@ -176,7 +176,7 @@ func commandToFrame(t *testing.T, s *system, n int) {
 }
 
 // ---- emulator differences: each test fails when the emulator changes ----
-// behaviour, so the matching adaptation (docs/notes/emulator.md) can go.
+// behaviour, so the matching adaptation (docs/emulator.md) can go.
 
 // TestEmulatorWSAuthorizerIdentitySourceDefault: the template leaves the
 // WebSocket authorizer's IdentitySource out (AWS then runs the authorizer on

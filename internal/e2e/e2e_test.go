@@ -75,7 +75,7 @@ type deployedTarget struct {
 	bootstrapToken string
 	// unauthorizedStatus is what the HTTP API answers when the authorizer
 	// fails with "Unauthorized" (AWS: 401; an emulator may differ, see
-	// docs/notes/emulator.md).
+	// docs/emulator.md).
 	unauthorizedStatus int
 }
 
@@ -378,7 +378,8 @@ func TestFlowEndpoint(t *testing.T) {
 	flow(t, newSystem(t, wire.ModeEndpoint))
 }
 
-// flow is issue 5's end-to-end scenario.
+// flow is the end-to-end scenario: bootstrap, tenant, users, login, a live
+// WebSocket, commands and their frames, reads.
 func flow(t *testing.T, s *system) {
 	// bootstrap, once.
 	boot := map[string]any{"bootstrap_token": s.token(), "tenant_name": "Platform", "email": "root@example.com",

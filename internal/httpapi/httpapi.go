@@ -1,7 +1,7 @@
 // Package httpapi is the HTTP plumbing shared by the commands and queries
 // functions: route dispatch on API Gateway's route key, the authorizer's
 // principal, JSON bodies, and the one place where errors become HTTP
-// statuses and the brief's error body.
+// statuses and the error body of docs/openapi.yaml.
 package httpapi
 
 import (
@@ -235,7 +235,7 @@ func ParseETag(v string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
-// ErrorBody is the brief's error envelope.
+// ErrorBody is the error envelope (the Error schema of docs/openapi.yaml).
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }

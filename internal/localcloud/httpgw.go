@@ -431,6 +431,10 @@ func (g *HTTPGateway) serveWeb(w http.ResponseWriter, r *http.Request) {
 		g.serveNoWeb(w, r)
 		return
 	}
+	// The console's Content-Security-Policy, as CloudFront serves it in the
+	// cloud (there the WebSocket is the API's wss:// origin; here it is
+	// this host's /ws).
+	w.Header().Set("Content-Security-Policy", spec.ConsoleCSP("ws://"+r.Host))
 	clean := filepath.Clean("/" + r.URL.Path)
 	p := filepath.Join(g.webDir, filepath.FromSlash(clean))
 	if st, err := os.Stat(p); err == nil && !st.IsDir() {

@@ -252,6 +252,9 @@ func TestHTTPGatewayServesWebDistWithSPAFallback(t *testing.T) {
 		resp, b := do(t, "GET", f.rt.APIURL()+tc.path, nil, nil)
 		assert.Equal(t, 200, resp.StatusCode, tc.name)
 		assert.Equal(t, tc.want, string(b), tc.name)
+		csp := resp.Header.Get("Content-Security-Policy")
+		assert.Contains(t, csp, "script-src 'self';", "%s: the console's CSP, as CloudFront serves it", tc.name)
+		assert.Contains(t, csp, "connect-src 'self' ws://"+strings.TrimPrefix(f.rt.APIURL(), "http://")+";", tc.name)
 	}
 	resp, _ := do(t, "GET", f.rt.APIURL()+"/api/unknown", nil, nil)
 	assert.Equal(t, 404, resp.StatusCode, "API paths never fall back to the SPA")

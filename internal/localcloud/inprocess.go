@@ -13,7 +13,8 @@ import (
 // no socket in between; other hosts go to Next. The SDK client using it is
 // unmodified and still serializes (and, given credentials, signs) every call: only the loopback
 // TCP hop is skipped. Opt-in (SKYLEDGER_MANAGEMENT_TRANSPORT=inprocess);
-// the default is real loopback HTTP, as the brief asks.
+// the default is real loopback HTTP, the path the cloud takes
+// (docs/decisions/0016-notifier-through-management-api-locally.md).
 type InProcessTransport struct {
 	Host    string // host:port of the management URL
 	Handler http.Handler

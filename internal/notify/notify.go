@@ -87,7 +87,7 @@ func New(d Deps) *Notifier {
 	return n
 }
 
-// Frame is the server -> client event frame (design brief, section 6).
+// Frame is the server -> client event frame (docs/websocket.md).
 type Frame struct {
 	Type       string          `json:"type"` // "event"
 	Channel    string          `json:"channel"`

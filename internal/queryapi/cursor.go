@@ -18,12 +18,19 @@ import (
 // that issued it. A forged, altered or foreign cursor is a 400 naming
 // "cursor". Cursors do not expire and are not secret (they reveal the last
 // item's key), only unforgeable.
+//
+// Previous are keys that still open cursors but never seal them: after a
+// key rotation, cursors a client got from the previous key keep working for
+// the grace period (until the next rotation).
 type Cursor struct {
-	Key []byte
+	Key      []byte
+	Previous [][]byte
 }
 
-func (c Cursor) mac(inner, scope string) []byte {
-	m := hmac.New(sha256.New, c.Key)
+func (c Cursor) mac(inner, scope string) []byte { return mac(c.Key, inner, scope) }
+
+func mac(key []byte, inner, scope string) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(scope))
 	m.Write([]byte{0})
 	m.Write([]byte(inner))
@@ -51,8 +58,16 @@ func (c Cursor) Open(s, scope string) (string, error) {
 		return "", bad
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(b)
-	if err != nil || !hmac.Equal(sig, c.mac(string(inner), scope)) {
+	if err != nil {
 		return "", bad
 	}
-	return string(inner), nil
+	if hmac.Equal(sig, c.mac(string(inner), scope)) {
+		return string(inner), nil
+	}
+	for _, k := range c.Previous {
+		if hmac.Equal(sig, mac(k, string(inner), scope)) {
+			return string(inner), nil
+		}
+	}
+	return "", bad
 }

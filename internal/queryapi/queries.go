@@ -49,7 +49,9 @@ type Deps struct {
 	Records events.Records
 	// CursorKey signs list cursors (HMAC-SHA256); at least 16 bytes.
 	CursorKey []byte
-	Log       *slog.Logger
+	// PreviousCursorKeys still open cursors (a rotation's grace period).
+	PreviousCursorKeys [][]byte
+	Log                *slog.Logger
 	// MinVersionWait bounds the min_version wait (default 2 s).
 	MinVersionWait time.Duration
 	// PollInterval is the read-model poll period while waiting (default 25 ms).
@@ -80,7 +82,7 @@ func New(d Deps) *Service {
 	if len(d.CursorKey) < 16 {
 		panic("queries: CursorKey must be at least 16 bytes")
 	}
-	return &Service{d: d, cursor: Cursor{Key: d.CursorKey}}
+	return &Service{d: d, cursor: Cursor{Key: d.CursorKey, Previous: d.PreviousCursorKeys}}
 }
 
 // Router returns the router for every query route: each context's handlers

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,4 +38,28 @@ func TestDispatch(t *testing.T) {
 
 	_, err = fn(context.Background(), []byte(`not json`))
 	assert.Error(t, err)
+}
+
+// With origin secrets (the cloud behind CloudFront), the builder guards the
+// spec's public routes with the origin check and refuses direct calls.
+func TestAuthorizerOriginSecrets(t *testing.T) {
+	t.Parallel()
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	fn := Authorizer(Adapters{Store: store}, Settings{OriginSecrets: []string{"edge-secret"}})
+	call := func(route, origin string) lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse {
+		t.Helper()
+		req := lambdaevents.APIGatewayV2CustomAuthorizerV2Request{Version: "2.0", RouteKey: route,
+			Headers: map[string]string{"x-origin-verify": origin}}
+		b, err := json.Marshal(req)
+		require.NoError(t, err)
+		out, err := fn(context.Background(), b)
+		require.NoError(t, err)
+		return out.(lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse)
+	}
+	assert.True(t, call("POST /api/auth/login", "edge-secret").IsAuthorized, "public route through the edge")
+	assert.True(t, call("POST /api/bootstrap", "edge-secret").IsAuthorized)
+	assert.False(t, call("POST /api/auth/login", "").IsAuthorized, "direct call: 403")
+	assert.False(t, call("POST /api/auth/login", "guess").IsAuthorized)
 }

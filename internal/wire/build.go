@@ -56,6 +56,13 @@ type Settings struct {
 	WSURL string
 	// CursorKey signs list cursors (queries); at least MinCursorKeyBytes.
 	CursorKey []byte
+	// PreviousCursorKeys still open cursors after a key rotation (the
+	// secret's previous version; queries).
+	PreviousCursorKeys [][]byte
+	// OriginSecrets, when set, make the HTTP authorizer refuse requests
+	// without one of them in spec.OriginVerifyHeader (CloudFront sends it;
+	// authorizer). Empty locally.
+	OriginSecrets []string
 	// FanoutConcurrency bounds simultaneous PostToConnection calls of one
 	// invocation (projector, ws-default); 0 means notify.DefaultConcurrency.
 	FanoutConcurrency int
@@ -159,14 +166,14 @@ func Queries(a Adapters, s Settings) HTTPHandler {
 		}
 	}
 	return queryapi.New(queryapi.Deps{Models: a.Models, Records: a.Store, CursorKey: s.CursorKey,
-		Log: a.logger(spec.FnQueries), Modules: mods}).Router().Invoke
+		PreviousCursorKeys: s.PreviousCursorKeys, Log: a.logger(spec.FnQueries), Modules: mods}).Router().Invoke
 }
 
 // Authorizer builds the authorizer function. One handler serves both API
 // Gateway authorizers, told apart by the payload: HTTP API payload 2.0
 // carries "version":"2.0", a WebSocket REQUEST authorizer a methodArn.
-func Authorizer(a Adapters, _ Settings) AuthorizerHandler {
-	h := authorizer(a)
+func Authorizer(a Adapters, s Settings) AuthorizerHandler {
+	h := authorizer(a, s)
 	return func(ctx context.Context, raw json.RawMessage) (any, error) {
 		var probe struct {
 			Version string `json:"version"`
@@ -189,8 +196,17 @@ func Authorizer(a Adapters, _ Settings) AuthorizerHandler {
 	}
 }
 
-func authorizer(a Adapters) *authz.Handler {
-	return authz.New(authz.Deps{Records: a.Store, Tickets: a.Expiring, Now: a.Now, Log: a.logger(spec.FnAuthorizer)})
+func authorizer(a Adapters, s Settings) *authz.Handler {
+	d := authz.Deps{Records: a.Store, Tickets: a.Expiring, Now: a.Now, Log: a.logger(spec.FnAuthorizer)}
+	if len(s.OriginSecrets) > 0 {
+		d.OriginSecrets, d.OriginHeader, d.PublicRoutes = s.OriginSecrets, spec.OriginVerifyHeader, map[string]bool{}
+		for _, r := range spec.Routes {
+			if !r.Auth {
+				d.PublicRoutes[r.RouteKey()] = true
+			}
+		}
+	}
+	return authz.New(d)
 }
 
 // Notifier builds the projector's WebSocket notifier.

@@ -22,8 +22,9 @@ import (
 // adapters and settings: only the tables, secret and URLs its spec.Function
 // declares are required. Anything missing or invalid fails fast (one log
 // line naming the variable, exit 1) during init, so a misconfigured function
-// never serves a request. Init makes no network call; the bootstrap secret
-// is read on the first bootstrap request and cached.
+// never serves a request. The bootstrap secret is read on the first bootstrap
+// request and cached; the cursor key (queries) and the origin secret
+// (authorizer) are read from Secrets Manager during init.
 func Cloud(function string) (Adapters, Settings) {
 	env := lambdaenv.New(function)
 	f := spec.FunctionByName(function)
@@ -61,7 +62,27 @@ func Cloud(function string) (Adapters, Settings) {
 		s.WSURL = env.Require(spec.EnvWSURL)
 	}
 	if f.CursorKey {
-		s.CursorKey = []byte(env.Require(spec.EnvCursorKey))
+		// Cloud: the key's current and previous versions come from Secrets
+		// Manager (never the function's configuration); the previous one
+		// keeps cursors valid through a rotation. Locally: the variable.
+		if arn := env.Optional(spec.EnvCursorKeySecretARN); arn != "" {
+			cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+			s.CursorKey = []byte(cur)
+			if len(prev) >= MinCursorKeyBytes {
+				s.PreviousCursorKeys = [][]byte{[]byte(prev)}
+			}
+		} else {
+			s.CursorKey = []byte(env.Require(spec.EnvCursorKey))
+		}
+	}
+	// Behind CloudFront (originSecret) the authorizer accepts only requests
+	// carrying the origin secret, current or previous.
+	if arn := env.Optional(spec.EnvOriginSecretARN); arn != "" && function == spec.FnAuthorizer {
+		cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+		s.OriginSecrets = []string{cur}
+		if prev != "" {
+			s.OriginSecrets = append(s.OriginSecrets, prev)
+		}
 	}
 	if f.ReadsSecret {
 		switch arn, local := env.Optional(spec.EnvBootstrapSecretARN), env.Optional(spec.EnvBootstrapToken); {

@@ -265,7 +265,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Meta: ad.meta, Fn: live,
 		DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
 
-	authorize := authorizer(adapters)
+	authorize := authorizer(adapters, settings)
 	rt.HandleManagement("POST /_skyledger/deadletter/redrive", http.HandlerFunc(app.serveRedrive))
 	rt.HandleAPI("GET "+HealthPath, http.HandlerFunc(app.serveHealth))
 	rt.Start(localcloud.Functions{
@@ -314,7 +314,7 @@ func (a *App) Bootstrapped(ctx context.Context) (bool, error) {
 	return auth.Bootstrapped(ctx, a.store)
 }
 
-// Shutdown stops the runtime gracefully (see runtime.Runtime.Shutdown) and
+// Shutdown stops the runtime gracefully (see localcloud.Runtime.Shutdown) and
 // closes the store.
 func (a *App) Shutdown(ctx context.Context) error {
 	errs := []error{a.RT.Shutdown(ctx)}

@@ -9,7 +9,7 @@
         CreateStack with TemplateURL (the template is over the 51,200-byte
         TemplateBody limit) and waits for CREATE_COMPLETE.
     deploy.py adapt ENDPOINT STACK_NAME OUTPUTS_JSON
-        Applies each adaptation of docs/notes/emulator.md (WebSocket
+        Applies each adaptation of docs/emulator.md (WebSocket
         authorizer: IdentitySource=[] and TTL 0 through UpdateAuthorizer),
         then writes the stack outputs, the authorizer as deployed, the
         functions' environments and the bootstrap token (read from Secrets
@@ -103,7 +103,7 @@ def create_stack(endpoint, stack, template_url, timeout_s=300):
 
 
 def adapt_ws_authorizer(endpoint, ws_api_id):
-    """Adaptation 1 (docs/notes/emulator.md): the template leaves the
+    """Adaptation 1 (docs/emulator.md): the template leaves the
     WebSocket REQUEST authorizer without IdentitySource, so AWS runs it on
     every $connect; MiniStack then defaults it to
     $request.header.Authorization with a 300 s cache, which refuses a

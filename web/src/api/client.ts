@@ -3,7 +3,7 @@
 import { getSession, setSession } from '../session';
 import { setSuspended, TENANT_SUSPENDED } from './suspension';
 
-/** ErrorBody is the API's error envelope (DESIGN.md section 5). */
+/** ErrorBody is the API's error envelope (the Error schema of docs/openapi.yaml). */
 export interface ErrorBody {
   error: { code: string; message: string; details?: { field?: string; [k: string]: unknown } | null };
 }

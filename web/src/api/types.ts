@@ -1,4 +1,4 @@
-// Resource shapes of DESIGN.md section 5 and 9 (fields the UI reads).
+// Resource shapes of docs/openapi.yaml (the fields the UI reads).
 export type Role = 'platform_admin' | 'tenant_admin' | 'pilot' | 'viewer';
 export const ROLES: Role[] = ['platform_admin', 'tenant_admin', 'pilot', 'viewer'];
 

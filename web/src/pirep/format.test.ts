@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_FIELDS, altitudeOf, placeServerError, composeRaw, elementForField, splitElements, validateFields, validateRaw } from './format';
 
-// shared/PIREP.md test vectors
+// the test vectors of domain/pirep/testdata/vectors (docs/pirep.md)
 const VECTORS = [
   'PUB UUA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEV/RM CWSU ZDV',
   'BIL UA /OV BIL /TM 0017 /FL080 /TP BE9L /TA UNKN /IC LGT MX 070-080',

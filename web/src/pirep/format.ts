@@ -1,4 +1,4 @@
-// PIREP text helpers for the submit form (shared/PIREP.md): splitting the
+// PIREP text helpers for the submit form (docs/pirep.md): splitting the
 // encoded text into its elements (so an error can point at one), composing
 // the canonical text from the structured fields, and a light client-side
 // check. The server's parser is the authority.

@@ -28,7 +28,7 @@ const HINT: Partial<Record<Tag, string>> = {
   TP: 'ICAO type, at most 4 characters: C172',
 };
 
-/** Pick lists for the hazard elements (shared/PIREP.md). */
+/** Pick lists for the hazard elements (docs/pirep.md). */
 const TB_INT = ['NEG', 'LGT', 'LGT-MOD', 'MOD', 'MOD-SEV', 'SEV', 'SEV-EXTRM', 'EXTRM'];
 const TB_TYPE = ['CAT', 'CHOP'];
 const FREQ = ['OCNL', 'INTMT', 'CONS'];

@@ -1,4 +1,4 @@
-// Wire frames of the WebSocket protocol (DESIGN.md section 6).
+// Wire frames of the WebSocket protocol (docs/websocket.md).
 
 export interface EventFrame {
   type: 'event';
