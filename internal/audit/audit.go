@@ -167,7 +167,7 @@ func summarize(ctx context.Context, m readmodel.Store, e Entry, n *Names) string
 	var d payload
 	_ = json.Unmarshal(e.Data, &d) // a payload without these fields still gets a sentence
 	who := e.Actor.DisplayName
-	names := struct{ user func(string) string }{func(id string) string { return n.user(ctx, m, id) }}
+	user := func(id string) string { return n.user(ctx, m, id) }
 	switch e.Type {
 	case identity.TenantCreated:
 		return fmt.Sprintf("%s created tenant %q", who, d.Name)
@@ -180,19 +180,19 @@ func summarize(ctx context.Context, m readmodel.Store, e Entry, n *Names) string
 	case identity.UserCreated:
 		return fmt.Sprintf("%s created %s as %s", who, d.DisplayName, d.Role)
 	case identity.UserRoleChanged:
-		return fmt.Sprintf("%s changed %s's role from %s to %s", who, names.user(d.UserID), d.OldRole, d.Role)
+		return fmt.Sprintf("%s changed %s's role from %s to %s", who, user(d.UserID), d.OldRole, d.Role)
 	case identity.UserDeactivated:
-		return fmt.Sprintf("%s deactivated %s", who, names.user(d.UserID))
+		return fmt.Sprintf("%s deactivated %s", who, user(d.UserID))
 	case identity.UserReactivated:
-		return fmt.Sprintf("%s reactivated %s", who, names.user(d.UserID))
+		return fmt.Sprintf("%s reactivated %s", who, user(d.UserID))
 	case identity.UserPasswordChanged:
-		return fmt.Sprintf("%s changed %s's password", who, names.user(d.UserID))
+		return fmt.Sprintf("%s changed %s's password", who, user(d.UserID))
 	case identity.UserProfileUpdated:
 		return fmt.Sprintf("%s changed a display name to %s", who, d.DisplayName)
 	case identity.APIKeyCreated:
-		return fmt.Sprintf("%s created API key %q for %s", who, d.Name, names.user(d.OwnerID))
+		return fmt.Sprintf("%s created API key %q for %s", who, d.Name, user(d.OwnerID))
 	case identity.APIKeyRevoked:
-		return fmt.Sprintf("%s revoked API key sk_%s of %s", who, d.KeyID, names.user(d.OwnerID))
+		return fmt.Sprintf("%s revoked API key sk_%s of %s", who, d.KeyID, user(d.OwnerID))
 	case pirep.EventSubmitted:
 		kind := "a routine"
 		if d.Urgent {

@@ -81,7 +81,7 @@ const MinCursorKeyBytes = 16
 func (s *Settings) Validate(function string) error {
 	var errs []error
 	f := spec.FunctionByName(function)
-	if function == spec.FnCommands && s.BootstrapToken == nil {
+	if f.ReadsSecret && s.BootstrapToken == nil {
 		errs = append(errs, errors.New("bootstrap token source missing"))
 	}
 	if f.WSURL && s.WSURL == "" {
