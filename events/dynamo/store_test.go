@@ -157,17 +157,18 @@ func TestRecordExpiryUsesTTLAttribute(t *testing.T) {
 	assert.Equal(t, int64(1), r.Rev)
 }
 
-// lostAnswer performs the first PutItem, then reports a reset connection
-// instead of its answer, as a network failure after the write would: the
-// SDK retries the request.
+// lostAnswer performs the first request of one operation (target, e.g.
+// ".PutItem"), then reports a reset connection instead of its answer, as a
+// network failure after the write would: the SDK retries the request.
 type lostAnswer struct {
-	next http.RoundTripper
-	lost atomic.Bool
+	next   http.RoundTripper
+	target string
+	lost   atomic.Bool
 }
 
 func (l *lostAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := l.next.RoundTrip(r)
-	if err == nil && strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutItem") && l.lost.CompareAndSwap(false, true) {
+	if err == nil && strings.HasSuffix(r.Header.Get("X-Amz-Target"), l.target) && l.lost.CompareAndSwap(false, true) {
 		resp.Body.Close()
 		return nil, errors.New("connection reset by peer")
 	}
@@ -182,7 +183,7 @@ func TestCompareAndPutSurvivesALostAnswer(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	cfg := awstest.Config(t)
-	lost := &lostAnswer{next: http.DefaultTransport}
+	lost := &lostAnswer{next: http.DefaultTransport, target: ".PutItem"}
 	cfg.HTTPClient = &http.Client{Transport: lost}
 	st := dynamo.New(dynamodb.NewFromConfig(cfg), e.eventsTbl, e.recsTbl)
 	rec, err := st.CompareAndPut(t.Context(), events.Record{Key: "counter", Kind: "counter", Data: []byte(`{"n":1}`)}, 0)
@@ -191,4 +192,25 @@ func TestCompareAndPutSurvivesALostAnswer(t *testing.T) {
 	assert.Equal(t, int64(1), rec.Rev)
 	_, err = e.store.CompareAndPut(t.Context(), events.Record{Key: "counter", Kind: "counter", Data: []byte(`{"n":1}`)}, 0)
 	assert.ErrorIs(t, err, events.ErrVersionConflict, "another writer's identical record is still a conflict")
+}
+
+// An Append whose answer is lost succeeds on the SDK's retry, which carries
+// the same ClientRequestToken: DynamoDB (and the test server, see
+// internal/awstest/moto_serial.py) answers it with the first attempt's
+// success instead of cancelling it against its own write.
+func TestAppendSurvivesALostAnswer(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	cfg := awstest.Config(t)
+	lost := &lostAnswer{next: http.DefaultTransport, target: ".TransactWriteItems"}
+	cfg.HTTPClient = &http.Client{Transport: lost}
+	st := dynamo.New(dynamodb.NewFromConfig(cfg), e.eventsTbl, e.recsTbl)
+	stream := "tenant-01JDA0000000000000000LOST1"
+	_, err := st.Append(t.Context(), events.AppendRequest{StreamID: stream, ExpectedVersion: events.ExpectNew, Events: storetest.Events(stream, 1, 1)})
+	require.NoError(t, err)
+	assert.True(t, lost.lost.Load(), "the first answer was lost and retried")
+	page, err := e.store.Load(t.Context(), stream, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, page.Events, 1, "stored once")
+	assert.Equal(t, int64(1), page.Events[0].Version)
 }

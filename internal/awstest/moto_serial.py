@@ -15,10 +15,21 @@ per transaction at 800 items on this machine). With requests serialised, an
 undo log of just the transaction's items (and the stream shard's length) is
 an exact rollback at a cost independent of the table size.
 
+And it honours TransactWriteItems' ClientRequestToken as DynamoDB does (moto
+ignores it): a retry carrying the token of a transaction that succeeded gets
+that success again instead of being applied a second time. The SDK sends the
+same token on every retry of one call, so a call whose answer was lost (a
+reset connection under load) and was retried reports the write it made, not
+a conflict with itself.
+
 usage: python moto_serial.py HOST PORT
 """
+import hashlib
+import io
+import json
 import sys
 import threading
+import time
 
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import (
@@ -99,14 +110,52 @@ _lock = threading.Lock()
 _app = DomainDispatcherApplication(create_backend_app)
 
 
+# ClientRequestToken -> (request body digest, time, status, headers, body) of
+# successful TransactWriteItems; DynamoDB keeps tokens for 10 minutes.
+_tokens = {}
+_TOKEN_TTL = 600
+
+
+def _transact_token(environ):
+    """Reads the body of a TransactWriteItems request (putting it back for
+    moto) and returns (token, digest), or (None, None)."""
+    if not environ.get("HTTP_X_AMZ_TARGET", "").endswith(".TransactWriteItems"):
+        return None, None
+    n = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(n) if n else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        token = json.loads(body or b"{}").get("ClientRequestToken")
+    except ValueError:
+        return None, None
+    return token, hashlib.sha256(body).hexdigest()
+
+
 def serial_app(environ, start_response):
     # Only DynamoDB and DynamoDB Streams calls are serialised: other services
     # may block in the server (SQS long polling waits for a SendMessage).
     if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
         return _app(environ, start_response)
     with _lock:
+        token, digest = _transact_token(environ)
+        now = time.time()
+        for k in [k for k, v in _tokens.items() if now - v[1] > _TOKEN_TTL]:
+            del _tokens[k]
+        if token and token in _tokens and _tokens[token][0] == digest:
+            _, _, status, headers, body = _tokens[token]
+            start_response(status, headers)
+            return [body]
+        answer = {}
+
+        def capture(status, headers, exc_info=None):
+            answer["status"], answer["headers"] = status, list(headers)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
         # Produce the whole body inside the lock: moto serialises lazily.
-        return [b"".join(_app(environ, start_response))]
+        body = b"".join(_app(environ, capture))
+        if token and answer.get("status", "").startswith("200"):
+            _tokens[token] = (digest, now, answer["status"], answer["headers"], body)
+        return [body]
 
 
 if __name__ == "__main__":
