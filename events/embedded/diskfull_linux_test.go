@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/skyledger/skyledger/internal/testfs"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,22 +19,6 @@ import (
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/events/storetest"
 )
-
-// mountTmpfs mounts a tmpfs of the given size (mount(8) syntax: "1m") on a
-// fresh directory for the test. Only root may mount; CI runs as root, so
-// there the test always runs, and elsewhere it is skipped with the reason.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs (CI runs as root); running as uid", os.Geteuid())
-	}
-	dir := t.TempDir()
-	require.NoError(t, syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"), "mount a %s tmpfs on %s", size, dir)
-	// Lazy: the mount goes even if something still holds a file; before
-	// TempDir's removal (cleanups run last-in first-out).
-	t.Cleanup(func() { assert.NoError(t, syscall.Unmount(dir, syscall.MNT_DETACH)) })
-	return dir
-}
 
 // fill writes a ballast file of n bytes (or as much as fits).
 func fill(t *testing.T, path string, n int) {
@@ -50,7 +36,10 @@ func padded(stream string, version int64) []events.Envelope {
 
 func TestDiskFullRefusesWritesKeepsReadsAndRecovers(t *testing.T) {
 	t.Parallel()
-	mnt := mountTmpfs(t, "1m")
+	mnt, ok := testfs.Tmpfs(t, "1m")
+	if !ok {
+		return
+	}
 	ballast := filepath.Join(mnt, "ballast")
 	fill(t, ballast, 256<<10)
 	dir := filepath.Join(mnt, "events")
@@ -126,7 +115,10 @@ func TestRestartWithLittleFreeSpaceTakesWrites(t *testing.T) {
 	t.Parallel()
 	// A log of about 1.5 MB and 600 KB free: the first commit after the
 	// restart must not try to preallocate as much as the log is long.
-	mnt := mountTmpfs(t, "3m")
+	mnt, ok := testfs.Tmpfs(t, "3m")
+	if !ok {
+		return
+	}
 	dir := filepath.Join(mnt, "events")
 	s, err := embedded.Open(dir, embedded.Options{})
 	require.NoError(t, err)

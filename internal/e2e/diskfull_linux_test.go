@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/testfs"
+
 	"github.com/coder/websocket"
 
 	"github.com/stretchr/testify/assert"
@@ -19,27 +21,16 @@ import (
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-// mountTmpfs mounts a tmpfs of the given size on a fresh directory. Only
-// root may mount; CI runs as root, elsewhere the test is skipped with the
-// reason.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a small tmpfs (CI runs as root); running as uid", os.Geteuid())
-	}
-	dir := t.TempDir()
-	require.NoError(t, syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size+",mode=0700"), "mount a %s tmpfs on %s", size, dir)
-	t.Cleanup(func() { assert.NoError(t, syscall.Unmount(dir, syscall.MNT_DETACH)) })
-	return dir
-}
-
 // TestDiskFullAnswers503AndRecovers runs the runtime on a 4 MB file system
 // and fills it: writes answer 503 storage_full with Retry-After, reads keep
 // working, /api/health says so, and once space is freed writes work again
 // without a restart.
 func TestDiskFullAnswers503AndRecovers(t *testing.T) {
 	t.Parallel()
-	mnt := mountTmpfs(t, "4m")
+	mnt, ok := testfs.Tmpfs(t, "4m")
+	if !ok {
+		return
+	}
 	s := &system{t: t, mode: wire.ModeEmbedded, dir: mnt}
 	s.start()
 	t.Cleanup(s.stop) // runs before the unmount
