@@ -3,9 +3,9 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -25,8 +25,13 @@ import (
 // carries X-Export-Truncated: true; narrow it with from/to.
 const MaxExport = 5000
 
-// scanPage is how many entries one read-model query fetches while filtering.
-const scanPage = 200
+// Filtered listing: the read model is read in pages of scanPage entries,
+// and one request examines at most maxScan of them; a page may then hold
+// fewer items than asked, with a cursor to continue.
+const (
+	scanPage = 200
+	maxScan  = 2000
+)
 
 // Register binds GET /api/audit (contexts.ListAudit) on the queries router.
 func Register(s *queryapi.Service, r *httpapi.Router) {
@@ -123,33 +128,6 @@ func parseFilter(p domain.Principal, req httpapi.Request) (filter, error) {
 	return f, nil
 }
 
-// position is where a filtered listing continues: the read-model cursor of
-// the page being read and how many of its entries were already consumed.
-type position struct {
-	C string `json:"c,omitempty"`
-	S int    `json:"s,omitempty"`
-}
-
-func (p position) encode() string {
-	b, _ := json.Marshal(p)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodePosition(s string) (position, error) {
-	var p position
-	if s == "" {
-		return p, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		err = json.Unmarshal(b, &p)
-	}
-	if err != nil || p.S < 0 {
-		return p, domain.Invalid("cursor", "not a cursor of this listing")
-	}
-	return p, nil
-}
-
 // list serves GET /api/audit: newest first. Who: platform_admin any tenant,
 // tenant_admin its own (another tenant is 404), pilot and viewer 403.
 func (h *handler) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
@@ -185,62 +163,37 @@ func (h *handler) list(ctx context.Context, req httpapi.Request) (httpapi.Respon
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	pos, err := decodePosition(lp.Cursor)
+	pos, err := queryapi.ParseScanPosition(lp.Cursor, scanPage)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var (
-		items []json.RawMessage
-		next  string
-		names Names
-		werr  error
-	)
-	err = scan(ctx, h.s.Models(), q, pos, f, func(e Entry, after position) bool {
-		if len(items) == lp.Limit {
-			next = after.encode()
-			return false
+	var items []json.RawMessage
+	var names Names
+	next, err := queryapi.Scan(ctx, h.s.Models(), q, pos, lp.Limit, maxScan, func(it readmodel.Item) (bool, error) {
+		e, ok, err := h.render(ctx, it, f, &names)
+		if ok {
+			b, merr := json.Marshal(e)
+			items, err = append(items, b), errors.Join(err, merr)
 		}
-		var b []byte
-		if werr = Render(ctx, h.s.Models(), &e, &names); werr == nil {
-			b, werr = json.Marshal(e)
-		}
-		items = append(items, b)
-		return werr == nil
+		return ok, err
 	})
-	if err == nil {
-		err = werr
-	}
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return h.s.ListResponse(items, next, f.scope()), nil
 }
 
-// scan reads q from pos and calls fn with each matching entry (as stored)
-// and the position of that entry (where a next page starts if fn refuses
-// it); fn returns false to stop.
-func scan(ctx context.Context, m readmodel.Store, q readmodel.Query, pos position, f filter,
-	fn func(Entry, position) bool) error {
-	for {
-		q.Cursor = pos.C
-		page, err := m.Query(ctx, q)
-		if err != nil {
-			return err
-		}
-		for i := pos.S; i < len(page.Items); i++ {
-			var e Entry
-			if err := json.Unmarshal(page.Items[i].Body, &e); err != nil {
-				return fmt.Errorf("decode audit entry %s %s: %w", page.Items[i].PK, page.Items[i].SK, err)
-			}
-			if f.match(e) && !fn(e, position{C: pos.C, S: i}) {
-				return nil
-			}
-		}
-		if page.Next == "" {
-			return nil
-		}
-		pos = position{C: page.Next}
+// render decodes a stored entry and, when the filter keeps it, completes it
+// for reading (names, summary).
+func (h *handler) render(ctx context.Context, it readmodel.Item, f filter, names *Names) (Entry, bool, error) {
+	var e Entry
+	if err := json.Unmarshal(it.Body, &e); err != nil {
+		return e, false, fmt.Errorf("decode audit entry %s %s: %w", it.PK, it.SK, err)
 	}
+	if !f.match(e) {
+		return e, false, nil
+	}
+	return e, true, Render(ctx, h.s.Models(), &e, names)
 }
 
 // export streams the whole selection (up to MaxExport) as CSV or NDJSON.
@@ -253,38 +206,39 @@ func (h *handler) export(ctx context.Context, q readmodel.Query, f filter) (http
 		w = csv.NewWriter(&buf)
 		_ = w.Write([]string{"occurred_at", "event_id", "stream_id", "version", "type", "actor_id", "actor_name", "actor_kind", "summary", "data"})
 	}
-	n, truncated := 0, false
 	var (
-		names Names
-		werr  error
+		entries []Entry
+		names   Names
 	)
-	err := scan(ctx, h.s.Models(), q, position{}, f, func(e Entry, _ position) bool {
-		if n == MaxExport {
-			truncated = true
-			return false
+	// One more than the limit tells a cut selection from an exact one.
+	_, err := queryapi.Scan(ctx, h.s.Models(), q, queryapi.ScanPosition{}, MaxExport+1, 0, func(it readmodel.Item) (bool, error) {
+		e, ok, err := h.render(ctx, it, f, &names)
+		if ok {
+			entries = append(entries, e)
 		}
-		n++
-		if werr = Render(ctx, h.s.Models(), &e, &names); werr != nil {
-			return false
-		}
+		return ok, err
+	})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	truncated := len(entries) > MaxExport
+	if truncated {
+		entries = entries[:MaxExport]
+	}
+	for _, e := range entries {
 		if w == nil {
 			b, err := json.Marshal(e)
-			if werr = err; err != nil {
-				return false
+			if err != nil {
+				return httpapi.Response{}, err
 			}
 			buf.Write(b)
 			buf.WriteByte('\n')
-			return true
+			continue
 		}
-		werr = w.Write([]string{e.OccurredAt.Format(time.RFC3339Nano), e.EventID, e.StreamID, fmt.Sprint(e.Version), e.Type,
-			e.Actor.ID, e.Actor.DisplayName, e.Actor.Kind, e.Summary, string(e.Data)})
-		return werr == nil
-	})
-	if err == nil {
-		err = werr
-	}
-	if err != nil {
-		return httpapi.Response{}, err
+		if err := w.Write([]string{e.OccurredAt.Format(time.RFC3339Nano), e.EventID, e.StreamID, fmt.Sprint(e.Version), e.Type,
+			e.Actor.ID, e.Actor.DisplayName, e.Actor.Kind, e.Summary, string(e.Data)}); err != nil {
+			return httpapi.Response{}, err
+		}
 	}
 	if w != nil {
 		w.Flush()

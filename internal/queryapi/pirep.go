@@ -216,13 +216,6 @@ func parsePirepFilter(p domain.Principal, req httpapi.Request) (pirepFilter, err
 	return f, nil
 }
 
-// pirepCursor is the adapter-level position of a filtered listing: the
-// read-model cursor of a scan page and how many of its items were consumed.
-type pirepCursor struct {
-	C string `json:"c,omitempty"`
-	S int    `json:"s,omitempty"`
-}
-
 // listPireps serves GET /api/pireps: the caller's tenant (platform_admin:
 // any tenant_id; others asking for another tenant get 404), newest receipt
 // first, filtered, in JSON, AWC or raw text.
@@ -243,11 +236,9 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	var pos pirepCursor
-	if lp.Cursor != "" {
-		if err := json.Unmarshal([]byte(lp.Cursor), &pos); err != nil || pos.S < 0 || pos.S >= pirepScanPage {
-			return httpapi.Response{}, domain.Invalid("cursor", "invalid or foreign cursor")
-		}
+	pos, err := ParseScanPosition(lp.Cursor, pirepScanPage)
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	q := readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
 	if f.from != nil {
@@ -258,50 +249,20 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 		// observed <= to implies received <= to + 24 h (the /TM date rule)
 		q.SKTo = views.PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
 	}
-	var (
-		found   []views.Pirep
-		next    *pirepCursor
-		scanned int
-	)
-scan:
-	for {
-		q.Cursor = pos.C
-		page, err := s.d.Models.Query(ctx, q)
-		if err != nil {
-			return httpapi.Response{}, err
+	var found []views.Pirep
+	inner, err := Scan(ctx, s.d.Models, q, pos, lp.Limit, pirepMaxScan, func(it readmodel.Item) (bool, error) {
+		var v views.Pirep
+		if err := json.Unmarshal(it.Body, &v); err != nil {
+			return false, fmt.Errorf("decode read model %s: %w", it.PK, err)
 		}
-		for i := pos.S; i < len(page.Items); i++ {
-			var v views.Pirep
-			if err := json.Unmarshal(page.Items[i].Body, &v); err != nil {
-				return httpapi.Response{}, fmt.Errorf("decode read model %s: %w", page.Items[i].PK, err)
-			}
-			scanned++
-			if f.match(v) {
-				found = append(found, v)
-			}
-			if len(found) == lp.Limit {
-				switch {
-				case i+1 < len(page.Items):
-					next = &pirepCursor{C: pos.C, S: i + 1}
-				case page.Next != "":
-					next = &pirepCursor{C: page.Next}
-				}
-				break scan
-			}
+		if !f.match(v) {
+			return false, nil
 		}
-		if page.Next == "" {
-			break
-		}
-		pos = pirepCursor{C: page.Next}
-		if scanned >= pirepMaxScan {
-			next = &pos
-			break
-		}
-	}
-	inner := ""
-	if next != nil {
-		b, _ := json.Marshal(next)
-		inner = string(b)
+		found = append(found, v)
+		return true, nil
+	})
+	if err != nil {
+		return httpapi.Response{}, err
 	}
 	switch f.format {
 	case formatRaw:
