@@ -88,40 +88,31 @@ func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f
 
 // --------------------------------------------------------------- loaders ---
 
-func (s *Service) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
-	evs, v, err := s.Load(ctx, identity.StreamTenant(id))
+// loadStream loads stream's events and folds them; a stream without events
+// is ErrNotFound naming what was looked for.
+func loadStream[T any](ctx context.Context, s *Service, what, stream string, fold func([]identity.Recorded) (T, error)) (T, []events.Envelope, error) {
+	var zero T
+	evs, v, err := s.Load(ctx, stream)
 	if err != nil {
-		return identity.Tenant{}, nil, err
+		return zero, nil, err
 	}
 	if v == 0 {
-		return identity.Tenant{}, nil, fmt.Errorf("tenant %s: %w", id, domain.ErrNotFound)
+		return zero, nil, fmt.Errorf("%s: %w", what, domain.ErrNotFound)
 	}
-	t, err := identity.FoldTenant(Recorded(evs))
-	return t, evs, err
+	agg, err := fold(Recorded(evs))
+	return agg, evs, err
+}
+
+func (s *Service) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
+	return loadStream(ctx, s, "tenant "+id, identity.StreamTenant(id), identity.FoldTenant)
 }
 
 func (s *Service) loadUser(ctx context.Context, id string) (identity.User, []events.Envelope, error) {
-	evs, v, err := s.Load(ctx, identity.StreamUser(id))
-	if err != nil {
-		return identity.User{}, nil, err
-	}
-	if v == 0 {
-		return identity.User{}, nil, fmt.Errorf("user %s: %w", id, domain.ErrNotFound)
-	}
-	u, err := identity.FoldUser(Recorded(evs))
-	return u, evs, err
+	return loadStream(ctx, s, "user "+id, identity.StreamUser(id), identity.FoldUser)
 }
 
 func (s *Service) loadKey(ctx context.Context, id string) (identity.APIKey, []events.Envelope, error) {
-	evs, v, err := s.Load(ctx, identity.StreamAPIKey(id))
-	if err != nil {
-		return identity.APIKey{}, nil, err
-	}
-	if v == 0 {
-		return identity.APIKey{}, nil, fmt.Errorf("api key %s: %w", id, domain.ErrNotFound)
-	}
-	k, err := identity.FoldAPIKey(Recorded(evs))
-	return k, evs, err
+	return loadStream(ctx, s, "api key "+id, identity.StreamAPIKey(id), identity.FoldAPIKey)
 }
 
 // userCred reads the user's credential record and checks that it reflects
