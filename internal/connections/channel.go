@@ -68,9 +68,6 @@ func ParseChannel(s string) (Channel, bool) {
 	return Channel{}, false
 }
 
-// IsULID reports whether s is an id (domain.IsID).
-func IsULID(s string) bool { return domain.IsID(s) }
-
 // CanRead reports whether a principal may subscribe to (and receive frames
 // on) a channel: domain.Authorize with the kind's action, the channel's id
 // naming the resource's owner (user scope) or tenant (tenant scope).

@@ -84,7 +84,7 @@ func PrincipalFrom(req Request) (domain.Principal, error) {
 	}
 	p := domain.Principal{UserID: get(domain.CtxUserID), TenantID: get(domain.CtxTenantID),
 		Role: domain.Role(get(domain.CtxRole)), KeyID: get(domain.CtxKeyID)}
-	if !connections.IsULID(p.UserID) || !p.Role.Valid() || (p.TenantID != "" && !connections.IsULID(p.TenantID)) {
+	if !domain.IsID(p.UserID) || !p.Role.Valid() || (p.TenantID != "" && !domain.IsID(p.TenantID)) {
 		return domain.Principal{}, fmt.Errorf("incomplete authorizer context: %w", domain.ErrUnauthenticated)
 	}
 	return p, nil
