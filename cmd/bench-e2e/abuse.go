@@ -245,22 +245,7 @@ func runAbuse(logins, bodies int, bodyMB int, outPath string) error {
 }
 
 // vmHWM returns a process's peak resident set size (Linux /proc).
-func vmHWM(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				return kb * 1024
-			}
-		}
-	}
-	return -1
-}
+func vmHWM(pid int) int64 { return procStatusBytes(pid, "VmHWM:") }
 
 // signsIn logs in with the right password, waiting out Retry-After (a
 // delay, never a lockout), for at most three minutes.

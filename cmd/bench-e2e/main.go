@@ -561,18 +561,19 @@ func baseline(n, warm, frameSize int) (result, error) {
 }
 
 // rss returns a process's resident set size in bytes (Linux /proc).
-func rss(pid int) int64 {
+func rss(pid int) int64 { return procStatusBytes(pid, "VmRSS:") }
+
+// procStatusBytes reads a kB field of /proc/<pid>/status in bytes (-1 when
+// unreadable).
+func procStatusBytes(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return -1
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmRSS:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, _ := strconv.ParseInt(f[1], 10, 64)
-				return kb * 1024
-			}
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb * 1024
 		}
 	}
 	return -1
