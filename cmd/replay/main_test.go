@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -54,24 +55,6 @@ func appendAll(t *testing.T, s events.Store, envs []events.Envelope) {
 	}
 }
 
-func snapshot(t *testing.T, m readmodel.Store) []string {
-	t.Helper()
-	var out []string
-	require.NoError(t, m.Scan(context.Background(), func(it readmodel.Item) error {
-		var body any
-		require.NoError(t, json.Unmarshal(it.Body, &body))
-		it.Body = nil
-		b, _ := json.Marshal(struct {
-			Item readmodel.Item
-			Body any
-		}{it, body})
-		out = append(out, string(b))
-		return nil
-	}))
-	sort.Strings(out)
-	return out
-}
-
 // live projects the embedded store's feed (what the local runtime delivers)
 // into a fresh read model.
 func live(t *testing.T, s *embedded.Store) []string {
@@ -80,7 +63,7 @@ func live(t *testing.T, s *embedded.Store) []string {
 	require.NoError(t, err)
 	m := readmodel.NewEmbedded()
 	require.NoError(t, projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Project(context.Background(), changes))
-	return snapshot(t, m)
+	return readmodeltest.Snapshot(t, m)
 }
 
 func noDynamo(context.Context) (*dynamodb.Client, error) { panic("no DynamoDB expected") }
@@ -104,7 +87,7 @@ func TestReplayEmbeddedEqualsLiveProjection(t *testing.T) {
 	defer f.Close()
 	got, err := readmodel.LoadDump(f)
 	require.NoError(t, err)
-	assert.Equal(t, want, snapshot(t, got))
+	assert.Equal(t, want, readmodeltest.Snapshot(t, got))
 
 	err = run(context.Background(), []string{"-events-dir", filepath.Join(dir, "events"), "-out", out}, &stdout, &stderr, noDynamo)
 	assert.ErrorContains(t, err, "fresh", "an existing dump is never overwritten")
@@ -131,7 +114,7 @@ func TestReplayDynamoEqualsLiveProjection(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	require.NoError(t, run(ctx, []string{"-source-prefix", src, "-target-prefix", dst}, &stdout, &stderr, withClient), stderr.String())
 	assert.Equal(t, "replayed 14 events\n", stdout.String())
-	assert.Equal(t, want, snapshot(t, readmodel.NewDynamo(c, spec.TableName(dst, spec.ReadModel))))
+	assert.Equal(t, want, readmodeltest.Snapshot(t, readmodel.NewDynamo(c, spec.TableName(dst, spec.ReadModel))))
 
 	err = run(ctx, []string{"-source-prefix", src, "-target-prefix", dst}, &stdout, &stderr, withClient)
 	assert.ErrorContains(t, err, "not empty")
@@ -182,7 +165,7 @@ func TestReplayInPlaceRepairsTheLiveTable(t *testing.T) {
 	assert.Contains(t, stdout.String(), "junk#2/junk")
 	assert.Contains(t, stdout.String(), "tenant#NEW/tenant")
 
-	got := snapshot(t, models)
+	got := readmodeltest.Snapshot(t, models)
 	assert.Subset(t, got, want, "every rebuilt item is served")
 	assert.Len(t, got, len(want)+2, "plus the two newer items, the leftover gone")
 	_, err = models.Get(ctx, leftover.PK, leftover.SK)

@@ -6,11 +6,12 @@ import (
 	"errors"
 	"math/rand/v2"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
@@ -131,25 +132,6 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 	}
 }
 
-// snapshot is every live item, sorted, as comparable JSON.
-func snapshot(t *testing.T, m readmodel.Store) []string {
-	t.Helper()
-	var out []string
-	require.NoError(t, m.Scan(context.Background(), func(it readmodel.Item) error {
-		var body any
-		require.NoError(t, json.Unmarshal(it.Body, &body))
-		it.Body = nil
-		b, _ := json.Marshal(struct {
-			Item readmodel.Item
-			Body any
-		}{it, body})
-		out = append(out, string(b))
-		return nil
-	}))
-	sort.Strings(out)
-	return out
-}
-
 // shuffleAcrossStreams interleaves the streams' records randomly while
 // keeping each stream's own order (as DynamoDB Streams guarantees).
 func shuffleAcrossStreams(rng *rand.Rand, recs []lambdaevents.DynamoDBEventRecord) []lambdaevents.DynamoDBEventRecord {
@@ -186,7 +168,7 @@ func TestRedeliveryLeavesReadModelsIdentical(t *testing.T) {
 			resp, err := projection.New(projection.Deps{Models: once}).Handle(ctx, batch)
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
-			want := snapshot(t, once)
+			want := readmodeltest.Snapshot(t, once)
 			require.Len(t, want, 7)
 
 			rng := rand.New(rand.NewPCG(7, 11))
@@ -220,7 +202,7 @@ func TestRedeliveryLeavesReadModelsIdentical(t *testing.T) {
 					require.NoError(t, err, tc.name)
 					assert.Empty(t, resp.BatchItemFailures, tc.name)
 				}
-				assert.Equal(t, want, snapshot(t, m), tc.name)
+				assert.Equal(t, want, readmodeltest.Snapshot(t, m), tc.name)
 			}
 		})
 	}
@@ -324,7 +306,7 @@ func TestRebuildEqualsLiveAndIsIdempotent(t *testing.T) {
 		n, err := h.Rebuild(ctx, sliceSource(identityHistory()), batch)
 		require.NoError(t, err)
 		assert.Equal(t, len(identityHistory()), n)
-		assert.Equal(t, snapshot(t, live), snapshot(t, m), "batch %d", batch)
+		assert.Equal(t, readmodeltest.Snapshot(t, live), readmodeltest.Snapshot(t, m), "batch %d", batch)
 	}
 	// a source with a gap aborts
 	_, err = projection.New(projection.Deps{Models: readmodel.NewEmbedded()}).Rebuild(ctx, sliceSource(identityHistory()[6:]), 0)

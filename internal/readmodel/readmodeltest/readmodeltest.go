@@ -365,3 +365,25 @@ func testScan(t *testing.T, s readmodel.Store) {
 	stop := errors.New("stop")
 	assert.ErrorIs(t, s.Scan(ctx, func(readmodel.Item) error { return stop }), stop)
 }
+
+// Snapshot is every live item of m, sorted, as comparable JSON (bodies
+// decoded, so key order does not matter): replay equals live when two
+// snapshots are equal.
+func Snapshot(t *testing.T, m readmodel.Store) []string {
+	t.Helper()
+	var out []string
+	require.NoError(t, m.Scan(context.Background(), func(it readmodel.Item) error {
+		var body any
+		require.NoError(t, json.Unmarshal(it.Body, &body))
+		it.Body = nil
+		b, err := json.Marshal(struct {
+			Item readmodel.Item
+			Body any
+		}{it, body})
+		require.NoError(t, err)
+		out = append(out, string(b))
+		return nil
+	}))
+	sort.Strings(out)
+	return out
+}
