@@ -11,11 +11,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -165,19 +166,7 @@ func expected(t *testing.T, shift time.Duration) []string {
 	resp, err := projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Handle(context.Background(), lambdaevents.DynamoDBEvent{Records: recs})
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
-	return snapshot(t, m)
-}
-
-func snapshot(t *testing.T, m readmodel.Store) []string {
-	t.Helper()
-	var out []string
-	require.NoError(t, m.Scan(context.Background(), func(it readmodel.Item) error {
-		b, _ := json.Marshal(it)
-		out = append(out, string(b))
-		return nil
-	}))
-	sort.Strings(out)
-	return out
+	return readmodeltest.Snapshot(t, m)
 }
 
 // history is the projector's golden identity history (7 streams, 14
@@ -215,14 +204,14 @@ func TestAWSRedriveFromStream(t *testing.T) {
 	assert.Contains(t, out.String(), "RetryAttemptsExhausted")
 	assert.Contains(t, out.String(), shard)
 	assert.Equal(t, 2, d.visible(t), "list consumes nothing")
-	assert.Empty(t, snapshot(t, d.models))
+	assert.Empty(t, readmodeltest.Snapshot(t, d.models))
 
 	out.Reset()
 	require.NoError(t, runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
 	assert.Contains(t, out.String(), "redriven: 2, failed: 0")
 	assert.Equal(t, 2, strings.Count(out.String(), "7 records from the stream"), out.String())
 	assert.Equal(t, 0, d.visible(t), "messages deleted after success")
-	assert.Equal(t, expected(t, 0), snapshot(t, d.models))
+	assert.Equal(t, expected(t, 0), readmodeltest.Snapshot(t, d.models))
 }
 
 func TestAWSRedrivePastRetentionRederivesFromEvents(t *testing.T) {
@@ -242,7 +231,7 @@ func TestAWSRedrivePastRetentionRederivesFromEvents(t *testing.T) {
 	assert.Contains(t, out.String(), "redriven: 1, failed: 0")
 	assert.Equal(t, 0, d.visible(t))
 	// Every stream with an event in the window was projected whole.
-	got := snapshot(t, d.models)
+	got := readmodeltest.Snapshot(t, d.models)
 	want := expected(t, d.shift)
 	assert.NotEmpty(t, got)
 	assert.Subset(t, want, got)
@@ -272,7 +261,7 @@ func TestAWSRedriveUnresolvablePointerRederives(t *testing.T) {
 	require.NoError(t, runWith(ctx, []string{"aws-redrive", "-stage", d.stage}, &out, d.clients(nil)), out.String())
 	assert.Contains(t, out.String(), "shard iterator at shardId-00000000000000000000-gone")
 	assert.Contains(t, out.String(), "14 records from the events")
-	assert.Equal(t, expected(t, d.shift), snapshot(t, d.models))
+	assert.Equal(t, expected(t, d.shift), readmodeltest.Snapshot(t, d.models))
 	assert.Equal(t, 0, d.visible(t))
 }
 
@@ -307,7 +296,7 @@ func TestAWSRedriveKeepsMessageOnFailure(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, out.String(), "redriven: 1, failed: 1")
 	assert.Equal(t, 1, d.visible(t))
-	assert.Equal(t, expected(t, 0), snapshot(t, d.models))
+	assert.Equal(t, expected(t, 0), readmodeltest.Snapshot(t, d.models))
 }
 
 func TestAWSFlags(t *testing.T) {
