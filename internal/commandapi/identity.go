@@ -65,6 +65,15 @@ type CreatedKey struct {
 }
 
 // lastChange is when a loaded stream last changed (its last event).
+// updatedAt is a resource's updated_at after a command: the request's time
+// when it decided events, else the time of the last stored event.
+func updatedAt(c *Call, decided []identity.Event, evs []events.Envelope) time.Time {
+	if len(decided) > 0 {
+		return c.At
+	}
+	return lastChange(evs)
+}
+
 func lastChange(evs []events.Envelope) time.Time {
 	if len(evs) == 0 {
 		return time.Time{}
@@ -710,13 +719,7 @@ func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, e
 	}
 	m := Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
 		Events: FromIdentity(decided), Status: http.StatusOK,
-		Body: func(v int64) any {
-			updated := c.At
-			if len(decided) == 0 {
-				updated = lastChange(evs)
-			}
-			return tenantResource(after, v, updated)
-		}}
+		Body: func(v int64) any { return tenantResource(after, v, updatedAt(c, decided, evs)) }}
 	if after.Status != t.Status {
 		op, err := put(auth.TenantRecord(t.ID, after.Status))
 		if err != nil {
@@ -854,13 +857,7 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 	}
 	m := Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
 		Events: FromIdentity(decided), Status: http.StatusOK,
-		Body: func(v int64) any {
-			updated := c.At
-			if len(decided) == 0 {
-				updated = lastChange(evs)
-			}
-			return userResource(after, v, updated)
-		}}
+		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
 	}
