@@ -104,9 +104,7 @@ func TestReplayDynamoEqualsLiveProjection(t *testing.T) {
 	want := live(t, es)
 	require.NoError(t, es.Close())
 
-	c := awstest.DynamoDB(t)
-	src := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(ctx, c, src, spec.Events, spec.Records))
+	c, src := awstest.Tables(t, spec.Events, spec.Records)
 	appendAll(t, dynamo.New(c, spec.TableName(src, spec.Events), spec.TableName(src, spec.Records)), hist)
 
 	dst := src + "r2-"

@@ -25,7 +25,6 @@ import (
 	"github.com/skyledger/skyledger/events/storetest"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -38,10 +37,7 @@ type env struct {
 
 func setup(t testing.TB) env {
 	t.Helper()
-	c := awstest.DynamoDB(t)
-	prefix := awstest.Prefix(t)
-	ctx := context.Background()
-	require.NoError(t, ddb.EnsureTables(ctx, c, prefix, spec.Events, spec.Records))
+	c, prefix := awstest.Tables(t, spec.Events, spec.Records)
 	e := env{client: c, eventsTbl: spec.TableName(prefix, spec.Events), recsTbl: spec.TableName(prefix, spec.Records)}
 	t.Cleanup(func() {
 		for _, tbl := range []string{e.eventsTbl, e.recsTbl} {

@@ -29,6 +29,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/ddb"
 )
 
 //go:embed moto_serial.py
@@ -164,6 +168,33 @@ func DynamoDB(tb testing.TB) *dynamodb.Client { return dynamodb.NewFromConfig(Co
 
 // Streams returns a DynamoDB Streams client on the endpoint.
 func Streams(tb testing.TB) *dynamodbstreams.Client { return dynamodbstreams.NewFromConfig(Config(tb)) }
+
+// Tables creates the given tables (every table in spec.Tables when none is
+// named) under a fresh Prefix on the endpoint and returns the DynamoDB client
+// and that prefix. It fails the test if a table cannot be created.
+func Tables(tb testing.TB, tables ...spec.Table) (*dynamodb.Client, string) {
+	tb.Helper()
+	c := DynamoDB(tb)
+	prefix := Prefix(tb)
+	if err := ddb.EnsureTables(context.Background(), c, prefix, tables...); err != nil {
+		tb.Fatalf("awstest: create tables under %s: %v", prefix, err)
+	}
+	return c, prefix
+}
+
+// Secret creates a Secrets Manager secret named Prefix+name holding value on
+// the endpoint and returns the client and the secret's ARN. It fails the
+// test if the secret cannot be created.
+func Secret(tb testing.TB, name, value string) (*secretsmanager.Client, string) {
+	tb.Helper()
+	c := secretsmanager.NewFromConfig(Config(tb))
+	out, err := c.CreateSecret(context.Background(), &secretsmanager.CreateSecretInput{
+		Name: aws.String(Prefix(tb) + name), SecretString: aws.String(value)})
+	if err != nil {
+		tb.Fatalf("awstest: create secret %s: %v", name, err)
+	}
+	return c, aws.ToString(out.ARN)
+}
 
 // Prefix returns a unique table-name prefix for one test, so tests sharing a
 // server never see each other's tables.

@@ -14,7 +14,6 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -22,9 +21,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 // openDynamo opens the DynamoDB store on moto (fresh tables per test).
 func openDynamo(t testing.TB, clk *clock) events.Store {
 	t.Helper()
-	c := awstest.DynamoDB(t)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.Events, spec.Records))
+	c, prefix := awstest.Tables(t, spec.Events, spec.Records)
 	return dynamo.New(c, spec.TableName(prefix, spec.Events), spec.TableName(prefix, spec.Records)).WithClock(clk.Now)
 }
 

@@ -1,18 +1,14 @@
 package connections_test
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/connections/connectionstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -28,10 +24,8 @@ func TestEmbeddedContract(t *testing.T) {
 
 func TestDynamoContract(t *testing.T) {
 	t.Parallel()
-	c := awstest.DynamoDB(t)
 	connectionstest.Run(t, func(t *testing.T, now func() time.Time) connections.Store {
-		prefix := awstest.Prefix(t)
-		require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.Connections))
+		c, prefix := awstest.Tables(t, spec.Connections)
 		d := connections.NewDynamo(c, spec.TableName(prefix, spec.Connections))
 		d.Now = now
 		return d

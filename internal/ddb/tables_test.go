@@ -19,9 +19,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 func TestEnsureTablesCreatesEveryDeclaredTableIdempotently(t *testing.T) {
 	ctx := context.Background()
-	c := awstest.DynamoDB(t)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(ctx, c, prefix))
+	c, prefix := awstest.Tables(t)
 	require.NoError(t, ddb.EnsureTables(ctx, c, prefix), "second call must accept existing tables")
 	for _, tb := range spec.Tables {
 		out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(spec.TableName(prefix, tb))})

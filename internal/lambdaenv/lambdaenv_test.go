@@ -17,7 +17,6 @@ import (
 
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/lambdaenv"
 )
 
@@ -158,9 +157,7 @@ func TestAWSDynamoDB(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	base := awstest.Config(t)
-	client := dynamodb.NewFromConfig(base)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(ctx, client, prefix, spec.Records))
+	_, prefix := awstest.Tables(t, spec.Records)
 
 	e, _ := harness(nil)
 	var got lambdaenv.AWS

@@ -18,11 +18,7 @@ import (
 func TestSecretVersionsAcrossRotation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := secretsmanager.NewFromConfig(awstest.Config(t))
-	name := awstest.Prefix(t) + "cursor-key"
-	out, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String("key-one-0123456789")})
-	require.NoError(t, err)
-	arn := aws.ToString(out.ARN)
+	c, arn := awstest.Secret(t, "cursor-key", "key-one-0123456789")
 
 	cur, prev, err := SecretVersions(ctx, c, arn)
 	require.NoError(t, err)

@@ -18,7 +18,6 @@ import (
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
@@ -41,9 +40,8 @@ func putEvents(t *testing.T, c *dynamodb.Client, table, stream string, from, n i
 func TestStreamsSourceEndpoint(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c, sc := awstest.DynamoDB(t), awstest.Streams(t)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(ctx, c, prefix, spec.Events))
+	c, prefix := awstest.Tables(t, spec.Events)
+	sc := awstest.Streams(t)
 	table := spec.TableName(prefix, spec.Events)
 	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
 	require.NoError(t, err)

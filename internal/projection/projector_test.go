@@ -20,7 +20,6 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
@@ -49,9 +48,7 @@ func stores(t *testing.T) map[string]func(t *testing.T) readmodel.Store {
 	return map[string]func(t *testing.T) readmodel.Store{
 		"embedded": func(*testing.T) readmodel.Store { return readmodel.NewEmbedded() },
 		"dynamo": func(t *testing.T) readmodel.Store {
-			c := awstest.DynamoDB(t)
-			prefix := awstest.Prefix(t)
-			require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.ReadModel))
+			c, prefix := awstest.Tables(t, spec.ReadModel)
 			return readmodel.NewDynamo(c, readmodel.TableFor(prefix))
 		},
 	}

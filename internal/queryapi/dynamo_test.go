@@ -1,7 +1,6 @@
 package queryapi_test
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
@@ -22,9 +20,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 // DynamoDB adapter (moto).
 func TestQueriesOnDynamoDB(t *testing.T) {
 	t.Parallel()
-	c := awstest.DynamoDB(t)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.ReadModel))
+	c, prefix := awstest.Tables(t, spec.ReadModel)
 	f := newFixtureOn(t, readmodel.NewDynamo(c, readmodel.TableFor(prefix)))
 
 	var ids []string

@@ -19,7 +19,6 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
@@ -373,9 +372,7 @@ func TestPirepQueryRBAC(t *testing.T) {
 // listing and the single GET against the DynamoDB adapter (moto).
 func TestPirepQueriesOnDynamoDB(t *testing.T) {
 	t.Parallel()
-	c := awstest.DynamoDB(t)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.ReadModel))
+	c, prefix := awstest.Tables(t, spec.ReadModel)
 	f := newPirepFixtureOn(t, readmodel.NewDynamo(c, readmodel.TableFor(prefix)))
 	f.standard(t)
 	for _, tc := range []struct {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 )
@@ -25,10 +24,8 @@ func TestEmbeddedContract(t *testing.T) {
 
 func TestDynamoContract(t *testing.T) {
 	t.Parallel()
-	c := awstest.DynamoDB(t)
 	readmodeltest.Run(t, func(t *testing.T) readmodel.Store {
-		prefix := awstest.Prefix(t)
-		require.NoError(t, ddb.EnsureTables(context.Background(), c, prefix, spec.ReadModel))
+		c, prefix := awstest.Tables(t, spec.ReadModel)
 		return readmodel.NewDynamo(c, readmodel.TableFor(prefix))
 	})
 }

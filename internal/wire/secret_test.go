@@ -19,17 +19,14 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 func TestSecretToken(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := secretsmanager.NewFromConfig(awstest.Config(t))
-	out, err := c.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
-		Name: aws.String(awstest.Prefix(t) + "bootstrap"), SecretString: aws.String("s3cret-token")})
-	require.NoError(t, err)
+	c, arn := awstest.Secret(t, "bootstrap", "s3cret-token")
 
-	st := &secretToken{client: c, arn: aws.ToString(out.ARN)}
+	st := &secretToken{client: c, arn: arn}
 	got, err := st.Get(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "s3cret-token", got)
 
-	_, err = c.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: out.ARN, ForceDeleteWithoutRecovery: aws.Bool(true)})
+	_, err = c.DeleteSecret(ctx, &secretsmanager.DeleteSecretInput{SecretId: aws.String(arn), ForceDeleteWithoutRecovery: aws.Bool(true)})
 	require.NoError(t, err)
 	got, err = st.Get(ctx)
 	require.NoError(t, err, "cached: no second call")

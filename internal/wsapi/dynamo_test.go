@@ -16,7 +16,6 @@ import (
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/connections"
-	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/notify/notifytest"
@@ -31,9 +30,7 @@ func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 func TestDynamoEndToEnd(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := awstest.DynamoDB(t)
-	prefix := awstest.Prefix(t)
-	require.NoError(t, ddb.EnsureTables(ctx, c, prefix, spec.Connections))
+	c, prefix := awstest.Tables(t, spec.Connections)
 	st := connections.NewDynamo(c, spec.TableName(prefix, spec.Connections))
 	srv := notifytest.New(t)
 	log := metrics.NewLogger(os.Stderr, slog.LevelWarn)
