@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/internal/syncbuf"
 )
 
 // TestBinaryStartsBootstrapsAndStopsGracefully builds cmd/skyledger, runs it
@@ -29,12 +30,12 @@ func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 	require.NoError(t, build.Run())
 	data := t.TempDir()
 
-	start := func() (*exec.Cmd, string, *lockedBuffer) {
+	start := func() (*exec.Cmd, string, *syncbuf.Buffer) {
 		cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-management-addr", "127.0.0.1:0", "-web-dir", t.TempDir())
 		cmd.Env = append(os.Environ(), "SKYLEDGER_DATA_DIR="+data, "AWS_ENDPOINT_URL=", "SKYLEDGER_MODE=")
-		var stderr lockedBuffer
+		var stderr syncbuf.Buffer
 		cmd.Stderr = &stderr
-		var out lockedBuffer
+		var out syncbuf.Buffer
 		cmd.Stdout = &out
 		require.NoError(t, cmd.Start())
 		t.Cleanup(func() { _ = cmd.Process.Kill() })
@@ -70,7 +71,7 @@ func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 
 	// `skyledger listen` prints the live frame of a tenant creation.
 	lis := exec.Command(bin, "listen", "-api", api, "-key", boot.APIKey.Key, "-channel", "platform:tenants")
-	var frames, lisErr lockedBuffer
+	var frames, lisErr syncbuf.Buffer
 	lis.Stdout, lis.Stderr = &frames, &lisErr
 	require.NoError(t, lis.Start())
 	t.Cleanup(func() { _ = lis.Process.Kill() })
@@ -113,21 +114,4 @@ func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 	assert.Equal(t, 409, resp.StatusCode, "data kept across restarts")
 	require.NoError(t, cmd2.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, cmd2.Wait())
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,6 +32,7 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/openapitest"
+	"github.com/skyledger/skyledger/internal/syncbuf"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -148,7 +148,7 @@ func (s *system) startProcess() {
 	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+s.endpoint, "SKYLEDGER_MODE=", "SKYLEDGER_DATA_DIR="+s.dir,
 		"SKYLEDGER_TABLE_PREFIX="+s.prefix, "SKYLEDGER_BOOTSTRAP_TOKEN="+bootstrapToken)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, stderr := &lockedBuffer{}, &lockedBuffer{}
+	out, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, stderr
 	if os.Getenv("E2E_LOG") != "" {
 		cmd.Stderr = io.MultiWriter(stderr, os.Stderr)
@@ -517,22 +517,4 @@ func flow(t *testing.T, s *system) {
 	rl := aw.next("rate_limited error", func(m map[string]any) bool { return m["type"] == "error" })
 	assert.Equal(t, "rate_limited", rl["code"])
 	assert.NotNil(t, rl["retry_after_ms"])
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,7 +1,6 @@
 package localcloud_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -25,6 +24,7 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/localcloud"
+	"github.com/skyledger/skyledger/internal/syncbuf"
 )
 
 func envelope(stream string, v int64) events.Envelope {
@@ -181,7 +181,7 @@ func (f *failingSource) left() int {
 // it recovers, not at every retry.
 func TestMappingFetchErrorsBackOffQuietly(t *testing.T) {
 	t.Parallel()
-	var logs lockedBuf
+	var logs syncbuf.Buffer
 	src := &failingSource{n: 20}
 	var waits []int
 	var mu sync.Mutex
@@ -207,21 +207,4 @@ func TestMappingFetchErrorsBackOffQuietly(t *testing.T) {
 	require.Len(t, waits, 20)
 	assert.Equal(t, 0, waits[0])
 	assert.Equal(t, 19, waits[19], "the backoff grows with consecutive failures")
-}
-
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
