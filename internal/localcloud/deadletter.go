@@ -49,23 +49,39 @@ func (d *DeadLetters) Path() string { return d.path }
 func (d *DeadLetters) Add(entries ...DeadLetter) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var buf bytes.Buffer
-	for _, e := range entries {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return fmt.Errorf("encode dead letter %s: %w", e.ID, err)
-		}
-		buf.Write(b)
-		buf.WriteByte('\n')
+	lines, err := encodeLines(entries)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(d.path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(d.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	return writeSynced(d.path, os.O_APPEND, lines)
+}
+
+// encodeLines is entries as JSON lines, in order.
+func encodeLines(entries []DeadLetter) ([]byte, error) {
+	var buf bytes.Buffer
+	for _, e := range entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode dead letter %s: %w", e.ID, err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), nil
+}
+
+// writeSynced writes data to path (created 0600 if missing; flag adds
+// os.O_APPEND or os.O_TRUNC) and fsyncs it before closing. The file is
+// closed on every path.
+func writeSynced(path string, flag int, data []byte) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|flag, 0o600)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return err
 	}
@@ -114,29 +130,12 @@ func (d *DeadLetters) list() ([]DeadLetter, error) {
 }
 
 func (d *DeadLetters) rewrite(entries []DeadLetter) error {
-	var buf bytes.Buffer
-	for _, e := range entries {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return err
-		}
-		buf.Write(b)
-		buf.WriteByte('\n')
-	}
-	tmp := d.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	lines, err := encodeLines(entries)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	tmp := d.path + ".tmp"
+	if err := writeSynced(tmp, os.O_TRUNC, lines); err != nil {
 		return err
 	}
 	return os.Rename(tmp, d.path)

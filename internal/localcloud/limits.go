@@ -36,26 +36,21 @@ func DefaultHTTPLimits() HTTPLimits {
 		WriteTimeout: 75 * time.Second, IdleTimeout: 60 * time.Second, MaxConns: 4096}
 }
 
+// setDefault sets *v to def when *v is zero or negative (a limit left unset).
+func setDefault[T int | int64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
 func (l HTTPLimits) withDefaults() HTTPLimits {
 	d := DefaultHTTPLimits()
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = d.MaxBodyBytes
-	}
-	if l.ReadHeaderTimeout <= 0 {
-		l.ReadHeaderTimeout = d.ReadHeaderTimeout
-	}
-	if l.ReadTimeout <= 0 {
-		l.ReadTimeout = d.ReadTimeout
-	}
-	if l.WriteTimeout <= 0 {
-		l.WriteTimeout = d.WriteTimeout
-	}
-	if l.IdleTimeout <= 0 {
-		l.IdleTimeout = d.IdleTimeout
-	}
-	if l.MaxConns <= 0 {
-		l.MaxConns = d.MaxConns
-	}
+	setDefault(&l.MaxBodyBytes, d.MaxBodyBytes)
+	setDefault(&l.ReadHeaderTimeout, d.ReadHeaderTimeout)
+	setDefault(&l.ReadTimeout, d.ReadTimeout)
+	setDefault(&l.WriteTimeout, d.WriteTimeout)
+	setDefault(&l.IdleTimeout, d.IdleTimeout)
+	setDefault(&l.MaxConns, d.MaxConns)
 	return l
 }
 

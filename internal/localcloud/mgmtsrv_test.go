@@ -83,9 +83,7 @@ func TestManagementServerHTTP(t *testing.T) {
 	c, _, err := f.dial(t, "?ticket=good")
 	require.NoError(t, err)
 	assert.Equal(t, "hello", readJSON(t, c)["type"])
-	f.mu.Lock()
-	id := f.connected[0].RequestContext.ConnectionID
-	f.mu.Unlock()
+	id := f.firstConnectionID()
 	escaped := url.PathEscape(id)
 
 	r := dialRaw(t, f.rt.ManagementURL())

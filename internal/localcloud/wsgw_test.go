@@ -34,6 +34,14 @@ type wsFixture struct {
 	disconnects chan lambdaevents.APIGatewayWebsocketProxyRequest
 }
 
+// firstConnectionID is the connection ID the gateway gave the first
+// connection it authorised.
+func (f *wsFixture) firstConnectionID() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.connected[0].RequestContext.ConnectionID
+}
+
 func mgmtClient(url string) *apigatewaymanagementapi.Client {
 	return apigatewaymanagementapi.New(apigatewaymanagementapi.Options{
 		Region:       "us-east-1",
@@ -108,6 +116,16 @@ func (f *wsFixture) dial(t *testing.T, query string) (*websocket.Conn, *http.Res
 	return c, resp, err
 }
 
+// connect starts a gateway with limits and opens a connection with the
+// authorised ticket; it fails the test if the connection is refused.
+func connect(t *testing.T, limits localcloud.WSLimits) (*wsFixture, *websocket.Conn) {
+	t.Helper()
+	f := newWSFixture(t, limits)
+	c, _, err := f.dial(t, "?ticket=good")
+	require.NoError(t, err)
+	return f, c
+}
+
 func readJSON(t *testing.T, c *websocket.Conn) map[string]any {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -163,9 +181,7 @@ func TestWSGatewayHandshakeRefusals(t *testing.T) {
 
 func TestWSGatewayRoutesAndManagementAPI(t *testing.T) {
 	t.Parallel()
-	f := newWSFixture(t, localcloud.DefaultWSLimits())
-	c, _, err := f.dial(t, "?ticket=good")
-	require.NoError(t, err)
+	f, c := connect(t, localcloud.DefaultWSLimits())
 	assert.Equal(t, "hello", readJSON(t, c)["type"], "frame posted during $connect arrives first")
 
 	f.mu.Lock()
@@ -234,44 +250,35 @@ func TestWSGatewayLimits(t *testing.T) {
 		t.Parallel()
 		lim := localcloud.DefaultWSLimits()
 		lim.MaxFrameBytes = 1024
-		f := newWSFixture(t, lim)
-		c, _, err := f.dial(t, "?ticket=good")
-		require.NoError(t, err)
+		f, c := connect(t, lim)
 		readJSON(t, c)
 		write(t, c, `{"action":"ping","pad":"`+strings.Repeat("x", 2048)+`"}`)
 		assert.Equal(t, websocket.StatusMessageTooBig, closeCode(t, c))
 		d := <-f.disconnects
 		assert.EqualValues(t, websocket.StatusMessageTooBig, d.RequestContext.DisconnectStatusCode)
 	})
-	t.Run("idle timeout closes with 1001", func(t *testing.T) {
-		t.Parallel()
-		lim := localcloud.DefaultWSLimits()
-		lim.IdleTimeout = 300 * time.Millisecond
-		f := newWSFixture(t, lim)
-		c, _, err := f.dial(t, "?ticket=good")
-		require.NoError(t, err)
-		assert.Equal(t, websocket.StatusGoingAway, closeCode(t, c))
-	})
-	t.Run("maximum duration closes with 1001", func(t *testing.T) {
-		t.Parallel()
-		lim := localcloud.DefaultWSLimits()
-		lim.MaxConnDuration = 300 * time.Millisecond
-		f := newWSFixture(t, lim)
-		c, _, err := f.dial(t, "?ticket=good")
-		require.NoError(t, err)
-		assert.Equal(t, websocket.StatusGoingAway, closeCode(t, c))
-	})
+	for _, tc := range []struct {
+		name  string
+		limit func(*localcloud.WSLimits)
+	}{
+		{name: "idle timeout closes with 1001", limit: func(l *localcloud.WSLimits) { l.IdleTimeout = 300 * time.Millisecond }},
+		{name: "maximum duration closes with 1001", limit: func(l *localcloud.WSLimits) { l.MaxConnDuration = 300 * time.Millisecond }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			lim := localcloud.DefaultWSLimits()
+			tc.limit(&lim)
+			_, c := connect(t, lim)
+			assert.Equal(t, websocket.StatusGoingAway, closeCode(t, c))
+		})
+	}
 	t.Run("a client that stops reading is disconnected", func(t *testing.T) {
 		t.Parallel()
 		lim := localcloud.DefaultWSLimits()
 		lim.OutQueue = 4
 		lim.WriteTimeout = time.Second // bounds the blocked write and the close frame
-		f := newWSFixture(t, lim)
-		c, _, err := f.dial(t, "?ticket=good")
-		require.NoError(t, err)
-		f.mu.Lock()
-		id := f.connected[0].RequestContext.ConnectionID
-		f.mu.Unlock()
+		f, c := connect(t, lim)
+		id := f.firstConnectionID()
 		frame := []byte(`"` + strings.Repeat("x", 64*1024) + `"`)
 		var sendErr error
 		for i := 0; i < 5000 && sendErr == nil; i++ {
@@ -290,12 +297,8 @@ func TestWSGatewayLimits(t *testing.T) {
 		t.Parallel()
 		lim := localcloud.DefaultWSLimits()
 		lim.OutQueue = 4
-		f := newWSFixture(t, lim)
-		c, _, err := f.dial(t, "?ticket=good")
-		require.NoError(t, err)
-		f.mu.Lock()
-		id := f.connected[0].RequestContext.ConnectionID
-		f.mu.Unlock()
+		f, c := connect(t, lim)
+		id := f.firstConnectionID()
 		var sendErr error
 		for i := 0; i < 100000 && sendErr == nil; i++ {
 			sendErr = f.rt.WS.Send(id, []byte(`"frame"`))
@@ -303,6 +306,7 @@ func TestWSGatewayLimits(t *testing.T) {
 		require.ErrorIs(t, sendErr, localcloud.ErrGone, "the queue overflowed")
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		var err error
 		for {
 			_, _, err = c.Read(ctx)
 			if err != nil {
@@ -318,12 +322,8 @@ func TestWSGatewayLimits(t *testing.T) {
 		t.Parallel()
 		lim := localcloud.DefaultWSLimits()
 		lim.WriteTimeout = 200 * time.Millisecond
-		f := newWSFixture(t, lim)
-		c, _, err := f.dial(t, "?ticket=good")
-		require.NoError(t, err)
-		f.mu.Lock()
-		id := f.connected[0].RequestContext.ConnectionID
-		f.mu.Unlock()
+		f, c := connect(t, lim)
+		id := f.firstConnectionID()
 		// 128 frames of 64 KB: more than the loopback socket buffers take,
 		// fewer than the queue holds, so only the write timeout can act.
 		frame := []byte(`"` + strings.Repeat("x", 64*1024) + `"`)
@@ -342,9 +342,7 @@ func TestWSGatewayLimits(t *testing.T) {
 
 func TestWSGatewayShutdownClosesWith1001(t *testing.T) {
 	t.Parallel()
-	f := newWSFixture(t, localcloud.DefaultWSLimits())
-	c, _, err := f.dial(t, "?ticket=good")
-	require.NoError(t, err)
+	f, c := connect(t, localcloud.DefaultWSLimits())
 	readJSON(t, c)
 	done := make(chan websocket.StatusCode, 1)
 	go func() { done <- closeCode(t, c) }()
@@ -361,20 +359,16 @@ func TestWSGatewayShutdownClosesWith1001(t *testing.T) {
 
 func TestInProcessTransportReachesTheManagementAPI(t *testing.T) {
 	t.Parallel()
-	f := newWSFixture(t, localcloud.DefaultWSLimits())
-	c, _, err := f.dial(t, "?ticket=good")
-	require.NoError(t, err)
+	f, c := connect(t, localcloud.DefaultWSLimits())
 	readJSON(t, c)
-	f.mu.Lock()
-	id := f.connected[0].RequestContext.ConnectionID
-	f.mu.Unlock()
+	id := f.firstConnectionID()
 	inproc := apigatewaymanagementapi.New(apigatewaymanagementapi.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(f.rt.ManagementURL()),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		HTTPClient:  &http.Client{Transport: f.rt.NewInProcessTransport()},
 	})
 	ctx := context.Background()
-	_, err = inproc.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: []byte(`{"type":"inproc"}`)})
+	_, err := inproc.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: []byte(`{"type":"inproc"}`)})
 	require.NoError(t, err)
 	assert.Equal(t, "inproc", readJSON(t, c)["type"])
 	_, err = inproc.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String("nope="), Data: []byte("x")})
@@ -390,20 +384,16 @@ func TestInProcessTransportReachesTheManagementAPI(t *testing.T) {
 // notifier relies on it: a role change is delivered, then the socket closed).
 func TestWSGatewayDeliversQueuedFramesBeforeAGracefulClose(t *testing.T) {
 	t.Parallel()
-	f := newWSFixture(t, localcloud.DefaultWSLimits())
-	c, _, err := f.dial(t, "?ticket=good")
-	require.NoError(t, err)
+	f, c := connect(t, localcloud.DefaultWSLimits())
 	assert.Equal(t, "hello", readJSON(t, c)["type"])
-	f.mu.Lock()
-	id := f.connected[0].RequestContext.ConnectionID
-	f.mu.Unlock()
+	id := f.firstConnectionID()
 	ctx := context.Background()
 	for i := 0; i < 20; i++ {
 		_, err := f.mgmt.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id),
 			Data: []byte(fmt.Sprintf(`{"type":"n","i":%d}`, i))})
 		require.NoError(t, err)
 	}
-	_, err = f.mgmt.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
+	_, err := f.mgmt.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
 	require.NoError(t, err)
 	for i := 0; i < 20; i++ {
 		assert.EqualValues(t, i, readJSON(t, c)["i"])
