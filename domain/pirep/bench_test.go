@@ -81,30 +81,19 @@ func BenchmarkEncode(b *testing.B) {
 
 // BenchmarkParseEncode is the submit path's codec work: parse, classify,
 // encode. Goal: >= 200,000 reports/s per core.
-func BenchmarkParseEncode(b *testing.B) {
-	b.ReportAllocs()
-	cpu0 := cpuTime()
-	for i := 0; b.Loop(); i++ {
-		r, err := pirep.Parse(benchInputs[i%len(benchInputs)])
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := pirep.Decide(&r, ""); err != nil {
-			b.Fatal(err)
-		}
-		_ = r.Encode()
-	}
-	reportsPerSecond(b, cpu0)
-}
+func BenchmarkParseEncode(b *testing.B) { benchParseEncode(b, benchInputs) }
 
 // BenchmarkParseEncodeLenient is BenchmarkParseEncode on the lenient
 // paths (variants decoded as classes, parts kept as text with warnings).
 // Goal: >= 200,000 reports/s per core.
-func BenchmarkParseEncodeLenient(b *testing.B) {
+func BenchmarkParseEncodeLenient(b *testing.B) { benchParseEncode(b, lenientInputs) }
+
+// benchParseEncode parses, classifies and encodes the inputs round robin.
+func benchParseEncode(b *testing.B, inputs []string) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for i := 0; b.Loop(); i++ {
-		r, err := pirep.Parse(lenientInputs[i%len(lenientInputs)])
+		r, err := pirep.Parse(inputs[i%len(inputs)])
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,7 +2,6 @@ package pirep_test
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,24 +12,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain/pirep"
+	"github.com/skyledger/skyledger/internal/golden"
 )
-
-var update = flag.Bool("update", false, "regenerate the golden files in testdata/vectors")
 
 // receivedAt dates every vector's /TM in the golden AWC output.
 var receivedAt = time.Date(2026, 11, 26, 21, 30, 0, 0, time.UTC)
 
-// golden compares got with testdata/vectors/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// vectorGolden compares got with testdata/vectors/name, or rewrites it with
+// -update.
+func vectorGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "vectors", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./domain/pirep -update")
-	assert.Equal(t, string(want), string(got), name)
+	golden.Equal(t, filepath.Join("testdata", "vectors", name), got)
 }
 
 func TestVectors(t *testing.T) {
@@ -64,12 +56,12 @@ func TestVectors(t *testing.T) {
 
 			js, err := json.MarshalIndent(r, "", "  ")
 			require.NoError(t, err)
-			golden(t, tc.file+".report.json", append(js, '\n'))
+			vectorGolden(t, tc.file+".report.json", append(js, '\n'))
 			canonical := r.Encode()
-			golden(t, tc.file+".canonical.txt", []byte(canonical+"\n"))
+			vectorGolden(t, tc.file+".canonical.txt", []byte(canonical+"\n"))
 			awc, err := json.MarshalIndent(pirep.ToAWC(r, receivedAt), "", "  ")
 			require.NoError(t, err)
-			golden(t, tc.file+".awc.json", append(awc, '\n'))
+			vectorGolden(t, tc.file+".awc.json", append(awc, '\n'))
 
 			// The canonical text is a fixed point and parses to the same structure.
 			again, err := pirep.Parse(canonical)
@@ -196,14 +188,9 @@ func TestClassVectors(t *testing.T) {
 	}
 }
 
+// classGolden compares got with testdata/classes/name, or rewrites it with
+// -update.
 func classGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "classes", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "missing golden file; run go test ./domain/pirep -update")
-	assert.Equal(t, string(want), string(got), name)
+	golden.Equal(t, filepath.Join("testdata", "classes", name), got)
 }

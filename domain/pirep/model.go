@@ -251,3 +251,14 @@ var fieldOfTag = [...]string{"location", "time", "altitude", "aircraft_type", "s
 	"temperature", "wind", "turbulence", "icing", "remarks"}
 
 func intp(v int) *int { return &v }
+
+// textLayer is a layer of /SK, /TB or /IC, which is either decoded or kept
+// as the text the pilot wrote (keptText is then not empty).
+type textLayer interface {
+	SkyLayer | TurbulenceLayer | IcingLayer
+	keptText() string
+}
+
+func (l SkyLayer) keptText() string        { return l.Text }
+func (l TurbulenceLayer) keptText() string { return l.Text }
+func (l IcingLayer) keptText() string      { return l.Text }

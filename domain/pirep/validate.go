@@ -3,6 +3,7 @@ package pirep
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -108,28 +109,8 @@ func (r *Report) Normalize() {
 			r.WindText = txt
 		}
 	}
-	if hasTBText(r.Turbulence) {
-		var out []TurbulenceLayer
-		for _, l := range r.Turbulence {
-			if l.Text != "" {
-				out = appendTB(out, strings.ReplaceAll(l.Text, "/", " "))
-			} else {
-				out = append(out, l)
-			}
-		}
-		r.Turbulence = out
-	}
-	if hasICText(r.Icing) {
-		var out []IcingLayer
-		for _, l := range r.Icing {
-			if l.Text != "" {
-				out = appendIC(out, strings.ReplaceAll(l.Text, "/", " "))
-			} else {
-				out = append(out, l)
-			}
-		}
-		r.Icing = out
-	}
+	r.Turbulence = redecode(r.Turbulence, appendTB)
+	r.Icing = redecode(r.Icing, appendIC)
 	defer func() { r.Warnings = r.Warn() }()
 	for i := range r.Location.Points {
 		p := &r.Location.Points[i]
@@ -622,22 +603,27 @@ func hasSkyText(ls []SkyLayer) bool {
 	return false
 }
 
-func hasTBText(ls []TurbulenceLayer) bool {
-	for _, l := range ls {
-		if l.Text != "" {
-			return true
-		}
-	}
-	return false
+// hasText reports whether any layer is kept as text.
+func hasText[L textLayer](ls []L) bool {
+	return slices.ContainsFunc(ls, func(l L) bool { return l.keptText() != "" })
 }
 
-func hasICText(ls []IcingLayer) bool {
+// redecode decodes again each layer kept as text with decode (which appends
+// the layers it makes of the text, or the text kept again) and keeps the
+// decoded layers as they are. Without a layer kept as text it returns ls.
+func redecode[L textLayer](ls []L, decode func(dst []L, text string) []L) []L {
+	if !hasText(ls) {
+		return ls
+	}
+	var out []L
 	for _, l := range ls {
-		if l.Text != "" {
-			return true
+		if t := l.keptText(); t != "" {
+			out = decode(out, strings.ReplaceAll(t, "/", " "))
+		} else {
+			out = append(out, l)
 		}
 	}
-	return false
+	return out
 }
 
 // validAircraftType: an ICAO designator of 2-4 letters/digits, optionally

@@ -2,7 +2,6 @@ package localcloud
 
 import (
 	"encoding/json"
-	"flag"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -14,9 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestHTTPRequestGolden pins the payload 2.0 event built for one request
 // (requestId is random and blanked).
@@ -38,7 +36,7 @@ func TestHTTPRequestGolden(t *testing.T) {
 	got, err := json.MarshalIndent(ev, "", "  ")
 	require.NoError(t, err)
 	path := filepath.Join("testdata", "http_request_v2.golden.json")
-	if *update {
+	if golden.Update() {
 		require.NoError(t, os.WriteFile(path, append(got, '\n'), 0o644))
 	}
 	want, err := os.ReadFile(path)

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,28 +16,21 @@ import (
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
+	"github.com/skyledger/skyledger/internal/golden"
 	"github.com/skyledger/skyledger/internal/pirepcli"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden outputs in testdata")
-
-func golden(t *testing.T, name, got string) {
+// goldenOut compares got with testdata/name, or rewrites it with -update.
+func goldenOut(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./internal/pirepcli -update")
-	assert.Equal(t, string(want), got)
+	golden.Equal(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestCheckTSV(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, pirepcli.Run([]string{"check", "testdata/reports.tsv"}, &out, &out))
-	golden(t, "check-tsv.golden", out.String())
+	goldenOut(t, "check-tsv.golden", out.String())
 	assert.Contains(t, out.String(), "agreement with the verdict column: 7/7 (100.0%)")
 	assert.Contains(t, out.String(), "7 reports: 4 accepted (1 urgent, 2 with warnings), 3 refused")
 }
@@ -48,7 +39,7 @@ func TestCheckLines(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, pirepcli.Run([]string{"check", "testdata/reports.txt"}, &out, &out))
-	golden(t, "check-lines.golden", out.String())
+	goldenOut(t, "check-lines.golden", out.String())
 	assert.NotContains(t, out.String(), "agreement", "no verdict column, no agreement figure")
 	assert.Contains(t, out.String(), "3 reports: 2 accepted (0 urgent, 1 with warnings), 1 refused", "blank lines are skipped")
 }

@@ -2,7 +2,6 @@ package projection_test
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,9 +15,8 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
+	goldenfile "github.com/skyledger/skyledger/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.json golden payloads")
 
 // Fixed ids of the golden identity history.
 const (
@@ -92,7 +90,7 @@ func toEvent(t testing.TB, envs []events.Envelope, firstSeq int) lambdaevents.Dy
 func golden(t *testing.T, name string, gen func() lambdaevents.DynamoDBEvent) lambdaevents.DynamoDBEvent {
 	t.Helper()
 	path := filepath.Join("testdata", name+".json")
-	if *update {
+	if goldenfile.Update() {
 		b, err := json.MarshalIndent(gen(), "", "  ")
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(path, append(b, '\n'), 0o644))
