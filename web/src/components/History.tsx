@@ -1,9 +1,10 @@
 // The History tab of a user or a PIREP: its stream's entries of the audit
 // trail (stream_id=user-<id> | pirep-<id>), live like the trail itself.
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import { NO_AUDIT_FILTERS, useAudit } from '../api/audit';
 import { useNow } from '../screens/useNow';
 import { AuditList } from './AuditList';
+import { useModal } from './useModal';
 
 export function History({ tenantId, streamId, label }: { tenantId: string; streamId: string; label: string }) {
   const q = useAudit(tenantId, { ...NO_AUDIT_FILTERS, tenant: tenantId, stream: streamId });
@@ -39,14 +40,7 @@ export function HistoryButton({ tenantId, streamId, label, testid }: { tenantId:
 }
 
 function HistoryDialog({ tenantId, streamId, label, onClose }: { tenantId: string; streamId: string; label: string; onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
-  }, []);
+  const ref = useModal();
   return (
     <dialog ref={ref} aria-labelledby="history-h" onCancel={onClose} data-testid="history-dialog" className="history-dialog">
       <div className="dialog-body">

@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { useSubmitPirep, useTenants } from '../api/hooks';
 import type { User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { Warnings } from '../components/Warnings';
 import { warningsOf } from '../pirep/decode';
 import { loadStations, lookupStation } from '../pirep/stations';
 import { hasErrors, type Errors } from '../forms/validation';
@@ -274,18 +275,7 @@ function SubmitForm({ me }: { me?: User }) {
                 Its location could not be placed: it is not on the map.
               </p>
             )}
-            {submit.data && warningsOf(submit.data).length > 0 && (
-              <ul className="warnings" data-testid="pirep-ok-warnings" aria-label="Kept as text">
-                {warningsOf(submit.data).map((w, i) => (
-                  <li key={i}>
-                    <code>
-                      {w.element} {w.text}
-                    </code>
-                    : {w.message}
-                  </li>
-                ))}
-              </ul>
-            )}
+            {submit.data && <Warnings warnings={warningsOf(submit.data)} testid="pirep-ok-warnings" />}
           </div>
         )}
         <button type="submit" disabled={submit.isPending} data-testid="pirep-submit">

@@ -44,18 +44,11 @@ import { setQuery } from '../route';
 import { useWsChannels } from '../ws/WsProvider';
 import { FEED_LIMIT } from '../api/hooks';
 import { HistoryButton } from '../components/History';
+import { useModal } from '../components/useModal';
+import { Warnings } from '../components/Warnings';
+import { useNow } from './useNow';
 
 const PirepMap = lazy(() => import('../map/PirepMap'));
-
-/** useNow ticks every 30 s so ages ("12 min ago") stay true. */
-export function useNow(ms = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
-}
 
 const INT_LABEL: Record<string, string> = { LGT: 'light or more', MOD: 'moderate or more', SEV: 'severe or more', EXTRM: 'extreme' };
 const WINDOW_LABEL: Record<number, string> = { 0: 'All', 1: 'Last hour', 3: 'Last 3 hours', 6: 'Last 6 hours', 24: 'Last 24 hours' };
@@ -464,18 +457,7 @@ function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, o
                     ⚠ {note}
                   </p>
                 )}
-                {warnings.length > 0 && (
-                  <ul className="warnings" data-testid="pirep-warnings" aria-label="Kept as text">
-                    {warnings.map((w, i) => (
-                      <li key={i}>
-                        <code>
-                          {w.element} {w.text}
-                        </code>
-                        : {w.message}
-                      </li>
-                    ))}
-                  </ul>
-                )}
+                <Warnings warnings={warnings} testid="pirep-warnings" />
               </td>
               <td data-label="Submitted by">{who(p.submitted_by)}</td>
               <td data-label="Actions">
@@ -501,16 +483,9 @@ function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, o
 }
 
 function RetractDialog({ pirep, pending, error, onCancel, onConfirm }: { pirep: Pirep; pending: boolean; error: Error | null; onCancel: () => void; onConfirm: (reason: string) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal();
   const [reason, setReason] = useState('');
   const [err, setErr] = useState<string>();
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
-  }, []);
   function submit(e: FormEvent) {
     e.preventDefault();
     if (!reason.trim()) {

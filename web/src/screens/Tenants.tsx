@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { useCreateTenant, usePatchTenant, useTenants } from '../api/hooks';
 import type { Tenant } from '../api/types';
 import { Field, FormError } from '../components/Field';
+import { useModal } from '../components/useModal';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateTenant, type Errors } from '../forms/validation';
 import { fmtTime } from './util';
@@ -132,18 +133,11 @@ export function tenantErrorMessage(err: unknown, tenant: Tenant): string | undef
 }
 
 function TenantDialog({ action, onClose }: { action: Action; onClose: (done?: string) => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModal();
   const patch = usePatchTenant();
   const t = action.tenant;
   const [name, setName] = useState(t.name);
   const [err, setErr] = useState<string>();
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) {
-      if (typeof d.showModal === 'function') d.showModal();
-      else d.setAttribute('open', '');
-    }
-  }, []);
 
   function submit(e: FormEvent) {
     e.preventDefault();
