@@ -1,35 +1,12 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { setFetch } from '../api/client';
 import type { User } from '../api/types';
 import { setSession } from '../session';
 import { channelsFor } from '../ws/WsProvider';
 import { ApiKeys } from './ApiKeys';
 import { Users } from './Users';
-
-type Route = (method: string, url: string, body: unknown, headers: Record<string, string>) => { status: number; body?: unknown };
-
-function server(route: Route) {
-  const calls: { method: string; url: string; body: unknown; headers: Record<string, string> }[] = [];
-  const f = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(init.body as string) : undefined;
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    calls.push({ method, url: String(url), body, headers });
-    const r = route(method, String(url), body, headers);
-    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status, headers: { 'Content-Type': 'application/json' } });
-  });
-  setFetch(f as unknown as typeof fetch);
-  return calls;
-}
-
-function wrap(ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(<QueryClientProvider client={qc}>{ui}</QueryClientProvider>);
-}
+import { server, wrap } from '../test/harness';
 
 afterEach(() => {
   cleanup();

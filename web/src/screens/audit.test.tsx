@@ -1,9 +1,8 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { useMemo, type ReactNode } from 'react';
+import { useMemo } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, setFetch } from '../api/client';
+import { api } from '../api/client';
 import { isSuspended, setSuspended } from '../api/suspension';
 import type { AuditEntry, Tenant, User } from '../api/types';
 import { parseHash, useHash } from '../route';
@@ -12,29 +11,7 @@ import { Audit } from './Audit';
 import { Tenants } from './Tenants';
 import { Users } from './Users';
 import { HistoryButton } from '../components/History';
-
-type Reply = { status: number; body?: unknown; text?: string; headers?: Record<string, string> };
-type Route = (method: string, url: string, body: unknown, headers: Record<string, string>) => Reply;
-
-function server(route: Route) {
-  const calls: { method: string; url: string; body: unknown; headers: Record<string, string> }[] = [];
-  const f = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(init.body as string) : undefined;
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    calls.push({ method, url: String(url), body, headers });
-    const r = route(method, String(url), body, headers);
-    const text = r.text ?? (r.body === undefined ? null : JSON.stringify(r.body));
-    return new Response(text, { status: r.status, headers: { 'Content-Type': 'application/json', ...r.headers } });
-  });
-  setFetch(f as unknown as typeof fetch);
-  return calls;
-}
-
-function wrap(ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(<QueryClientProvider client={qc}>{ui}</QueryClientProvider>);
-}
+import { server, wrap } from '../test/harness';
 
 /** AuditAtHash renders the screen from the URL, as the app does. */
 function AuditAtHash({ me }: { me: User }) {

@@ -1,9 +1,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setFetch } from '../api/client';
 import { logout } from '../api/hooks';
 import type { Pirep, User } from '../api/types';
 import { getSession, setSession } from '../session';
@@ -12,26 +10,7 @@ import { Bootstrap } from './Bootstrap';
 import { PirepSubmit } from './PirepSubmit';
 import { Pireps } from './Pireps';
 import { Users } from './Users';
-
-type Call = { method: string; url: string; body: unknown; headers: Record<string, string> };
-type Route = (method: string, url: string, body: unknown) => { status: number; body?: unknown };
-
-function server(route: Route): Call[] {
-  const calls: Call[] = [];
-  setFetch((async (url: RequestInfo | URL, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    const body = init?.body ? JSON.parse(init.body as string) : undefined;
-    calls.push({ method, url: String(url), body, headers: (init?.headers ?? {}) as Record<string, string> });
-    const r = route(method, String(url), body);
-    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status, headers: { 'Content-Type': 'application/json' } });
-  }) as unknown as typeof fetch);
-  return calls;
-}
-
-function wrap(ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(<QueryClientProvider client={qc}>{ui}</QueryClientProvider>);
-}
+import { server, wrap } from '../test/harness';
 
 beforeEach(() => {
   sessionStorage.clear();
