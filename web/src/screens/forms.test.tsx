@@ -8,8 +8,21 @@ import { Login } from './Login';
 import { PirepSubmit } from './PirepSubmit';
 import { wrap } from '../test/harness';
 
+/** answer makes every API request get status and body; it returns the mock. */
 function answer(status: number, body: unknown) {
-  return vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }));
+  const f = vi.fn(async (_url: RequestInfo | URL, _init?: RequestInit) => new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } }));
+  setFetch(f as unknown as typeof globalThis.fetch);
+  return f;
+}
+
+/** fillBootstrap fills the bootstrap form with valid values and submits it. */
+async function fillBootstrap(u: ReturnType<typeof userEvent.setup>) {
+  await u.type(screen.getByTestId('bootstrap-token'), 'tok');
+  await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
+  await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
+  await u.type(screen.getByTestId('bootstrap-name'), 'Root');
+  await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
+  await u.click(screen.getByTestId('bootstrap-submit'));
 }
 
 beforeEach(() => sessionStorage.clear());
@@ -22,7 +35,6 @@ describe('PIREP submit form', () => {
   it('raw mode: the server error is shown at the element it names', async () => {
     setSession({ key: 'sk_1_x' });
     const fetch = answer(400, { error: { code: 'validation', message: 'raw: /TB at byte 47: unknown turbulence intensity "SEVX"', details: { field: 'raw' } } });
-    setFetch(fetch as unknown as typeof globalThis.fetch);
     const u = userEvent.setup();
     wrap(<PirepSubmit />);
     await u.click(screen.getByTestId('mode-raw'));
@@ -40,7 +52,6 @@ describe('PIREP submit form', () => {
 
   it('raw mode: a client-side error points at the element before any request', async () => {
     const fetch = answer(201, {});
-    setFetch(fetch as unknown as typeof globalThis.fetch);
     const u = userEvent.setup();
     wrap(<PirepSubmit />);
     await u.click(screen.getByTestId('mode-raw'));
@@ -53,7 +64,7 @@ describe('PIREP submit form', () => {
   });
 
   it('structured mode: the server error goes next to the field it names', async () => {
-    setFetch(answer(400, { error: { code: 'validation', message: 'raw: /FL at byte 30: above FL600', details: { field: 'raw' } } }) as unknown as typeof globalThis.fetch);
+    answer(400, { error: { code: 'validation', message: 'raw: /FL at byte 30: above FL600', details: { field: 'raw' } } });
     const u = userEvent.setup();
     wrap(<PirepSubmit />);
     await u.type(screen.getByTestId('pirep-station'), 'PUB');
@@ -74,7 +85,6 @@ describe('PIREP submit form', () => {
 describe('bootstrap form', () => {
   it('shows client errors per field and the server error next to the field it names', async () => {
     const fetch = answer(400, { error: { code: 'validation', message: 'email: already taken', details: { field: 'email' } } });
-    setFetch(fetch as unknown as typeof globalThis.fetch);
     const u = userEvent.setup();
     wrap(<Bootstrap />);
     await u.click(screen.getByTestId('bootstrap-submit'));
@@ -82,26 +92,16 @@ describe('bootstrap form', () => {
     expect(screen.getByTestId('bootstrap-password-error').textContent).toBe('at least 12 characters');
     expect(fetch).not.toHaveBeenCalled();
 
-    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
-    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
-    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
-    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
-    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
-    await u.click(screen.getByTestId('bootstrap-submit'));
+    await fillBootstrap(u);
     expect((await screen.findByTestId('bootstrap-email-error')).textContent).toBe('already taken');
     expect(getSession()).toBeNull();
   });
 
   it('signs in with the returned key on success', async () => {
-    setFetch(answer(201, { tenant: { id: 'T' }, user: { id: 'U', role: 'platform_admin' }, api_key: { id: 'K', key: 'sk_K_secret' } }) as unknown as typeof globalThis.fetch);
+    answer(201, { tenant: { id: 'T' }, user: { id: 'U', role: 'platform_admin' }, api_key: { id: 'K', key: 'sk_K_secret' } });
     const u = userEvent.setup();
     wrap(<Bootstrap />);
-    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
-    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
-    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
-    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
-    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
-    await u.click(screen.getByTestId('bootstrap-submit'));
+    await fillBootstrap(u);
     await vi.waitFor(() => expect(getSession()?.key).toBe('sk_K_secret'));
   });
 });
@@ -109,7 +109,7 @@ describe('bootstrap form', () => {
 describe('a 401 anywhere', () => {
   it('clears the session (back to login)', async () => {
     setSession({ key: 'sk_old' });
-    setFetch(answer(401, { error: { code: 'unauthenticated', message: 'missing or invalid credentials' } }) as unknown as typeof globalThis.fetch);
+    answer(401, { error: { code: 'unauthenticated', message: 'missing or invalid credentials' } });
     const u = userEvent.setup();
     wrap(<PirepSubmit />);
     await u.click(screen.getByTestId('mode-raw'));
@@ -123,10 +123,10 @@ describe('an authorizer denial (gateway 403)', () => {
   it('clears the session, a handler 403 does not', async () => {
     const { api } = await import('../api/client');
     setSession({ key: 'sk_a' });
-    setFetch(answer(403, { error: { code: 'forbidden', message: 'pilots cannot create users' } }) as unknown as typeof globalThis.fetch);
+    answer(403, { error: { code: 'forbidden', message: 'pilots cannot create users' } });
     await expect(api('/api/tenants/T/users', { method: 'POST', body: {} })).rejects.toMatchObject({ status: 403, authFailure: false });
     expect(getSession()?.key).toBe('sk_a');
-    setFetch(answer(403, { message: 'Forbidden', error: { code: 'forbidden', message: 'Forbidden' } }) as unknown as typeof globalThis.fetch);
+    answer(403, { message: 'Forbidden', error: { code: 'forbidden', message: 'Forbidden' } });
     await expect(api('/api/ws/ticket', { method: 'POST', body: {} })).rejects.toMatchObject({ status: 403, authFailure: true });
     expect(getSession()).toBeNull();
   });
@@ -135,15 +135,10 @@ describe('an authorizer denial (gateway 403)', () => {
 describe('bootstrap returning a browser session', () => {
   it('signs in with the session and shows the API key once, elsewhere', async () => {
     const { takeOneTimeSecret } = await import('../session');
-    setFetch(answer(201, { tenant: { id: 'T' }, user: { id: 'U' }, api_key: { id: 'K', key: 'sk_K_apikey' }, session: { key: 'sk_S_session', expires_at: '2026-12-02T12:00:00Z' } }) as unknown as typeof globalThis.fetch);
+    answer(201, { tenant: { id: 'T' }, user: { id: 'U' }, api_key: { id: 'K', key: 'sk_K_apikey' }, session: { key: 'sk_S_session', expires_at: '2026-12-02T12:00:00Z' } });
     const u = userEvent.setup();
     wrap(<Bootstrap />);
-    await u.type(screen.getByTestId('bootstrap-token'), 'tok');
-    await u.type(screen.getByTestId('bootstrap-tenant'), 'Platform');
-    await u.type(screen.getByTestId('bootstrap-email'), 'root@sky.aero');
-    await u.type(screen.getByTestId('bootstrap-name'), 'Root');
-    await u.type(screen.getByTestId('bootstrap-password'), 'long enough secret');
-    await u.click(screen.getByTestId('bootstrap-submit'));
+    await fillBootstrap(u);
     await vi.waitFor(() => expect(getSession()?.key).toBe('sk_S_session'));
     expect(takeOneTimeSecret()).toBe('sk_K_apikey');
     expect(takeOneTimeSecret()).toBeNull();
@@ -154,14 +149,13 @@ describe('sign-in page', () => {
   beforeEach(() => localStorage.clear());
 
   it('offers the bootstrap link while the server says the platform does not exist', async () => {
-    setFetch(answer(200, { bootstrapped: false }) as unknown as typeof globalThis.fetch);
+    answer(200, { bootstrapped: false });
     wrap(<Login />);
     expect(await screen.findByTestId('goto-bootstrap')).toBeTruthy();
   });
 
   it('hides it once the server says the platform exists', async () => {
     const fetch = answer(200, { bootstrapped: true });
-    setFetch(fetch as unknown as typeof globalThis.fetch);
     wrap(<Login />);
     await vi.waitFor(() => expect(fetch).toHaveBeenCalledWith('/api/bootstrap', expect.anything()));
     await vi.waitFor(() => expect(screen.queryByTestId('goto-bootstrap')).toBeNull());
