@@ -4,26 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events/storetest"
 )
-
-func sampleEnvelope() events.Envelope {
-	return events.Envelope{
-		EventID: "01JDQ8Z3C8A1B2C3D4E5F6G7H8", StreamID: "pirep-01JDQ8Z3C7X4H5N6P7Q8R9S0T1", Version: 7,
-		Type: "pirep.submitted", Schema: 2, TenantID: "01JDQ8Z3C7X4H5N6P7Q8R9S0T1",
-		OccurredAt: time.Date(2026, 11, 26, 13, 1, 2, 345000000, time.UTC), Actor: "user-01X",
-		CorrelationID: "c1", CausationID: "",
-		Data: json.RawMessage(`{"raw":"UA /OV OKC/TM 1522","alt":[1,2.50,3e2],"nested":{"z":1,"a":null}}`),
-	}
-}
 
 func TestCheckAppend(t *testing.T) {
 	t.Parallel()
-	ev := func(v int64) events.Envelope { e := sampleEnvelope(); e.Version = v; return e }
+	ev := func(v int64) events.Envelope { e := storetest.SampleEnvelope(); e.Version = v; return e }
 	evs := func(from int64, n int) []events.Envelope {
 		var out []events.Envelope
 		for i := 0; i < n; i++ {
@@ -38,7 +28,7 @@ func TestCheckAppend(t *testing.T) {
 		}
 		return out
 	}
-	sid := sampleEnvelope().StreamID
+	sid := storetest.SampleEnvelope().StreamID
 	big := ev(1)
 	big.Data = json.RawMessage(`{"x":"` + string(make([]byte, events.MaxDataBytes)) + `"}`)
 	tests := []struct {

@@ -15,21 +15,12 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/events/storetest"
 )
-
-func sampleEnvelope() events.Envelope {
-	return events.Envelope{
-		EventID: "01JDQ8Z3C8A1B2C3D4E5F6G7H8", StreamID: "pirep-01JDQ8Z3C7X4H5N6P7Q8R9S0T1", Version: 7,
-		Type: "pirep.submitted", Schema: 2, TenantID: "01JDQ8Z3C7X4H5N6P7Q8R9S0T1",
-		OccurredAt: time.Date(2026, 11, 26, 13, 1, 2, 345000000, time.UTC), Actor: "user-01X",
-		CorrelationID: "c1", CausationID: "",
-		Data: json.RawMessage(`{"raw":"UA /OV OKC/TM 1522","alt":[1,2.50,3e2],"nested":{"z":1,"a":null}}`),
-	}
-}
 
 func TestMarshalItemRoundTrip(t *testing.T) {
 	t.Parallel()
-	e := sampleEnvelope()
+	e := storetest.SampleEnvelope()
 	item, err := dynamo.MarshalItem(e)
 	require.NoError(t, err)
 	assert.Equal(t, &ddbtypes.AttributeValueMemberS{Value: e.StreamID}, item["stream_id"])
@@ -49,7 +40,7 @@ func TestMarshalItemRoundTrip(t *testing.T) {
 
 func TestMarshalItemRefusesInvalid(t *testing.T) {
 	t.Parallel()
-	e := sampleEnvelope()
+	e := storetest.SampleEnvelope()
 	e.Type = "nodot"
 	_, err := dynamo.MarshalItem(e)
 	var ve *events.ValidationError
@@ -59,7 +50,7 @@ func TestMarshalItemRefusesInvalid(t *testing.T) {
 
 func TestUnmarshalItemErrors(t *testing.T) {
 	t.Parallel()
-	good, err := dynamo.MarshalItem(sampleEnvelope())
+	good, err := dynamo.MarshalItem(storetest.SampleEnvelope())
 	require.NoError(t, err)
 	with := func(k string, v ddbtypes.AttributeValue) map[string]ddbtypes.AttributeValue {
 		m := map[string]ddbtypes.AttributeValue{}
@@ -129,7 +120,7 @@ func TestGoldenLambdaPayload(t *testing.T) {
 func TestToLambdaRecordRoundTrip(t *testing.T) {
 	t.Parallel()
 	_, want, _ := loadGolden(t)
-	for i, e := range append(want, sampleEnvelope()) {
+	for i, e := range append(want, storetest.SampleEnvelope()) {
 		seq := "000000000000000000042"
 		at := e.OccurredAt.Truncate(time.Second)
 		r, err := dynamo.ToLambdaRecord(events.Change{Envelope: e, Seq: seq, At: at}, dynamo.StreamMeta{
@@ -227,7 +218,7 @@ func streamsRecord(t *testing.T, e events.Envelope) streamtypes.Record {
 
 func TestStreamsRecords(t *testing.T) {
 	t.Parallel()
-	e := sampleEnvelope()
+	e := storetest.SampleEnvelope()
 	rec := streamsRecord(t, e)
 	got, err := dynamo.FromStreamsRecord(rec)
 	require.NoError(t, err)
@@ -280,7 +271,7 @@ func TestRecordItemRoundTrip(t *testing.T) {
 func TestEventItemSizeMatchesEncoding(t *testing.T) {
 	t.Parallel()
 	_, golden, _ := loadGolden(t)
-	for i, e := range append(golden, sampleEnvelope()) {
+	for i, e := range append(golden, storetest.SampleEnvelope()) {
 		item, err := dynamo.MarshalItem(e)
 		require.NoError(t, err)
 		assert.Equal(t, dynamo.ItemSize(item), events.EventItemSize(e), "envelope %d", i)

@@ -12,12 +12,13 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/events/storetest"
 )
 
 // FuzzEnvelopeJSON: any JSON either fails to decode/validate or survives the
 // item codec and the Lambda record codec unchanged.
 func FuzzEnvelopeJSON(f *testing.F) {
-	good, err := json.Marshal(sampleEnvelope())
+	good, err := json.Marshal(storetest.SampleEnvelope())
 	require.NoError(f, err)
 	f.Add(good)
 	f.Add([]byte(`{}`))
@@ -71,7 +72,7 @@ func FuzzLambdaRecord(f *testing.F) {
 // FuzzAttributeItem: any attribute-value JSON (DynamoDB wire shape) decodes
 // into an envelope or an error, never a panic or an invalid envelope.
 func FuzzAttributeItem(f *testing.F) {
-	item, err := dynamo.MarshalItem(sampleEnvelope())
+	item, err := dynamo.MarshalItem(storetest.SampleEnvelope())
 	require.NoError(f, err)
 	var m map[string]any
 	require.NoError(f, attributevalue.UnmarshalMap(item, &m))

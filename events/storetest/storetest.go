@@ -103,6 +103,19 @@ func Event(stream string, version int64, data string) events.Envelope {
 	}
 }
 
+// SampleEnvelope is a fixed valid envelope with every field set but the
+// causation id, whose data must survive a codec byte for byte (key order,
+// number forms, null).
+func SampleEnvelope() events.Envelope {
+	return events.Envelope{
+		EventID: "01JDQ8Z3C8A1B2C3D4E5F6G7H8", StreamID: "pirep-01JDQ8Z3C7X4H5N6P7Q8R9S0T1", Version: 7,
+		Type: "pirep.submitted", Schema: 2, TenantID: "01JDQ8Z3C7X4H5N6P7Q8R9S0T1",
+		OccurredAt: time.Date(2026, 11, 26, 13, 1, 2, 345000000, time.UTC), Actor: "user-01X",
+		CorrelationID: "c1", CausationID: "",
+		Data: json.RawMessage(`{"raw":"UA /OV OKC/TM 1522","alt":[1,2.50,3e2],"nested":{"z":1,"a":null}}`),
+	}
+}
+
 // Events builds n consecutive events starting at version from.
 func Events(stream string, from int64, n int) []events.Envelope {
 	out := make([]events.Envelope, n)
