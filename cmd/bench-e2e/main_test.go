@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/skyledger/skyledger/internal/testbin"
 )
 
 // TestBenchRunsEndToEnd runs the whole benchmark at a tiny size so the tool
@@ -16,10 +18,7 @@ import (
 func TestBenchRunsEndToEnd(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bench-e2e")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := testbin.Build(t, "./cmd/bench-e2e")
 	out := filepath.Join(dir, "report.md")
 	cmd := exec.Command(bin, "-n", "20", "-clients", "5", "-events", "3", "-out", out)
 	b, err := cmd.CombinedOutput()
@@ -71,10 +70,7 @@ func TestWaiterCountsClientsNotFrames(t *testing.T) {
 func TestAbuseRunsEndToEnd(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "bench-e2e")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := testbin.Build(t, "./cmd/bench-e2e")
 	out := filepath.Join(dir, "abuse.md")
 	cmd := exec.Command(bin, "-abuse", "-logins", "10", "-bodies", "2", "-body-mb", "1", "-out", out)
 	b, err := cmd.CombinedOutput()

@@ -55,12 +55,17 @@ func appendAll(t *testing.T, s events.Store, envs []events.Envelope) {
 	}
 }
 
-// live projects the embedded store's feed (what the local runtime delivers)
-// into a fresh read model.
-func live(t *testing.T, s *embedded.Store) []string {
+// live appends envs to a fresh embedded store in dir (closed again before
+// it returns), projects the store's feed (what the local runtime delivers)
+// into a fresh read model and returns the model's snapshot.
+func live(t *testing.T, dir string, envs []events.Envelope) []string {
 	t.Helper()
+	s, err := embedded.Open(dir, embedded.Options{})
+	require.NoError(t, err)
+	appendAll(t, s, envs)
 	changes, err := s.Tail(context.Background(), 0, 1000)
 	require.NoError(t, err)
+	require.NoError(t, s.Close())
 	m := readmodel.NewEmbedded()
 	require.NoError(t, projection.New(projection.Deps{Models: m, Projections: wire.Projections()}).Project(context.Background(), changes))
 	return readmodeltest.Snapshot(t, m)
@@ -71,12 +76,8 @@ func noDynamo(context.Context) (*dynamodb.Client, error) { panic("no DynamoDB ex
 func TestReplayEmbeddedEqualsLiveProjection(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	store, err := embedded.Open(filepath.Join(dir, "events"), embedded.Options{})
-	require.NoError(t, err)
-	appendAll(t, store, history(t))
-	want := live(t, store)
+	want := live(t, filepath.Join(dir, "events"), history(t))
 	require.Len(t, want, 7+14, "seven views and an audit entry per event")
-	require.NoError(t, store.Close())
 
 	out := filepath.Join(dir, "readmodel.jsonl")
 	var stdout, stderr bytes.Buffer
@@ -98,11 +99,7 @@ func TestReplayDynamoEqualsLiveProjection(t *testing.T) {
 	ctx := context.Background()
 	hist := history(t)
 
-	es, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	appendAll(t, es, hist)
-	want := live(t, es)
-	require.NoError(t, es.Close())
+	want := live(t, t.TempDir(), hist)
 
 	c, src := awstest.Tables(t, spec.Events, spec.Records)
 	appendAll(t, dynamo.New(c, spec.TableName(src, spec.Events), spec.TableName(src, spec.Records)), hist)
@@ -114,7 +111,7 @@ func TestReplayDynamoEqualsLiveProjection(t *testing.T) {
 	assert.Equal(t, "replayed 14 events\n", stdout.String())
 	assert.Equal(t, want, readmodeltest.Snapshot(t, readmodel.NewDynamo(c, spec.TableName(dst, spec.ReadModel))))
 
-	err = run(ctx, []string{"-source-prefix", src, "-target-prefix", dst}, &stdout, &stderr, withClient)
+	err := run(ctx, []string{"-source-prefix", src, "-target-prefix", dst}, &stdout, &stderr, withClient)
 	assert.ErrorContains(t, err, "not empty")
 }
 
@@ -122,11 +119,7 @@ func TestReplayInPlaceRepairsTheLiveTable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	hist := history(t)
-	es, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	appendAll(t, es, hist)
-	want := live(t, es)
-	require.NoError(t, es.Close())
+	want := live(t, t.TempDir(), hist)
 
 	c := awstest.DynamoDB(t)
 	stage := strings.TrimSuffix(strings.TrimPrefix(awstest.Prefix(t), "t"), "-")[:8]
@@ -166,7 +159,7 @@ func TestReplayInPlaceRepairsTheLiveTable(t *testing.T) {
 	got := readmodeltest.Snapshot(t, models)
 	assert.Subset(t, got, want, "every rebuilt item is served")
 	assert.Len(t, got, len(want)+2, "plus the two newer items, the leftover gone")
-	_, err = models.Get(ctx, leftover.PK, leftover.SK)
+	_, err := models.Get(ctx, leftover.PK, leftover.SK)
 	assert.True(t, readmodel.IsNotFound(err))
 	// The live projector keeps working on top: the next version of a
 	// stream still applies (the tombstone/overwrite used snapshot versions).

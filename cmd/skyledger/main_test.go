@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/internal/syncbuf"
+	"github.com/skyledger/skyledger/internal/testbin"
 )
 
 // TestBinaryStartsBootstrapsAndStopsGracefully builds cmd/skyledger, runs it
@@ -24,10 +25,7 @@ import (
 // command's shape, and stops it with SIGTERM; a second start keeps the data.
 func TestBinaryStartsBootstrapsAndStopsGracefully(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "skyledger")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := testbin.Build(t, "./cmd/skyledger")
 	data := t.TempDir()
 
 	start := func() (*exec.Cmd, string, *syncbuf.Buffer) {

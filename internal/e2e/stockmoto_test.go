@@ -1,15 +1,12 @@
 package e2e_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/internal/awstest"
+	"github.com/skyledger/skyledger/internal/testbin"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -20,10 +17,7 @@ import (
 func TestEndpointModeStockMoto(t *testing.T) {
 	t.Parallel()
 	moto := awstest.StartStockMoto(t)
-	bin := filepath.Join(t.TempDir(), "skyledger")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/skyledger")
-	build.Dir, build.Stderr = awstest.RepoRoot(), os.Stderr
-	require.NoError(t, build.Run())
+	bin := testbin.Build(t, "./cmd/skyledger")
 	s := &system{t: t, mode: wire.ModeEndpoint, dir: t.TempDir(), prefix: awstest.Prefix(t), endpoint: moto.URL(), bin: bin,
 		serialPings: true}
 	s.start()
