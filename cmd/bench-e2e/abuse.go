@@ -111,6 +111,37 @@ type phase struct {
 	took     time.Duration
 }
 
+// burst is the phase name: n requests, request(i) each, built first and
+// then sent at once through hc, each on its own goroutine, while the
+// runtime pid's peak RSS is sampled. Answers are counted by status code, a
+// failed request by what failed(err) calls it.
+func burst(name string, pid, n int, hc *http.Client, request func(i int) *http.Request, failed func(error) string) phase {
+	counts := &statusCounts{m: map[string]int{}}
+	ps := samplePeak(pid)
+	start := time.Now()
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := request(i)
+			<-gate
+			resp, err := hc.Do(req)
+			if err != nil {
+				counts.add(failed(err))
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			counts.add(strconv.Itoa(resp.StatusCode))
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	return phase{name: name, peak: ps.end(), statuses: counts.String(), took: time.Since(start)}
+}
+
 // runAbuse drives the unauthenticated abuse scenarios of docs/security.md
 // against a fresh runtime and reports its peak RSS per phase.
 func runAbuse(logins, bodies int, bodyMB int, outPath string) error {
@@ -139,40 +170,21 @@ func runAbuse(logins, bodies int, bodyMB int, outPath string) error {
 
 	// (1) concurrent failed logins: every request at once, each on its own
 	// connection, half against the real account, half unknown e-mails.
-	counts := &statusCounts{m: map[string]int{}}
 	// the attacker connects from 127.0.0.2; the account's owner (who
 	// bootstrapped from 127.0.0.1) signs in afterwards from 127.0.0.1
 	attacker := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}
 	tr := &http.Transport{MaxIdleConnsPerHost: -1, DisableKeepAlives: true, DialContext: attacker.DialContext}
 	hc := &http.Client{Transport: tr, Timeout: 60 * time.Second}
-	ps := samplePeak(info.PID)
-	start := time.Now()
-	var wg sync.WaitGroup
-	gate := make(chan struct{})
-	for i := 0; i < logins; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			email := "root@bench.example"
-			if i%2 == 1 {
-				email = "nobody" + strconv.Itoa(i) + "@bench.example"
-			}
-			b, _ := json.Marshal(map[string]string{"email": email, "password": "wrong password " + strconv.Itoa(i)})
-			<-gate
-			resp, err := hc.Post(info.APIURL+"/api/auth/login", "application/json", bytes.NewReader(b))
-			if err != nil {
-				counts.add("error")
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			counts.add(strconv.Itoa(resp.StatusCode))
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	phases = append(phases, phase{name: fmt.Sprintf("%d concurrent failed logins", logins), peak: ps.end(),
-		statuses: counts.String(), took: time.Since(start)})
+	phases = append(phases, burst(fmt.Sprintf("%d concurrent failed logins", logins), info.PID, logins, hc, func(i int) *http.Request {
+		email := "root@bench.example"
+		if i%2 == 1 {
+			email = "nobody" + strconv.Itoa(i) + "@bench.example"
+		}
+		b, _ := json.Marshal(map[string]string{"email": email, "password": "wrong password " + strconv.Itoa(i)})
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, info.APIURL+"/api/auth/login", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	}, func(error) string { return "error" }))
 	loginOK := signsIn(c)
 	hwms = append(hwms, vmHWM(info.PID))
 	stop()
@@ -185,41 +197,22 @@ func runAbuse(logins, bodies int, bodyMB int, outPath string) error {
 
 	// (2) concurrent oversize bodies to the login route, declared
 	// (Content-Length) and chunked (no length), half each.
-	counts = &statusCounts{m: map[string]int{}}
-	ps = samplePeak(info.PID)
-	start = time.Now()
-	gate = make(chan struct{})
 	payload := bytes.Repeat([]byte("x"), bodyMB<<20)
-	for i := 0; i < bodies; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var rd io.Reader = bytes.NewReader(payload)
-			if i%2 == 1 {
-				rd = io.MultiReader(rd) // unknown length: chunked
-			}
-			req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, info.APIURL+"/api/auth/login", rd)
-			req.Header.Set("Content-Type", "application/json")
-			<-gate
-			resp, err := hc.Do(req)
-			if err != nil {
-				var ne interface{ Timeout() bool }
-				if errors.As(err, &ne) && ne.Timeout() {
-					counts.add("timeout")
-				} else {
-					counts.add("reset")
-				}
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			counts.add(strconv.Itoa(resp.StatusCode))
-		}()
-	}
-	close(gate)
-	wg.Wait()
-	phases = append(phases, phase{name: fmt.Sprintf("%d concurrent %d MB bodies", bodies, bodyMB), peak: ps.end(),
-		statuses: counts.String(), took: time.Since(start)})
+	phases = append(phases, burst(fmt.Sprintf("%d concurrent %d MB bodies", bodies, bodyMB), info.PID, bodies, hc, func(i int) *http.Request {
+		var rd io.Reader = bytes.NewReader(payload)
+		if i%2 == 1 {
+			rd = io.MultiReader(rd) // unknown length: chunked
+		}
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, info.APIURL+"/api/auth/login", rd)
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	}, func(err error) string {
+		var ne interface{ Timeout() bool }
+		if errors.As(err, &ne) && ne.Timeout() {
+			return "timeout"
+		}
+		return "reset"
+	}))
 
 	hwm := max(vmHWM(info.PID), hwms[0])
 	var sb strings.Builder
