@@ -11,7 +11,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -568,29 +567,20 @@ func runAWS(ctx context.Context, cmd string, args []string, out io.Writer, newAW
 }
 
 func printMessages(out io.Writer, msgs []sqstypes.Message, asJSON bool) error {
-	if asJSON {
-		enc := json.NewEncoder(out)
-		for _, m := range msgs {
-			if err := enc.Encode(json.RawMessage(aws.ToString(m.Body))); err != nil {
-				return fmt.Errorf("message %s is not JSON: %w", aws.ToString(m.MessageId), err)
-			}
+	encode := func(enc *json.Encoder, m sqstypes.Message) error {
+		if err := enc.Encode(json.RawMessage(aws.ToString(m.Body))); err != nil {
+			return fmt.Errorf("message %s is not JSON: %w", aws.ToString(m.MessageId), err)
 		}
 		return nil
 	}
-	if len(msgs) == 0 {
-		fmt.Fprintln(out, "no dead letters")
-		return nil
-	}
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MESSAGE\tFIRST ARRIVAL\tRECORDS\tSHARD\tSEQUENCE NUMBERS\tCONDITION")
-	for _, m := range msgs {
+	row := func(tw io.Writer, m sqstypes.Message) {
 		fm, err := ParseFailureMessage(aws.ToString(m.Body))
 		if err != nil {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%v\n", aws.ToString(m.MessageId), err)
-			continue
+			return
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s..%s\t%s\n", aws.ToString(m.MessageId), fm.Batch.FirstArrival.Format(time.RFC3339),
 			fm.Batch.BatchSize, fm.Batch.ShardID, fm.Batch.StartSequenceNum, fm.Batch.EndSequenceNum, fm.RequestContext.Condition)
 	}
-	return tw.Flush()
+	return printList(out, msgs, asJSON, encode, "MESSAGE\tFIRST ARRIVAL\tRECORDS\tSHARD\tSEQUENCE NUMBERS\tCONDITION", row)
 }

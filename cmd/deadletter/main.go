@@ -142,24 +142,36 @@ func list(dataDir string, asJSON bool, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	encode := func(enc *json.Encoder, e localcloud.DeadLetter) error { return enc.Encode(e) }
+	row := func(tw io.Writer, e localcloud.DeadLetter) {
+		ev := attr(e.Record, "stream_id") + " v" + attr(e.Record, "version") + " " + attr(e.Record, "type")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.FailedAt.Format(time.RFC3339), e.Function, e.Attempts, ev, e.Reason)
+	}
+	return printList(out, entries, asJSON, encode, "ID\tFAILED AT\tFUNCTION\tATTEMPTS\tEVENT\tREASON", row)
+}
+
+// printList writes the dead letters items to out: with asJSON one JSON
+// document a line, each written by encode; otherwise "no dead letters" for
+// none, or an aligned table of the tab-separated header and one row an item,
+// each written by row.
+func printList[T any](out io.Writer, items []T, asJSON bool, encode func(*json.Encoder, T) error, header string, row func(io.Writer, T)) error {
 	if asJSON {
 		enc := json.NewEncoder(out)
-		for _, e := range entries {
-			if err := enc.Encode(e); err != nil {
+		for _, it := range items {
+			if err := encode(enc, it); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	if len(entries) == 0 {
+	if len(items) == 0 {
 		fmt.Fprintln(out, "no dead letters")
 		return nil
 	}
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFAILED AT\tFUNCTION\tATTEMPTS\tEVENT\tREASON")
-	for _, e := range entries {
-		ev := attr(e.Record, "stream_id") + " v" + attr(e.Record, "version") + " " + attr(e.Record, "type")
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", e.ID, e.FailedAt.Format(time.RFC3339), e.Function, e.Attempts, ev, e.Reason)
+	fmt.Fprintln(tw, header)
+	for _, it := range items {
+		row(tw, it)
 	}
 	return tw.Flush()
 }
