@@ -33,10 +33,10 @@ const (
 	maxScan  = 2000
 )
 
-// Register binds GET /api/audit (contexts.ListAudit) on the queries router.
+// Register binds GET /api/audit (contexts.RouteListAudit) on the queries router.
 func Register(s *queryapi.Service, r *httpapi.Router) {
 	h := &handler{s: s}
-	r.Handle(contexts.ListAudit.Key(), h.list)
+	r.Handle(contexts.RouteListAudit.Key(), h.list)
 }
 
 type handler struct{ s *queryapi.Service }

@@ -27,7 +27,7 @@ func TestRouterServesEveryDeclaredCommandRoute(t *testing.T) {
 	e := newEnv(t)
 	var want []string
 	for _, r := range contexts.Routes() {
-		if r.Side == contexts.Command {
+		if r.Side == domain.SideCommand {
 			want = append(want, r.Key())
 		}
 	}

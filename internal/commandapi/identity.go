@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
@@ -21,17 +19,17 @@ import (
 
 func (s *Service) identityRoutes() []Route {
 	return []Route{
-		{Route: contexts.Bootstrap, Handler: s.bootstrap},
-		{Route: contexts.Login, Handler: s.login, NoIdempotency: true},
-		{Route: contexts.ChangePassword, Handler: s.changePassword},
-		{Route: contexts.Logout, Handler: s.logout, NoIdempotency: true},
-		{Route: contexts.CreateTenant, Handler: s.createTenant},
-		{Route: contexts.PatchTenant, Handler: s.patchTenant},
-		{Route: contexts.CreateUser, Handler: s.createUser},
-		{Route: contexts.PatchUser, Handler: s.patchUser},
-		{Route: contexts.CreateAPIKey, Handler: s.createKey},
-		{Route: contexts.RevokeAPIKey, Handler: s.revokeKey},
-		{Route: contexts.WSTicket, Handler: s.wsTicket, NoIdempotency: true},
+		{Route: identity.RouteBootstrap, Handler: s.bootstrap},
+		{Route: identity.RouteLogin, Handler: s.login, NoIdempotency: true},
+		{Route: identity.RouteChangePassword, Handler: s.changePassword},
+		{Route: identity.RouteLogout, Handler: s.logout, NoIdempotency: true},
+		{Route: identity.RouteCreateTenant, Handler: s.createTenant},
+		{Route: identity.RoutePatchTenant, Handler: s.patchTenant},
+		{Route: identity.RouteCreateUser, Handler: s.createUser},
+		{Route: identity.RoutePatchUser, Handler: s.patchUser},
+		{Route: identity.RouteCreateAPIKey, Handler: s.createKey},
+		{Route: identity.RouteRevokeAPIKey, Handler: s.revokeKey},
+		{Route: identity.RouteWSTicket, Handler: s.wsTicket, NoIdempotency: true},
 	}
 }
 

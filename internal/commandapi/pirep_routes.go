@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 
 	"github.com/skyledger/skyledger/domain"
@@ -21,8 +20,8 @@ import (
 // pirepRoutes lists the PIREP command routes.
 func pirepRoutes(s *Service) []Route {
 	return []Route{
-		{Route: contexts.SubmitPirep, Handler: s.submitPirep},
-		{Route: contexts.RetractPirep, Handler: s.retractPirep},
+		{Route: pirep.RouteSubmit, Handler: s.submitPirep},
+		{Route: pirep.RouteRetract, Handler: s.retractPirep},
 	}
 }
 

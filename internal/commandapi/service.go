@@ -1,5 +1,5 @@
 // Package commandapi is the commands function's handler: every route the
-// contexts registry (contexts.All) declares with Side contexts.Command. A command loads its
+// contexts registry (contexts.All) declares with Side domain.SideCommand. A command loads its
 // aggregate's events, lets pure domain code decide, and appends the new
 // events together with their inline records in one atomic Append.
 //
@@ -103,7 +103,7 @@ func (s *Service) now() time.Time { return s.d.Now().UTC() }
 // Route binds a declared command route (its key and whether it needs an
 // authenticated principal come from the declaration) to its handler.
 type Route struct {
-	contexts.Route
+	domain.Route
 	Handler func(ctx context.Context, c *Call) (httpapi.Response, error)
 	// NoIdempotency: the route ignores Idempotency-Key (it writes no events).
 	NoIdempotency bool

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/httpapi"
@@ -18,13 +17,13 @@ import (
 )
 
 func (s *Service) identityRoutes(r *httpapi.Router) {
-	r.Handle(contexts.BootstrapState.Key(), s.bootstrapState)
-	r.Handle(contexts.ListTenants.Key(), s.listTenants)
-	r.Handle(contexts.GetTenant.Key(), s.getTenant)
-	r.Handle(contexts.ListUsers.Key(), s.listTenantUsers)
-	r.Handle(contexts.GetUser.Key(), s.getUser)
-	r.Handle(contexts.GetMe.Key(), s.getMe)
-	r.Handle(contexts.ListAPIKeys.Key(), s.listAPIKeys)
+	r.Handle(identity.RouteBootstrapState.Key(), s.bootstrapState)
+	r.Handle(identity.RouteListTenants.Key(), s.listTenants)
+	r.Handle(identity.RouteGetTenant.Key(), s.getTenant)
+	r.Handle(identity.RouteListUsers.Key(), s.listTenantUsers)
+	r.Handle(identity.RouteGetUser.Key(), s.getUser)
+	r.Handle(identity.RouteGetMe.Key(), s.getMe)
+	r.Handle(identity.RouteListAPIKeys.Key(), s.listAPIKeys)
 }
 
 // queryID checks an id given as query parameter name: not an id is a 400

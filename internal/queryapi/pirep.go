@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/internal/httpapi"
@@ -21,8 +19,8 @@ import (
 // PirepRoutes registers GET /api/pireps and GET /api/pireps/{id}; add it
 // to Router's registry.
 func (s *Service) PirepRoutes(r *httpapi.Router) {
-	r.Handle(contexts.ListPireps.Key(), s.listPireps)
-	r.Handle(contexts.GetPirep.Key(), s.getPirep)
+	r.Handle(pirep.RouteList.Key(), s.listPireps)
+	r.Handle(pirep.RouteGet.Key(), s.getPirep)
 }
 
 // PIREP list scanning: the read model is read in pages of pirepScanPage

@@ -1,5 +1,5 @@
 // Package queryapi is the queries function's handler: every route the
-// contexts registry (contexts.All) declares with Side contexts.Query. It reads only the read model
+// contexts registry (contexts.All) declares with Side domain.SideQuery. It reads only the read model
 // (and, for last_used_at, the key credential records); every resource is
 // authorized with domain.Authorize after it is loaded, so another tenant's
 // resources answer 404.

@@ -13,14 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/queryapi"
@@ -32,8 +31,8 @@ func TestRouterServesEveryQueryRoute(t *testing.T) {
 	var want []string
 	// this package binds identity's and PIREPs' query routes; context
 	// modules add theirs through Deps.Modules (internal/wire checks all)
-	for _, r := range append(contexts.Identity.Routes, contexts.Pirep.Routes...) {
-		if r.Side == contexts.Query {
+	for _, r := range append(identity.Context.Routes, pirep.Context.Routes...) {
+		if r.Side == domain.SideQuery {
 			want = append(want, r.Key())
 		}
 	}
