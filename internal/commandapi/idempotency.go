@@ -107,7 +107,7 @@ func (s *Service) idempotencyRecord(c *Call, resp httpapi.Response) (events.Reco
 	if err != nil {
 		return events.RecordOp{}, fmt.Errorf("idempotency: %w", err)
 	}
-	exp := s.now().Add(IdempotencyTTL)
+	exp := s.Now().Add(IdempotencyTTL)
 	return events.RecordOp{Mode: events.RecordIdempotency,
 		Record: events.Record{Key: c.idem.recordKey, Kind: auth.KindIdempotency, Data: data, ExpiresAt: &exp}}, nil
 }

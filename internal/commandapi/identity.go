@@ -262,7 +262,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if _, err := identity.ValidateName("display_name", in.DisplayName); err != nil {
 		return httpapi.Response{}, err
 	}
-	now := s.now()
+	now := s.Now()
 
 	// 1. the platform tenant and the marker (or resume).
 	var marker bootstrapMarker
@@ -446,7 +446,7 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 // checkPassword verifies email's password under the login throttle and
 // returns the active user's credential; any failure is the same 401.
 func (s *Service) checkPassword(ctx context.Context, c *Call, email, password string) (auth.UserCredential, error) {
-	now := s.now()
+	now := s.Now()
 	addr := c.Req.RequestContext.HTTP.SourceIP
 	if err := s.throttle.Check(ctx, email, addr, now); err != nil {
 		return auth.UserCredential{}, err
@@ -512,7 +512,7 @@ func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, s.now())
+	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -595,7 +595,7 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	now := s.now()
+	now := s.Now()
 	addr := c.Req.RequestContext.HTTP.SourceIP
 	if err := s.throttle.Check(ctx, cred.Email, addr, now); err != nil {
 		return httpapi.Response{}, err
@@ -657,7 +657,7 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 		return httpapi.Response{}, err
 	}
 	id := auth.NewID()
-	evs, err := identity.CreateTenant(id, in.Name, false, c.Actor(), s.now())
+	evs, err := identity.CreateTenant(id, in.Name, false, c.Actor(), s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -756,7 +756,7 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	}
 	id := auth.NewID()
 	evs, err := identity.CreateUser(t, c.Principal, identity.NewUser{ID: id, Email: in.Email, DisplayName: in.DisplayName,
-		Role: domain.Role(in.Role)}, s.now())
+		Role: domain.Role(in.Role)}, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -917,7 +917,7 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	evs, err := identity.CreateAPIKey(id, owner, c.Principal, in.Name, exp, s.now())
+	evs, err := identity.CreateAPIKey(id, owner, c.Principal, in.Name, exp, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -961,7 +961,7 @@ func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err := c.CheckIfMatch(k.Version); err != nil {
 		return httpapi.Response{}, err
 	}
-	decided, err := k.Revoke(c.Principal, s.now())
+	decided, err := k.Revoke(c.Principal, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -1007,7 +1007,7 @@ func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, erro
 			return httpapi.Response{}, err
 		}
 	}
-	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.now())
+	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}

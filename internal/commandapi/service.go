@@ -98,7 +98,8 @@ func New(d Deps) *Service {
 		throttle: auth.LoginThrottle{Records: d.Expiring}}
 }
 
-func (s *Service) now() time.Time { return s.d.Now().UTC() }
+// Now is the service clock in UTC.
+func (s *Service) Now() time.Time { return s.d.Now().UTC() }
 
 // Route binds a declared command route (its key and whether it needs an
 // authenticated principal come from the declaration) to its handler.
@@ -111,7 +112,7 @@ type Route struct {
 
 // Routes lists every command route this package serves.
 func (s *Service) Routes() []Route {
-	out := append(s.identityRoutes(), pirepRoutes(s)...)
+	out := s.identityRoutes()
 	for _, m := range s.d.Modules {
 		out = append(out, m(s)...)
 	}
@@ -195,7 +196,7 @@ const maxAttempts = 3
 
 func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 	return func(ctx context.Context, req httpapi.Request) (_ httpapi.Response, err error) {
-		c := &Call{Req: req, Correlation: correlation(req), At: s.now()}
+		c := &Call{Req: req, Correlation: correlation(req), At: s.Now()}
 		defer func() {
 			// store errors name the idempotency record (idem#<hash of
 			// caller, route and Idempotency-Key>): keep it out of logs
@@ -331,7 +332,7 @@ func (s *Service) Commit(ctx context.Context, c *Call, m Mutation) (httpapi.Resp
 	}
 	now := c.At
 	if now.IsZero() {
-		now = s.now()
+		now = s.Now()
 	}
 	req := events.AppendRequest{StreamID: m.StreamID, ExpectedVersion: m.Expected, Records: m.Records}
 	for i, e := range m.Events {

@@ -4,16 +4,8 @@ import (
 	"encoding/json"
 
 	"github.com/skyledger/skyledger/domain/identity"
-	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/connections"
-)
-
-// PIREP event types (published by domain/pirep; part of the WebSocket
-// contract in docs/websocket.md).
-const (
-	PIREPSubmitted = pirep.EventSubmitted
-	PIREPRetracted = pirep.EventRetracted
 )
 
 // Data is an event payload as raw fields.
@@ -69,7 +61,9 @@ type Route struct {
 	Urgent func(d Data) bool
 }
 
-func tenantOf(env events.Envelope, d Data) string {
+// TenantOf is the tenant an event concerns: its payload's tenant_id, else
+// the envelope's.
+func TenantOf(env events.Envelope, d Data) string {
 	if t := d.Str("tenant_id"); t != "" {
 		return t
 	}
@@ -81,10 +75,7 @@ func ownerAPIKeys(_ events.Envelope, d Data) string {
 	return connections.UserAPIKeys(d.Str("owner_id"))
 }
 func tenantUpdates(env events.Envelope, d Data) string {
-	return connections.TenantUpdates(tenantOf(env, d))
-}
-func tenantPIREPs(env events.Envelope, d Data) string {
-	return connections.TenantPIREPs(tenantOf(env, d))
+	return connections.TenantUpdates(TenantOf(env, d))
 }
 func platformTenants(events.Envelope, Data) string { return connections.PlatformTenants }
 
@@ -92,7 +83,7 @@ func platformTenants(events.Envelope, Data) string { return connections.Platform
 var (
 	tenantFields                = []string{"tenant_id", "name", "platform", "created_by", "created_at", "renamed_by"}
 	tenantStatusFields          = []string{"tenant_id", "status", "by"}
-	tenantID                    = func(env events.Envelope, d Data) string { return tenantOf(env, d) }
+	tenantID                    = func(env events.Envelope, d Data) string { return TenantOf(env, d) }
 	userFull                    = []string{"user_id", "tenant_id", "email", "display_name", "role", "status", "created_by", "created_at"}
 	userPublic                  = []string{"user_id", "tenant_id", "display_name", "role", "status", "created_by", "created_at"}
 	roleFields                  = []string{"user_id", "tenant_id", "old_role", "role", "changed_by"}
@@ -103,12 +94,12 @@ var (
 	keyRevokedFields            = []string{"key_id", "tenant_id", "owner_id", "revoked_by", "revoked_at"}
 	userID                      = func(_ events.Envelope, d Data) string { return d.Str("user_id") }
 	keyID                       = func(_ events.Envelope, d Data) string { return d.Str("key_id") }
-	pirepUrgent                 = func(d Data) bool { var b bool; _ = json.Unmarshal(d["urgent"], &b); return b || d.Str("type") == "UUA" }
 	_                           = identity.EventTypes
 	onlyAdmins         []string = nil
 )
 
-// Routes is the channel table: event type -> channels -> payload filter.
+// Routes is identity's channel table: event type -> channels -> payload
+// filter.
 // An event type not listed here is delivered nowhere. docs/websocket.md
 // renders the same table for client authors.
 var Routes = []Route{
@@ -154,8 +145,6 @@ var Routes = []Route{
 	{Type: identity.APIKeyRevoked, Close: &Closer{By: "key", ID: keyID, Before: true}, Targets: []Target{
 		{Channel: ownerAPIKeys, Members: keyRevokedFields},
 		{Channel: tenantUpdates, Members: onlyAdmins, Admins: keyRevokedFields}}},
-	{Type: PIREPSubmitted, Urgent: pirepUrgent, Targets: []Target{{Channel: tenantPIREPs, Members: AllFields}}},
-	{Type: PIREPRetracted, Urgent: pirepUrgent, Targets: []Target{{Channel: tenantPIREPs, Members: AllFields}}},
 }
 
 // filter returns the allowed fields of d as a JSON object (nil if fields is

@@ -38,7 +38,7 @@ func TestConfirmDropsChangesMissingFromTheStore(t *testing.T) {
 	var emf bytes.Buffer
 	n := &recorder{}
 	models := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: models, Notifier: n, Confirm: store, Metrics: metrics.New(&emf, "projector")})
+	h := projection.New(projection.Deps{Models: models, Notifier: n, Confirm: store, Metrics: metrics.New(&emf, "projector"), Projections: coreProjections()})
 	cs := []events.Change{{Envelope: impostor, Seq: "1"}, {Envelope: stored, Seq: "2"}, {Envelope: unknown, Seq: "3"}}
 	require.NoError(t, h.Project(ctx, cs))
 	require.Len(t, n.calls, 1)
@@ -50,7 +50,7 @@ func TestConfirmDropsChangesMissingFromTheStore(t *testing.T) {
 	assert.True(t, readmodel.IsNotFound(err), "the dropped tenant has no read model: %v", err)
 
 	// The store cannot answer: the change fails (to be retried), not dropped.
-	down := projection.New(projection.Deps{Models: models, Confirm: failingLog{}})
+	down := projection.New(projection.Deps{Models: models, Confirm: failingLog{}, Projections: coreProjections()})
 	err = down.Project(ctx, []events.Change{{Envelope: stored, Seq: "4"}})
 	var ce *projection.ChangeError
 	require.ErrorAs(t, err, &ce)

@@ -16,6 +16,8 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/internal/pirepapp"
+	"github.com/skyledger/skyledger/internal/projection"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.json golden payloads")
@@ -116,4 +118,10 @@ func poisonBatch(t *testing.T) lambdaevents.DynamoDBEvent {
 		ev.Records[2].EventName = "MODIFY"
 		return ev
 	})
+}
+
+// coreProjections are identity's and PIREPs' projections: the read models
+// these tests compare (the audit trail has tests of its own).
+func coreProjections() []projection.Projection {
+	return append(projection.IdentityProjections(), pirepapp.Projections...)
 }

@@ -12,29 +12,25 @@ import (
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-// Default is the registry of every projection, in the order they run for
-// one event. Each area adds its own here.
-func Default() []Projection {
-	return append(IdentityProjections(), PirepProjections()...)
-}
-
 // IdentityProjections keep the tenant, user and API key views (see package
 // views). Each consumes every event of its stream kind so that the view's
 // version is the stream's version; an event type it does not know only
 // advances the version.
 func IdentityProjections() []Projection {
 	return []Projection{
-		{Name: "tenants", Match: streamKind("tenant"), Apply: applyTenant},
-		{Name: "users", Match: streamKind("user"), Apply: applyUser},
-		{Name: "apikeys", Match: streamKind("apikey"), Apply: applyAPIKey},
+		{Name: "tenants", Match: StreamKind("tenant"), Apply: applyTenant},
+		{Name: "users", Match: StreamKind("user"), Apply: applyUser},
+		{Name: "apikeys", Match: StreamKind("apikey"), Apply: applyAPIKey},
 	}
 }
 
-func streamKind(kind string) func(events.Envelope) bool {
+// StreamKind matches the events of one aggregate kind ("<kind>-<id>").
+func StreamKind(kind string) func(events.Envelope) bool {
 	return func(e events.Envelope) bool { return strings.HasPrefix(e.StreamID, kind+"-") }
 }
 
-func decode[T any](e events.Envelope) (T, error) {
+// Decode decodes an event payload.
+func Decode[T any](e events.Envelope) (T, error) {
 	var v T
 	if err := json.Unmarshal(e.Data, &v); err != nil {
 		return v, fmt.Errorf("decode %s data: %w", e.Type, err)
@@ -44,10 +40,11 @@ func decode[T any](e events.Envelope) (T, error) {
 
 func body(v any) (json.RawMessage, error) { return json.Marshal(v) }
 
-func streamID(e events.Envelope, kind string) string { return strings.TrimPrefix(e.StreamID, kind+"-") }
+// StreamID is the aggregate id of an event of kind.
+func StreamID(e events.Envelope, kind string) string { return strings.TrimPrefix(e.StreamID, kind+"-") }
 
 func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := streamID(e, "tenant")
+	id := StreamID(e, "tenant")
 	return Fold(ctx, m, views.TenantPK(id), views.SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
 		var t views.Tenant
 		if cur != nil {
@@ -57,7 +54,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		}
 		switch e.Type {
 		case identity.TenantCreated:
-			d, err := decode[identity.TenantCreatedData](e)
+			d, err := Decode[identity.TenantCreatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -66,13 +63,13 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 				t.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.TenantRenamed:
-			d, err := decode[identity.TenantRenamedData](e)
+			d, err := Decode[identity.TenantRenamedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
 			t.Name = d.Name
 		case identity.TenantSuspended, identity.TenantReactivated:
-			d, err := decode[identity.TenantStatusData](e)
+			d, err := Decode[identity.TenantStatusData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -91,7 +88,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 }
 
 func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := streamID(e, "user")
+	id := StreamID(e, "user")
 	return Fold(ctx, m, views.UserPK(id), views.SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
 		var u views.User
 		if cur != nil {
@@ -101,7 +98,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		}
 		switch e.Type {
 		case identity.UserCreated:
-			d, err := decode[identity.UserCreatedData](e)
+			d, err := Decode[identity.UserCreatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -117,7 +114,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 				u.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.UserRoleChanged:
-			d, err := decode[identity.UserRoleChangedData](e)
+			d, err := Decode[identity.UserRoleChangedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -127,7 +124,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		case identity.UserReactivated:
 			u.Status = identity.StatusActive
 		case identity.UserProfileUpdated:
-			d, err := decode[identity.UserProfileUpdatedData](e)
+			d, err := Decode[identity.UserProfileUpdatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -143,7 +140,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 }
 
 func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := streamID(e, "apikey")
+	id := StreamID(e, "apikey")
 	return Fold(ctx, m, views.APIKeyPK(id), views.SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
 		var k views.APIKey
 		if cur != nil {
@@ -153,7 +150,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		}
 		switch e.Type {
 		case identity.APIKeyCreated:
-			d, err := decode[identity.APIKeyCreatedData](e)
+			d, err := Decode[identity.APIKeyCreatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -166,7 +163,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 				k.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.APIKeyRevoked:
-			d, err := decode[identity.APIKeyRevokedData](e)
+			d, err := Decode[identity.APIKeyRevokedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}

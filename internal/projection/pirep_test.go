@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/pirepapp"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -63,7 +64,7 @@ func TestPirepProjection(t *testing.T) {
 			ctx := context.Background()
 			m := mk(t)
 			rec := &recorder{}
-			h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: projection.PirepProjections()})
+			h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: pirepapp.Projections})
 			// first the two submissions only: the retraction is not yet applied
 			resp, err := h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: batch.Records[:2]})
 			require.NoError(t, err)
@@ -108,7 +109,7 @@ func TestPirepProjectionGap(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: m, Projections: projection.PirepProjections()})
+	h := projection.New(projection.Deps{Models: m, Projections: pirepapp.Projections})
 	hist := pirepHistory(t)
 	// the retraction (version 2) before the submission: reported, nothing written
 	resp, err := h.Handle(ctx, toEvent(t, hist[2:], 900))

@@ -85,7 +85,7 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 					assert.GreaterOrEqual(t, p.Items[0].SourceVersion, e.Version)
 				}
 			}
-			h := projection.New(projection.Deps{Models: m, Notifier: rec})
+			h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: coreProjections()})
 			batch := identityBatch(t)
 			resp, err := h.Handle(ctx, batch)
 			require.NoError(t, err)
@@ -165,7 +165,7 @@ func TestRedeliveryLeavesReadModelsIdentical(t *testing.T) {
 			batch := identityBatch(t)
 
 			once := mk(t)
-			resp, err := projection.New(projection.Deps{Models: once}).Handle(ctx, batch)
+			resp, err := projection.New(projection.Deps{Models: once, Projections: coreProjections()}).Handle(ctx, batch)
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
 			want := readmodeltest.Snapshot(t, once)
@@ -196,7 +196,7 @@ func TestRedeliveryLeavesReadModelsIdentical(t *testing.T) {
 			}
 			for _, tc := range tests {
 				m := mk(t)
-				h := projection.New(projection.Deps{Models: m})
+				h := projection.New(projection.Deps{Models: m, Projections: coreProjections()})
 				for _, b := range tc.batches() {
 					resp, err := h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: b})
 					require.NoError(t, err, tc.name)
@@ -213,7 +213,7 @@ func TestHandleStopsAtFirstFailureAndReportsIt(t *testing.T) {
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
 	rec := &recorder{}
-	h := projection.New(projection.Deps{Models: m, Notifier: rec})
+	h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: coreProjections()})
 	batch := poisonBatch(t)
 	resp, err := h.Handle(ctx, batch)
 	require.NoError(t, err)
@@ -231,7 +231,7 @@ func TestHandleReportsGapAndRecoversOnRetry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: m})
+	h := projection.New(projection.Deps{Models: m, Projections: coreProjections()})
 	all := identityBatch(t).Records
 	// user-uPilot v2 (role change, index 6) without its v1 (index 4)
 	resp, err := h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{all[0], all[6], all[3]}})
@@ -250,7 +250,7 @@ func TestHandleReportsGapAndRecoversOnRetry(t *testing.T) {
 func TestNotifierErrorDoesNotFailTheBatch(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{err: errors.New("gateway down")}
-	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Notifier: rec})
+	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Notifier: rec, Projections: coreProjections()})
 	resp, err := h.Handle(context.Background(), identityBatch(t))
 	require.NoError(t, err)
 	assert.Empty(t, resp.BatchItemFailures)
@@ -274,7 +274,7 @@ func BenchmarkHandleIdentityBatch(b *testing.B) {
 	ev := toEvent(b, identityHistory(), 1)
 	b.ReportAllocs()
 	for b.Loop() {
-		h := projection.New(projection.Deps{Models: readmodel.NewEmbedded()})
+		h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: coreProjections()})
 		if _, err := h.Handle(context.Background(), ev); err != nil {
 			b.Fatal(err)
 		}
@@ -296,12 +296,12 @@ func TestRebuildEqualsLiveAndIsIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	live := readmodel.NewEmbedded()
-	resp, err := projection.New(projection.Deps{Models: live}).Handle(ctx, identityBatch(t))
+	resp, err := projection.New(projection.Deps{Models: live, Projections: coreProjections()}).Handle(ctx, identityBatch(t))
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 
 	m := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: m})
+	h := projection.New(projection.Deps{Models: m, Projections: coreProjections()})
 	for _, batch := range []int{1, 5, 0} {
 		n, err := h.Rebuild(ctx, sliceSource(identityHistory()), batch)
 		require.NoError(t, err)
@@ -309,6 +309,6 @@ func TestRebuildEqualsLiveAndIsIdempotent(t *testing.T) {
 		assert.Equal(t, readmodeltest.Snapshot(t, live), readmodeltest.Snapshot(t, m), "batch %d", batch)
 	}
 	// a source with a gap aborts
-	_, err = projection.New(projection.Deps{Models: readmodel.NewEmbedded()}).Rebuild(ctx, sliceSource(identityHistory()[6:]), 0)
+	_, err = projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: coreProjections()}).Rebuild(ctx, sliceSource(identityHistory()[6:]), 0)
 	assert.Error(t, err)
 }

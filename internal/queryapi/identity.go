@@ -26,15 +26,6 @@ func (s *Service) identityRoutes(r *httpapi.Router) {
 	r.Handle(identity.RouteListAPIKeys.Key(), s.listAPIKeys)
 }
 
-// queryID checks an id given as query parameter name: not an id is a 400
-// naming the parameter (a filter value, unlike a path, is input to correct).
-func queryID(name, v string) error {
-	if !domain.IsID(v) {
-		return domain.Invalid(name, "must be an id (a 26-character ULID)")
-	}
-	return nil
-}
-
 // loadView reads one item and decodes its body.
 func loadView[T any](ctx context.Context, m readmodel.Store, pk, sk string) (T, readmodel.Item, error) {
 	var v T
@@ -100,19 +91,9 @@ func (s *Service) getTenant(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Single(ctx, req, s.loader(views.TenantPK(id), views.SKTenant), func(v Versioned) error {
+	return s.Single(ctx, req, s.Loader(views.TenantPK(id), views.SKTenant), func(v Versioned) error {
 		return domain.Authorize(p, domain.ActTenantRead, domain.Resource{TenantID: id})
 	})
-}
-
-func (s *Service) loader(pk, sk string) func(context.Context) (Versioned, error) {
-	return func(ctx context.Context) (Versioned, error) {
-		it, err := s.d.Models.Get(ctx, pk, sk)
-		if err != nil {
-			return Versioned{}, err
-		}
-		return Versioned{Body: it.Body, Version: it.SourceVersion}, nil
-	}
 }
 
 func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
@@ -177,7 +158,7 @@ func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Respo
 }
 
 func (s *Service) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
-	return s.Single(ctx, req, s.loader(views.UserPK(id), views.SKUser), func(v Versioned) error {
+	return s.Single(ctx, req, s.Loader(views.UserPK(id), views.SKUser), func(v Versioned) error {
 		var u views.User
 		if err := json.Unmarshal(v.Body, &u); err != nil {
 			return fmt.Errorf("decode user %s: %w", id, err)
@@ -193,7 +174,7 @@ func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 	}
 	owner := domain.Resource{TenantID: p.TenantID, OwnerID: p.UserID}
 	if v, ok := req.QueryStringParameters["owner_id"]; ok && v != p.UserID {
-		if err := queryID("owner_id", v); err != nil {
+		if err := QueryID("owner_id", v); err != nil {
 			return httpapi.Response{}, err
 		}
 		u, _, err := loadView[views.User](ctx, s.d.Models, views.UserPK(v), views.SKUser)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/pirepapp"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -41,9 +42,9 @@ func newPirepFixture(t *testing.T) *pirepFixture {
 func newPirepFixtureOn(t *testing.T, models readmodel.Store) *pirepFixture {
 	t.Helper()
 	f := &pirepFixture{fixture: newFixtureOn(t, models), ids: map[string]string{}}
-	f.pproj = projection.New(projection.Deps{Models: f.models, Projections: projection.PirepProjections()})
+	f.pproj = projection.New(projection.Deps{Models: f.models, Projections: pirepapp.Projections})
 	r := httpapi.NewRouter(nil)
-	f.svc.PirepRoutes(r)
+	pirepapp.Queries(f.svc, r) // the PIREP routes alone
 	f.router = r
 	return f
 }

@@ -90,7 +90,7 @@ func New(d Deps) *Service {
 // declared query route is bound exactly once.
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
-	for _, register := range []func(*httpapi.Router){s.identityRoutes, s.PirepRoutes} {
+	for _, register := range []func(*httpapi.Router){s.identityRoutes} {
 		register(r)
 	}
 	for _, register := range s.d.Modules {
@@ -101,6 +101,9 @@ func (s *Service) Router() *httpapi.Router {
 
 // Models is the read-model store the service reads (for context modules).
 func (s *Service) Models() readmodel.Store { return s.d.Models }
+
+// SealCursor seals a list cursor's inner position for scope (see Cursor).
+func (s *Service) SealCursor(inner, scope string) string { return s.cursor.Seal(inner, scope) }
 
 // ListParams are the parsed list query parameters.
 type ListParams struct {
@@ -239,4 +242,24 @@ func matches(header string, version int64) bool {
 		}
 	}
 	return false
+}
+
+// QueryID checks an id given as query parameter name: not an id is a 400
+// naming the parameter (a filter value, unlike a path, is input to correct).
+func QueryID(name, v string) error {
+	if !domain.IsID(v) {
+		return domain.Invalid(name, "must be an id (a 26-character ULID)")
+	}
+	return nil
+}
+
+// Loader reads the item (pk, sk) as a Versioned resource for Single.
+func (s *Service) Loader(pk, sk string) func(context.Context) (Versioned, error) {
+	return func(ctx context.Context) (Versioned, error) {
+		it, err := s.d.Models.Get(ctx, pk, sk)
+		if err != nil {
+			return Versioned{}, err
+		}
+		return Versioned{Body: it.Body, Version: it.SourceVersion}, nil
+	}
 }
