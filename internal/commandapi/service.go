@@ -98,6 +98,10 @@ func New(d Deps) *Service {
 		throttle: auth.LoginThrottle{Records: d.Expiring}}
 }
 
+// Deps returns the service's dependencies and settings with their
+// defaults applied (modules read the settings they need).
+func (s *Service) Deps() Deps { return s.d }
+
 // Now is the service clock in UTC.
 func (s *Service) Now() time.Time { return s.d.Now().UTC() }
 
@@ -112,7 +116,7 @@ type Route struct {
 
 // Routes lists every command route this package serves.
 func (s *Service) Routes() []Route {
-	out := s.identityRoutes()
+	var out []Route
 	for _, m := range s.d.Modules {
 		out = append(out, m(s)...)
 	}
@@ -379,7 +383,7 @@ func (s *Service) response(m Mutation, version int64) httpapi.Response {
 	return resp
 }
 
-// equalConst compares two strings in constant time (length leaks only).
-func equalConst(a, b string) bool {
+// EqualConst compares two strings in constant time (length leaks only).
+func EqualConst(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

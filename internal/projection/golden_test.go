@@ -16,6 +16,7 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/pirepapp"
 	"github.com/skyledger/skyledger/internal/projection"
 )
@@ -123,5 +124,5 @@ func poisonBatch(t *testing.T) lambdaevents.DynamoDBEvent {
 // coreProjections are identity's and PIREPs' projections: the read models
 // these tests compare (the audit trail has tests of its own).
 func coreProjections() []projection.Projection {
-	return append(projection.IdentityProjections(), pirepapp.Projections...)
+	return append(identityapp.Projections, pirepapp.Projections...)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -261,7 +262,7 @@ func TestFailingProjectionIsReported(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	batch := identityBatch(t)
-	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: append(projection.IdentityProjections(),
+	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: append(identityapp.Projections,
 		projection.Projection{Name: "failing", Match: func(e events.Envelope) bool { return e.Version == 2 },
 			Apply: func(context.Context, readmodel.Store, events.Envelope) error { return boom }})})
 	resp, err := h.Handle(context.Background(), batch)

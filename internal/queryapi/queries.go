@@ -90,14 +90,15 @@ func New(d Deps) *Service {
 // declared query route is bound exactly once.
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
-	for _, register := range []func(*httpapi.Router){s.identityRoutes} {
-		register(r)
-	}
 	for _, register := range s.d.Modules {
 		register(s, r)
 	}
 	return r
 }
+
+// Deps returns the service's dependencies and settings with their
+// defaults applied (modules read the collaborators they need).
+func (s *Service) Deps() Deps { return s.d }
 
 // Models is the read-model store the service reads (for context modules).
 func (s *Service) Models() readmodel.Store { return s.d.Models }

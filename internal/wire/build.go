@@ -18,6 +18,7 @@ import (
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/pirepapp"
@@ -126,9 +127,8 @@ type (
 )
 
 // Module is what a context module adds to the functions, next to its
-// declaration in package contexts (routes, stream prefixes, channels).
-// Identity and PIREPs predate modules and are built into the handler
-// packages; every newer context is a module in a package of its own.
+// declaration (domain.Context, listed in contexts.All): its command and
+// query handlers, its projections and its notify routes.
 type Module struct {
 	Commands    func(*commandapi.Service) []commandapi.Route
 	Queries     func(*queryapi.Service, *httpapi.Router)
@@ -139,6 +139,7 @@ type Module struct {
 // Modules is every context module. Adding a context means adding it here
 // (and its declaration to contexts.All).
 var Modules = []Module{
+	{Commands: identityapp.Commands, Queries: identityapp.Queries, Projections: identityapp.Projections, Notify: identityapp.Notify},
 	{Commands: pirepapp.Commands, Queries: pirepapp.Queries, Projections: pirepapp.Projections, Notify: pirepapp.Notify},
 	{Queries: audit.Register, Projections: []projection.Projection{audit.Projection}},
 }
@@ -223,9 +224,9 @@ func authorizer(a Adapters, s Settings) *authz.Handler {
 
 // NotifyRoutes is every context's channel table.
 func NotifyRoutes() []notify.Route {
-	routes := notify.Routes
+	var routes []notify.Route
 	for _, m := range Modules {
-		routes = append(routes[:len(routes):len(routes)], m.Notify...)
+		routes = append(routes, m.Notify...)
 	}
 	return routes
 }
@@ -249,7 +250,7 @@ func Projector(a Adapters, s Settings) StreamHandler {
 // Projections is every context's projections, in the order they run for
 // one event.
 func Projections() []projection.Projection {
-	out := projection.IdentityProjections()
+	var out []projection.Projection
 	for _, m := range Modules {
 		out = append(out, m.Projections...)
 	}

@@ -1,4 +1,4 @@
-package commandapi
+package identityapp
 
 import (
 	"context"
@@ -13,12 +13,20 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-func (s *Service) identityRoutes() []Route {
-	return []Route{
+// Commands binds identity's command routes (the context's commandapi
+// module). Its settings (bootstrap token, WebSocket URL, password hasher,
+// expiring records, socket closer) are the commands function's
+// (commandapi.Deps).
+func Commands(svc *commandapi.Service) []commandapi.Route {
+	d := svc.Deps()
+	s := &commands{Service: svc, d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher,
+		throttle: auth.LoginThrottle{Records: d.Expiring}}
+	return []commandapi.Route{
 		{Route: identity.RouteBootstrap, Handler: s.bootstrap},
 		{Route: identity.RouteLogin, Handler: s.login, NoIdempotency: true},
 		{Route: identity.RouteChangePassword, Handler: s.changePassword},
@@ -31,6 +39,16 @@ func (s *Service) identityRoutes() []Route {
 		{Route: identity.RouteRevokeAPIKey, Handler: s.revokeKey},
 		{Route: identity.RouteWSTicket, Handler: s.wsTicket, NoIdempotency: true},
 	}
+}
+
+// commands serves identity's command routes on the command service (Load,
+// Commit and the clock come from it).
+type commands struct {
+	*commandapi.Service
+	d        commandapi.Deps
+	auth     *auth.Authenticator
+	hasher   *auth.Hasher
+	throttle auth.LoginThrottle
 }
 
 // ------------------------------------------------------------- resources ---
@@ -65,7 +83,7 @@ type CreatedKey struct {
 // lastChange is when a loaded stream last changed (its last event).
 // updatedAt is a resource's updated_at after a command: the request's time
 // when it decided events, else the time of the last stored event.
-func updatedAt(c *Call, decided []identity.Event, evs []events.Envelope) time.Time {
+func updatedAt(c *commandapi.Call, decided []identity.Event, evs []events.Envelope) time.Time {
 	if len(decided) > 0 {
 		return c.At
 	}
@@ -81,7 +99,7 @@ func lastChange(evs []events.Envelope) time.Time {
 
 // fold applies decided events to a state with fold, as the store will.
 func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f func([]identity.Recorded) (T, error)) (T, error) {
-	rec := Recorded(prior)
+	rec := commandapi.Recorded(prior)
 	for i, e := range evs {
 		b, err := json.Marshal(e.Data)
 		if err != nil {
@@ -97,7 +115,7 @@ func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f
 
 // loadStream loads stream's events and folds them; a stream without events
 // is ErrNotFound naming what was looked for.
-func loadStream[T any](ctx context.Context, s *Service, what, stream string, fold func([]identity.Recorded) (T, error)) (T, []events.Envelope, error) {
+func loadStream[T any](ctx context.Context, s *commands, what, stream string, fold func([]identity.Recorded) (T, error)) (T, []events.Envelope, error) {
 	var zero T
 	evs, v, err := s.Load(ctx, stream)
 	if err != nil {
@@ -106,26 +124,26 @@ func loadStream[T any](ctx context.Context, s *Service, what, stream string, fol
 	if v == 0 {
 		return zero, nil, fmt.Errorf("%s: %w", what, domain.ErrNotFound)
 	}
-	agg, err := fold(Recorded(evs))
+	agg, err := fold(commandapi.Recorded(evs))
 	return agg, evs, err
 }
 
-func (s *Service) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
+func (s *commands) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
 	return loadStream(ctx, s, "tenant "+id, identity.StreamTenant(id), identity.FoldTenant)
 }
 
-func (s *Service) loadUser(ctx context.Context, id string) (identity.User, []events.Envelope, error) {
+func (s *commands) loadUser(ctx context.Context, id string) (identity.User, []events.Envelope, error) {
 	return loadStream(ctx, s, "user "+id, identity.StreamUser(id), identity.FoldUser)
 }
 
-func (s *Service) loadKey(ctx context.Context, id string) (identity.APIKey, []events.Envelope, error) {
+func (s *commands) loadKey(ctx context.Context, id string) (identity.APIKey, []events.Envelope, error) {
 	return loadStream(ctx, s, "api key "+id, identity.StreamAPIKey(id), identity.FoldAPIKey)
 }
 
 // userCred reads the user's credential record and checks that it reflects
 // version v of the user stream (else a concurrent append won: conflict, so
 // the command is retried).
-func (s *Service) userCred(ctx context.Context, id string, v int64) (auth.UserCredential, error) {
+func (s *commands) userCred(ctx context.Context, id string, v int64) (auth.UserCredential, error) {
 	rec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(id))
 	if err != nil {
 		return auth.UserCredential{}, fmt.Errorf("user credential %s: %w", id, err)
@@ -163,7 +181,7 @@ func emailTaken(err error) error {
 // append. A crash between the two steps can only leave the counter too low,
 // which refuses a legitimate demotion but can never let the last admin go.
 // Bootstrap writes the counter (1) inline with the first admin.
-func (s *Service) adjustPlatformAdmins(ctx context.Context, delta int) error {
+func (s *commands) adjustPlatformAdmins(ctx context.Context, delta int) error {
 	for attempt := 0; attempt < 10; attempt++ {
 		var (
 			n   int
@@ -221,14 +239,14 @@ type bootstrapMarker struct {
 // tenant append; records the planned ids) and `bootstrap#done` (PutIfAbsent
 // with the key append). A bootstrap interrupted after the first append is
 // resumed by the next call with the token; a completed one answers 409.
-func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) bootstrap(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in bootstrapRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(Required("bootstrap_token", in.BootstrapToken), MaxLen("bootstrap_token", in.BootstrapToken, MaxTokenBytes),
-		MaxLen("tenant_name", in.TenantName, MaxNameBytes), MaxLen("email", in.Email, MaxEmailBytes),
-		MaxLen("password", in.Password, MaxPasswordBytes), MaxLen("display_name", in.DisplayName, MaxNameBytes)); err != nil {
+	if err := firstErr(commandapi.Required("bootstrap_token", in.BootstrapToken), commandapi.MaxLen("bootstrap_token", in.BootstrapToken, MaxTokenBytes),
+		commandapi.MaxLen("tenant_name", in.TenantName, MaxNameBytes), commandapi.MaxLen("email", in.Email, MaxEmailBytes),
+		commandapi.MaxLen("password", in.Password, MaxPasswordBytes), commandapi.MaxLen("display_name", in.DisplayName, MaxNameBytes)); err != nil {
 		return httpapi.Response{}, err
 	}
 	if s.d.BootstrapToken == nil {
@@ -244,7 +262,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if want == "" {
 		return httpapi.Response{}, fmt.Errorf("bootstrap is disabled: %w", domain.ErrForbidden)
 	}
-	if !equalConst(in.BootstrapToken, want) {
+	if !commandapi.EqualConst(in.BootstrapToken, want) {
 		return httpapi.Response{}, fmt.Errorf("bootstrap token: %w", domain.ErrUnauthenticated)
 	}
 	if _, err := s.d.Store.GetRecord(ctx, bootstrapDoneKey); err == nil {
@@ -280,8 +298,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		_, err = s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(marker.TenantID), TenantID: marker.TenantID,
-			Expected: events.ExpectNew, Events: FromIdentity(tevs), NoIdempotency: true, Status: http.StatusCreated,
+		_, err = s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(marker.TenantID), TenantID: marker.TenantID,
+			Expected: events.ExpectNew, Events: commandapi.FromIdentity(tevs), NoIdempotency: true, Status: http.StatusCreated,
 			Records: []events.RecordOp{{Mode: events.RecordPutIfAbsent, Record: mrec}}})
 		if errors.Is(err, events.ErrDuplicate) {
 			return httpapi.Response{}, fmt.Errorf("bootstrap already in progress: %w", domain.ErrConflict)
@@ -318,8 +336,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		_, err = s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(marker.UserID), TenantID: tenant.ID,
-			Expected: events.ExpectNew, Events: FromIdentity(uevs), NoIdempotency: true, Status: http.StatusCreated,
+		_, err = s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(marker.UserID), TenantID: tenant.ID,
+			Expected: events.ExpectNew, Events: commandapi.FromIdentity(uevs), NoIdempotency: true, Status: http.StatusCreated,
 			Records: append(ops, counter)})
 		if err != nil && !errors.Is(err, events.ErrVersionConflict) {
 			return httpapi.Response{}, emailTaken(err)
@@ -368,8 +386,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if err := s.throttle.Success(ctx, email, c.Req.RequestContext.HTTP.SourceIP, now); err != nil {
 		s.d.Log.WarnContext(ctx, "bootstrap: remembering the address", "error", err.Error())
 	}
-	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
-		Expected: events.ExpectNew, Events: FromIdentity(kevs), Status: http.StatusCreated,
+	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
+		Expected: events.ExpectNew, Events: commandapi.FromIdentity(kevs), Status: http.StatusCreated,
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
@@ -423,13 +441,13 @@ type loginRequest struct {
 // same 401 after the same argon2id work. Failures delay later attempts per
 // e-mail and per client address (auth.LoginThrottle: 429 with Retry-After,
 // never a lockout).
-func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) login(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in loginRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(MaxLen("email", in.Email, MaxEmailBytes), MaxLen("password", in.Password, MaxPasswordBytes),
-		Required("password", in.Password)); err != nil {
+	if err := firstErr(commandapi.MaxLen("email", in.Email, MaxEmailBytes), commandapi.MaxLen("password", in.Password, MaxPasswordBytes),
+		commandapi.Required("password", in.Password)); err != nil {
 		return httpapi.Response{}, err
 	}
 	email, err := identity.NormalizeEmail("email", in.Email)
@@ -445,7 +463,7 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 
 // checkPassword verifies email's password under the login throttle and
 // returns the active user's credential; any failure is the same 401.
-func (s *Service) checkPassword(ctx context.Context, c *Call, email, password string) (auth.UserCredential, error) {
+func (s *commands) checkPassword(ctx context.Context, c *commandapi.Call, email, password string) (auth.UserCredential, error) {
 	now := s.Now()
 	addr := c.Req.RequestContext.HTTP.SourceIP
 	if err := s.throttle.Check(ctx, email, addr, now); err != nil {
@@ -507,7 +525,7 @@ func (s *Service) checkPassword(ctx context.Context, c *Call, email, password st
 }
 
 // session issues a session key for cred: 200 {"key","expires_at","user"}.
-func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential) (httpapi.Response, error) {
+func (s *commands) session(ctx context.Context, c *commandapi.Call, cred auth.UserCredential) (httpapi.Response, error) {
 	user, uevs, err := s.loadUser(ctx, cred.UserID)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -527,12 +545,12 @@ func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential
 // stops working on the next request and the WebSockets opened with it are
 // closed. An API key is not a session: 400 naming Authorization (revoke it
 // with DELETE /api/apikeys/{id}). The body is empty or {}.
-func (s *Service) logout(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) logout(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	if b, err := c.Body(); err != nil {
 		return httpapi.Response{}, err
 	} else if len(strings.TrimSpace(string(b))) > 0 {
 		var empty struct{}
-		if err := DecodeJSON(b, &empty); err != nil {
+		if err := commandapi.DecodeJSON(b, &empty); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -571,13 +589,13 @@ type passwordRequest struct {
 // other session key of the user stops working (session epoch bump); the
 // session used for the change, if any, is carried over; API keys are not
 // affected.
-func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in passwordRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(Required("old_password", in.OldPassword), MaxLen("old_password", in.OldPassword, MaxPasswordBytes),
-		Required("new_password", in.NewPassword), MaxLen("new_password", in.NewPassword, MaxPasswordBytes)); err != nil {
+	if err := firstErr(commandapi.Required("old_password", in.OldPassword), commandapi.MaxLen("old_password", in.OldPassword, MaxPasswordBytes),
+		commandapi.Required("new_password", in.NewPassword), commandapi.MaxLen("new_password", in.NewPassword, MaxPasswordBytes)); err != nil {
 		return httpapi.Response{}, err
 	}
 	u, evs, err := s.loadUser(ctx, c.Principal.UserID)
@@ -635,8 +653,8 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 		}
 		ops = append(ops, op)
 	}
-	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: FromIdentity(decided), Records: ops, Status: http.StatusNoContent})
+	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
+		Events: commandapi.FromIdentity(decided), Records: ops, Status: http.StatusNoContent})
 }
 
 // --------------------------------------------------------------- tenants ---
@@ -645,7 +663,7 @@ type tenantRequest struct {
 	Name string `json:"name"`
 }
 
-func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) createTenant(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	if err := domain.Authorize(c.Principal, domain.ActTenantCreate, domain.Resource{TenantID: c.Principal.TenantID}); err != nil {
 		return httpapi.Response{}, err
 	}
@@ -653,7 +671,7 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := MaxLen("name", in.Name, MaxNameBytes); err != nil {
+	if err := commandapi.MaxLen("name", in.Name, MaxNameBytes); err != nil {
 		return httpapi.Response{}, err
 	}
 	id := auth.NewID()
@@ -665,8 +683,8 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
-		Events: FromIdentity(evs), Status: http.StatusCreated,
+	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
+		Events: commandapi.FromIdentity(evs), Status: http.StatusCreated,
 		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
 }
 
@@ -679,7 +697,7 @@ type patchTenantRequest struct {
 // If-Match honoured). A status change writes the tenant#<id> status record
 // in the same append, so the next request of the tenant's principals is
 // refused (or allowed again) at once.
-func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) patchTenant(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -692,7 +710,7 @@ func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, e
 		return httpapi.Response{}, domain.Invalid("body", "name or status is required")
 	}
 	if in.Name != nil {
-		if err := MaxLen("name", *in.Name, MaxNameBytes); err != nil {
+		if err := commandapi.MaxLen("name", *in.Name, MaxNameBytes); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -715,8 +733,8 @@ func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, e
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
-		Events: FromIdentity(decided), Status: http.StatusOK,
+	m := commandapi.Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
+		Events: commandapi.FromIdentity(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return tenantResource(after, v, updatedAt(c, decided, evs)) }}
 	if after.Status != t.Status {
 		op, err := put(auth.TenantRecord(t.ID, after.Status))
@@ -737,7 +755,7 @@ type userRequest struct {
 	DisplayName string `json:"display_name"`
 }
 
-func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	tid, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -746,8 +764,8 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(MaxLen("email", in.Email, MaxEmailBytes), MaxLen("password", in.Password, MaxPasswordBytes),
-		MaxLen("role", in.Role, 32), MaxLen("display_name", in.DisplayName, MaxNameBytes), Required("role", in.Role)); err != nil {
+	if err := firstErr(commandapi.MaxLen("email", in.Email, MaxEmailBytes), commandapi.MaxLen("password", in.Password, MaxPasswordBytes),
+		commandapi.MaxLen("role", in.Role, 32), commandapi.MaxLen("display_name", in.DisplayName, MaxNameBytes), commandapi.Required("role", in.Role)); err != nil {
 		return httpapi.Response{}, err
 	}
 	t, _, err := s.loadTenant(ctx, tid)
@@ -776,8 +794,8 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
-		Events: FromIdentity(evs), Records: ops, Status: http.StatusCreated,
+	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
+		Events: commandapi.FromIdentity(evs), Records: ops, Status: http.StatusCreated,
 		Body: func(v int64) any { return userResource(u, v, c.At) }})
 	if err != nil {
 		return resp, emailTaken(err)
@@ -798,7 +816,7 @@ type patchUserRequest struct {
 // patchUser changes a user's role and/or status (deactivate, reactivate),
 // honouring If-Match. Deactivation stops the user's keys and sessions on
 // the next request (credential record written in the same append).
-func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -811,12 +829,12 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 		return httpapi.Response{}, domain.Invalid("body", "role or status is required")
 	}
 	if in.Role != nil {
-		if err := MaxLen("role", *in.Role, 32); err != nil {
+		if err := commandapi.MaxLen("role", *in.Role, 32); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
 	if in.Status != nil {
-		if err := MaxLen("status", *in.Status, 32); err != nil {
+		if err := commandapi.MaxLen("status", *in.Status, 32); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -853,8 +871,8 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: FromIdentity(decided), Status: http.StatusOK,
+	m := commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
+		Events: commandapi.FromIdentity(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
@@ -897,15 +915,15 @@ type keyRequest struct {
 
 // createKey creates an API key for the caller; the response alone carries
 // the full key.
-func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in keyRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := MaxLen("name", in.Name, MaxNameBytes); err != nil {
+	if err := commandapi.MaxLen("name", in.Name, MaxNameBytes); err != nil {
 		return httpapi.Response{}, err
 	}
-	exp, err := ParseTime("expires_at", in.ExpiresAt)
+	exp, err := commandapi.ParseTime("expires_at", in.ExpiresAt)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -930,8 +948,8 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
-		Events: FromIdentity(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
+	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
+		Events: commandapi.FromIdentity(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
 			return CreatedKey{keyResource(k, nil, v), full}
@@ -941,7 +959,7 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 // revokeKey revokes an API key (200 with the key); it fails on the very
 // next request. Revoking a revoked key changes nothing and answers the
 // same. Honours If-Match.
-func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -977,8 +995,8 @@ func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
-		Events: FromIdentity(decided), Status: http.StatusOK,
+	m := commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
+		Events: commandapi.FromIdentity(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return keyResource(after, cred.LastUsedAt, v) }}
 	if len(decided) > 0 {
 		cred.RevokedAt = after.RevokedAt
@@ -995,7 +1013,7 @@ func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, err
 
 // wsTicket issues a one-time WebSocket ticket for the caller (TicketTTL):
 // 201 {"ticket","expires_at","url"}. The body is empty or {}.
-func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) wsTicket(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	if err := domain.Authorize(c.Principal, domain.ActWSTicket, domain.Resource{TenantID: c.Principal.TenantID, OwnerID: c.Principal.UserID}); err != nil {
 		return httpapi.Response{}, err
 	}
@@ -1003,7 +1021,7 @@ func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, erro
 		return httpapi.Response{}, err
 	} else if len(strings.TrimSpace(string(b))) > 0 {
 		var empty struct{}
-		if err := DecodeJSON(b, &empty); err != nil {
+		if err := commandapi.DecodeJSON(b, &empty); err != nil {
 			return httpapi.Response{}, err
 		}
 	}

@@ -1,4 +1,4 @@
-package queryapi
+package identityapp
 
 import (
 	"context"
@@ -12,11 +12,14 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-func (s *Service) identityRoutes(r *httpapi.Router) {
+// Queries binds identity's query routes (the context's queryapi module).
+func Queries(svc *queryapi.Service, r *httpapi.Router) {
+	s := &queries{Service: svc, d: svc.Deps()}
 	r.Handle(identity.RouteBootstrapState.Key(), s.bootstrapState)
 	r.Handle(identity.RouteListTenants.Key(), s.listTenants)
 	r.Handle(identity.RouteGetTenant.Key(), s.getTenant)
@@ -24,6 +27,13 @@ func (s *Service) identityRoutes(r *httpapi.Router) {
 	r.Handle(identity.RouteGetUser.Key(), s.getUser)
 	r.Handle(identity.RouteGetMe.Key(), s.getMe)
 	r.Handle(identity.RouteListAPIKeys.Key(), s.listAPIKeys)
+}
+
+// queries serves identity's query routes on the query service (lists,
+// single resources and cursors come from it).
+type queries struct {
+	*queryapi.Service
+	d queryapi.Deps
 }
 
 // loadView reads one item and decodes its body.
@@ -39,7 +49,7 @@ func loadView[T any](ctx context.Context, m readmodel.Store, pk, sk string) (T, 
 	return v, it, nil
 }
 
-func (s *Service) listTenants(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -82,7 +92,7 @@ func bodies(items []readmodel.Item) []json.RawMessage {
 	return out
 }
 
-func (s *Service) getTenant(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) getTenant(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -91,12 +101,12 @@ func (s *Service) getTenant(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Single(ctx, req, s.Loader(views.TenantPK(id), views.SKTenant), func(v Versioned) error {
+	return s.Single(ctx, req, s.Loader(views.TenantPK(id), views.SKTenant), func(v queryapi.Versioned) error {
 		return domain.Authorize(p, domain.ActTenantRead, domain.Resource{TenantID: id})
 	})
 }
 
-func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -124,7 +134,7 @@ func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 	return s.ListResponse(bodies(page.Items), page.Next, scope), nil
 }
 
-func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -138,7 +148,7 @@ func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Res
 
 // bootstrapState tells a console whether to offer the bootstrap page. It
 // is unauthenticated and reveals only whether the platform exists.
-func (s *Service) bootstrapState(ctx context.Context, _ httpapi.Request) (httpapi.Response, error) {
+func (s *queries) bootstrapState(ctx context.Context, _ httpapi.Request) (httpapi.Response, error) {
 	if s.d.Records == nil {
 		return httpapi.Response{}, fmt.Errorf("bootstrap state: no records store wired")
 	}
@@ -149,7 +159,7 @@ func (s *Service) bootstrapState(ctx context.Context, _ httpapi.Request) (httpap
 	return httpapi.JSON(http.StatusOK, map[string]bool{"bootstrapped": done}), nil
 }
 
-func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) getMe(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -157,8 +167,8 @@ func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	return s.user(ctx, req, p, p.UserID)
 }
 
-func (s *Service) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
-	return s.Single(ctx, req, s.Loader(views.UserPK(id), views.SKUser), func(v Versioned) error {
+func (s *queries) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
+	return s.Single(ctx, req, s.Loader(views.UserPK(id), views.SKUser), func(v queryapi.Versioned) error {
 		var u views.User
 		if err := json.Unmarshal(v.Body, &u); err != nil {
 			return fmt.Errorf("decode user %s: %w", id, err)
@@ -167,14 +177,14 @@ func (s *Service) user(ctx context.Context, req httpapi.Request, p domain.Princi
 	})
 }
 
-func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	owner := domain.Resource{TenantID: p.TenantID, OwnerID: p.UserID}
 	if v, ok := req.QueryStringParameters["owner_id"]; ok && v != p.UserID {
-		if err := QueryID("owner_id", v); err != nil {
+		if err := queryapi.QueryID("owner_id", v); err != nil {
 			return httpapi.Response{}, err
 		}
 		u, _, err := loadView[views.User](ctx, s.d.Models, views.UserPK(v), views.SKUser)
@@ -206,7 +216,7 @@ func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 // withLastUsed overlays the key's last_used_at from its credential record
 // (refreshed by the authorizer without an event). On any lookup failure the
 // read-model value is served.
-func (s *Service) withLastUsed(ctx context.Context, body json.RawMessage) json.RawMessage {
+func (s *queries) withLastUsed(ctx context.Context, body json.RawMessage) json.RawMessage {
 	if s.d.Records == nil {
 		return body
 	}

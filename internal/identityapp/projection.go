@@ -1,51 +1,30 @@
-package projection
+package identityapp
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-// IdentityProjections keep the tenant, user and API key views (see package
-// views). Each consumes every event of its stream kind so that the view's
-// version is the stream's version; an event type it does not know only
-// advances the version.
-func IdentityProjections() []Projection {
-	return []Projection{
-		{Name: "tenants", Match: StreamKind("tenant"), Apply: applyTenant},
-		{Name: "users", Match: StreamKind("user"), Apply: applyUser},
-		{Name: "apikeys", Match: StreamKind("apikey"), Apply: applyAPIKey},
-	}
+// Projections keep the tenant, user and API key views (see package views).
+// Each consumes every event of its stream kind so that the view's version
+// is the stream's version; an event type it does not know only advances the
+// version.
+var Projections = []projection.Projection{
+	{Name: "tenants", Match: projection.StreamKind("tenant"), Apply: applyTenant},
+	{Name: "users", Match: projection.StreamKind("user"), Apply: applyUser},
+	{Name: "apikeys", Match: projection.StreamKind("apikey"), Apply: applyAPIKey},
 }
-
-// StreamKind matches the events of one aggregate kind ("<kind>-<id>").
-func StreamKind(kind string) func(events.Envelope) bool {
-	return func(e events.Envelope) bool { return strings.HasPrefix(e.StreamID, kind+"-") }
-}
-
-// Decode decodes an event payload.
-func Decode[T any](e events.Envelope) (T, error) {
-	var v T
-	if err := json.Unmarshal(e.Data, &v); err != nil {
-		return v, fmt.Errorf("decode %s data: %w", e.Type, err)
-	}
-	return v, nil
-}
-
-func body(v any) (json.RawMessage, error) { return json.Marshal(v) }
-
-// StreamID is the aggregate id of an event of kind.
-func StreamID(e events.Envelope, kind string) string { return strings.TrimPrefix(e.StreamID, kind+"-") }
 
 func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := StreamID(e, "tenant")
-	return Fold(ctx, m, views.TenantPK(id), views.SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
+	id := projection.StreamID(e, "tenant")
+	return projection.Fold(ctx, m, views.TenantPK(id), views.SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
 		var t views.Tenant
 		if cur != nil {
 			if err := json.Unmarshal(cur, &t); err != nil {
@@ -54,7 +33,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		}
 		switch e.Type {
 		case identity.TenantCreated:
-			d, err := Decode[identity.TenantCreatedData](e)
+			d, err := projection.Decode[identity.TenantCreatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -63,13 +42,13 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 				t.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.TenantRenamed:
-			d, err := Decode[identity.TenantRenamedData](e)
+			d, err := projection.Decode[identity.TenantRenamedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
 			t.Name = d.Name
 		case identity.TenantSuspended, identity.TenantReactivated:
-			d, err := Decode[identity.TenantStatusData](e)
+			d, err := projection.Decode[identity.TenantStatusData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -79,17 +58,17 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			t.Status = identity.TenantActive // stored before statuses existed
 		}
 		if t.ID == "" {
-			return readmodel.Item{}, fmt.Errorf("tenant %s: %s before tenant.created: %w", id, e.Type, ErrGap)
+			return readmodel.Item{}, fmt.Errorf("tenant %s: %s before tenant.created: %w", id, e.Type, projection.ErrGap)
 		}
 		t.Version, t.UpdatedAt = e.Version, e.OccurredAt.UTC()
-		b, err := body(t)
+		b, err := json.Marshal(t)
 		return readmodel.Item{GSI1PK: views.GSI1Tenants, GSI1SK: views.TenantGSI1SK(id), Body: b}, err
 	})
 }
 
 func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := StreamID(e, "user")
-	return Fold(ctx, m, views.UserPK(id), views.SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
+	id := projection.StreamID(e, "user")
+	return projection.Fold(ctx, m, views.UserPK(id), views.SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
 		var u views.User
 		if cur != nil {
 			if err := json.Unmarshal(cur, &u); err != nil {
@@ -98,7 +77,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		}
 		switch e.Type {
 		case identity.UserCreated:
-			d, err := Decode[identity.UserCreatedData](e)
+			d, err := projection.Decode[identity.UserCreatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -114,7 +93,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 				u.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.UserRoleChanged:
-			d, err := Decode[identity.UserRoleChangedData](e)
+			d, err := projection.Decode[identity.UserRoleChangedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -124,24 +103,24 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		case identity.UserReactivated:
 			u.Status = identity.StatusActive
 		case identity.UserProfileUpdated:
-			d, err := Decode[identity.UserProfileUpdatedData](e)
+			d, err := projection.Decode[identity.UserProfileUpdatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
 			u.DisplayName = d.DisplayName
 		}
 		if u.ID == "" {
-			return readmodel.Item{}, fmt.Errorf("user %s: %s before user.created: %w", id, e.Type, ErrGap)
+			return readmodel.Item{}, fmt.Errorf("user %s: %s before user.created: %w", id, e.Type, projection.ErrGap)
 		}
 		u.Version, u.UpdatedAt = e.Version, e.OccurredAt.UTC()
-		b, err := body(u)
+		b, err := json.Marshal(u)
 		return readmodel.Item{GSI1PK: views.TenantUsersGSI1PK(u.TenantID), GSI1SK: views.UserGSI1SK(id), Body: b}, err
 	})
 }
 
 func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := StreamID(e, "apikey")
-	return Fold(ctx, m, views.APIKeyPK(id), views.SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
+	id := projection.StreamID(e, "apikey")
+	return projection.Fold(ctx, m, views.APIKeyPK(id), views.SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
 		var k views.APIKey
 		if cur != nil {
 			if err := json.Unmarshal(cur, &k); err != nil {
@@ -150,7 +129,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		}
 		switch e.Type {
 		case identity.APIKeyCreated:
-			d, err := Decode[identity.APIKeyCreatedData](e)
+			d, err := projection.Decode[identity.APIKeyCreatedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -163,7 +142,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 				k.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.APIKeyRevoked:
-			d, err := Decode[identity.APIKeyRevokedData](e)
+			d, err := projection.Decode[identity.APIKeyRevokedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -174,10 +153,10 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			k.RevokedAt = &at
 		}
 		if k.ID == "" {
-			return readmodel.Item{}, fmt.Errorf("api key %s: %s before apikey.created: %w", id, e.Type, ErrGap)
+			return readmodel.Item{}, fmt.Errorf("api key %s: %s before apikey.created: %w", id, e.Type, projection.ErrGap)
 		}
 		k.Version = e.Version
-		b, err := body(k)
+		b, err := json.Marshal(k)
 		return readmodel.Item{GSI1PK: views.UserAPIKeysGSI1PK(k.OwnerID), GSI1SK: views.APIKeyGSI1SK(id), Body: b}, err
 	})
 }
