@@ -19,7 +19,6 @@ import (
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/identityapp"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // The router serves exactly the command routes the contexts declare.
@@ -44,8 +43,8 @@ func TestBootstrapOnce(t *testing.T) {
 	resp := e.do(e.req("post_bootstrap"))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
 	out := decode[struct {
-		Tenant views.Tenant           `json:"tenant"`
-		User   views.User             `json:"user"`
+		Tenant identityapp.Tenant     `json:"tenant"`
+		User   identityapp.User       `json:"user"`
 		APIKey identityapp.CreatedKey `json:"api_key"`
 	}](t, resp)
 	assert.True(t, out.Tenant.Platform)
@@ -86,9 +85,9 @@ func TestLoginPasswordAndThrottle(t *testing.T) {
 	resp := e.do(e.req("post_login"))
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
 	login := decode[struct {
-		Key       string     `json:"key"`
-		ExpiresAt time.Time  `json:"expires_at"`
-		User      views.User `json:"user"`
+		Key       string           `json:"key"`
+		ExpiresAt time.Time        `json:"expires_at"`
+		User      identityapp.User `json:"user"`
 	}](t, resp)
 	assert.Equal(t, e.clk.Now().Add(auth.SessionTTL), login.ExpiresAt)
 	assert.Equal(t, adminEmail, login.User.Email)

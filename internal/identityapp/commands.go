@@ -15,7 +15,6 @@ import (
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/httpapi"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Commands binds identity's command routes (the context's commandapi
@@ -53,30 +52,30 @@ type commands struct {
 
 // ------------------------------------------------------------- resources ---
 
-// The HTTP resources are the read models' (internal/readmodel/views), so a
+// The HTTP resources are the read models' (views.go), so a
 // command response and the GET that follows it carry the same fields.
 
-func tenantResource(t identity.Tenant, v int64, updated time.Time) views.Tenant {
-	return views.Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, Status: t.Status, CreatedAt: t.CreatedAt,
+func tenantResource(t identity.Tenant, v int64, updated time.Time) Tenant {
+	return Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, Status: t.Status, CreatedAt: t.CreatedAt,
 		UpdatedAt: updated.UTC(), Version: v}
 }
 
-func userResource(u identity.User, v int64, updated time.Time) views.User {
-	return views.User{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
+func userResource(u identity.User, v int64, updated time.Time) User {
+	return User{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
 		Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt, UpdatedAt: updated.UTC(), Version: v}
 }
 
 // keyResource is the key at version v; Key (the full secret key) is set by
 // the create response alone.
-func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) views.APIKey {
-	return views.APIKey{ID: k.ID, Name: k.Name, Prefix: identity.KeyPrefix(k.ID), OwnerID: k.OwnerID, TenantID: k.TenantID,
+func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) APIKey {
+	return APIKey{ID: k.ID, Name: k.Name, Prefix: identity.KeyPrefix(k.ID), OwnerID: k.OwnerID, TenantID: k.TenantID,
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: lastUsed, RevokedAt: k.RevokedAt, Version: v}
 }
 
 // CreatedKey is the create response of a key: the resource plus, this
 // once, the full secret key.
 type CreatedKey struct {
-	views.APIKey
+	APIKey
 	Key string `json:"key"`
 }
 
@@ -99,7 +98,7 @@ func lastChange(evs []events.Envelope) time.Time {
 
 // fold applies decided events to a state with fold, as the store will.
 func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f func([]identity.Recorded) (T, error)) (T, error) {
-	rec := commandapi.Recorded(prior)
+	rec := recorded(prior)
 	for i, e := range evs {
 		b, err := json.Marshal(e.Data)
 		if err != nil {
@@ -124,7 +123,7 @@ func loadStream[T any](ctx context.Context, s *commands, what, stream string, fo
 	if v == 0 {
 		return zero, nil, fmt.Errorf("%s: %w", what, domain.ErrNotFound)
 	}
-	agg, err := fold(commandapi.Recorded(evs))
+	agg, err := fold(recorded(evs))
 	return agg, evs, err
 }
 
@@ -299,7 +298,7 @@ func (s *commands) bootstrap(ctx context.Context, c *commandapi.Call) (httpapi.R
 			return httpapi.Response{}, err
 		}
 		_, err = s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(marker.TenantID), TenantID: marker.TenantID,
-			Expected: events.ExpectNew, Events: commandapi.FromIdentity(tevs), NoIdempotency: true, Status: http.StatusCreated,
+			Expected: events.ExpectNew, Events: newEvents(tevs), NoIdempotency: true, Status: http.StatusCreated,
 			Records: []events.RecordOp{{Mode: events.RecordPutIfAbsent, Record: mrec}}})
 		if errors.Is(err, events.ErrDuplicate) {
 			return httpapi.Response{}, fmt.Errorf("bootstrap already in progress: %w", domain.ErrConflict)
@@ -337,7 +336,7 @@ func (s *commands) bootstrap(ctx context.Context, c *commandapi.Call) (httpapi.R
 			return httpapi.Response{}, err
 		}
 		_, err = s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(marker.UserID), TenantID: tenant.ID,
-			Expected: events.ExpectNew, Events: commandapi.FromIdentity(uevs), NoIdempotency: true, Status: http.StatusCreated,
+			Expected: events.ExpectNew, Events: newEvents(uevs), NoIdempotency: true, Status: http.StatusCreated,
 			Records: append(ops, counter)})
 		if err != nil && !errors.Is(err, events.ErrVersionConflict) {
 			return httpapi.Response{}, emailTaken(err)
@@ -387,7 +386,7 @@ func (s *commands) bootstrap(ctx context.Context, c *commandapi.Call) (httpapi.R
 		s.d.Log.WarnContext(ctx, "bootstrap: remembering the address", "error", err.Error())
 	}
 	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
-		Expected: events.ExpectNew, Events: commandapi.FromIdentity(kevs), Status: http.StatusCreated,
+		Expected: events.ExpectNew, Events: newEvents(kevs), Status: http.StatusCreated,
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
@@ -654,7 +653,7 @@ func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (http
 		ops = append(ops, op)
 	}
 	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: commandapi.FromIdentity(decided), Records: ops, Status: http.StatusNoContent})
+		Events: newEvents(decided), Records: ops, Status: http.StatusNoContent})
 }
 
 // --------------------------------------------------------------- tenants ---
@@ -684,7 +683,7 @@ func (s *commands) createTenant(ctx context.Context, c *commandapi.Call) (httpap
 		return httpapi.Response{}, err
 	}
 	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
-		Events: commandapi.FromIdentity(evs), Status: http.StatusCreated,
+		Events: newEvents(evs), Status: http.StatusCreated,
 		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
 }
 
@@ -734,7 +733,7 @@ func (s *commands) patchTenant(ctx context.Context, c *commandapi.Call) (httpapi
 		return httpapi.Response{}, err
 	}
 	m := commandapi.Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
-		Events: commandapi.FromIdentity(decided), Status: http.StatusOK,
+		Events: newEvents(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return tenantResource(after, v, updatedAt(c, decided, evs)) }}
 	if after.Status != t.Status {
 		op, err := put(auth.TenantRecord(t.ID, after.Status))
@@ -795,7 +794,7 @@ func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.
 		return httpapi.Response{}, err
 	}
 	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
-		Events: commandapi.FromIdentity(evs), Records: ops, Status: http.StatusCreated,
+		Events: newEvents(evs), Records: ops, Status: http.StatusCreated,
 		Body: func(v int64) any { return userResource(u, v, c.At) }})
 	if err != nil {
 		return resp, emailTaken(err)
@@ -872,7 +871,7 @@ func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	m := commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: commandapi.FromIdentity(decided), Status: http.StatusOK,
+		Events: newEvents(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
@@ -949,7 +948,7 @@ func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
-		Events: commandapi.FromIdentity(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
+		Events: newEvents(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
 			return CreatedKey{keyResource(k, nil, v), full}
@@ -996,7 +995,7 @@ func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	m := commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
-		Events: commandapi.FromIdentity(decided), Status: http.StatusOK,
+		Events: newEvents(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return keyResource(after, cred.LastUsedAt, v) }}
 	if len(decided) > 0 {
 		cred.RevokedAt = after.RevokedAt
@@ -1032,4 +1031,22 @@ func (s *commands) wsTicket(ctx context.Context, c *commandapi.Call) (httpapi.Re
 	resp := httpapi.JSON(http.StatusCreated, map[string]any{"ticket": t, "expires_at": exp, "url": s.d.WSURL})
 	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
+}
+
+// recorded converts envelopes for the identity aggregates' fold functions.
+func recorded(evs []events.Envelope) []identity.Recorded {
+	out := make([]identity.Recorded, len(evs))
+	for i, e := range evs {
+		out[i] = identity.Recorded{Type: e.Type, Version: e.Version, OccurredAt: e.OccurredAt, Data: e.Data}
+	}
+	return out
+}
+
+// newEvents converts decided identity events.
+func newEvents(evs []identity.Event) []commandapi.NewEvent {
+	out := make([]commandapi.NewEvent, len(evs))
+	for i, e := range evs {
+		out[i] = commandapi.NewEvent{Type: e.Type, Schema: identity.SchemaV1, Data: e.Data}
+	}
+	return out
 }

@@ -9,10 +9,9 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-// Projections keep the tenant, user and API key views (see package views).
+// Projections keep the tenant, user and API key views (views.go).
 // Each consumes every event of its stream kind so that the view's version
 // is the stream's version; an event type it does not know only advances the
 // version.
@@ -24,8 +23,8 @@ var Projections = []projection.Projection{
 
 func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "tenant")
-	return projection.Fold(ctx, m, views.TenantPK(id), views.SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var t views.Tenant
+	return projection.Fold(ctx, m, TenantPK(id), SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var t Tenant
 		if cur != nil {
 			if err := json.Unmarshal(cur, &t); err != nil {
 				return readmodel.Item{}, fmt.Errorf("stored tenant %s: %w", id, err)
@@ -37,7 +36,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			if err != nil {
 				return readmodel.Item{}, err
 			}
-			t = views.Tenant{ID: id, Name: d.Name, Platform: d.Platform, Status: identity.TenantActive, CreatedAt: d.CreatedAt.UTC()}
+			t = Tenant{ID: id, Name: d.Name, Platform: d.Platform, Status: identity.TenantActive, CreatedAt: d.CreatedAt.UTC()}
 			if t.CreatedAt.IsZero() {
 				t.CreatedAt = e.OccurredAt.UTC()
 			}
@@ -62,14 +61,14 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		}
 		t.Version, t.UpdatedAt = e.Version, e.OccurredAt.UTC()
 		b, err := json.Marshal(t)
-		return readmodel.Item{GSI1PK: views.GSI1Tenants, GSI1SK: views.TenantGSI1SK(id), Body: b}, err
+		return readmodel.Item{GSI1PK: GSI1Tenants, GSI1SK: TenantGSI1SK(id), Body: b}, err
 	})
 }
 
 func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "user")
-	return projection.Fold(ctx, m, views.UserPK(id), views.SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var u views.User
+	return projection.Fold(ctx, m, UserPK(id), SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var u User
 		if cur != nil {
 			if err := json.Unmarshal(cur, &u); err != nil {
 				return readmodel.Item{}, fmt.Errorf("stored user %s: %w", id, err)
@@ -81,7 +80,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 			if err != nil {
 				return readmodel.Item{}, err
 			}
-			u = views.User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
+			u = User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
 				Role: d.Role, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}
 			if u.TenantID == "" {
 				u.TenantID = e.TenantID
@@ -114,14 +113,14 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		}
 		u.Version, u.UpdatedAt = e.Version, e.OccurredAt.UTC()
 		b, err := json.Marshal(u)
-		return readmodel.Item{GSI1PK: views.TenantUsersGSI1PK(u.TenantID), GSI1SK: views.UserGSI1SK(id), Body: b}, err
+		return readmodel.Item{GSI1PK: TenantUsersGSI1PK(u.TenantID), GSI1SK: UserGSI1SK(id), Body: b}, err
 	})
 }
 
 func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "apikey")
-	return projection.Fold(ctx, m, views.APIKeyPK(id), views.SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var k views.APIKey
+	return projection.Fold(ctx, m, APIKeyPK(id), SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var k APIKey
 		if cur != nil {
 			if err := json.Unmarshal(cur, &k); err != nil {
 				return readmodel.Item{}, fmt.Errorf("stored api key %s: %w", id, err)
@@ -133,7 +132,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			if err != nil {
 				return readmodel.Item{}, err
 			}
-			k = views.APIKey{ID: id, Name: d.Name, Prefix: d.Prefix, OwnerID: d.OwnerID, TenantID: d.TenantID,
+			k = APIKey{ID: id, Name: d.Name, Prefix: d.Prefix, OwnerID: d.OwnerID, TenantID: d.TenantID,
 				CreatedAt: d.CreatedAt.UTC(), ExpiresAt: utc(d.ExpiresAt)}
 			if k.TenantID == "" {
 				k.TenantID = e.TenantID
@@ -157,6 +156,6 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		}
 		k.Version = e.Version
 		b, err := json.Marshal(k)
-		return readmodel.Item{GSI1PK: views.UserAPIKeysGSI1PK(k.OwnerID), GSI1SK: views.APIKeyGSI1SK(id), Body: b}, err
+		return readmodel.Item{GSI1PK: UserAPIKeysGSI1PK(k.OwnerID), GSI1SK: APIKeyGSI1SK(id), Body: b}, err
 	})
 }

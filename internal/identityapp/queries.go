@@ -14,7 +14,6 @@ import (
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Queries binds identity's query routes (the context's queryapi module).
@@ -60,7 +59,7 @@ func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.GSI1Tenants,
+		page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: GSI1Tenants,
 			Limit: lp.Limit, Cursor: lp.Cursor})
 		if err != nil {
 			return httpapi.Response{}, err
@@ -71,7 +70,7 @@ func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 	if _, err := s.ParseList(req, "tenants|own|"+p.TenantID); err != nil {
 		return httpapi.Response{}, err
 	}
-	t, it, err := loadView[views.Tenant](ctx, s.d.Models, views.TenantPK(p.TenantID), views.SKTenant)
+	t, it, err := loadView[Tenant](ctx, s.d.Models, TenantPK(p.TenantID), SKTenant)
 	if readmodel.IsNotFound(err) {
 		return s.ListResponse(nil, "", ""), nil
 	}
@@ -101,7 +100,7 @@ func (s *queries) getTenant(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Single(ctx, req, s.Loader(views.TenantPK(id), views.SKTenant), func(v queryapi.Versioned) error {
+	return s.Single(ctx, req, s.Loader(TenantPK(id), SKTenant), func(v queryapi.Versioned) error {
 		return domain.Authorize(p, domain.ActTenantRead, domain.Resource{TenantID: id})
 	})
 }
@@ -115,13 +114,13 @@ func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if _, err := s.d.Models.Get(ctx, views.TenantPK(id), views.SKTenant); err != nil {
+	if _, err := s.d.Models.Get(ctx, TenantPK(id), SKTenant); err != nil {
 		return httpapi.Response{}, err
 	}
 	if err := domain.Authorize(p, domain.ActUserList, domain.Resource{TenantID: id}); err != nil {
 		return httpapi.Response{}, err
 	}
-	gpk := views.TenantUsersGSI1PK(id)
+	gpk := TenantUsersGSI1PK(id)
 	scope := "users|" + gpk
 	lp, err := s.ParseList(req, scope)
 	if err != nil {
@@ -168,8 +167,8 @@ func (s *queries) getMe(ctx context.Context, req httpapi.Request) (httpapi.Respo
 }
 
 func (s *queries) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
-	return s.Single(ctx, req, s.Loader(views.UserPK(id), views.SKUser), func(v queryapi.Versioned) error {
-		var u views.User
+	return s.Single(ctx, req, s.Loader(UserPK(id), SKUser), func(v queryapi.Versioned) error {
+		var u User
 		if err := json.Unmarshal(v.Body, &u); err != nil {
 			return fmt.Errorf("decode user %s: %w", id, err)
 		}
@@ -187,7 +186,7 @@ func (s *queries) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 		if err := queryapi.QueryID("owner_id", v); err != nil {
 			return httpapi.Response{}, err
 		}
-		u, _, err := loadView[views.User](ctx, s.d.Models, views.UserPK(v), views.SKUser)
+		u, _, err := loadView[User](ctx, s.d.Models, UserPK(v), SKUser)
 		if err != nil {
 			return httpapi.Response{}, fmt.Errorf("owner_id: %w", err)
 		}
@@ -196,7 +195,7 @@ func (s *queries) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 	if err := domain.Authorize(p, domain.ActAPIKeyList, owner); err != nil {
 		return httpapi.Response{}, err
 	}
-	gpk := views.UserAPIKeysGSI1PK(owner.OwnerID)
+	gpk := UserAPIKeysGSI1PK(owner.OwnerID)
 	scope := "apikeys|" + gpk
 	lp, err := s.ParseList(req, scope)
 	if err != nil {
@@ -220,7 +219,7 @@ func (s *queries) withLastUsed(ctx context.Context, body json.RawMessage) json.R
 	if s.d.Records == nil {
 		return body
 	}
-	var k views.APIKey
+	var k APIKey
 	if err := json.Unmarshal(body, &k); err != nil {
 		return body
 	}

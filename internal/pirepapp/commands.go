@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/skyledger/skyledger/internal/commandapi"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
@@ -48,7 +47,7 @@ type PirepRetractBody struct {
 	Reason string `json:"reason"`
 }
 
-// submit: 201 with the PIREP resource (views.Pirep) at version 1,
+// submit: 201 with the PIREP resource (Pirep) at version 1,
 // Location, ETag, X-Stream-Id. A refused report is 400 naming "raw" (with
 // the element and byte position in the message) or the JSON field.
 func (h commands) submit(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
@@ -102,7 +101,7 @@ func (h commands) submit(ctx context.Context, c *commandapi.Call) (httpapi.Respo
 		Events: []commandapi.NewEvent{{Type: pirep.EventSubmitted, Schema: pirep.SchemaV1, Data: d}},
 		Status: http.StatusCreated,
 		Body: func(v int64) any {
-			return views.PirepOf(pirep.Pirep{SubmittedData: d, Version: v})
+			return PirepOf(pirep.Pirep{SubmittedData: d, Version: v})
 		},
 		ExtraHeaders: map[string]string{"Location": "/api/pireps/" + id},
 	})
@@ -154,7 +153,7 @@ func (h commands) retract(ctx context.Context, c *commandapi.Call) (httpapi.Resp
 		Status: http.StatusOK,
 		Body: func(v int64) any {
 			after.Version = v
-			return views.PirepOf(after)
+			return PirepOf(after)
 		},
 	})
 }

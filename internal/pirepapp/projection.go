@@ -9,7 +9,6 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Projections keep the PIREP view (the context's projections).
@@ -19,8 +18,8 @@ var Projections = []projection.Projection{{Name: "pireps", Match: projection.Str
 // everything a later event changes, so no aggregate is rebuilt.
 func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "pirep")
-	return projection.Fold(ctx, m, views.PirepPK(id), views.SKPirep, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var v views.Pirep
+	return projection.Fold(ctx, m, PirepPK(id), SKPirep, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var v Pirep
 		switch e.Type {
 		case pirep.EventSubmitted:
 			d, err := projection.Decode[pirep.SubmittedData](e)
@@ -33,7 +32,7 @@ func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error
 			if d.TenantID == "" {
 				d.TenantID = e.TenantID
 			}
-			v = views.PirepSubmitted(d, e.Version)
+			v = PirepSubmitted(d, e.Version)
 		case pirep.EventRetracted:
 			if cur == nil {
 				return readmodel.Item{}, fmt.Errorf("pirep %s: %s before %s: %w", id, e.Type, pirep.EventSubmitted, projection.ErrGap)
@@ -50,6 +49,6 @@ func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error
 			return readmodel.Item{}, fmt.Errorf("pirep %s: unknown event type %q", id, e.Type)
 		}
 		b, err := json.Marshal(v)
-		return readmodel.Item{GSI1PK: views.TenantPirepsGSI1PK(v.TenantID), GSI1SK: views.PirepGSI1SK(v.ReceivedAt, v.ID), Body: b}, err
+		return readmodel.Item{GSI1PK: TenantPirepsGSI1PK(v.TenantID), GSI1SK: PirepGSI1SK(v.ReceivedAt, v.ID), Body: b}, err
 	})
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Queries binds GET /api/pireps and GET /api/pireps/{id} (the context's
@@ -86,7 +85,7 @@ func (f pirepFilter) scope() string {
 	return b.String()
 }
 
-func (f pirepFilter) match(v views.Pirep) bool {
+func (f pirepFilter) match(v Pirep) bool {
 	switch {
 	case v.Status == pirep.StatusRetracted && !f.includeRetracted:
 		return false
@@ -242,18 +241,18 @@ func (q queries) list(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	rq := readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
+	rq := readmodel.Query{Index: readmodel.IndexGSI1, PK: TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
 	if f.from != nil {
 		// received >= observed >= from
-		rq.SKFrom = views.PirepGSI1SKBound(*f.from)
+		rq.SKFrom = PirepGSI1SKBound(*f.from)
 	}
 	if f.to != nil {
 		// observed <= to implies received <= to + 24 h (the /TM date rule)
-		rq.SKTo = views.PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
+		rq.SKTo = PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
 	}
-	var found []views.Pirep
+	var found []Pirep
 	inner, err := queryapi.Scan(ctx, q.s.Models(), rq, pos, lp.Limit, pirepMaxScan, func(it readmodel.Item) (bool, error) {
-		var v views.Pirep
+		var v Pirep
 		if err := json.Unmarshal(it.Body, &v); err != nil {
 			return false, fmt.Errorf("decode read model %s: %w", it.PK, err)
 		}
@@ -316,7 +315,7 @@ func (q queries) get(ctx context.Context, req httpapi.Request) (httpapi.Response
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := q.s.Single(ctx, req, q.s.Loader(views.PirepPK(id), views.SKPirep), func(v queryapi.Versioned) error {
+	resp, err := q.s.Single(ctx, req, q.s.Loader(PirepPK(id), SKPirep), func(v queryapi.Versioned) error {
 		var view struct {
 			TenantID string `json:"tenant_id"`
 		}
@@ -331,7 +330,7 @@ func (q queries) get(ctx context.Context, req httpapi.Request) (httpapi.Response
 	if format == formatJSON && strings.Contains(resp.Body, `"warnings":`) {
 		return resp, nil
 	}
-	var v views.Pirep
+	var v Pirep
 	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
 		return httpapi.Response{}, fmt.Errorf("decode pirep %s: %w", id, err)
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/skyledger/skyledger/internal/ddb"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -78,7 +77,7 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 			rec.check = func(envs []events.Envelope) {
 				// notified only after the read model holds every notified version
 				for _, e := range envs {
-					pk := map[string]string{"tenant": views.TenantPK(""), "user": views.UserPK(""), "apikey": views.APIKeyPK("")}[strings.SplitN(e.StreamID, "-", 2)[0]]
+					pk := map[string]string{"tenant": identityapp.TenantPK(""), "user": identityapp.UserPK(""), "apikey": identityapp.APIKeyPK("")}[strings.SplitN(e.StreamID, "-", 2)[0]]
 					pk += strings.SplitN(e.StreamID, "-", 2)[1]
 					p, err := m.Query(ctx, readmodel.Query{PK: pk})
 					require.NoError(t, err)
@@ -95,21 +94,21 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 			assert.Len(t, rec.calls[0], len(batch.Records))
 			assert.Equal(t, identityHistory()[0].EventID, rec.calls[0][0].EventID)
 
-			acme, it := get[views.Tenant](t, m, views.TenantPK(tAcme), views.SKTenant)
+			acme, it := get[identityapp.Tenant](t, m, identityapp.TenantPK(tAcme), identityapp.SKTenant)
 			assert.Equal(t, "Acme Aviation", acme.Name)
 			assert.Equal(t, int64(2), acme.Version)
 			assert.Equal(t, "tenant-"+tAcme, it.SourceStream)
 			assert.Equal(t, int64(2), it.SourceVersion)
 			assert.Equal(t, t0.Add(time.Minute), acme.CreatedAt)
 
-			pilot, _ := get[views.User](t, m, views.UserPK(uPilot), views.SKUser)
-			assert.Equal(t, views.User{ID: uPilot, TenantID: tAcme, Email: "pilot@acme.example", DisplayName: "Pat P.",
+			pilot, _ := get[identityapp.User](t, m, identityapp.UserPK(uPilot), identityapp.SKUser)
+			assert.Equal(t, identityapp.User{ID: uPilot, TenantID: tAcme, Email: "pilot@acme.example", DisplayName: "Pat P.",
 				Role: "pilot", Status: "active", CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0.Add(13 * time.Minute), Version: 4}, pilot)
-			other, _ := get[views.User](t, m, views.UserPK(uOther), views.SKUser)
+			other, _ := get[identityapp.User](t, m, identityapp.UserPK(uOther), identityapp.SKUser)
 			assert.Equal(t, "active", other.Status, "deactivated then reactivated")
 			assert.Equal(t, int64(3), other.Version)
 
-			key, kit := get[views.APIKey](t, m, views.APIKeyPK(kPilot), views.SKAPIKey)
+			key, kit := get[identityapp.APIKey](t, m, identityapp.APIKeyPK(kPilot), identityapp.SKAPIKey)
 			require.NotNil(t, key.RevokedAt)
 			assert.Equal(t, t0.Add(9*time.Minute), *key.RevokedAt)
 			require.NotNil(t, key.ExpiresAt)
@@ -119,16 +118,16 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 				assert.NotContains(t, strings.ToLower(string(kit.Body)), bad)
 			}
 
-			p, err := m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.GSI1Tenants})
+			p, err := m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: identityapp.GSI1Tenants})
 			require.NoError(t, err)
 			assert.Len(t, p.Items, 2)
-			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantUsersGSI1PK(tAcme)})
+			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: identityapp.TenantUsersGSI1PK(tAcme)})
 			require.NoError(t, err)
 			assert.Len(t, p.Items, 2)
-			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.UserAPIKeysGSI1PK(uPilot)})
+			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: identityapp.UserAPIKeysGSI1PK(uPilot)})
 			require.NoError(t, err)
 			require.Len(t, p.Items, 1)
-			assert.Equal(t, views.APIKeyPK(kPilot), p.Items[0].PK)
+			assert.Equal(t, identityapp.APIKeyPK(kPilot), p.Items[0].PK)
 		})
 	}
 }
@@ -222,9 +221,9 @@ func TestHandleStopsAtFirstFailureAndReportsIt(t *testing.T) {
 	assert.Equal(t, batch.Records[2].Change.SequenceNumber, resp.BatchItemFailures[0].ItemIdentifier)
 	require.Len(t, rec.calls, 1, "the records before the failure are notified")
 	assert.Len(t, rec.calls[0], 2)
-	_, err = m.Get(ctx, views.TenantPK(tAcme), views.SKTenant)
+	_, err = m.Get(ctx, identityapp.TenantPK(tAcme), identityapp.SKTenant)
 	assert.ErrorIs(t, err, readmodel.ErrNotFound, "records after the failure are not projected")
-	_, err = m.Get(ctx, views.UserPK(uAdmin), views.SKUser)
+	_, err = m.Get(ctx, identityapp.UserPK(uAdmin), identityapp.SKUser)
 	assert.NoError(t, err)
 }
 
@@ -239,12 +238,12 @@ func TestHandleReportsGapAndRecoversOnRetry(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, resp.BatchItemFailures, 1)
 	assert.Equal(t, all[6].Change.SequenceNumber, resp.BatchItemFailures[0].ItemIdentifier)
-	_, err = m.Get(ctx, views.UserPK(uPilot), views.SKUser)
+	_, err = m.Get(ctx, identityapp.UserPK(uPilot), identityapp.SKUser)
 	assert.ErrorIs(t, err, readmodel.ErrNotFound)
 	resp, err = h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: all})
 	require.NoError(t, err)
 	assert.Empty(t, resp.BatchItemFailures)
-	u, _ := get[views.User](t, m, views.UserPK(uPilot), views.SKUser)
+	u, _ := get[identityapp.User](t, m, identityapp.UserPK(uPilot), identityapp.SKUser)
 	assert.Equal(t, int64(4), u.Version)
 }
 

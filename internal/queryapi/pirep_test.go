@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/skyledger/skyledger/internal/pirepapp"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
@@ -230,7 +229,7 @@ func TestPirepGet(t *testing.T) {
 	path := map[string]string{"id": f.ids["P2"]}
 	resp := f.get(t, uAViewer, "GET /api/pireps/{id}", path, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
-	var v views.Pirep
+	var v pirepapp.Pirep
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &v))
 	assert.Equal(t, f.ids["P2"], v.ID)
 	assert.Equal(t, tA, v.TenantID)
@@ -272,7 +271,7 @@ func TestPirepOldStoredReportReadsWithEmptyWarnings(t *testing.T) {
 	f := newPirepFixture(t)
 	f.standard(t)
 	ctx := context.Background()
-	it, err := f.models.Get(ctx, views.PirepPK(f.ids["P2"]), views.SKPirep)
+	it, err := f.models.Get(ctx, pirepapp.PirepPK(f.ids["P2"]), pirepapp.SKPirep)
 	require.NoError(t, err)
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(it.Body, &body))

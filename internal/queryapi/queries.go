@@ -1,6 +1,7 @@
-// Package queryapi is the queries function's handler: every route the
-// contexts registry (contexts.All) declares with Side domain.SideQuery. It reads only the read model
-// (and, for last_used_at, the key credential records); every resource is
+// Package queryapi is the queries function's handler: it serves every route
+// the contexts registry (contexts.All) declares with Side domain.SideQuery,
+// bound by the context modules. Routes read only the read model (and, for
+// last_used_at, the key credential records); every resource is
 // authorized with domain.Authorize after it is loaded, so another tenant's
 // resources answer 404.
 //
@@ -56,8 +57,8 @@ type Deps struct {
 	MinVersionWait time.Duration
 	// PollInterval is the read-model poll period while waiting (default 25 ms).
 	PollInterval time.Duration
-	// Modules register the query routes of context modules (for example
-	// the audit trail) on the router, next to identity's and PIREPs'.
+	// Modules register the query routes of the context modules on the
+	// router (see wire.Modules).
 	Modules []func(*Service, *httpapi.Router)
 }
 
