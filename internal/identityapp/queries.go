@@ -92,11 +92,7 @@ func bodies(items []readmodel.Item) []json.RawMessage {
 }
 
 func (s *queries) getTenant(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	id, err := httpapi.PathID(req, "id")
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -106,11 +102,7 @@ func (s *queries) getTenant(ctx context.Context, req httpapi.Request) (httpapi.R
 }
 
 func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	id, err := httpapi.PathID(req, "id")
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -134,11 +126,7 @@ func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 }
 
 func (s *queries) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	id, err := httpapi.PathID(req, "id")
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -303,11 +303,7 @@ func (q queries) list(ctx context.Context, req httpapi.Request) (httpapi.Respons
 // get serves GET /api/pireps/{id} (ETag, If-None-Match, min_version),
 // retracted reports included; another tenant's report is 404.
 func (q queries) get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	id, err := httpapi.PathID(req, "id")
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
