@@ -1,7 +1,6 @@
 package contexts_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -40,7 +39,7 @@ func TestDeclarationsAreConsistent(t *testing.T) {
 	for _, r := range contexts.Routes() {
 		assert.False(t, keys[r.Key()], "duplicate route %s", r.Key())
 		keys[r.Key()] = true
-		assert.Contains(t, []contexts.Side{contexts.Command, contexts.Query}, r.Side, r.Key())
+		assert.Contains(t, []domain.Side{domain.SideCommand, domain.SideQuery}, r.Side, r.Key())
 		assert.True(t, strings.HasPrefix(r.Path, "/api/"), r.Key())
 	}
 	patterns := map[string]bool{}
@@ -49,14 +48,4 @@ func TestDeclarationsAreConsistent(t *testing.T) {
 		patterns[k.Pattern()] = true
 		assert.Contains(t, domain.Matrix, k.Action, "%s: action %s has no row in the permission matrix", k.Pattern(), k.Action)
 	}
-}
-
-func ExampleChannelKind_Channel() {
-	fmt.Println(contexts.TenantPireps.Pattern())
-	fmt.Println(contexts.TenantPireps.Channel("01JDA0000000000000000TEST1"))
-	fmt.Println(contexts.PlatformTenants.Channel(""))
-	// Output:
-	// tenant:{id}:pireps
-	// tenant:01JDA0000000000000000TEST1:pireps
-	// platform:tenants
 }

@@ -23,3 +23,15 @@ func ExampleAuthorize() {
 	// true
 	// true
 }
+
+func ExampleChannelKind_Channel() {
+	pireps := domain.ChannelKind{Scope: domain.ChannelTenant, Name: "pireps", Action: domain.ActSubscribeTenant}
+	tenants := domain.ChannelKind{Scope: domain.ChannelPlatform, Name: "tenants", Action: domain.ActSubscribePlatform}
+	fmt.Println(pireps.Pattern())
+	fmt.Println(pireps.Channel("01JDA0000000000000000TEST1"))
+	fmt.Println(tenants.Channel(""))
+	// Output:
+	// tenant:{id}:pireps
+	// tenant:01JDA0000000000000000TEST1:pireps
+	// platform:tenants
+}

@@ -34,7 +34,7 @@ const (
 
 	ActAuditRead Action = "audit.read" // GET /api/audit
 
-	// Subscriptions to WebSocket channels (see contexts.ChannelKind).
+	// Subscriptions to WebSocket channels (see ChannelKind).
 	ActSubscribeUser     Action = "channel.user"     // user:{id}:* (own user only)
 	ActSubscribeTenant   Action = "channel.tenant"   // tenant:{id}:*
 	ActSubscribePlatform Action = "channel.platform" // platform:tenants

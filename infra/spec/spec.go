@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/domain"
 )
 
 // Attribute types of key attributes.
@@ -185,11 +186,11 @@ func (r Route) RouteKey() string { return r.Method + " " + r.Path }
 // served by the function of its side.
 var Routes = routes(contexts.Routes())
 
-func routes(in []contexts.Route) []Route {
+func routes(in []domain.Route) []Route {
 	out := make([]Route, 0, len(in))
 	for _, r := range in {
 		fn := FnQueries
-		if r.Side == contexts.Command {
+		if r.Side == domain.SideCommand {
 			fn = FnCommands
 		}
 		out = append(out, Route{Method: r.Method, Path: r.Path, Function: fn, Auth: r.Auth})

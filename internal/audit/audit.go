@@ -28,9 +28,9 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Actor kinds.
@@ -131,10 +131,10 @@ func (n *Names) user(ctx context.Context, m readmodel.Store, id string) string {
 		return v
 	}
 	name := id
-	it, err := m.Get(ctx, views.UserPK(id), views.SKUser)
+	it, err := m.Get(ctx, identityapp.UserPK(id), identityapp.SKUser)
 	switch {
 	case err == nil:
-		var u views.User
+		var u identityapp.User
 		if json.Unmarshal(it.Body, &u) == nil && u.DisplayName != "" {
 			name = u.DisplayName
 		}

@@ -15,8 +15,8 @@ import (
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/audit"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 const (
@@ -34,8 +34,8 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
 	for id, name := range map[string]string{ops: "Ops", pat: "Pat"} {
-		b, _ := json.Marshal(views.User{ID: id, TenantID: tenant, DisplayName: name})
-		_, err := m.Put(ctx, readmodel.Item{PK: views.UserPK(id), SK: views.SKUser, SourceStream: identity.StreamUser(id), SourceVersion: 1, Body: b})
+		b, _ := json.Marshal(identityapp.User{ID: id, TenantID: tenant, DisplayName: name})
+		_, err := m.Put(ctx, readmodel.Item{PK: identityapp.UserPK(id), SK: identityapp.SKUser, SourceStream: identity.StreamUser(id), SourceVersion: 1, Body: b})
 		require.NoError(t, err)
 	}
 	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)

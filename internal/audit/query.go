@@ -15,9 +15,9 @@ import (
 	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // MaxExport bounds an unpaginated export (?format=csv|ndjson). A larger
@@ -33,10 +33,10 @@ const (
 	maxScan  = 2000
 )
 
-// Register binds GET /api/audit (contexts.ListAudit) on the queries router.
+// Register binds GET /api/audit (contexts.RouteListAudit) on the queries router.
 func Register(s *queryapi.Service, r *httpapi.Router) {
 	h := &handler{s: s}
-	r.Handle(contexts.ListAudit.Key(), h.list)
+	r.Handle(contexts.RouteListAudit.Key(), h.list)
 }
 
 type handler struct{ s *queryapi.Service }
@@ -142,7 +142,7 @@ func (h *handler) list(ctx context.Context, req httpapi.Request) (httpapi.Respon
 	if err := domain.Authorize(p, domain.ActAuditRead, domain.Resource{TenantID: f.tenant}); err != nil {
 		return httpapi.Response{}, err
 	}
-	if _, err := h.s.Models().Get(ctx, views.TenantPK(f.tenant), views.SKTenant); err != nil {
+	if _, err := h.s.Models().Get(ctx, identityapp.TenantPK(f.tenant), identityapp.SKTenant); err != nil {
 		return httpapi.Response{}, fmt.Errorf("tenant_id: %w", err)
 	}
 	q := readmodel.Query{PK: PK(f.tenant), Desc: true, Limit: scanPage}

@@ -18,6 +18,7 @@ import (
 	"github.com/skyledger/skyledger/internal/authz"
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func golden[T any](t *testing.T, name string) T {
@@ -43,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
-	svc := commandapi.New(commandapi.Deps{Store: store, WSURL: "wss://ws.example/live",
+	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(), Store: store, WSURL: "wss://ws.example/live",
 		BootstrapToken: func(context.Context) (string, error) { return "tok", nil },
 		Hasher:         &auth.Hasher{Params: auth.Params{MemoryKiB: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}})
 	router := svc.Router()

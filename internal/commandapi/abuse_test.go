@@ -17,6 +17,7 @@ import (
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func (e *env) loginFrom(ip, email, password string) (int, string) {
@@ -125,7 +126,7 @@ func TestHasherIsBounded(t *testing.T) {
 	require.Equal(t, 1, h.Slots())
 	e := newEnv(t)
 	e.bootstrap()
-	svc := commandapi.New(commandapi.Deps{Store: e.store, Now: e.clk.Now, Hasher: h, Expiring: e.expiring,
+	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(), Store: e.store, Now: e.clk.Now, Hasher: h, Expiring: e.expiring,
 		Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))})
 	e.router = svc.Router()
 	var (

@@ -18,7 +18,7 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
+	"github.com/skyledger/skyledger/internal/identityapp"
 )
 
 // The router serves exactly the command routes the contexts declare.
@@ -27,7 +27,7 @@ func TestRouterServesEveryDeclaredCommandRoute(t *testing.T) {
 	e := newEnv(t)
 	var want []string
 	for _, r := range contexts.Routes() {
-		if r.Side == contexts.Command {
+		if r.Side == domain.SideCommand {
 			want = append(want, r.Key())
 		}
 	}
@@ -43,9 +43,9 @@ func TestBootstrapOnce(t *testing.T) {
 	resp := e.do(e.req("post_bootstrap"))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
 	out := decode[struct {
-		Tenant views.Tenant          `json:"tenant"`
-		User   views.User            `json:"user"`
-		APIKey commandapi.CreatedKey `json:"api_key"`
+		Tenant identityapp.Tenant     `json:"tenant"`
+		User   identityapp.User       `json:"user"`
+		APIKey identityapp.CreatedKey `json:"api_key"`
 	}](t, resp)
 	assert.True(t, out.Tenant.Platform)
 	assert.Equal(t, "SkyLedger Platform", out.Tenant.Name)
@@ -85,9 +85,9 @@ func TestLoginPasswordAndThrottle(t *testing.T) {
 	resp := e.do(e.req("post_login"))
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
 	login := decode[struct {
-		Key       string     `json:"key"`
-		ExpiresAt time.Time  `json:"expires_at"`
-		User      views.User `json:"user"`
+		Key       string           `json:"key"`
+		ExpiresAt time.Time        `json:"expires_at"`
+		User      identityapp.User `json:"user"`
 	}](t, resp)
 	assert.Equal(t, e.clk.Now().Add(auth.SessionTTL), login.ExpiresAt)
 	assert.Equal(t, adminEmail, login.User.Email)
@@ -175,7 +175,7 @@ func TestTenantsUsersRolesAndKeys(t *testing.T) {
 	// own API key: created, works, revoked, fails at once
 	resp = e.do(e.req("post_apikeys").as(e, pilotKey))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	key := decode[commandapi.CreatedKey](t, resp)
+	key := decode[identityapp.CreatedKey](t, resp)
 	assert.Equal(t, pilot.ID, key.OwnerID)
 	require.NotNil(t, key.ExpiresAt)
 	assert.Nil(t, key.RevokedAt)
@@ -186,7 +186,7 @@ func TestTenantsUsersRolesAndKeys(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "other tenant admin")
 	resp = e.do(e.req("delete_apikey").as(e, pilotKey).path(key.ID))
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
-	revoked := decode[commandapi.CreatedKey](t, resp)
+	revoked := decode[identityapp.CreatedKey](t, resp)
 	require.NotNil(t, revoked.RevokedAt)
 	assert.Empty(t, revoked.Key, "the secret is shown once")
 	assert.NotNil(t, revoked.LastUsedAt)
@@ -252,7 +252,7 @@ func TestIdempotencyKey(t *testing.T) {
 	assert.Equal(t, "Idempotency-Key", decode[errBody](t, bad).Error.Details["field"])
 
 	// the stored record holds no plaintext secret
-	key := decode[commandapi.CreatedKey](t, first)
+	key := decode[identityapp.CreatedKey](t, first)
 	found := false
 	require.NoError(t, e.store.ReadAll(context.Background(), func(ev events.Envelope) error {
 		assert.NotContains(t, string(ev.Data), key.Key[len(key.Key)-20:])

@@ -21,6 +21,7 @@ import (
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/openapitest"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 const (
@@ -60,7 +61,7 @@ func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
 	clk.t.Store(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).UnixNano())
 	store := open(t, clk)
 	expiring := &auth.MemoryRecords{Now: clk.Now}
-	svc := commandapi.New(commandapi.Deps{
+	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(),
 		Expiring: expiring,
 		Store:    store, Now: clk.Now,
 		BootstrapToken: func(context.Context) (string, error) { return bootstrapToken, nil },

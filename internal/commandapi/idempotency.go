@@ -107,7 +107,7 @@ func (s *Service) idempotencyRecord(c *Call, resp httpapi.Response) (events.Reco
 	if err != nil {
 		return events.RecordOp{}, fmt.Errorf("idempotency: %w", err)
 	}
-	exp := s.now().Add(IdempotencyTTL)
+	exp := s.Now().Add(IdempotencyTTL)
 	return events.RecordOp{Mode: events.RecordIdempotency,
 		Record: events.Record{Key: c.idem.recordKey, Kind: auth.KindIdempotency, Data: data, ExpiresAt: &exp}}, nil
 }
@@ -131,7 +131,7 @@ func (s *Service) replay(c *Call, rec events.Record) (httpapi.Response, error) {
 	if err := json.Unmarshal(rec.Data, &d); err != nil {
 		return httpapi.Response{}, fmt.Errorf("idempotency record: %w", err)
 	}
-	if !equalConst(d.Fingerprint, c.idem.fingerprint) {
+	if !EqualConst(d.Fingerprint, c.idem.fingerprint) {
 		return httpapi.Response{}, fmt.Errorf("Idempotency-Key was used with a different request body: %w", domain.ErrConflict)
 	}
 	gcm, err := newGCM(c.idem.sealKey)

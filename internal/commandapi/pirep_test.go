@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/skyledger/skyledger/internal/readmodel/views"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/pirepapp"
 )
 
 const aimText = "KCMH UA /OV APE 230010/TM 1516/FL085/TP BE20/SK BKN065/WX FV03SM HZ FU/TA 20/TB LGT"
@@ -31,7 +30,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	// text submission: canonical text, automatic type, /TM dated against receipt (12:00Z)
 	resp := e.do(e.req("pirep_post").as(e, pilotKey).body(map[string]any{"raw": aimText + "="}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	v := decode[views.Pirep](t, resp)
+	v := decode[pirepapp.Pirep](t, resp)
 	assert.Equal(t, t1, v.TenantID)
 	assert.Equal(t, pilot.ID, v.SubmittedBy)
 	assert.Equal(t, pirep.Routine, v.Type)
@@ -60,7 +59,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 		"altitude": map[string]any{"level": 8}, "aircraft_type": "B738",
 		"remarks": "LLWS -15 KT SFC-008 RY22"}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	u := decode[views.Pirep](t, resp)
+	u := decode[pirepapp.Pirep](t, resp)
 	assert.Equal(t, pirep.Urgent, u.Type)
 	assert.True(t, u.Urgent)
 	assert.Equal(t, []string{pirep.ReasonLLWS}, u.UrgentReasons)
@@ -82,7 +81,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	require.Equal(t, http.StatusPreconditionFailed, r.StatusCode, r.Body)
 	r = retract(pilotKey, v.ID, map[string]any{"reason": "duplicate report"}, `"1"`)
 	require.Equal(t, http.StatusOK, r.StatusCode, r.Body)
-	rv := decode[views.Pirep](t, r)
+	rv := decode[pirepapp.Pirep](t, r)
 	assert.Equal(t, pirep.StatusRetracted, rv.Status)
 	assert.Equal(t, "duplicate report", *rv.RetractReason)
 	assert.Equal(t, pilot.ID, *rv.RetractedBy)
@@ -103,7 +102,7 @@ func TestPirepSubmitAndRetract(t *testing.T) {
 	// "urgent": true is a manual upgrade of a routine report
 	resp = e.do(e.req("pirep_post").as(e, pilotKey).body(map[string]any{"raw": aimText, "urgent": true}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	up := decode[views.Pirep](t, resp)
+	up := decode[pirepapp.Pirep](t, resp)
 	assert.Equal(t, pirep.Urgent, up.Type)
 	assert.True(t, up.Urgent)
 	assert.Empty(t, up.UrgentReasons)
@@ -128,7 +127,7 @@ func TestPirepSubmitWarnings(t *testing.T) {
 	resp := e.do(e.req("pirep_post").as(e, key).body(map[string]any{
 		"raw": "KDEN UA /OV RY 17R SHORT FINAL /TM 1150 /FL008 /TP B738 /TB LGT UNKN /RM 15KT LOSS ON FINAL"}))
 	require.Equal(t, http.StatusCreated, resp.StatusCode, resp.Body)
-	v := decode[views.Pirep](t, resp)
+	v := decode[pirepapp.Pirep](t, resp)
 	assert.Equal(t, "KDEN UUA /OV RY 17R SHORT FINAL/TM 1150/FL008/TP B738/TB LGT UNKN/RM 15KT LOSS ON FINAL", v.Raw)
 	assert.Equal(t, pirep.Warnings{
 		{Element: "/OV", Text: "RY 17R SHORT FINAL", Message: pirep.MsgPositionText},
@@ -251,7 +250,7 @@ func TestPirepRBAC(t *testing.T) {
 			resp := e.do(e.req("pirep_post").as(e, keys[role]).body(body))
 			assert.Equal(t, want["submit"][w][role], resp.StatusCode, "submit %s as %s: %s", w, role, resp.Body)
 			if resp.StatusCode == http.StatusCreated {
-				assert.Equal(t, target, decode[views.Pirep](t, resp).TenantID)
+				assert.Equal(t, target, decode[pirepapp.Pirep](t, resp).TenantID)
 			}
 			id := newPirep(target)
 			resp = e.do(e.req("pirep_retract").as(e, keys[role]).path(id).body(map[string]any{"reason": "test"}))

@@ -17,6 +17,7 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // syncBuffer is a log sink safe for concurrent writes.
@@ -46,7 +47,7 @@ func newLoggedEnv(t *testing.T, store func(events.Store) events.Store, token fun
 	clk := &clock{}
 	base := openStore(t, clk)
 	logs := newSyncBuffer()
-	svc := commandapi.New(commandapi.Deps{
+	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(),
 		Store: store(base), Now: clk.Now, BootstrapToken: token, WSURL: wsURL,
 		Hasher: &auth.Hasher{Params: cheapHasher},
 		Log:    slog.New(slog.NewJSONHandler(logs, nil)), // no redaction: the call sites must be clean

@@ -1,9 +1,11 @@
-// Package commandapi is the commands function's handler: every route the
-// contexts registry (contexts.All) declares with Side contexts.Command. A command loads its
-// aggregate's events, lets pure domain code decide, and appends the new
-// events together with their inline records in one atomic Append.
+// Package commandapi is the commands function's handler: it serves every
+// route the contexts registry (contexts.All) declares with Side
+// domain.SideCommand, bound by the context modules (internal/identityapp,
+// internal/pirepapp, ...). A command loads its aggregate's events, lets pure
+// domain code decide, and appends the new events together with their inline
+// records in one atomic Append.
 //
-// Adding an aggregate's commands (e.g. PIREPs, in pirep*.go files):
+// Adding an aggregate's commands, in its context module:
 //
 //  1. write a handler `func(ctx context.Context, c *Call) (httpapi.Response, error)`;
 //     c carries the principal, the decoded If-Match and the request;
@@ -13,9 +15,9 @@
 //     check c.CheckIfMatch(version), decide, and return s.Commit(ctx, c,
 //     Mutation{...}); Commit builds envelopes, headers (ETag, X-Stream-Id,
 //     X-Stream-Version), idempotency and error mapping;
-//  4. declare the route in its context (contexts package) and bind it to the
-//     handler in the context's route list here (Routes); a test checks that
-//     every declared command route is bound exactly once.
+//  4. declare the route in the context's domain.Context and bind it to the
+//     handler in the module's Commands (a Deps.Modules entry); a test checks
+//     that every declared command route is bound exactly once.
 //
 // Version conflicts are retried (up to 3 attempts) when the client sent no
 // If-Match; with If-Match they are 412.
@@ -35,13 +37,15 @@ import (
 
 	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
-	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/httpapi"
 )
 
-// Deps are the command service's dependencies.
+// Deps are the commands function's collaborators and settings. The
+// modules read the ones they need through Service.Deps (identity's
+// sign-in routes use the bootstrap token, WebSocket URL, hasher, expiring
+// records and socket closer).
 type Deps struct {
 	Store events.Store
 	Now   func() time.Time // nil: time.Now
@@ -64,16 +68,13 @@ type Deps struct {
 		CloseByKey(ctx context.Context, keyID string) (int, error)
 	}
 	// Modules bind the command routes of context modules (their handlers
-	// use Load and Commit like identity's and PIREPs').
+	// use Load and Commit).
 	Modules []func(*Service) []Route
 }
 
 // Service handles commands. Safe for concurrent use.
 type Service struct {
-	d        Deps
-	auth     *auth.Authenticator
-	hasher   *auth.Hasher
-	throttle auth.LoginThrottle
+	d Deps
 }
 
 // New builds a Service. A nil Store is a wiring error and panics at once.
@@ -94,16 +95,20 @@ func New(d Deps) *Service {
 	if d.Expiring == nil {
 		d.Expiring = d.Store
 	}
-	return &Service{d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher,
-		throttle: auth.LoginThrottle{Records: d.Expiring}}
+	return &Service{d: d}
 }
 
-func (s *Service) now() time.Time { return s.d.Now().UTC() }
+// Deps returns the service's dependencies and settings with their
+// defaults applied (modules read the settings they need).
+func (s *Service) Deps() Deps { return s.d }
+
+// Now is the service clock in UTC.
+func (s *Service) Now() time.Time { return s.d.Now().UTC() }
 
 // Route binds a declared command route (its key and whether it needs an
 // authenticated principal come from the declaration) to its handler.
 type Route struct {
-	contexts.Route
+	domain.Route
 	Handler func(ctx context.Context, c *Call) (httpapi.Response, error)
 	// NoIdempotency: the route ignores Idempotency-Key (it writes no events).
 	NoIdempotency bool
@@ -111,7 +116,7 @@ type Route struct {
 
 // Routes lists every command route this package serves.
 func (s *Service) Routes() []Route {
-	out := append(s.identityRoutes(), pirepRoutes(s)...)
+	var out []Route
 	for _, m := range s.d.Modules {
 		out = append(out, m(s)...)
 	}
@@ -195,7 +200,7 @@ const maxAttempts = 3
 
 func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 	return func(ctx context.Context, req httpapi.Request) (_ httpapi.Response, err error) {
-		c := &Call{Req: req, Correlation: correlation(req), At: s.now()}
+		c := &Call{Req: req, Correlation: correlation(req), At: s.Now()}
 		defer func() {
 			// store errors name the idempotency record (idem#<hash of
 			// caller, route and Idempotency-Key>): keep it out of logs
@@ -274,29 +279,11 @@ func (s *Service) Load(ctx context.Context, streamID string) ([]events.Envelope,
 	return evs, evs[len(evs)-1].Version, nil
 }
 
-// Recorded converts envelopes for the identity aggregates' fold functions.
-func Recorded(evs []events.Envelope) []identity.Recorded {
-	out := make([]identity.Recorded, len(evs))
-	for i, e := range evs {
-		out[i] = identity.Recorded{Type: e.Type, Version: e.Version, OccurredAt: e.OccurredAt, Data: e.Data}
-	}
-	return out
-}
-
 // NewEvent is a decided event to append.
 type NewEvent struct {
 	Type   string
 	Schema int // 0 means 1
 	Data   any
-}
-
-// FromIdentity converts decided identity events.
-func FromIdentity(evs []identity.Event) []NewEvent {
-	out := make([]NewEvent, len(evs))
-	for i, e := range evs {
-		out[i] = NewEvent{Type: e.Type, Schema: identity.SchemaV1, Data: e.Data}
-	}
-	return out
 }
 
 // Mutation is one append a command decided, and the response to give.
@@ -331,7 +318,7 @@ func (s *Service) Commit(ctx context.Context, c *Call, m Mutation) (httpapi.Resp
 	}
 	now := c.At
 	if now.IsZero() {
-		now = s.now()
+		now = s.Now()
 	}
 	req := events.AppendRequest{StreamID: m.StreamID, ExpectedVersion: m.Expected, Records: m.Records}
 	for i, e := range m.Events {
@@ -378,7 +365,7 @@ func (s *Service) response(m Mutation, version int64) httpapi.Response {
 	return resp
 }
 
-// equalConst compares two strings in constant time (length leaks only).
-func equalConst(a, b string) bool {
+// EqualConst compares two strings in constant time (length leaks only).
+func EqualConst(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

@@ -5,18 +5,20 @@ import (
 
 	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/domain/pirep"
 )
 
 // Kind is a channel kind, as a context declares it (contexts package).
-type Kind = contexts.ChannelKind
+type Kind = domain.ChannelKind
 
 // The channel kinds (docs/websocket.md).
 var (
-	KindUserUpdates   = contexts.UserUpdates
-	KindUserAPIKeys   = contexts.UserAPIKeys
-	KindTenantUpdates = contexts.TenantUpdates
-	KindTenantPIREPs  = contexts.TenantPireps
-	KindPlatform      = contexts.PlatformTenants
+	KindUserUpdates   = identity.ChannelUserUpdates
+	KindUserAPIKeys   = identity.ChannelUserAPIKeys
+	KindTenantUpdates = identity.ChannelTenantUpdates
+	KindTenantPIREPs  = pirep.ChannelTenantPireps
+	KindPlatform      = identity.ChannelPlatformTenants
 )
 
 // Channel is a parsed channel name.
@@ -59,9 +61,9 @@ func ParseChannel(s string) (Channel, bool) {
 	parts := strings.Split(s, ":")
 	for _, k := range contexts.Channels() {
 		switch {
-		case k.Scope == contexts.ScopePlatform && len(parts) == 2 && parts[0] == string(k.Scope) && parts[1] == k.Name:
+		case k.Scope == domain.ChannelPlatform && len(parts) == 2 && parts[0] == string(k.Scope) && parts[1] == k.Name:
 			return Channel{Kind: k}, true
-		case k.Scope != contexts.ScopePlatform && len(parts) == 3 && parts[0] == string(k.Scope) && parts[2] == k.Name && domain.IsID(parts[1]):
+		case k.Scope != domain.ChannelPlatform && len(parts) == 3 && parts[0] == string(k.Scope) && parts[2] == k.Name && domain.IsID(parts[1]):
 			return Channel{Kind: k, ID: parts[1]}, true
 		}
 	}
@@ -74,9 +76,9 @@ func ParseChannel(s string) (Channel, bool) {
 func CanRead(p domain.Principal, c Channel) bool {
 	r := domain.Resource{}
 	switch c.Kind.Scope {
-	case contexts.ScopeUser:
+	case domain.ChannelUser:
 		r = domain.Resource{TenantID: p.TenantID, OwnerID: c.ID}
-	case contexts.ScopeTenant:
+	case domain.ChannelTenant:
 		r = domain.Resource{TenantID: c.ID}
 	}
 	return domain.Authorize(p, c.Kind.Action, r) == nil
@@ -102,9 +104,9 @@ func Automatic(p domain.Principal) []string {
 	for _, k := range contexts.Channels() {
 		switch {
 		case !k.Automatic:
-		case k.Scope == contexts.ScopeUser:
+		case k.Scope == domain.ChannelUser:
 			out = append(out, k.Channel(p.UserID))
-		case k.Scope == contexts.ScopeTenant && p.TenantID != "":
+		case k.Scope == domain.ChannelTenant && p.TenantID != "":
 			out = append(out, k.Channel(p.TenantID))
 		}
 	}

@@ -114,6 +114,17 @@ func PathID(req Request, name string) (string, error) {
 	return id, nil
 }
 
+// PrincipalAndID reads the principal and the path id name of a request
+// that addresses one resource (PrincipalFrom, then PathID).
+func PrincipalAndID(req Request, name string) (domain.Principal, string, error) {
+	p, err := PrincipalFrom(req)
+	if err != nil {
+		return p, "", err
+	}
+	id, err := PathID(req, name)
+	return p, id, err
+}
+
 // PrincipalFrom reads the principal that the authorizer put in the request
 // context. A route without one is a wiring error: 401.
 func PrincipalFrom(req Request) (domain.Principal, error) {

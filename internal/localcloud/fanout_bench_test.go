@@ -18,11 +18,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // BenchmarkRuntimeFanout is make bench-e2e's (b) inside one process: the
@@ -85,12 +87,12 @@ func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider, conc
 		require.NoError(b, err)
 	}
 	cfg := aws.Config{Region: "us-east-1", Credentials: creds}
-	nt := notify.New(notify.Deps{Store: st, Client: notify.NewClient(cfg, rt.ManagementURL(), conc), Concurrency: conc,
+	nt := notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: st, Client: notify.NewClient(cfg, rt.ManagementURL(), conc), Concurrency: conc,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	data, _ := json.Marshal(map[string]any{"id": "01JDA0000000000000000PXRP1", "tenant_id": tenant, "type": "UUA", "urgent": true,
 		"raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"})
 	env := events.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
-		Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenant, OccurredAt: time.Now(), Actor: "system", Data: data}
+		Type: pirep.EventSubmitted, Schema: 1, TenantID: tenant, OccurredAt: time.Now(), Actor: "system", Data: data}
 	once := func() {
 		if err := nt.Notify(ctx, []events.Envelope{env}); err != nil {
 			b.Fatal(err)

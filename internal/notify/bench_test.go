@@ -14,10 +14,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/notify/notifytest"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // BenchmarkFanout posts one PIREP event to N subscribed connections through
@@ -60,12 +62,12 @@ func benchFanout(b *testing.B, n int, unsigned bool) {
 	if unsigned {
 		client = notify.NewClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, srv.URL, notify.DefaultConcurrency)
 	}
-	nt := notify.New(notify.Deps{Store: st, Client: client,
+	nt := notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: st, Client: client,
 		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
 	data, _ := json.Marshal(map[string]any{"id": "01JDA0000000000000000PXRP1", "tenant_id": tenantA, "type": "UUA", "urgent": true,
 		"raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"})
 	env := events.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
-		Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: time.Now(), Actor: "system", Data: data}
+		Type: pirep.EventSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: time.Now(), Actor: "system", Data: data}
 	// warm the connection pool
 	if err := nt.Notify(ctx, []events.Envelope{env}); err != nil {
 		b.Fatal(err)

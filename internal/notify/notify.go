@@ -50,7 +50,8 @@ type Deps struct {
 	MaxAttempts int
 	// BaseBackoff and MaxBackoff shape the full-jitter backoff.
 	BaseBackoff, MaxBackoff time.Duration
-	// Routes is the channel table; the package's Routes when nil.
+	// Routes is the channel table: every context's routes (see
+	// wire.NotifyRoutes). An event type it does not list goes nowhere.
 	Routes []Route
 }
 
@@ -76,9 +77,6 @@ func New(d Deps) *Notifier {
 	}
 	if d.MaxBackoff <= 0 {
 		d.MaxBackoff = DefaultMaxBackoff
-	}
-	if d.Routes == nil {
-		d.Routes = Routes
 	}
 	n := &Notifier{d: d, routes: make(map[string]Route, len(d.Routes))}
 	for _, r := range d.Routes {

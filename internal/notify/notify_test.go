@@ -21,6 +21,7 @@ import (
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/notify/notifytest"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 const (
@@ -46,7 +47,7 @@ type fixture struct {
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{st: connections.NewEmbedded(), srv: notifytest.New(t), logs: &bytes.Buffer{}, emf: &bytes.Buffer{}}
-	f.n = notify.New(notify.Deps{Store: f.st, Client: f.srv.Client(8), Concurrency: 8,
+	f.n = notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: f.st, Client: f.srv.Client(8), Concurrency: 8,
 		BaseBackoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond,
 		Log: metrics.NewLogger(f.logs, slog.LevelDebug), Metrics: metrics.New(f.emf, "projector")})
 	return f
@@ -168,9 +169,9 @@ func TestPIREPFramesCarryUrgent(t *testing.T) {
 	f.connect(t, "nosub", pilotA)
 	pid := "01JDA0000000000000000PXRP1"
 	evs := []events.Envelope{
-		env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UUA", "urgent": true, "raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"}),
-		env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA", "urgent": false, "raw": "UA /OV DEN/TM 1200/FL100/TP B738/SK CLR"}),
-		env(t, notify.PIREPRetracted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"}),
+		env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UUA", "urgent": true, "raw": "UUA /OV DEN/TM 1200/FL100/TP B738/TB SEV"}),
+		env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA", "urgent": false, "raw": "UA /OV DEN/TM 1200/FL100/TP B738/SK CLR"}),
+		env(t, pirep.EventRetracted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"}),
 	}
 	require.NoError(t, f.n.Notify(context.Background(), evs))
 	fr := frames(t, f.srv, "sub")
@@ -232,7 +233,7 @@ func TestNoFrameAfterUnsubscribe(t *testing.T) {
 	f.connect(t, "c", viewB, connections.TenantPIREPs(tenantA))
 	pid := "01JDA0000000000000000PXRP1"
 	sub := func() events.Envelope {
-		return env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"})
+		return env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"})
 	}
 	require.NoError(t, f.n.Notify(ctx, []events.Envelope{sub()}))
 	require.Len(t, f.srv.Frames("c"), 1)
@@ -253,10 +254,10 @@ func TestRevokedKeyClosesItsConnectionsBeforeAnyFurtherFrame(t *testing.T) {
 	f.connect(t, "otherKey", other, connections.TenantPIREPs(tenantA))
 	f.connect(t, "admin", admA)
 	pid := "01JDA0000000000000000PXRP1"
-	before := env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"})
+	before := env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"})
 	revoke := env(t, identity.APIKeyRevoked, identity.StreamAPIKey(keyA), tenantA, identity.APIKeyRevokedData{
 		KeyID: keyA, TenantID: tenantA, OwnerID: userA, RevokedBy: adminA})
-	after := env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"})
+	after := env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"id": pid, "tenant_id": tenantA, "type": "UA"})
 	require.NoError(t, f.n.Notify(ctx, []events.Envelope{before, revoke, after}))
 
 	got := frames(t, f.srv, "withKey")
@@ -340,7 +341,7 @@ func TestUnknownEventTypesGoNowhere(t *testing.T) {
 func TestEveryIdentityEventTypeIsRouted(t *testing.T) {
 	t.Parallel()
 	routed := map[string]bool{}
-	for _, r := range notify.Routes {
+	for _, r := range wire.NotifyRoutes() {
 		routed[r.Type] = true
 	}
 	for _, typ := range append(append([]string{}, identity.EventTypes...), pirep.EventTypes...) {
@@ -384,7 +385,7 @@ func TestFanoutConcurrencyIsBounded(t *testing.T) {
 			if limit == 0 {
 				limit = notify.DefaultConcurrency
 			}
-			n := notify.New(notify.Deps{Store: st, Client: srv.Client(limit), Concurrency: tc.concurrency})
+			n := notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: st, Client: srv.Client(limit), Concurrency: tc.concurrency})
 			for i := range 80 {
 				p := domain.Principal{UserID: fmt.Sprintf("01JDA0000000000000000%05d", i), TenantID: tenantA, Role: domain.RoleViewer}
 				require.NoError(t, st.Put(context.Background(), connections.New(fmt.Sprint("c", i), p, time.Now())))
@@ -393,7 +394,7 @@ func TestFanoutConcurrencyIsBounded(t *testing.T) {
 			}
 			pid := "01JDA0000000000000000PXRP1"
 			require.NoError(t, n.Notify(context.Background(), []events.Envelope{
-				env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"pirep_id": pid, "tenant_id": tenantA, "type": "UA"})}))
+				env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"pirep_id": pid, "tenant_id": tenantA, "type": "UA"})}))
 			assert.EqualValues(t, 80, srv.Posts())
 			assert.LessOrEqual(t, srv.MaxInFlight(), int64(limit))
 			if limit > 1 {
@@ -412,7 +413,7 @@ func TestEveryConnectionGetsItsFirstFrameBeforeAnySecond(t *testing.T) {
 	st := connections.NewEmbedded()
 	srv := notifytest.New(t)
 	const conns = 40
-	n := notify.New(notify.Deps{Store: st, Client: srv.Client(8), Concurrency: 8})
+	n := notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: st, Client: srv.Client(8), Concurrency: 8})
 	for i := range conns {
 		p := domain.Principal{UserID: fmt.Sprintf("01JDA0000000000000000%05d", i), TenantID: tenantA, Role: domain.RoleViewer}
 		require.NoError(t, st.Put(context.Background(), connections.New(fmt.Sprint("c", i), p, time.Now())))
@@ -421,7 +422,7 @@ func TestEveryConnectionGetsItsFirstFrameBeforeAnySecond(t *testing.T) {
 	}
 	var envs []events.Envelope
 	for _, pid := range []string{"01JDA0000000000000000PXRP1", "01JDA0000000000000000PXRP2"} {
-		envs = append(envs, env(t, notify.PIREPSubmitted, "pirep-"+pid, tenantA, map[string]any{"pirep_id": pid, "tenant_id": tenantA, "type": "UA"}))
+		envs = append(envs, env(t, pirep.EventSubmitted, "pirep-"+pid, tenantA, map[string]any{"pirep_id": pid, "tenant_id": tenantA, "type": "UA"}))
 	}
 	require.NoError(t, n.Notify(context.Background(), envs))
 	log := srv.Log()

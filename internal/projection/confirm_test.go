@@ -12,10 +12,10 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/embedded"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // TestConfirmDropsChangesMissingFromTheStore: with Confirm set, a change
@@ -38,19 +38,19 @@ func TestConfirmDropsChangesMissingFromTheStore(t *testing.T) {
 	var emf bytes.Buffer
 	n := &recorder{}
 	models := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: models, Notifier: n, Confirm: store, Metrics: metrics.New(&emf, "projector")})
+	h := projection.New(projection.Deps{Models: models, Notifier: n, Confirm: store, Metrics: metrics.New(&emf, "projector"), Projections: coreProjections()})
 	cs := []events.Change{{Envelope: impostor, Seq: "1"}, {Envelope: stored, Seq: "2"}, {Envelope: unknown, Seq: "3"}}
 	require.NoError(t, h.Project(ctx, cs))
 	require.Len(t, n.calls, 1)
 	assert.Equal(t, []events.Envelope{stored}, n.calls[0], "only the stored event is projected and notified")
 	assert.Contains(t, emf.String(), `"ProjectorDropped":2`)
-	_, err = models.Get(ctx, views.TenantPK(stored.TenantID), views.SKTenant)
+	_, err = models.Get(ctx, identityapp.TenantPK(stored.TenantID), identityapp.SKTenant)
 	require.NoError(t, err, "the stored tenant is projected")
-	_, err = models.Get(ctx, views.TenantPK(unknown.TenantID), views.SKTenant)
+	_, err = models.Get(ctx, identityapp.TenantPK(unknown.TenantID), identityapp.SKTenant)
 	assert.True(t, readmodel.IsNotFound(err), "the dropped tenant has no read model: %v", err)
 
 	// The store cannot answer: the change fails (to be retried), not dropped.
-	down := projection.New(projection.Deps{Models: models, Confirm: failingLog{}})
+	down := projection.New(projection.Deps{Models: models, Confirm: failingLog{}, Projections: coreProjections()})
 	err = down.Project(ctx, []events.Change{{Envelope: stored, Seq: "4"}})
 	var ce *projection.ChangeError
 	require.ErrorAs(t, err, &ce)

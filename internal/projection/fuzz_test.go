@@ -29,7 +29,7 @@ func FuzzHandle(f *testing.F) {
 		if json.Unmarshal(b, &ev) != nil {
 			return
 		}
-		h := projection.New(projection.Deps{Models: readmodel.NewEmbedded()})
+		h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: coreProjections()})
 		resp, err := h.Handle(context.Background(), ev)
 		if err != nil {
 			t.Fatal(err)

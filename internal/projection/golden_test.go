@@ -16,6 +16,9 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
 	goldenfile "github.com/skyledger/skyledger/internal/golden"
+	"github.com/skyledger/skyledger/internal/identityapp"
+	"github.com/skyledger/skyledger/internal/pirepapp"
+	"github.com/skyledger/skyledger/internal/projection"
 )
 
 // Fixed ids of the golden identity history.
@@ -114,4 +117,10 @@ func poisonBatch(t *testing.T) lambdaevents.DynamoDBEvent {
 		ev.Records[2].EventName = "MODIFY"
 		return ev
 	})
+}
+
+// coreProjections are identity's and PIREPs' projections: the read models
+// these tests compare (the audit trail has tests of its own).
+func coreProjections() []projection.Projection {
+	return append(identityapp.Projections, pirepapp.Projections...)
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skyledger/skyledger/internal/readmodel/views"
+	"github.com/skyledger/skyledger/internal/pirepapp"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
@@ -63,18 +63,18 @@ func TestPirepProjection(t *testing.T) {
 			ctx := context.Background()
 			m := mk(t)
 			rec := &recorder{}
-			h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: projection.PirepProjections()})
+			h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: pirepapp.Projections})
 			// first the two submissions only: the retraction is not yet applied
 			resp, err := h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: batch.Records[:2]})
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
-			v, it := get[views.Pirep](t, m, views.PirepPK(pirep1), views.SKPirep)
+			v, it := get[pirepapp.Pirep](t, m, pirepapp.PirepPK(pirep1), pirepapp.SKPirep)
 			assert.Equal(t, pirep.StatusActive, v.Status)
 			assert.True(t, v.Urgent)
 			assert.Equal(t, pirep.Urgent, v.Type)
 			assert.Equal(t, "PUB UUA /OV PUB243022/TM 1150/FL160/TP COL4/TB SEV/RM CWSU ZDV", v.Raw)
-			assert.Equal(t, views.TenantPirepsGSI1PK(tAcme), it.GSI1PK)
-			assert.Equal(t, views.PirepGSI1SK(t0, pirep1), it.GSI1SK)
+			assert.Equal(t, pirepapp.TenantPirepsGSI1PK(tAcme), it.GSI1PK)
+			assert.Equal(t, pirepapp.PirepGSI1SK(t0, pirep1), it.GSI1SK)
 			require.NotNil(t, v.Position)
 
 			// the whole batch, redelivered: the retraction applies once
@@ -83,7 +83,7 @@ func TestPirepProjection(t *testing.T) {
 				require.NoError(t, err)
 				require.Empty(t, resp.BatchItemFailures)
 			}
-			v, it = get[views.Pirep](t, m, views.PirepPK(pirep1), views.SKPirep)
+			v, it = get[pirepapp.Pirep](t, m, pirepapp.PirepPK(pirep1), pirepapp.SKPirep)
 			assert.Equal(t, pirep.StatusRetracted, v.Status)
 			assert.Equal(t, "duplicate", *v.RetractReason)
 			assert.Equal(t, uOther, *v.RetractedBy)
@@ -92,10 +92,10 @@ func TestPirepProjection(t *testing.T) {
 			assert.Equal(t, "PUB UUA /OV PUB243022/TM 1150/FL160/TP COL4/TB SEV/RM CWSU ZDV", v.Raw, "retraction keeps the report")
 			assert.Equal(t, []string{pirep.ReasonTurbulence}, v.UrgentReasons)
 
-			page, err := m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantPirepsGSI1PK(tAcme), Desc: true})
+			page, err := m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: pirepapp.TenantPirepsGSI1PK(tAcme), Desc: true})
 			require.NoError(t, err)
 			require.Len(t, page.Items, 1, "one report in Acme")
-			page, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantPirepsGSI1PK(tPlatform)})
+			page, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: pirepapp.TenantPirepsGSI1PK(tPlatform)})
 			require.NoError(t, err)
 			require.Len(t, page.Items, 1)
 			assert.Contains(t, string(page.Items[0].Body), pirep2)
@@ -108,18 +108,18 @@ func TestPirepProjectionGap(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: m, Projections: projection.PirepProjections()})
+	h := projection.New(projection.Deps{Models: m, Projections: pirepapp.Projections})
 	hist := pirepHistory(t)
 	// the retraction (version 2) before the submission: reported, nothing written
 	resp, err := h.Handle(ctx, toEvent(t, hist[2:], 900))
 	require.NoError(t, err)
 	require.Len(t, resp.BatchItemFailures, 1)
-	_, err = m.Get(ctx, views.PirepPK(pirep1), views.SKPirep)
+	_, err = m.Get(ctx, pirepapp.PirepPK(pirep1), pirepapp.SKPirep)
 	assert.True(t, readmodel.IsNotFound(err))
 	// after the submission it succeeds
 	resp, err = h.Handle(ctx, toEvent(t, []events.Envelope{hist[0], hist[2]}, 901))
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
-	v, _ := get[views.Pirep](t, m, views.PirepPK(pirep1), views.SKPirep)
+	v, _ := get[pirepapp.Pirep](t, m, pirepapp.PirepPK(pirep1), pirepapp.SKPirep)
 	assert.Equal(t, pirep.StatusRetracted, v.Status)
 }

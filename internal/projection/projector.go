@@ -66,13 +66,11 @@ type Handler struct {
 	d Deps
 }
 
-// New returns a handler. Projections nil means Default().
+// New returns a handler running d.Projections (every context's: see
+// wire.Projections).
 func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.Default()
-	}
-	if d.Projections == nil {
-		d.Projections = Default()
 	}
 	return &Handler{d: d}
 }

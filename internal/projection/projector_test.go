@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -22,7 +23,6 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
@@ -74,7 +74,7 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 			rec.check = func(envs []events.Envelope) {
 				// notified only after the read model holds every notified version
 				for _, e := range envs {
-					pk := map[string]string{"tenant": views.TenantPK(""), "user": views.UserPK(""), "apikey": views.APIKeyPK("")}[strings.SplitN(e.StreamID, "-", 2)[0]]
+					pk := map[string]string{"tenant": identityapp.TenantPK(""), "user": identityapp.UserPK(""), "apikey": identityapp.APIKeyPK("")}[strings.SplitN(e.StreamID, "-", 2)[0]]
 					pk += strings.SplitN(e.StreamID, "-", 2)[1]
 					p, err := m.Query(ctx, readmodel.Query{PK: pk})
 					require.NoError(t, err)
@@ -82,7 +82,7 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 					assert.GreaterOrEqual(t, p.Items[0].SourceVersion, e.Version)
 				}
 			}
-			h := projection.New(projection.Deps{Models: m, Notifier: rec})
+			h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: coreProjections()})
 			batch := identityBatch(t)
 			resp, err := h.Handle(ctx, batch)
 			require.NoError(t, err)
@@ -91,21 +91,21 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 			assert.Len(t, rec.calls[0], len(batch.Records))
 			assert.Equal(t, identityHistory()[0].EventID, rec.calls[0][0].EventID)
 
-			acme, it := get[views.Tenant](t, m, views.TenantPK(tAcme), views.SKTenant)
+			acme, it := get[identityapp.Tenant](t, m, identityapp.TenantPK(tAcme), identityapp.SKTenant)
 			assert.Equal(t, "Acme Aviation", acme.Name)
 			assert.Equal(t, int64(2), acme.Version)
 			assert.Equal(t, "tenant-"+tAcme, it.SourceStream)
 			assert.Equal(t, int64(2), it.SourceVersion)
 			assert.Equal(t, t0.Add(time.Minute), acme.CreatedAt)
 
-			pilot, _ := get[views.User](t, m, views.UserPK(uPilot), views.SKUser)
-			assert.Equal(t, views.User{ID: uPilot, TenantID: tAcme, Email: "pilot@acme.example", DisplayName: "Pat P.",
+			pilot, _ := get[identityapp.User](t, m, identityapp.UserPK(uPilot), identityapp.SKUser)
+			assert.Equal(t, identityapp.User{ID: uPilot, TenantID: tAcme, Email: "pilot@acme.example", DisplayName: "Pat P.",
 				Role: "pilot", Status: "active", CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0.Add(13 * time.Minute), Version: 4}, pilot)
-			other, _ := get[views.User](t, m, views.UserPK(uOther), views.SKUser)
+			other, _ := get[identityapp.User](t, m, identityapp.UserPK(uOther), identityapp.SKUser)
 			assert.Equal(t, "active", other.Status, "deactivated then reactivated")
 			assert.Equal(t, int64(3), other.Version)
 
-			key, kit := get[views.APIKey](t, m, views.APIKeyPK(kPilot), views.SKAPIKey)
+			key, kit := get[identityapp.APIKey](t, m, identityapp.APIKeyPK(kPilot), identityapp.SKAPIKey)
 			require.NotNil(t, key.RevokedAt)
 			assert.Equal(t, t0.Add(9*time.Minute), *key.RevokedAt)
 			require.NotNil(t, key.ExpiresAt)
@@ -115,16 +115,16 @@ func TestHandleProjectsGoldenIdentityBatch(t *testing.T) {
 				assert.NotContains(t, strings.ToLower(string(kit.Body)), bad)
 			}
 
-			p, err := m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.GSI1Tenants})
+			p, err := m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: identityapp.GSI1Tenants})
 			require.NoError(t, err)
 			assert.Len(t, p.Items, 2)
-			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantUsersGSI1PK(tAcme)})
+			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: identityapp.TenantUsersGSI1PK(tAcme)})
 			require.NoError(t, err)
 			assert.Len(t, p.Items, 2)
-			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.UserAPIKeysGSI1PK(uPilot)})
+			p, err = m.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: identityapp.UserAPIKeysGSI1PK(uPilot)})
 			require.NoError(t, err)
 			require.Len(t, p.Items, 1)
-			assert.Equal(t, views.APIKeyPK(kPilot), p.Items[0].PK)
+			assert.Equal(t, identityapp.APIKeyPK(kPilot), p.Items[0].PK)
 		})
 	}
 }
@@ -162,7 +162,7 @@ func TestRedeliveryLeavesReadModelsIdentical(t *testing.T) {
 			batch := identityBatch(t)
 
 			once := mk(t)
-			resp, err := projection.New(projection.Deps{Models: once}).Handle(ctx, batch)
+			resp, err := projection.New(projection.Deps{Models: once, Projections: coreProjections()}).Handle(ctx, batch)
 			require.NoError(t, err)
 			require.Empty(t, resp.BatchItemFailures)
 			want := readmodeltest.Snapshot(t, once)
@@ -193,7 +193,7 @@ func TestRedeliveryLeavesReadModelsIdentical(t *testing.T) {
 			}
 			for _, tc := range tests {
 				m := mk(t)
-				h := projection.New(projection.Deps{Models: m})
+				h := projection.New(projection.Deps{Models: m, Projections: coreProjections()})
 				for _, b := range tc.batches() {
 					resp, err := h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: b})
 					require.NoError(t, err, tc.name)
@@ -210,7 +210,7 @@ func TestHandleStopsAtFirstFailureAndReportsIt(t *testing.T) {
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
 	rec := &recorder{}
-	h := projection.New(projection.Deps{Models: m, Notifier: rec})
+	h := projection.New(projection.Deps{Models: m, Notifier: rec, Projections: coreProjections()})
 	batch := poisonBatch(t)
 	resp, err := h.Handle(ctx, batch)
 	require.NoError(t, err)
@@ -218,9 +218,9 @@ func TestHandleStopsAtFirstFailureAndReportsIt(t *testing.T) {
 	assert.Equal(t, batch.Records[2].Change.SequenceNumber, resp.BatchItemFailures[0].ItemIdentifier)
 	require.Len(t, rec.calls, 1, "the records before the failure are notified")
 	assert.Len(t, rec.calls[0], 2)
-	_, err = m.Get(ctx, views.TenantPK(tAcme), views.SKTenant)
+	_, err = m.Get(ctx, identityapp.TenantPK(tAcme), identityapp.SKTenant)
 	assert.ErrorIs(t, err, readmodel.ErrNotFound, "records after the failure are not projected")
-	_, err = m.Get(ctx, views.UserPK(uAdmin), views.SKUser)
+	_, err = m.Get(ctx, identityapp.UserPK(uAdmin), identityapp.SKUser)
 	assert.NoError(t, err)
 }
 
@@ -228,26 +228,26 @@ func TestHandleReportsGapAndRecoversOnRetry(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	m := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: m})
+	h := projection.New(projection.Deps{Models: m, Projections: coreProjections()})
 	all := identityBatch(t).Records
 	// user-uPilot v2 (role change, index 6) without its v1 (index 4)
 	resp, err := h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: []lambdaevents.DynamoDBEventRecord{all[0], all[6], all[3]}})
 	require.NoError(t, err)
 	require.Len(t, resp.BatchItemFailures, 1)
 	assert.Equal(t, all[6].Change.SequenceNumber, resp.BatchItemFailures[0].ItemIdentifier)
-	_, err = m.Get(ctx, views.UserPK(uPilot), views.SKUser)
+	_, err = m.Get(ctx, identityapp.UserPK(uPilot), identityapp.SKUser)
 	assert.ErrorIs(t, err, readmodel.ErrNotFound)
 	resp, err = h.Handle(ctx, lambdaevents.DynamoDBEvent{Records: all})
 	require.NoError(t, err)
 	assert.Empty(t, resp.BatchItemFailures)
-	u, _ := get[views.User](t, m, views.UserPK(uPilot), views.SKUser)
+	u, _ := get[identityapp.User](t, m, identityapp.UserPK(uPilot), identityapp.SKUser)
 	assert.Equal(t, int64(4), u.Version)
 }
 
 func TestNotifierErrorDoesNotFailTheBatch(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{err: errors.New("gateway down")}
-	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Notifier: rec})
+	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Notifier: rec, Projections: coreProjections()})
 	resp, err := h.Handle(context.Background(), identityBatch(t))
 	require.NoError(t, err)
 	assert.Empty(t, resp.BatchItemFailures)
@@ -258,7 +258,7 @@ func TestFailingProjectionIsReported(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	batch := identityBatch(t)
-	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: append(projection.IdentityProjections(),
+	h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: append(identityapp.Projections,
 		projection.Projection{Name: "failing", Match: func(e events.Envelope) bool { return e.Version == 2 },
 			Apply: func(context.Context, readmodel.Store, events.Envelope) error { return boom }})})
 	resp, err := h.Handle(context.Background(), batch)
@@ -271,7 +271,7 @@ func BenchmarkHandleIdentityBatch(b *testing.B) {
 	ev := toEvent(b, identityHistory(), 1)
 	b.ReportAllocs()
 	for b.Loop() {
-		h := projection.New(projection.Deps{Models: readmodel.NewEmbedded()})
+		h := projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: coreProjections()})
 		if _, err := h.Handle(context.Background(), ev); err != nil {
 			b.Fatal(err)
 		}
@@ -293,12 +293,12 @@ func TestRebuildEqualsLiveAndIsIdempotent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	live := readmodel.NewEmbedded()
-	resp, err := projection.New(projection.Deps{Models: live}).Handle(ctx, identityBatch(t))
+	resp, err := projection.New(projection.Deps{Models: live, Projections: coreProjections()}).Handle(ctx, identityBatch(t))
 	require.NoError(t, err)
 	require.Empty(t, resp.BatchItemFailures)
 
 	m := readmodel.NewEmbedded()
-	h := projection.New(projection.Deps{Models: m})
+	h := projection.New(projection.Deps{Models: m, Projections: coreProjections()})
 	for _, batch := range []int{1, 5, 0} {
 		n, err := h.Rebuild(ctx, sliceSource(identityHistory()), batch)
 		require.NoError(t, err)
@@ -306,6 +306,6 @@ func TestRebuildEqualsLiveAndIsIdempotent(t *testing.T) {
 		assert.Equal(t, readmodeltest.Snapshot(t, live), readmodeltest.Snapshot(t, m), "batch %d", batch)
 	}
 	// a source with a gap aborts
-	_, err = projection.New(projection.Deps{Models: readmodel.NewEmbedded()}).Rebuild(ctx, sliceSource(identityHistory()[6:]), 0)
+	_, err = projection.New(projection.Deps{Models: readmodel.NewEmbedded(), Projections: coreProjections()}).Rebuild(ctx, sliceSource(identityHistory()[6:]), 0)
 	assert.Error(t, err)
 }

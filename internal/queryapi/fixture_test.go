@@ -19,6 +19,7 @@ import (
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // The fixture: three tenants (platform P, A, B) and their users and keys.
@@ -62,8 +63,9 @@ func newFixture(t testing.TB, opts ...func(*queryapi.Deps)) *fixture {
 func newFixtureOn(t testing.TB, models readmodel.Store, opts ...func(*queryapi.Deps)) *fixture {
 	t.Helper()
 	f := &fixture{models: models, version: map[string]int64{}, users: map[string]domain.Principal{}}
-	f.proj = projection.New(projection.Deps{Models: f.models})
-	d := queryapi.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 300 * time.Millisecond, PollInterval: 5 * time.Millisecond}
+	f.proj = projection.New(projection.Deps{Models: f.models, Projections: wire.Projections()})
+	d := queryapi.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 300 * time.Millisecond, PollInterval: 5 * time.Millisecond,
+		Modules: wire.QueryModules()}
 	for _, o := range opts {
 		o(&d)
 	}

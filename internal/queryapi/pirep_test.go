@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skyledger/skyledger/internal/readmodel/views"
+	"github.com/skyledger/skyledger/internal/pirepapp"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
@@ -40,9 +40,9 @@ func newPirepFixture(t *testing.T) *pirepFixture {
 func newPirepFixtureOn(t *testing.T, models readmodel.Store) *pirepFixture {
 	t.Helper()
 	f := &pirepFixture{fixture: newFixtureOn(t, models), ids: map[string]string{}}
-	f.pproj = projection.New(projection.Deps{Models: f.models, Projections: projection.PirepProjections()})
+	f.pproj = projection.New(projection.Deps{Models: f.models, Projections: pirepapp.Projections})
 	r := httpapi.NewRouter(nil)
-	f.svc.PirepRoutes(r)
+	pirepapp.Queries(f.svc, r) // the PIREP routes alone
 	f.router = r
 	return f
 }
@@ -228,7 +228,7 @@ func TestPirepGet(t *testing.T) {
 	path := map[string]string{"id": f.ids["P2"]}
 	resp := f.get(t, uAViewer, "GET /api/pireps/{id}", path, nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
-	var v views.Pirep
+	var v pirepapp.Pirep
 	require.NoError(t, json.Unmarshal([]byte(resp.Body), &v))
 	assert.Equal(t, f.ids["P2"], v.ID)
 	assert.Equal(t, tA, v.TenantID)
@@ -270,7 +270,7 @@ func TestPirepOldStoredReportReadsWithEmptyWarnings(t *testing.T) {
 	f := newPirepFixture(t)
 	f.standard(t)
 	ctx := context.Background()
-	it, err := f.models.Get(ctx, views.PirepPK(f.ids["P2"]), views.SKPirep)
+	it, err := f.models.Get(ctx, pirepapp.PirepPK(f.ids["P2"]), pirepapp.SKPirep)
 	require.NoError(t, err)
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(it.Body, &body))

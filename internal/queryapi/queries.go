@@ -1,6 +1,7 @@
-// Package queryapi is the queries function's handler: every route the
-// contexts registry (contexts.All) declares with Side contexts.Query. It reads only the read model
-// (and, for last_used_at, the key credential records); every resource is
+// Package queryapi is the queries function's handler: it serves every route
+// the contexts registry (contexts.All) declares with Side domain.SideQuery,
+// bound by the context modules. Routes read only the read model (and, for
+// last_used_at, the key credential records); every resource is
 // authorized with domain.Authorize after it is loaded, so another tenant's
 // resources answer 404.
 //
@@ -56,8 +57,8 @@ type Deps struct {
 	MinVersionWait time.Duration
 	// PollInterval is the read-model poll period while waiting (default 25 ms).
 	PollInterval time.Duration
-	// Modules register the query routes of context modules (for example
-	// the audit trail) on the router, next to identity's and PIREPs'.
+	// Modules register the query routes of the context modules on the
+	// router (see wire.Modules).
 	Modules []func(*Service, *httpapi.Router)
 }
 
@@ -90,17 +91,21 @@ func New(d Deps) *Service {
 // declared query route is bound exactly once.
 func (s *Service) Router() *httpapi.Router {
 	r := httpapi.NewRouter(s.d.Log)
-	for _, register := range []func(*httpapi.Router){s.identityRoutes, s.PirepRoutes} {
-		register(r)
-	}
 	for _, register := range s.d.Modules {
 		register(s, r)
 	}
 	return r
 }
 
+// Deps returns the service's dependencies and settings with their
+// defaults applied (modules read the collaborators they need).
+func (s *Service) Deps() Deps { return s.d }
+
 // Models is the read-model store the service reads (for context modules).
 func (s *Service) Models() readmodel.Store { return s.d.Models }
+
+// SealCursor seals a list cursor's inner position for scope (see Cursor).
+func (s *Service) SealCursor(inner, scope string) string { return s.cursor.Seal(inner, scope) }
 
 // ListParams are the parsed list query parameters.
 type ListParams struct {
@@ -239,4 +244,24 @@ func matches(header string, version int64) bool {
 		}
 	}
 	return false
+}
+
+// QueryID checks an id given as query parameter name: not an id is a 400
+// naming the parameter (a filter value, unlike a path, is input to correct).
+func QueryID(name, v string) error {
+	if !domain.IsID(v) {
+		return domain.Invalid(name, "must be an id (a 26-character ULID)")
+	}
+	return nil
+}
+
+// Loader reads the item (pk, sk) as a Versioned resource for Single.
+func (s *Service) Loader(pk, sk string) func(context.Context) (Versioned, error) {
+	return func(ctx context.Context) (Versioned, error) {
+		it, err := s.d.Models.Get(ctx, pk, sk)
+		if err != nil {
+			return Versioned{}, err
+		}
+		return Versioned{Body: it.Body, Version: it.SourceVersion}, nil
+	}
 }

@@ -13,27 +13,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/queryapi"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func TestRouterServesEveryQueryRoute(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	var want []string
-	// this package binds identity's and PIREPs' query routes; context
-	// modules add theirs through Deps.Modules (internal/wire checks all)
-	for _, r := range append(contexts.Identity.Routes, contexts.Pirep.Routes...) {
-		if r.Side == contexts.Query {
+	for _, r := range contexts.Routes() {
+		if r.Side == domain.SideQuery {
 			want = append(want, r.Key())
 		}
 	}
@@ -315,7 +313,7 @@ func TestMinVersion(t *testing.T) {
 	}()
 	p := f.users[uRoot]
 	req := request(&p, "GET /api/tenants/{id}", map[string]string{"id": tA}, map[string]string{"min_version": "2"}, nil)
-	resp, err := queryapi.New(queryapi.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 5 * time.Second}).Router().Invoke(context.Background(), req)
+	resp, err := queryapi.New(queryapi.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 5 * time.Second, Modules: wire.QueryModules()}).Router().Invoke(context.Background(), req)
 	require.NoError(t, err)
 	wg.Wait()
 	assert.Equal(t, http.StatusOK, resp.StatusCode, resp.Body)
@@ -336,7 +334,7 @@ func TestMinVersion(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		f.user(t, "01J1ATEVSER000000000000000", tA, domain.RolePilot)
 	}()
-	resp, err = queryapi.New(queryapi.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 5 * time.Second}).Router().Invoke(context.Background(),
+	resp, err = queryapi.New(queryapi.Deps{Models: f.models, CursorKey: cursorKey, MinVersionWait: 5 * time.Second, Modules: wire.QueryModules()}).Router().Invoke(context.Background(),
 		request(&p, "GET /api/users/{id}", map[string]string{"id": "01J1ATEVSER000000000000000"}, map[string]string{"min_version": "1"}, nil))
 	require.NoError(t, err)
 	wg.Wait()

@@ -18,8 +18,10 @@ import (
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/pirepapp"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
@@ -125,9 +127,8 @@ type (
 )
 
 // Module is what a context module adds to the functions, next to its
-// declaration in package contexts (routes, stream prefixes, channels).
-// Identity and PIREPs predate modules and are built into the handler
-// packages; every newer context is a module in a package of its own.
+// declaration (domain.Context, listed in contexts.All): its command and
+// query handlers, its projections and its notify routes.
 type Module struct {
 	Commands    func(*commandapi.Service) []commandapi.Route
 	Queries     func(*queryapi.Service, *httpapi.Router)
@@ -138,19 +139,37 @@ type Module struct {
 // Modules is every context module. Adding a context means adding it here
 // (and its declaration to contexts.All).
 var Modules = []Module{
+	{Commands: identityapp.Commands, Queries: identityapp.Queries, Projections: identityapp.Projections, Notify: identityapp.Notify},
+	{Commands: pirepapp.Commands, Queries: pirepapp.Queries, Projections: pirepapp.Projections, Notify: pirepapp.Notify},
 	{Queries: audit.Register, Projections: []projection.Projection{audit.Projection}},
 }
 
-// Commands builds the commands function (every mutation route).
-func Commands(a Adapters, s Settings) HTTPHandler {
+// CommandModules is every module's command routes.
+func CommandModules() []func(*commandapi.Service) []commandapi.Route {
 	var mods []func(*commandapi.Service) []commandapi.Route
 	for _, m := range Modules {
 		if m.Commands != nil {
 			mods = append(mods, m.Commands)
 		}
 	}
+	return mods
+}
+
+// QueryModules is every module's query routes.
+func QueryModules() []func(*queryapi.Service, *httpapi.Router) {
+	var mods []func(*queryapi.Service, *httpapi.Router)
+	for _, m := range Modules {
+		if m.Queries != nil {
+			mods = append(mods, m.Queries)
+		}
+	}
+	return mods
+}
+
+// Commands builds the commands function (every mutation route).
+func Commands(a Adapters, s Settings) HTTPHandler {
 	d := commandapi.Deps{Store: a.Store, Expiring: a.Expiring, Now: a.Now, Log: a.logger(spec.FnCommands),
-		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL, Modules: mods}
+		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL, Modules: CommandModules()}
 	if a.Connections != nil && a.Management != nil {
 		d.Sockets = notify.KeySockets{Store: a.Connections, Client: a.Management} // sign-out closes them
 	}
@@ -159,14 +178,8 @@ func Commands(a Adapters, s Settings) HTTPHandler {
 
 // Queries builds the queries function (every read route).
 func Queries(a Adapters, s Settings) HTTPHandler {
-	var mods []func(*queryapi.Service, *httpapi.Router)
-	for _, m := range Modules {
-		if m.Queries != nil {
-			mods = append(mods, m.Queries)
-		}
-	}
 	return queryapi.New(queryapi.Deps{Models: a.Models, Records: a.Store, CursorKey: s.CursorKey,
-		PreviousCursorKeys: s.PreviousCursorKeys, Log: a.logger(spec.FnQueries), Modules: mods}).Router().Invoke
+		PreviousCursorKeys: s.PreviousCursorKeys, Log: a.logger(spec.FnQueries), Modules: QueryModules()}).Router().Invoke
 }
 
 // Authorizer builds the authorizer function. One handler serves both API
@@ -209,13 +222,18 @@ func authorizer(a Adapters, s Settings) *authz.Handler {
 	return authz.New(d)
 }
 
+// NotifyRoutes is every context's channel table.
+func NotifyRoutes() []notify.Route {
+	var routes []notify.Route
+	for _, m := range Modules {
+		routes = append(routes, m.Notify...)
+	}
+	return routes
+}
+
 // Notifier builds the projector's WebSocket notifier.
 func Notifier(a Adapters, s Settings) *notify.Notifier {
-	routes := notify.Routes
-	for _, m := range Modules {
-		routes = append(routes[:len(routes):len(routes)], m.Notify...)
-	}
-	return notify.New(notify.Deps{Store: a.Connections, Client: a.Management, Log: a.logger(spec.FnProjector), Routes: routes,
+	return notify.New(notify.Deps{Store: a.Connections, Client: a.Management, Log: a.logger(spec.FnProjector), Routes: NotifyRoutes(),
 		Metrics: a.metrics(spec.FnProjector), Concurrency: s.FanoutConcurrency})
 }
 
@@ -230,9 +248,9 @@ func Projector(a Adapters, s Settings) StreamHandler {
 }
 
 // Projections is every context's projections, in the order they run for
-// one event: identity's and PIREPs', then the modules'.
+// one event.
 func Projections() []projection.Projection {
-	out := projection.Default()
+	var out []projection.Projection
 	for _, m := range Modules {
 		out = append(out, m.Projections...)
 	}

@@ -12,6 +12,7 @@ import (
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/internal/readmodel"
 
@@ -83,7 +84,7 @@ func TestBuiltRoutersServeEveryDeclaredRoute(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = store.Close() })
 	a := Adapters{Store: store, Models: readmodel.NewEmbedded()}
-	for _, side := range []contexts.Side{contexts.Command, contexts.Query} {
+	for _, side := range []domain.Side{domain.SideCommand, domain.SideQuery} {
 		var want []string
 		for _, r := range contexts.Routes() {
 			if r.Side == side {
@@ -97,7 +98,7 @@ func TestBuiltRoutersServeEveryDeclaredRoute(t *testing.T) {
 			}
 			req := lambdaevents.APIGatewayV2HTTPRequest{RouteKey: r.Key()}
 			var resp lambdaevents.APIGatewayV2HTTPResponse
-			if side == contexts.Command {
+			if side == domain.SideCommand {
 				resp, err = Commands(a, Settings{BootstrapToken: func(context.Context) (string, error) { return "", nil }})(context.Background(), req)
 			} else {
 				resp, err = Queries(a, Settings{CursorKey: []byte("0123456789abcdef")})(context.Background(), req)

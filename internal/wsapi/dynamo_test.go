@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
@@ -19,6 +20,7 @@ import (
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/notify/notifytest"
+	"github.com/skyledger/skyledger/internal/wire"
 	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
@@ -35,7 +37,7 @@ func TestDynamoEndToEnd(t *testing.T) {
 	srv := notifytest.New(t)
 	log := metrics.NewLogger(os.Stderr, slog.LevelWarn)
 	h := wsapi.New(wsapi.Deps{Store: st, Client: srv.Client(4), Log: log})
-	n := notify.New(notify.Deps{Store: st, Client: srv.Client(4), Log: log})
+	n := notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: st, Client: srv.Client(4), Log: log})
 
 	resp, err := h.Connect(ctx, golden(t, "connect.json"))
 	require.NoError(t, err)
@@ -48,7 +50,7 @@ func TestDynamoEndToEnd(t *testing.T) {
 
 	now := time.Now().UTC()
 	pirep := events.Envelope{EventID: "01JDAEVT000000000000000001", StreamID: "pirep-01JDA0000000000000000PXRP1", Version: 1,
-		Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: now, Actor: userA,
+		Type: pirep.EventSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: now, Actor: userA,
 		Data: json.RawMessage(`{"pirep_id":"01JDA0000000000000000PXRP1","tenant_id":"` + tenantA + `","type":"UUA","urgent":true}`)}
 	require.NoError(t, n.Notify(ctx, []events.Envelope{pirep}))
 	require.Len(t, srv.Frames(connID), 2)

@@ -21,10 +21,10 @@ import (
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
 // Request and Response are the WebSocket API's Lambda proxy types.
@@ -296,7 +296,7 @@ func (h *Handler) reply(ctx context.Context, log *slog.Logger, id string, v any)
 // TenantsIn is Deps.TenantExists over the read model.
 func TenantsIn(m readmodel.Store) func(context.Context, string) (bool, error) {
 	return func(ctx context.Context, id string) (bool, error) {
-		_, err := m.Get(ctx, views.TenantPK(id), views.SKTenant)
+		_, err := m.Get(ctx, identityapp.TenantPK(id), identityapp.SKTenant)
 		if readmodel.IsNotFound(err) {
 			return false, nil
 		}

@@ -16,11 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/notify/notifytest"
+	"github.com/skyledger/skyledger/internal/wire"
 	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
@@ -352,10 +354,10 @@ func TestNoFrameAfterUnsubscribeEndToEnd(t *testing.T) {
 	f.connectAs(t, "c", domain.Principal{UserID: userA, TenantID: tenantA, Role: domain.RoleViewer, KeyID: keyA})
 	ch := "tenant:" + tenantA + ":pireps"
 	f.send(t, "c", `{"action":"subscribe","id":"s","channels":["`+ch+`"]}`)
-	n := notify.New(notify.Deps{Store: f.st, Client: f.srv.Client(4)})
+	n := notify.New(notify.Deps{Routes: wire.NotifyRoutes(), Store: f.st, Client: f.srv.Client(4)})
 	pirep := func(v int64) events.Envelope {
 		return events.Envelope{EventID: fmt.Sprintf("01JDAEVT00000000000000000%d", v), StreamID: "pirep-01JDA0000000000000000PXRP1", Version: v,
-			Type: notify.PIREPSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: f.clk.Now(), Actor: userA,
+			Type: pirep.EventSubmitted, Schema: 1, TenantID: tenantA, OccurredAt: f.clk.Now(), Actor: userA,
 			Data: json.RawMessage(`{"id":"01JDA0000000000000000PXRP1","tenant_id":"` + tenantA + `","type":"UA"}`)}
 	}
 	require.NoError(t, n.Notify(ctx, []events.Envelope{pirep(1)}))

@@ -1,4 +1,8 @@
-package views
+// Package pirepapp is the PIREP context module: submission and retraction
+// (Commands), the list and single reads (Queries), the PIREP view
+// (Projections) and the tenant:{id}:pireps feed (Notify), binding what
+// pirep.Context declares; internal/wire lists it in wire.Modules.
+package pirepapp
 
 import (
 	"time"

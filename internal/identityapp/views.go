@@ -1,6 +1,12 @@
-// Package views is the identity read-model layout shared by the projector
-// (which writes it) and the queries (which read it): item keys and the JSON
-// bodies, which are the API resources exactly as served.
+// Package identityapp is the identity context module: tenants, users, API
+// keys, sign-in and WebSocket tickets. It binds the routes identity.Context
+// declares (Commands, Queries), keeps the read models (Projections) and
+// routes the events to channels (Notify); internal/wire lists it in
+// wire.Modules.
+//
+// Read-model layout, shared by the projections (which write it) and the
+// queries (which read it): item keys and the JSON bodies, which are the API
+// resources exactly as served.
 //
 //	item      pk                 sk        gsi1pk                    gsi1sk
 //	tenant    tenant#<id>        tenant    tenants                   tenant#<id>
@@ -9,7 +15,7 @@
 //
 // Ids are ULIDs, so every list is in creation order. Bodies never hold a
 // secret or a hash.
-package views
+package identityapp
 
 import (
 	"time"

@@ -1,4 +1,4 @@
-package commandapi
+package identityapp
 
 import (
 	"context"
@@ -9,65 +9,80 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/httpapi"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-func (s *Service) identityRoutes() []Route {
-	return []Route{
-		{Route: contexts.Bootstrap, Handler: s.bootstrap},
-		{Route: contexts.Login, Handler: s.login, NoIdempotency: true},
-		{Route: contexts.ChangePassword, Handler: s.changePassword},
-		{Route: contexts.Logout, Handler: s.logout, NoIdempotency: true},
-		{Route: contexts.CreateTenant, Handler: s.createTenant},
-		{Route: contexts.PatchTenant, Handler: s.patchTenant},
-		{Route: contexts.CreateUser, Handler: s.createUser},
-		{Route: contexts.PatchUser, Handler: s.patchUser},
-		{Route: contexts.CreateAPIKey, Handler: s.createKey},
-		{Route: contexts.RevokeAPIKey, Handler: s.revokeKey},
-		{Route: contexts.WSTicket, Handler: s.wsTicket, NoIdempotency: true},
+// Commands binds identity's command routes (the context's commandapi
+// module). Its settings (bootstrap token, WebSocket URL, password hasher,
+// expiring records, socket closer) are the commands function's
+// (commandapi.Deps).
+func Commands(svc *commandapi.Service) []commandapi.Route {
+	d := svc.Deps()
+	s := &commands{Service: svc, d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher,
+		throttle: auth.LoginThrottle{Records: d.Expiring}}
+	return []commandapi.Route{
+		{Route: identity.RouteBootstrap, Handler: s.bootstrap},
+		{Route: identity.RouteLogin, Handler: s.login, NoIdempotency: true},
+		{Route: identity.RouteChangePassword, Handler: s.changePassword},
+		{Route: identity.RouteLogout, Handler: s.logout, NoIdempotency: true},
+		{Route: identity.RouteCreateTenant, Handler: s.createTenant},
+		{Route: identity.RoutePatchTenant, Handler: s.patchTenant},
+		{Route: identity.RouteCreateUser, Handler: s.createUser},
+		{Route: identity.RoutePatchUser, Handler: s.patchUser},
+		{Route: identity.RouteCreateAPIKey, Handler: s.createKey},
+		{Route: identity.RouteRevokeAPIKey, Handler: s.revokeKey},
+		{Route: identity.RouteWSTicket, Handler: s.wsTicket, NoIdempotency: true},
 	}
+}
+
+// commands serves identity's command routes on the command service (Load,
+// Commit and the clock come from it).
+type commands struct {
+	*commandapi.Service
+	d        commandapi.Deps
+	auth     *auth.Authenticator
+	hasher   *auth.Hasher
+	throttle auth.LoginThrottle
 }
 
 // ------------------------------------------------------------- resources ---
 
-// The HTTP resources are the read models' (internal/readmodel/views), so a
+// The HTTP resources are the read models' (views.go), so a
 // command response and the GET that follows it carry the same fields.
 
-func tenantResource(t identity.Tenant, v int64, updated time.Time) views.Tenant {
-	return views.Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, Status: t.Status, CreatedAt: t.CreatedAt,
+func tenantResource(t identity.Tenant, v int64, updated time.Time) Tenant {
+	return Tenant{ID: t.ID, Name: t.Name, Platform: t.Platform, Status: t.Status, CreatedAt: t.CreatedAt,
 		UpdatedAt: updated.UTC(), Version: v}
 }
 
-func userResource(u identity.User, v int64, updated time.Time) views.User {
-	return views.User{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
+func userResource(u identity.User, v int64, updated time.Time) User {
+	return User{ID: u.ID, TenantID: u.TenantID, Email: u.Email, DisplayName: u.DisplayName,
 		Role: u.Role, Status: u.Status, CreatedAt: u.CreatedAt, UpdatedAt: updated.UTC(), Version: v}
 }
 
 // keyResource is the key at version v; Key (the full secret key) is set by
 // the create response alone.
-func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) views.APIKey {
-	return views.APIKey{ID: k.ID, Name: k.Name, Prefix: identity.KeyPrefix(k.ID), OwnerID: k.OwnerID, TenantID: k.TenantID,
+func keyResource(k identity.APIKey, lastUsed *time.Time, v int64) APIKey {
+	return APIKey{ID: k.ID, Name: k.Name, Prefix: identity.KeyPrefix(k.ID), OwnerID: k.OwnerID, TenantID: k.TenantID,
 		CreatedAt: k.CreatedAt, ExpiresAt: k.ExpiresAt, LastUsedAt: lastUsed, RevokedAt: k.RevokedAt, Version: v}
 }
 
 // CreatedKey is the create response of a key: the resource plus, this
 // once, the full secret key.
 type CreatedKey struct {
-	views.APIKey
+	APIKey
 	Key string `json:"key"`
 }
 
 // lastChange is when a loaded stream last changed (its last event).
 // updatedAt is a resource's updated_at after a command: the request's time
 // when it decided events, else the time of the last stored event.
-func updatedAt(c *Call, decided []identity.Event, evs []events.Envelope) time.Time {
+func updatedAt(c *commandapi.Call, decided []identity.Event, evs []events.Envelope) time.Time {
 	if len(decided) > 0 {
 		return c.At
 	}
@@ -83,7 +98,7 @@ func lastChange(evs []events.Envelope) time.Time {
 
 // fold applies decided events to a state with fold, as the store will.
 func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f func([]identity.Recorded) (T, error)) (T, error) {
-	rec := Recorded(prior)
+	rec := recorded(prior)
 	for i, e := range evs {
 		b, err := json.Marshal(e.Data)
 		if err != nil {
@@ -99,7 +114,7 @@ func fold[T any](prior []events.Envelope, version int64, evs []identity.Event, f
 
 // loadStream loads stream's events and folds them; a stream without events
 // is ErrNotFound naming what was looked for.
-func loadStream[T any](ctx context.Context, s *Service, what, stream string, fold func([]identity.Recorded) (T, error)) (T, []events.Envelope, error) {
+func loadStream[T any](ctx context.Context, s *commands, what, stream string, fold func([]identity.Recorded) (T, error)) (T, []events.Envelope, error) {
 	var zero T
 	evs, v, err := s.Load(ctx, stream)
 	if err != nil {
@@ -108,26 +123,26 @@ func loadStream[T any](ctx context.Context, s *Service, what, stream string, fol
 	if v == 0 {
 		return zero, nil, fmt.Errorf("%s: %w", what, domain.ErrNotFound)
 	}
-	agg, err := fold(Recorded(evs))
+	agg, err := fold(recorded(evs))
 	return agg, evs, err
 }
 
-func (s *Service) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
+func (s *commands) loadTenant(ctx context.Context, id string) (identity.Tenant, []events.Envelope, error) {
 	return loadStream(ctx, s, "tenant "+id, identity.StreamTenant(id), identity.FoldTenant)
 }
 
-func (s *Service) loadUser(ctx context.Context, id string) (identity.User, []events.Envelope, error) {
+func (s *commands) loadUser(ctx context.Context, id string) (identity.User, []events.Envelope, error) {
 	return loadStream(ctx, s, "user "+id, identity.StreamUser(id), identity.FoldUser)
 }
 
-func (s *Service) loadKey(ctx context.Context, id string) (identity.APIKey, []events.Envelope, error) {
+func (s *commands) loadKey(ctx context.Context, id string) (identity.APIKey, []events.Envelope, error) {
 	return loadStream(ctx, s, "api key "+id, identity.StreamAPIKey(id), identity.FoldAPIKey)
 }
 
 // userCred reads the user's credential record and checks that it reflects
 // version v of the user stream (else a concurrent append won: conflict, so
 // the command is retried).
-func (s *Service) userCred(ctx context.Context, id string, v int64) (auth.UserCredential, error) {
+func (s *commands) userCred(ctx context.Context, id string, v int64) (auth.UserCredential, error) {
 	rec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(id))
 	if err != nil {
 		return auth.UserCredential{}, fmt.Errorf("user credential %s: %w", id, err)
@@ -165,7 +180,7 @@ func emailTaken(err error) error {
 // append. A crash between the two steps can only leave the counter too low,
 // which refuses a legitimate demotion but can never let the last admin go.
 // Bootstrap writes the counter (1) inline with the first admin.
-func (s *Service) adjustPlatformAdmins(ctx context.Context, delta int) error {
+func (s *commands) adjustPlatformAdmins(ctx context.Context, delta int) error {
 	for attempt := 0; attempt < 10; attempt++ {
 		var (
 			n   int
@@ -223,14 +238,14 @@ type bootstrapMarker struct {
 // tenant append; records the planned ids) and `bootstrap#done` (PutIfAbsent
 // with the key append). A bootstrap interrupted after the first append is
 // resumed by the next call with the token; a completed one answers 409.
-func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) bootstrap(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in bootstrapRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(Required("bootstrap_token", in.BootstrapToken), MaxLen("bootstrap_token", in.BootstrapToken, MaxTokenBytes),
-		MaxLen("tenant_name", in.TenantName, MaxNameBytes), MaxLen("email", in.Email, MaxEmailBytes),
-		MaxLen("password", in.Password, MaxPasswordBytes), MaxLen("display_name", in.DisplayName, MaxNameBytes)); err != nil {
+	if err := firstErr(commandapi.Required("bootstrap_token", in.BootstrapToken), commandapi.MaxLen("bootstrap_token", in.BootstrapToken, MaxTokenBytes),
+		commandapi.MaxLen("tenant_name", in.TenantName, MaxNameBytes), commandapi.MaxLen("email", in.Email, MaxEmailBytes),
+		commandapi.MaxLen("password", in.Password, MaxPasswordBytes), commandapi.MaxLen("display_name", in.DisplayName, MaxNameBytes)); err != nil {
 		return httpapi.Response{}, err
 	}
 	if s.d.BootstrapToken == nil {
@@ -246,7 +261,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if want == "" {
 		return httpapi.Response{}, fmt.Errorf("bootstrap is disabled: %w", domain.ErrForbidden)
 	}
-	if !equalConst(in.BootstrapToken, want) {
+	if !commandapi.EqualConst(in.BootstrapToken, want) {
 		return httpapi.Response{}, fmt.Errorf("bootstrap token: %w", domain.ErrUnauthenticated)
 	}
 	if _, err := s.d.Store.GetRecord(ctx, bootstrapDoneKey); err == nil {
@@ -264,7 +279,7 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if _, err := identity.ValidateName("display_name", in.DisplayName); err != nil {
 		return httpapi.Response{}, err
 	}
-	now := s.now()
+	now := s.Now()
 
 	// 1. the platform tenant and the marker (or resume).
 	var marker bootstrapMarker
@@ -282,8 +297,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		_, err = s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(marker.TenantID), TenantID: marker.TenantID,
-			Expected: events.ExpectNew, Events: FromIdentity(tevs), NoIdempotency: true, Status: http.StatusCreated,
+		_, err = s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(marker.TenantID), TenantID: marker.TenantID,
+			Expected: events.ExpectNew, Events: newEvents(tevs), NoIdempotency: true, Status: http.StatusCreated,
 			Records: []events.RecordOp{{Mode: events.RecordPutIfAbsent, Record: mrec}}})
 		if errors.Is(err, events.ErrDuplicate) {
 			return httpapi.Response{}, fmt.Errorf("bootstrap already in progress: %w", domain.ErrConflict)
@@ -320,8 +335,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		_, err = s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(marker.UserID), TenantID: tenant.ID,
-			Expected: events.ExpectNew, Events: FromIdentity(uevs), NoIdempotency: true, Status: http.StatusCreated,
+		_, err = s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(marker.UserID), TenantID: tenant.ID,
+			Expected: events.ExpectNew, Events: newEvents(uevs), NoIdempotency: true, Status: http.StatusCreated,
 			Records: append(ops, counter)})
 		if err != nil && !errors.Is(err, events.ErrVersionConflict) {
 			return httpapi.Response{}, emailTaken(err)
@@ -370,8 +385,8 @@ func (s *Service) bootstrap(ctx context.Context, c *Call) (httpapi.Response, err
 	if err := s.throttle.Success(ctx, email, c.Req.RequestContext.HTTP.SourceIP, now); err != nil {
 		s.d.Log.WarnContext(ctx, "bootstrap: remembering the address", "error", err.Error())
 	}
-	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
-		Expected: events.ExpectNew, Events: FromIdentity(kevs), Status: http.StatusCreated,
+	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(keyID), TenantID: tenant.ID,
+		Expected: events.ExpectNew, Events: newEvents(kevs), Status: http.StatusCreated,
 		Records:      []events.RecordOp{{Mode: events.RecordPut, Record: krec}, {Mode: events.RecordPutIfAbsent, Record: done}},
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
@@ -425,13 +440,13 @@ type loginRequest struct {
 // same 401 after the same argon2id work. Failures delay later attempts per
 // e-mail and per client address (auth.LoginThrottle: 429 with Retry-After,
 // never a lockout).
-func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) login(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in loginRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(MaxLen("email", in.Email, MaxEmailBytes), MaxLen("password", in.Password, MaxPasswordBytes),
-		Required("password", in.Password)); err != nil {
+	if err := firstErr(commandapi.MaxLen("email", in.Email, MaxEmailBytes), commandapi.MaxLen("password", in.Password, MaxPasswordBytes),
+		commandapi.Required("password", in.Password)); err != nil {
 		return httpapi.Response{}, err
 	}
 	email, err := identity.NormalizeEmail("email", in.Email)
@@ -447,8 +462,8 @@ func (s *Service) login(ctx context.Context, c *Call) (httpapi.Response, error) 
 
 // checkPassword verifies email's password under the login throttle and
 // returns the active user's credential; any failure is the same 401.
-func (s *Service) checkPassword(ctx context.Context, c *Call, email, password string) (auth.UserCredential, error) {
-	now := s.now()
+func (s *commands) checkPassword(ctx context.Context, c *commandapi.Call, email, password string) (auth.UserCredential, error) {
+	now := s.Now()
 	addr := c.Req.RequestContext.HTTP.SourceIP
 	if err := s.throttle.Check(ctx, email, addr, now); err != nil {
 		return auth.UserCredential{}, err
@@ -509,12 +524,12 @@ func (s *Service) checkPassword(ctx context.Context, c *Call, email, password st
 }
 
 // session issues a session key for cred: 200 {"key","expires_at","user"}.
-func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential) (httpapi.Response, error) {
+func (s *commands) session(ctx context.Context, c *commandapi.Call, cred auth.UserCredential) (httpapi.Response, error) {
 	user, uevs, err := s.loadUser(ctx, cred.UserID)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, s.now())
+	key, exp, err := auth.IssueSession(ctx, s.d.Store, cred, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -529,12 +544,12 @@ func (s *Service) session(ctx context.Context, c *Call, cred auth.UserCredential
 // stops working on the next request and the WebSockets opened with it are
 // closed. An API key is not a session: 400 naming Authorization (revoke it
 // with DELETE /api/apikeys/{id}). The body is empty or {}.
-func (s *Service) logout(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) logout(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	if b, err := c.Body(); err != nil {
 		return httpapi.Response{}, err
 	} else if len(strings.TrimSpace(string(b))) > 0 {
 		var empty struct{}
-		if err := DecodeJSON(b, &empty); err != nil {
+		if err := commandapi.DecodeJSON(b, &empty); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -573,13 +588,13 @@ type passwordRequest struct {
 // other session key of the user stops working (session epoch bump); the
 // session used for the change, if any, is carried over; API keys are not
 // affected.
-func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in passwordRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(Required("old_password", in.OldPassword), MaxLen("old_password", in.OldPassword, MaxPasswordBytes),
-		Required("new_password", in.NewPassword), MaxLen("new_password", in.NewPassword, MaxPasswordBytes)); err != nil {
+	if err := firstErr(commandapi.Required("old_password", in.OldPassword), commandapi.MaxLen("old_password", in.OldPassword, MaxPasswordBytes),
+		commandapi.Required("new_password", in.NewPassword), commandapi.MaxLen("new_password", in.NewPassword, MaxPasswordBytes)); err != nil {
 		return httpapi.Response{}, err
 	}
 	u, evs, err := s.loadUser(ctx, c.Principal.UserID)
@@ -597,7 +612,7 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	now := s.now()
+	now := s.Now()
 	addr := c.Req.RequestContext.HTTP.SourceIP
 	if err := s.throttle.Check(ctx, cred.Email, addr, now); err != nil {
 		return httpapi.Response{}, err
@@ -637,8 +652,8 @@ func (s *Service) changePassword(ctx context.Context, c *Call) (httpapi.Response
 		}
 		ops = append(ops, op)
 	}
-	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: FromIdentity(decided), Records: ops, Status: http.StatusNoContent})
+	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
+		Events: newEvents(decided), Records: ops, Status: http.StatusNoContent})
 }
 
 // --------------------------------------------------------------- tenants ---
@@ -647,7 +662,7 @@ type tenantRequest struct {
 	Name string `json:"name"`
 }
 
-func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) createTenant(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	if err := domain.Authorize(c.Principal, domain.ActTenantCreate, domain.Resource{TenantID: c.Principal.TenantID}); err != nil {
 		return httpapi.Response{}, err
 	}
@@ -655,11 +670,11 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := MaxLen("name", in.Name, MaxNameBytes); err != nil {
+	if err := commandapi.MaxLen("name", in.Name, MaxNameBytes); err != nil {
 		return httpapi.Response{}, err
 	}
 	id := auth.NewID()
-	evs, err := identity.CreateTenant(id, in.Name, false, c.Actor(), s.now())
+	evs, err := identity.CreateTenant(id, in.Name, false, c.Actor(), s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -667,8 +682,8 @@ func (s *Service) createTenant(ctx context.Context, c *Call) (httpapi.Response, 
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
-		Events: FromIdentity(evs), Status: http.StatusCreated,
+	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
+		Events: newEvents(evs), Status: http.StatusCreated,
 		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
 }
 
@@ -681,7 +696,7 @@ type patchTenantRequest struct {
 // If-Match honoured). A status change writes the tenant#<id> status record
 // in the same append, so the next request of the tenant's principals is
 // refused (or allowed again) at once.
-func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) patchTenant(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -694,7 +709,7 @@ func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, e
 		return httpapi.Response{}, domain.Invalid("body", "name or status is required")
 	}
 	if in.Name != nil {
-		if err := MaxLen("name", *in.Name, MaxNameBytes); err != nil {
+		if err := commandapi.MaxLen("name", *in.Name, MaxNameBytes); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -717,8 +732,8 @@ func (s *Service) patchTenant(ctx context.Context, c *Call) (httpapi.Response, e
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
-		Events: FromIdentity(decided), Status: http.StatusOK,
+	m := commandapi.Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
+		Events: newEvents(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return tenantResource(after, v, updatedAt(c, decided, evs)) }}
 	if after.Status != t.Status {
 		op, err := put(auth.TenantRecord(t.ID, after.Status))
@@ -739,7 +754,7 @@ type userRequest struct {
 	DisplayName string `json:"display_name"`
 }
 
-func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	tid, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -748,8 +763,8 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := firstErr(MaxLen("email", in.Email, MaxEmailBytes), MaxLen("password", in.Password, MaxPasswordBytes),
-		MaxLen("role", in.Role, 32), MaxLen("display_name", in.DisplayName, MaxNameBytes), Required("role", in.Role)); err != nil {
+	if err := firstErr(commandapi.MaxLen("email", in.Email, MaxEmailBytes), commandapi.MaxLen("password", in.Password, MaxPasswordBytes),
+		commandapi.MaxLen("role", in.Role, 32), commandapi.MaxLen("display_name", in.DisplayName, MaxNameBytes), commandapi.Required("role", in.Role)); err != nil {
 		return httpapi.Response{}, err
 	}
 	t, _, err := s.loadTenant(ctx, tid)
@@ -758,7 +773,7 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	}
 	id := auth.NewID()
 	evs, err := identity.CreateUser(t, c.Principal, identity.NewUser{ID: id, Email: in.Email, DisplayName: in.DisplayName,
-		Role: domain.Role(in.Role)}, s.now())
+		Role: domain.Role(in.Role)}, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -778,8 +793,8 @@ func (s *Service) createUser(ctx context.Context, c *Call) (httpapi.Response, er
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := s.Commit(ctx, c, Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
-		Events: FromIdentity(evs), Records: ops, Status: http.StatusCreated,
+	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
+		Events: newEvents(evs), Records: ops, Status: http.StatusCreated,
 		Body: func(v int64) any { return userResource(u, v, c.At) }})
 	if err != nil {
 		return resp, emailTaken(err)
@@ -800,7 +815,7 @@ type patchUserRequest struct {
 // patchUser changes a user's role and/or status (deactivate, reactivate),
 // honouring If-Match. Deactivation stops the user's keys and sessions on
 // the next request (credential record written in the same append).
-func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -813,12 +828,12 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 		return httpapi.Response{}, domain.Invalid("body", "role or status is required")
 	}
 	if in.Role != nil {
-		if err := MaxLen("role", *in.Role, 32); err != nil {
+		if err := commandapi.MaxLen("role", *in.Role, 32); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
 	if in.Status != nil {
-		if err := MaxLen("status", *in.Status, 32); err != nil {
+		if err := commandapi.MaxLen("status", *in.Status, 32); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
@@ -855,8 +870,8 @@ func (s *Service) patchUser(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: FromIdentity(decided), Status: http.StatusOK,
+	m := commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
+		Events: newEvents(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
@@ -899,15 +914,15 @@ type keyRequest struct {
 
 // createKey creates an API key for the caller; the response alone carries
 // the full key.
-func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var in keyRequest
 	if err := c.Decode(&in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := MaxLen("name", in.Name, MaxNameBytes); err != nil {
+	if err := commandapi.MaxLen("name", in.Name, MaxNameBytes); err != nil {
 		return httpapi.Response{}, err
 	}
-	exp, err := ParseTime("expires_at", in.ExpiresAt)
+	exp, err := commandapi.ParseTime("expires_at", in.ExpiresAt)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -919,7 +934,7 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	evs, err := identity.CreateAPIKey(id, owner, c.Principal, in.Name, exp, s.now())
+	evs, err := identity.CreateAPIKey(id, owner, c.Principal, in.Name, exp, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -932,8 +947,8 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
-		Events: FromIdentity(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
+	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
+		Events: newEvents(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
 		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
 		Body: func(v int64) any {
 			return CreatedKey{keyResource(k, nil, v), full}
@@ -943,7 +958,7 @@ func (s *Service) createKey(ctx context.Context, c *Call) (httpapi.Response, err
 // revokeKey revokes an API key (200 with the key); it fails on the very
 // next request. Revoking a revoked key changes nothing and answers the
 // same. Honours If-Match.
-func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -963,7 +978,7 @@ func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err := c.CheckIfMatch(k.Version); err != nil {
 		return httpapi.Response{}, err
 	}
-	decided, err := k.Revoke(c.Principal, s.now())
+	decided, err := k.Revoke(c.Principal, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -979,8 +994,8 @@ func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, err
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
-		Events: FromIdentity(decided), Status: http.StatusOK,
+	m := commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
+		Events: newEvents(decided), Status: http.StatusOK,
 		Body: func(v int64) any { return keyResource(after, cred.LastUsedAt, v) }}
 	if len(decided) > 0 {
 		cred.RevokedAt = after.RevokedAt
@@ -997,7 +1012,7 @@ func (s *Service) revokeKey(ctx context.Context, c *Call) (httpapi.Response, err
 
 // wsTicket issues a one-time WebSocket ticket for the caller (TicketTTL):
 // 201 {"ticket","expires_at","url"}. The body is empty or {}.
-func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (s *commands) wsTicket(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	if err := domain.Authorize(c.Principal, domain.ActWSTicket, domain.Resource{TenantID: c.Principal.TenantID, OwnerID: c.Principal.UserID}); err != nil {
 		return httpapi.Response{}, err
 	}
@@ -1005,15 +1020,33 @@ func (s *Service) wsTicket(ctx context.Context, c *Call) (httpapi.Response, erro
 		return httpapi.Response{}, err
 	} else if len(strings.TrimSpace(string(b))) > 0 {
 		var empty struct{}
-		if err := DecodeJSON(b, &empty); err != nil {
+		if err := commandapi.DecodeJSON(b, &empty); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
-	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.now())
+	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	resp := httpapi.JSON(http.StatusCreated, map[string]any{"ticket": t, "expires_at": exp, "url": s.d.WSURL})
 	resp.Headers["Cache-Control"] = "no-store"
 	return resp, nil
+}
+
+// recorded converts envelopes for the identity aggregates' fold functions.
+func recorded(evs []events.Envelope) []identity.Recorded {
+	out := make([]identity.Recorded, len(evs))
+	for i, e := range evs {
+		out[i] = identity.Recorded{Type: e.Type, Version: e.Version, OccurredAt: e.OccurredAt, Data: e.Data}
+	}
+	return out
+}
+
+// newEvents converts decided identity events.
+func newEvents(evs []identity.Event) []commandapi.NewEvent {
+	out := make([]commandapi.NewEvent, len(evs))
+	for i, e := range evs {
+		out[i] = commandapi.NewEvent{Type: e.Type, Schema: identity.SchemaV1, Data: e.Data}
+	}
+	return out
 }

@@ -1,4 +1,4 @@
-package commandapi
+package pirepapp
 
 import (
 	"context"
@@ -8,23 +8,27 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/skyledger/skyledger/contexts"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
+	"github.com/skyledger/skyledger/internal/commandapi"
 
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/httpapi"
 )
 
-// pirepRoutes lists the PIREP command routes.
-func pirepRoutes(s *Service) []Route {
-	return []Route{
-		{Route: contexts.SubmitPirep, Handler: s.submitPirep},
-		{Route: contexts.RetractPirep, Handler: s.retractPirep},
+// Commands binds the PIREP command routes (the context's commandapi
+// module).
+func Commands(s *commandapi.Service) []commandapi.Route {
+	h := commands{s}
+	return []commandapi.Route{
+		{Route: pirep.RouteSubmit, Handler: h.submit},
+		{Route: pirep.RouteRetract, Handler: h.retract},
 	}
 }
+
+type commands struct{ s *commandapi.Service }
 
 // PirepSubmitBody is the body of POST /api/pireps: either {"raw": "<FAA
 // text>"} or the structured report's fields at the top level (type
@@ -43,10 +47,10 @@ type PirepRetractBody struct {
 	Reason string `json:"reason"`
 }
 
-// submitPirep: 201 with the PIREP resource (views.Pirep) at version 1,
+// submit: 201 with the PIREP resource (Pirep) at version 1,
 // Location, ETag, X-Stream-Id. A refused report is 400 naming "raw" (with
 // the element and byte position in the message) or the JSON field.
-func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (h commands) submit(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	var b PirepSubmitBody
 	if err := c.Decode(&b); err != nil {
 		// the structured fields are promoted from the embedded Report: name
@@ -66,8 +70,10 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		if !domain.IsID(tenantID) {
 			return httpapi.Response{}, fmt.Errorf("tenant_id: %w", domain.ErrNotFound)
 		}
-		if _, _, err := s.loadTenant(ctx, tenantID); err != nil {
+		if _, v, err := h.s.Load(ctx, identity.StreamTenant(tenantID)); err != nil {
 			return httpapi.Response{}, err
+		} else if v == 0 {
+			return httpapi.Response{}, fmt.Errorf("tenant %s: %w", tenantID, domain.ErrNotFound)
 		}
 	}
 	var sub pirep.Submission
@@ -78,7 +84,7 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		return httpapi.Response{}, domain.Invalid("raw", "give either raw text or the structured report, not both")
 	case b.Raw != nil:
 		sub.Raw = *b.Raw
-		if err := MaxLen("raw", sub.Raw, pirep.MaxText); err != nil {
+		if err := commandapi.MaxLen("raw", sub.Raw, pirep.MaxText); err != nil {
 			return httpapi.Response{}, err
 		}
 	case structured:
@@ -86,26 +92,26 @@ func (s *Service) submitPirep(ctx context.Context, c *Call) (httpapi.Response, e
 		sub.Report = &r
 	}
 	id := auth.NewID()
-	d, err := pirep.Submit(id, tenantID, c.Principal, sub, s.now())
+	d, err := pirep.Submit(id, tenantID, c.Principal, sub, h.s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, Mutation{
+	return h.s.Commit(ctx, c, commandapi.Mutation{
 		StreamID: pirep.Stream(id), TenantID: tenantID, Expected: events.ExpectNew,
-		Events: []NewEvent{{Type: pirep.EventSubmitted, Schema: pirep.SchemaV1, Data: d}},
+		Events: []commandapi.NewEvent{{Type: pirep.EventSubmitted, Schema: pirep.SchemaV1, Data: d}},
 		Status: http.StatusCreated,
 		Body: func(v int64) any {
-			return views.PirepOf(pirep.Pirep{SubmittedData: d, Version: v})
+			return PirepOf(pirep.Pirep{SubmittedData: d, Version: v})
 		},
 		ExtraHeaders: map[string]string{"Location": "/api/pireps/" + id},
 	})
 }
 
-// retractPirep: 200 with the retracted resource. Who: the submitter, a
+// retract: 200 with the retracted resource. Who: the submitter, a
 // tenant_admin of the report's tenant, any platform_admin (domain matrix);
 // another tenant's report is 404. A second retraction is 409; If-Match is
 // honoured (412).
-func (s *Service) retractPirep(ctx context.Context, c *Call) (httpapi.Response, error) {
+func (h commands) retract(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
 	id, err := c.PathID("id")
 	if err != nil {
 		return httpapi.Response{}, err
@@ -114,7 +120,7 @@ func (s *Service) retractPirep(ctx context.Context, c *Call) (httpapi.Response, 
 	if err := c.Decode(&b); err != nil {
 		return httpapi.Response{}, err
 	}
-	evs, v, err := s.Load(ctx, pirep.Stream(id))
+	evs, v, err := h.s.Load(ctx, pirep.Stream(id))
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -135,19 +141,19 @@ func (s *Service) retractPirep(ctx context.Context, c *Call) (httpapi.Response, 
 	if err := c.CheckIfMatch(p.Version); err != nil {
 		return httpapi.Response{}, err
 	}
-	d, err := p.Retract(c.Principal, b.Reason, s.now())
+	d, err := p.Retract(c.Principal, b.Reason, h.s.Now())
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	after := p
 	after.Retracted = &d
-	return s.Commit(ctx, c, Mutation{
+	return h.s.Commit(ctx, c, commandapi.Mutation{
 		StreamID: pirep.Stream(id), TenantID: p.TenantID, Expected: p.Version,
-		Events: []NewEvent{{Type: pirep.EventRetracted, Schema: pirep.SchemaV1, Data: d}},
+		Events: []commandapi.NewEvent{{Type: pirep.EventRetracted, Schema: pirep.SchemaV1, Data: d}},
 		Status: http.StatusOK,
 		Body: func(v int64) any {
 			after.Version = v
-			return views.PirepOf(after)
+			return PirepOf(after)
 		},
 	})
 }

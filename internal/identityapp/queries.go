@@ -1,4 +1,4 @@
-package queryapi
+package identityapp
 
 import (
 	"context"
@@ -7,33 +7,32 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-func (s *Service) identityRoutes(r *httpapi.Router) {
-	r.Handle(contexts.BootstrapState.Key(), s.bootstrapState)
-	r.Handle(contexts.ListTenants.Key(), s.listTenants)
-	r.Handle(contexts.GetTenant.Key(), s.getTenant)
-	r.Handle(contexts.ListUsers.Key(), s.listTenantUsers)
-	r.Handle(contexts.GetUser.Key(), s.getUser)
-	r.Handle(contexts.GetMe.Key(), s.getMe)
-	r.Handle(contexts.ListAPIKeys.Key(), s.listAPIKeys)
+// Queries binds identity's query routes (the context's queryapi module).
+func Queries(svc *queryapi.Service, r *httpapi.Router) {
+	s := &queries{Service: svc, d: svc.Deps()}
+	r.Handle(identity.RouteBootstrapState.Key(), s.bootstrapState)
+	r.Handle(identity.RouteListTenants.Key(), s.listTenants)
+	r.Handle(identity.RouteGetTenant.Key(), s.getTenant)
+	r.Handle(identity.RouteListUsers.Key(), s.listTenantUsers)
+	r.Handle(identity.RouteGetUser.Key(), s.getUser)
+	r.Handle(identity.RouteGetMe.Key(), s.getMe)
+	r.Handle(identity.RouteListAPIKeys.Key(), s.listAPIKeys)
 }
 
-// queryID checks an id given as query parameter name: not an id is a 400
-// naming the parameter (a filter value, unlike a path, is input to correct).
-func queryID(name, v string) error {
-	if !domain.IsID(v) {
-		return domain.Invalid(name, "must be an id (a 26-character ULID)")
-	}
-	return nil
+// queries serves identity's query routes on the query service (lists,
+// single resources and cursors come from it).
+type queries struct {
+	*queryapi.Service
+	d queryapi.Deps
 }
 
 // loadView reads one item and decodes its body.
@@ -49,7 +48,7 @@ func loadView[T any](ctx context.Context, m readmodel.Store, pk, sk string) (T, 
 	return v, it, nil
 }
 
-func (s *Service) listTenants(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -60,7 +59,7 @@ func (s *Service) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: views.GSI1Tenants,
+		page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: GSI1Tenants,
 			Limit: lp.Limit, Cursor: lp.Cursor})
 		if err != nil {
 			return httpapi.Response{}, err
@@ -71,7 +70,7 @@ func (s *Service) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 	if _, err := s.ParseList(req, "tenants|own|"+p.TenantID); err != nil {
 		return httpapi.Response{}, err
 	}
-	t, it, err := loadView[views.Tenant](ctx, s.d.Models, views.TenantPK(p.TenantID), views.SKTenant)
+	t, it, err := loadView[Tenant](ctx, s.d.Models, TenantPK(p.TenantID), SKTenant)
 	if readmodel.IsNotFound(err) {
 		return s.ListResponse(nil, "", ""), nil
 	}
@@ -92,46 +91,28 @@ func bodies(items []readmodel.Item) []json.RawMessage {
 	return out
 }
 
-func (s *Service) getTenant(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
+func (s *queries) getTenant(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id, err := httpapi.PathID(req, "id")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return s.Single(ctx, req, s.loader(views.TenantPK(id), views.SKTenant), func(v Versioned) error {
+	return s.Single(ctx, req, s.Loader(TenantPK(id), SKTenant), func(v queryapi.Versioned) error {
 		return domain.Authorize(p, domain.ActTenantRead, domain.Resource{TenantID: id})
 	})
 }
 
-func (s *Service) loader(pk, sk string) func(context.Context) (Versioned, error) {
-	return func(ctx context.Context) (Versioned, error) {
-		it, err := s.d.Models.Get(ctx, pk, sk)
-		if err != nil {
-			return Versioned{}, err
-		}
-		return Versioned{Body: it.Body, Version: it.SourceVersion}, nil
-	}
-}
-
-func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
+func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	id, err := httpapi.PathID(req, "id")
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if _, err := s.d.Models.Get(ctx, views.TenantPK(id), views.SKTenant); err != nil {
+	if _, err := s.d.Models.Get(ctx, TenantPK(id), SKTenant); err != nil {
 		return httpapi.Response{}, err
 	}
 	if err := domain.Authorize(p, domain.ActUserList, domain.Resource{TenantID: id}); err != nil {
 		return httpapi.Response{}, err
 	}
-	gpk := views.TenantUsersGSI1PK(id)
+	gpk := TenantUsersGSI1PK(id)
 	scope := "users|" + gpk
 	lp, err := s.ParseList(req, scope)
 	if err != nil {
@@ -144,12 +125,8 @@ func (s *Service) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 	return s.ListResponse(bodies(page.Items), page.Next, scope), nil
 }
 
-func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	id, err := httpapi.PathID(req, "id")
+func (s *queries) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -158,7 +135,7 @@ func (s *Service) getUser(ctx context.Context, req httpapi.Request) (httpapi.Res
 
 // bootstrapState tells a console whether to offer the bootstrap page. It
 // is unauthenticated and reveals only whether the platform exists.
-func (s *Service) bootstrapState(ctx context.Context, _ httpapi.Request) (httpapi.Response, error) {
+func (s *queries) bootstrapState(ctx context.Context, _ httpapi.Request) (httpapi.Response, error) {
 	if s.d.Records == nil {
 		return httpapi.Response{}, fmt.Errorf("bootstrap state: no records store wired")
 	}
@@ -169,7 +146,7 @@ func (s *Service) bootstrapState(ctx context.Context, _ httpapi.Request) (httpap
 	return httpapi.JSON(http.StatusOK, map[string]bool{"bootstrapped": done}), nil
 }
 
-func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) getMe(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -177,9 +154,9 @@ func (s *Service) getMe(ctx context.Context, req httpapi.Request) (httpapi.Respo
 	return s.user(ctx, req, p, p.UserID)
 }
 
-func (s *Service) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
-	return s.Single(ctx, req, s.loader(views.UserPK(id), views.SKUser), func(v Versioned) error {
-		var u views.User
+func (s *queries) user(ctx context.Context, req httpapi.Request, p domain.Principal, id string) (httpapi.Response, error) {
+	return s.Single(ctx, req, s.Loader(UserPK(id), SKUser), func(v queryapi.Versioned) error {
+		var u User
 		if err := json.Unmarshal(v.Body, &u); err != nil {
 			return fmt.Errorf("decode user %s: %w", id, err)
 		}
@@ -187,17 +164,17 @@ func (s *Service) user(ctx context.Context, req httpapi.Request, p domain.Princi
 	})
 }
 
-func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (s *queries) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	owner := domain.Resource{TenantID: p.TenantID, OwnerID: p.UserID}
 	if v, ok := req.QueryStringParameters["owner_id"]; ok && v != p.UserID {
-		if err := queryID("owner_id", v); err != nil {
+		if err := queryapi.QueryID("owner_id", v); err != nil {
 			return httpapi.Response{}, err
 		}
-		u, _, err := loadView[views.User](ctx, s.d.Models, views.UserPK(v), views.SKUser)
+		u, _, err := loadView[User](ctx, s.d.Models, UserPK(v), SKUser)
 		if err != nil {
 			return httpapi.Response{}, fmt.Errorf("owner_id: %w", err)
 		}
@@ -206,7 +183,7 @@ func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 	if err := domain.Authorize(p, domain.ActAPIKeyList, owner); err != nil {
 		return httpapi.Response{}, err
 	}
-	gpk := views.UserAPIKeysGSI1PK(owner.OwnerID)
+	gpk := UserAPIKeysGSI1PK(owner.OwnerID)
 	scope := "apikeys|" + gpk
 	lp, err := s.ParseList(req, scope)
 	if err != nil {
@@ -226,11 +203,11 @@ func (s *Service) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 // withLastUsed overlays the key's last_used_at from its credential record
 // (refreshed by the authorizer without an event). On any lookup failure the
 // read-model value is served.
-func (s *Service) withLastUsed(ctx context.Context, body json.RawMessage) json.RawMessage {
+func (s *queries) withLastUsed(ctx context.Context, body json.RawMessage) json.RawMessage {
 	if s.d.Records == nil {
 		return body
 	}
-	var k views.APIKey
+	var k APIKey
 	if err := json.Unmarshal(body, &k); err != nil {
 		return body
 	}

@@ -1,4 +1,4 @@
-package queryapi
+package pirepapp
 
 import (
 	"context"
@@ -9,21 +9,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skyledger/skyledger/contexts"
-
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/internal/httpapi"
+	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-// PirepRoutes registers GET /api/pireps and GET /api/pireps/{id}; add it
-// to Router's registry.
-func (s *Service) PirepRoutes(r *httpapi.Router) {
-	r.Handle(contexts.ListPireps.Key(), s.listPireps)
-	r.Handle(contexts.GetPirep.Key(), s.getPirep)
+// Queries binds GET /api/pireps and GET /api/pireps/{id} (the context's
+// queryapi module).
+func Queries(s *queryapi.Service, r *httpapi.Router) {
+	q := queries{s}
+	r.Handle(pirep.RouteList.Key(), q.list)
+	r.Handle(pirep.RouteGet.Key(), q.get)
 }
+
+type queries struct{ s *queryapi.Service }
 
 // PIREP list scanning: the read model is read in pages of pirepScanPage
 // items (a fixed size, so that a cursor's skip count designates the same
@@ -84,7 +85,7 @@ func (f pirepFilter) scope() string {
 	return b.String()
 }
 
-func (f pirepFilter) match(v views.Pirep) bool {
+func (f pirepFilter) match(v Pirep) bool {
 	switch {
 	case v.Status == pirep.StatusRetracted && !f.includeRetracted:
 		return false
@@ -130,7 +131,7 @@ func parsePirepFilter(p domain.Principal, req httpapi.Request) (pirepFilter, err
 	q := req.QueryStringParameters
 	f := pirepFilter{tenant: p.TenantID}
 	if v, ok := q["tenant_id"]; ok && v != p.TenantID {
-		if err := queryID("tenant_id", v); err != nil {
+		if err := queryapi.QueryID("tenant_id", v); err != nil {
 			return f, err
 		}
 		f.tenant = v
@@ -216,10 +217,10 @@ func parsePirepFilter(p domain.Principal, req httpapi.Request) (pirepFilter, err
 	return f, nil
 }
 
-// listPireps serves GET /api/pireps: the caller's tenant (platform_admin:
+// list serves GET /api/pireps: the caller's tenant (platform_admin:
 // any tenant_id; others asking for another tenant get 404), newest receipt
 // first, filtered, in JSON, AWC or raw text.
-func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+func (q queries) list(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
 	p, err := httpapi.PrincipalFrom(req)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -232,26 +233,26 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 		return httpapi.Response{}, err
 	}
 	scope := f.scope()
-	lp, err := s.ParseList(req, scope)
+	lp, err := q.s.ParseList(req, scope)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	pos, err := ParseScanPosition(lp.Cursor, pirepScanPage)
+	pos, err := queryapi.ParseScanPosition(lp.Cursor, pirepScanPage)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	q := readmodel.Query{Index: readmodel.IndexGSI1, PK: views.TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
+	rq := readmodel.Query{Index: readmodel.IndexGSI1, PK: TenantPirepsGSI1PK(f.tenant), Desc: true, Limit: pirepScanPage}
 	if f.from != nil {
 		// received >= observed >= from
-		q.SKFrom = views.PirepGSI1SKBound(*f.from)
+		rq.SKFrom = PirepGSI1SKBound(*f.from)
 	}
 	if f.to != nil {
 		// observed <= to implies received <= to + 24 h (the /TM date rule)
-		q.SKTo = views.PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
+		rq.SKTo = PirepGSI1SKBound(f.to.Add(24*time.Hour+time.Minute)) + "~"
 	}
-	var found []views.Pirep
-	inner, err := Scan(ctx, s.d.Models, q, pos, lp.Limit, pirepMaxScan, func(it readmodel.Item) (bool, error) {
-		var v views.Pirep
+	var found []Pirep
+	inner, err := queryapi.Scan(ctx, q.s.Models(), rq, pos, lp.Limit, pirepMaxScan, func(it readmodel.Item) (bool, error) {
+		var v Pirep
 		if err := json.Unmarshal(it.Body, &v); err != nil {
 			return false, fmt.Errorf("decode read model %s: %w", it.PK, err)
 		}
@@ -274,7 +275,7 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 		resp := httpapi.Response{StatusCode: http.StatusOK, Body: b.String(),
 			Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"}}
 		if inner != "" {
-			resp.Headers["X-Next-Cursor"] = s.cursor.Seal(inner, scope)
+			resp.Headers["X-Next-Cursor"] = q.s.SealCursor(inner, scope)
 		}
 		return resp, nil
 	case formatAWC:
@@ -286,7 +287,7 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 			}
 			items = append(items, b)
 		}
-		return s.ListResponse(items, inner, scope), nil
+		return q.s.ListResponse(items, inner, scope), nil
 	}
 	items := make([]json.RawMessage, 0, len(found))
 	for _, v := range found {
@@ -296,17 +297,13 @@ func (s *Service) listPireps(ctx context.Context, req httpapi.Request) (httpapi.
 		}
 		items = append(items, b)
 	}
-	return s.ListResponse(items, inner, scope), nil
+	return q.s.ListResponse(items, inner, scope), nil
 }
 
-// getPirep serves GET /api/pireps/{id} (ETag, If-None-Match, min_version),
+// get serves GET /api/pireps/{id} (ETag, If-None-Match, min_version),
 // retracted reports included; another tenant's report is 404.
-func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.PrincipalFrom(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	id, err := httpapi.PathID(req, "id")
+func (q queries) get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, err := httpapi.PrincipalAndID(req, "id")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -314,7 +311,7 @@ func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Re
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := s.Single(ctx, req, s.loader(views.PirepPK(id), views.SKPirep), func(v Versioned) error {
+	resp, err := q.s.Single(ctx, req, q.s.Loader(PirepPK(id), SKPirep), func(v queryapi.Versioned) error {
 		var view struct {
 			TenantID string `json:"tenant_id"`
 		}
@@ -329,7 +326,7 @@ func (s *Service) getPirep(ctx context.Context, req httpapi.Request) (httpapi.Re
 	if format == formatJSON && strings.Contains(resp.Body, `"warnings":`) {
 		return resp, nil
 	}
-	var v views.Pirep
+	var v Pirep
 	if err := json.Unmarshal([]byte(resp.Body), &v); err != nil {
 		return httpapi.Response{}, fmt.Errorf("decode pirep %s: %w", id, err)
 	}

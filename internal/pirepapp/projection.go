@@ -1,4 +1,4 @@
-package projection
+package pirepapp
 
 import (
 	"context"
@@ -7,24 +7,22 @@ import (
 
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
-	"github.com/skyledger/skyledger/internal/readmodel/views"
 )
 
-// PirepProjections keep the PIREP view: add them to Default.
-func PirepProjections() []Projection {
-	return []Projection{{Name: "pireps", Match: streamKind("pirep"), Apply: applyPirep}}
-}
+// Projections keep the PIREP view (the context's projections).
+var Projections = []projection.Projection{{Name: "pireps", Match: projection.StreamKind("pirep"), Apply: applyPirep}}
 
 // applyPirep applies an event to the stored view itself: the view holds
 // everything a later event changes, so no aggregate is rebuilt.
 func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := streamID(e, "pirep")
-	return Fold(ctx, m, views.PirepPK(id), views.SKPirep, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var v views.Pirep
+	id := projection.StreamID(e, "pirep")
+	return projection.Fold(ctx, m, PirepPK(id), SKPirep, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var v Pirep
 		switch e.Type {
 		case pirep.EventSubmitted:
-			d, err := decode[pirep.SubmittedData](e)
+			d, err := projection.Decode[pirep.SubmittedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -34,15 +32,15 @@ func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error
 			if d.TenantID == "" {
 				d.TenantID = e.TenantID
 			}
-			v = views.PirepSubmitted(d, e.Version)
+			v = PirepSubmitted(d, e.Version)
 		case pirep.EventRetracted:
 			if cur == nil {
-				return readmodel.Item{}, fmt.Errorf("pirep %s: %s before %s: %w", id, e.Type, pirep.EventSubmitted, ErrGap)
+				return readmodel.Item{}, fmt.Errorf("pirep %s: %s before %s: %w", id, e.Type, pirep.EventSubmitted, projection.ErrGap)
 			}
 			if err := json.Unmarshal(cur, &v); err != nil {
 				return readmodel.Item{}, fmt.Errorf("stored pirep %s: %w", id, err)
 			}
-			d, err := decode[pirep.RetractedData](e)
+			d, err := projection.Decode[pirep.RetractedData](e)
 			if err != nil {
 				return readmodel.Item{}, err
 			}
@@ -50,7 +48,7 @@ func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error
 		default:
 			return readmodel.Item{}, fmt.Errorf("pirep %s: unknown event type %q", id, e.Type)
 		}
-		b, err := body(v)
-		return readmodel.Item{GSI1PK: views.TenantPirepsGSI1PK(v.TenantID), GSI1SK: views.PirepGSI1SK(v.ReceivedAt, v.ID), Body: b}, err
+		b, err := json.Marshal(v)
+		return readmodel.Item{GSI1PK: TenantPirepsGSI1PK(v.TenantID), GSI1SK: PirepGSI1SK(v.ReceivedAt, v.ID), Body: b}, err
 	})
 }

@@ -1,0 +1,161 @@
+package identityapp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/skyledger/skyledger/domain/identity"
+	"github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/internal/projection"
+	"github.com/skyledger/skyledger/internal/readmodel"
+)
+
+// Projections keep the tenant, user and API key views (views.go).
+// Each consumes every event of its stream kind so that the view's version
+// is the stream's version; an event type it does not know only advances the
+// version.
+var Projections = []projection.Projection{
+	{Name: "tenants", Match: projection.StreamKind("tenant"), Apply: applyTenant},
+	{Name: "users", Match: projection.StreamKind("user"), Apply: applyUser},
+	{Name: "apikeys", Match: projection.StreamKind("apikey"), Apply: applyAPIKey},
+}
+
+func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := projection.StreamID(e, "tenant")
+	return projection.Fold(ctx, m, TenantPK(id), SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var t Tenant
+		if cur != nil {
+			if err := json.Unmarshal(cur, &t); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored tenant %s: %w", id, err)
+			}
+		}
+		switch e.Type {
+		case identity.TenantCreated:
+			d, err := projection.Decode[identity.TenantCreatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			t = Tenant{ID: id, Name: d.Name, Platform: d.Platform, Status: identity.TenantActive, CreatedAt: d.CreatedAt.UTC()}
+			if t.CreatedAt.IsZero() {
+				t.CreatedAt = e.OccurredAt.UTC()
+			}
+		case identity.TenantRenamed:
+			d, err := projection.Decode[identity.TenantRenamedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			t.Name = d.Name
+		case identity.TenantSuspended, identity.TenantReactivated:
+			d, err := projection.Decode[identity.TenantStatusData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			t.Status = d.Status
+		}
+		if t.Status == "" {
+			t.Status = identity.TenantActive // stored before statuses existed
+		}
+		if t.ID == "" {
+			return readmodel.Item{}, fmt.Errorf("tenant %s: %s before tenant.created: %w", id, e.Type, projection.ErrGap)
+		}
+		t.Version, t.UpdatedAt = e.Version, e.OccurredAt.UTC()
+		b, err := json.Marshal(t)
+		return readmodel.Item{GSI1PK: GSI1Tenants, GSI1SK: TenantGSI1SK(id), Body: b}, err
+	})
+}
+
+func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := projection.StreamID(e, "user")
+	return projection.Fold(ctx, m, UserPK(id), SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var u User
+		if cur != nil {
+			if err := json.Unmarshal(cur, &u); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored user %s: %w", id, err)
+			}
+		}
+		switch e.Type {
+		case identity.UserCreated:
+			d, err := projection.Decode[identity.UserCreatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			u = User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
+				Role: d.Role, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}
+			if u.TenantID == "" {
+				u.TenantID = e.TenantID
+			}
+			if u.Status == "" {
+				u.Status = identity.StatusActive
+			}
+			if u.CreatedAt.IsZero() {
+				u.CreatedAt = e.OccurredAt.UTC()
+			}
+		case identity.UserRoleChanged:
+			d, err := projection.Decode[identity.UserRoleChangedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			u.Role = d.Role
+		case identity.UserDeactivated:
+			u.Status = identity.StatusDeactivated
+		case identity.UserReactivated:
+			u.Status = identity.StatusActive
+		case identity.UserProfileUpdated:
+			d, err := projection.Decode[identity.UserProfileUpdatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			u.DisplayName = d.DisplayName
+		}
+		if u.ID == "" {
+			return readmodel.Item{}, fmt.Errorf("user %s: %s before user.created: %w", id, e.Type, projection.ErrGap)
+		}
+		u.Version, u.UpdatedAt = e.Version, e.OccurredAt.UTC()
+		b, err := json.Marshal(u)
+		return readmodel.Item{GSI1PK: TenantUsersGSI1PK(u.TenantID), GSI1SK: UserGSI1SK(id), Body: b}, err
+	})
+}
+
+func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := projection.StreamID(e, "apikey")
+	return projection.Fold(ctx, m, APIKeyPK(id), SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var k APIKey
+		if cur != nil {
+			if err := json.Unmarshal(cur, &k); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored api key %s: %w", id, err)
+			}
+		}
+		switch e.Type {
+		case identity.APIKeyCreated:
+			d, err := projection.Decode[identity.APIKeyCreatedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			k = APIKey{ID: id, Name: d.Name, Prefix: d.Prefix, OwnerID: d.OwnerID, TenantID: d.TenantID,
+				CreatedAt: d.CreatedAt.UTC(), ExpiresAt: utc(d.ExpiresAt)}
+			if k.TenantID == "" {
+				k.TenantID = e.TenantID
+			}
+			if k.CreatedAt.IsZero() {
+				k.CreatedAt = e.OccurredAt.UTC()
+			}
+		case identity.APIKeyRevoked:
+			d, err := projection.Decode[identity.APIKeyRevokedData](e)
+			if err != nil {
+				return readmodel.Item{}, err
+			}
+			at := d.RevokedAt.UTC()
+			if at.IsZero() {
+				at = e.OccurredAt.UTC()
+			}
+			k.RevokedAt = &at
+		}
+		if k.ID == "" {
+			return readmodel.Item{}, fmt.Errorf("api key %s: %s before apikey.created: %w", id, e.Type, projection.ErrGap)
+		}
+		k.Version = e.Version
+		b, err := json.Marshal(k)
+		return readmodel.Item{GSI1PK: UserAPIKeysGSI1PK(k.OwnerID), GSI1SK: APIKeyGSI1SK(id), Body: b}, err
+	})
+}
