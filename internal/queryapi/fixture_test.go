@@ -88,6 +88,12 @@ func newFixtureOn(t testing.TB, models readmodel.Store, opts ...func(*queryapi.D
 // emit projects one event through the real projector.
 func (f *fixture) emit(t testing.TB, stream, typ, tenant string, data any) {
 	t.Helper()
+	f.emitThrough(t, f.proj, stream, typ, tenant, data)
+}
+
+// emitThrough projects one event, the stream's next version, through p.
+func (f *fixture) emitThrough(t testing.TB, p *projection.Handler, stream, typ, tenant string, data any) {
+	t.Helper()
 	f.version[stream]++
 	b, err := json.Marshal(data)
 	require.NoError(t, err)
@@ -95,7 +101,7 @@ func (f *fixture) emit(t testing.TB, stream, typ, tenant string, data any) {
 	e := events.Envelope{EventID: fmt.Sprintf("01JEV%021d", f.seq), StreamID: stream, Version: f.version[stream], Type: typ,
 		Schema: 1, TenantID: tenant, OccurredAt: t0.Add(time.Duration(f.seq) * time.Second), Actor: uRoot,
 		CorrelationID: "c", CausationID: "c", Data: b}
-	require.NoError(t, f.proj.Project(context.Background(), []events.Change{{Envelope: e, Seq: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt}}))
+	require.NoError(t, p.Project(context.Background(), []events.Change{{Envelope: e, Seq: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt}}))
 }
 
 func (f *fixture) tenant(t testing.TB, id, name string, platform bool) {

@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/domain/pirep"
-	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/httpapi"
@@ -49,14 +48,7 @@ func newPirepFixtureOn(t *testing.T, models readmodel.Store) *pirepFixture {
 
 func (f *pirepFixture) emitPirep(t testing.TB, stream, typ, tenant string, data any) {
 	t.Helper()
-	f.version[stream]++
-	b, err := json.Marshal(data)
-	require.NoError(t, err)
-	f.seq++
-	e := events.Envelope{EventID: fmt.Sprintf("01JEV%021d", f.seq), StreamID: stream, Version: f.version[stream], Type: typ,
-		Schema: 1, TenantID: tenant, OccurredAt: t0.Add(time.Duration(f.seq) * time.Second), Actor: uRoot,
-		CorrelationID: "c", CausationID: "c", Data: b}
-	require.NoError(t, f.pproj.Project(context.Background(), []events.Change{{Envelope: e, Seq: fmt.Sprintf("%021d", f.seq), At: e.OccurredAt}}))
+	f.emitThrough(t, f.pproj, stream, typ, tenant, data)
 }
 
 func (f *pirepFixture) submit(t testing.TB, name, user, raw string, at time.Time) string {
