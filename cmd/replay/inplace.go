@@ -8,7 +8,6 @@ import (
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -49,18 +48,6 @@ type InPlaceResult struct {
 	Skipped []string // "pk/sk" of the items left as they were
 }
 
-// liveItem is the Dynamo adapter's documented item layout (readmodel.Dynamo).
-type liveItem struct {
-	PK         string `dynamodbav:"pk"`
-	SK         string `dynamodbav:"sk"`
-	GSI1PK     string `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK     string `dynamodbav:"gsi1sk,omitempty"`
-	SrcStream  string `dynamodbav:"src_stream"`
-	SrcVersion int64  `dynamodbav:"src_version"`
-	Body       string `dynamodbav:"body"`
-	Deleted    bool   `dynamodbav:"deleted,omitempty"`
-}
-
 // snapshotSource records each stream's last version while it is replayed.
 type snapshotSource struct {
 	src      projection.EventSource
@@ -94,8 +81,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 	have := map[[2]string]bool{}
 	err = fresh.Scan(ctx, func(it readmodel.Item) error {
 		have[[2]string{it.PK, it.SK}] = true
-		ok, err := writeIfNotNewer(ctx, c, table, liveItem{PK: it.PK, SK: it.SK, GSI1PK: it.GSI1PK, GSI1SK: it.GSI1SK,
-			SrcStream: it.SourceStream, SrcVersion: it.SourceVersion, Body: string(it.Body)})
+		ok, err := writeIfNotNewer(ctx, c, table, it, false)
 		switch {
 		case err != nil:
 			return err
@@ -117,19 +103,20 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 			return res, fmt.Errorf("scan %s: %w", table, err)
 		}
 		for _, av := range page.Items {
-			var li liveItem
-			if err := attributevalue.UnmarshalMap(av, &li); err != nil {
+			li, deleted, err := readmodel.UnmarshalDynamoItem(av)
+			if err != nil {
 				return res, fmt.Errorf("decode %s item: %w", table, err)
 			}
-			if li.Deleted || have[[2]string{li.PK, li.SK}] {
+			if deleted || have[[2]string{li.PK, li.SK}] {
 				continue
 			}
-			v, known := snap.versions[li.SrcStream]
-			if !known || li.SrcVersion > v {
+			v, known := snap.versions[li.SourceStream]
+			if !known || li.SourceVersion > v {
 				res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
 				continue
 			}
-			ok, err := writeIfNotNewer(ctx, c, table, liveItem{PK: li.PK, SK: li.SK, SrcStream: li.SrcStream, SrcVersion: v, Body: "{}", Deleted: true})
+			tomb := readmodel.Item{PK: li.PK, SK: li.SK, SourceStream: li.SourceStream, SourceVersion: v, Body: []byte("{}")}
+			ok, err := writeIfNotNewer(ctx, c, table, tomb, true)
 			switch {
 			case err != nil:
 				return res, err
@@ -143,9 +130,10 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 	return res, nil
 }
 
-// writeIfNotNewer puts it unless the stored item has a greater src_version.
-func writeIfNotNewer(ctx context.Context, c *dynamodb.Client, table string, it liveItem) (bool, error) {
-	av, err := attributevalue.MarshalMap(it)
+// writeIfNotNewer puts it (a tombstone if deleted) unless the stored item
+// has a greater src_version.
+func writeIfNotNewer(ctx context.Context, c *dynamodb.Client, table string, it readmodel.Item, deleted bool) (bool, error) {
+	av, err := readmodel.MarshalDynamoItem(it, deleted)
 	if err != nil {
 		return false, err
 	}
@@ -153,7 +141,7 @@ func writeIfNotNewer(ctx context.Context, c *dynamodb.Client, table string, it l
 		TableName:                 aws.String(table),
 		Item:                      av,
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR src_version <= :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(it.SrcVersion)}},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(it.SourceVersion)}},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {

@@ -45,6 +45,23 @@ func toDDB(it Item, deleted bool) ddbItem {
 		SrcStream: it.SourceStream, SrcVersion: it.SourceVersion, Body: string(it.Body), Deleted: deleted}
 }
 
+// MarshalDynamoItem is it in the Dynamo adapter's item layout (see Dynamo);
+// deleted makes it a tombstone. For tools that write the live table
+// directly (an in-place rebuild).
+func MarshalDynamoItem(it Item, deleted bool) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMap(toDDB(it, deleted))
+}
+
+// UnmarshalDynamoItem decodes an item of the Dynamo adapter's layout;
+// deleted reports a tombstone.
+func UnmarshalDynamoItem(av map[string]types.AttributeValue) (it Item, deleted bool, err error) {
+	var di ddbItem
+	if err := attributevalue.UnmarshalMap(av, &di); err != nil {
+		return Item{}, false, err
+	}
+	return di.item(), di.Deleted, nil
+}
+
 func (d ddbItem) item() Item {
 	return Item{PK: d.PK, SK: d.SK, GSI1PK: d.GSI1PK, GSI1SK: d.GSI1SK,
 		SourceStream: d.SrcStream, SourceVersion: d.SrcVersion, Body: []byte(d.Body)}
