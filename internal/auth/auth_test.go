@@ -51,6 +51,14 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{recs: recs, clk: clk, a: &auth.Authenticator{Records: recs, Now: clk.Now}, user: u}
 }
 
+// pilotWithNewKey gives the fixture's user a new key and returns the pilot
+// principal acting with it.
+func (f *fixture) pilotWithNewKey(t *testing.T) domain.Principal {
+	t.Helper()
+	_, cred := f.newKey(t, nil)
+	return domain.Principal{UserID: f.user.UserID, TenantID: f.user.TenantID, Role: domain.RolePilot, KeyID: cred.KeyID}
+}
+
 func (f *fixture) newKey(t *testing.T, expires *time.Time) (string, auth.KeyCredential) {
 	t.Helper()
 	id, secret, full, err := auth.NewKey()
@@ -316,8 +324,7 @@ func TestTickets(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	_, cred := f.newKey(t, nil)
-	p := domain.Principal{UserID: f.user.UserID, TenantID: f.user.TenantID, Role: domain.RolePilot, KeyID: cred.KeyID}
+	p := f.pilotWithNewKey(t)
 
 	tk, exp, err := auth.IssueTicket(ctx, f.recs, p, f.clk.Now())
 	require.NoError(t, err)
@@ -348,8 +355,7 @@ func TestTicketConsumedOnceUnderRace(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	_, cred := f.newKey(t, nil)
-	p := domain.Principal{UserID: f.user.UserID, TenantID: f.user.TenantID, Role: domain.RolePilot, KeyID: cred.KeyID}
+	p := f.pilotWithNewKey(t)
 	tk, _, err := auth.IssueTicket(ctx, f.recs, p, f.clk.Now())
 	require.NoError(t, err)
 	var ok atomic.Int32

@@ -54,6 +54,15 @@ func setup(t *testing.T) *fixture {
 }
 
 // connect records a connection subscribed to its automatic channels plus extra.
+// assertClosed checks that connection id was closed once through
+// DeleteConnection and is gone from the store; why says what closed it.
+func (f *fixture) assertClosed(t *testing.T, id string, why ...any) {
+	t.Helper()
+	assert.Equal(t, 1, f.srv.Deleted(id), why...)
+	_, err := f.st.Get(context.Background(), id)
+	require.ErrorIs(t, err, connections.ErrNotFound, why...)
+}
+
 func (f *fixture) connect(t *testing.T, id string, p domain.Principal, extra ...string) {
 	t.Helper()
 	ctx := context.Background()
@@ -263,9 +272,7 @@ func TestRevokedKeyClosesItsConnectionsBeforeAnyFurtherFrame(t *testing.T) {
 	got := frames(t, f.srv, "withKey")
 	require.Len(t, got, 1, "only the frame before the revocation")
 	assert.Equal(t, before.EventID, got[0]["event_id"])
-	assert.Equal(t, 1, f.srv.Deleted("withKey"), "closed through DeleteConnection")
-	_, err := f.st.Get(ctx, "withKey")
-	require.ErrorIs(t, err, connections.ErrNotFound)
+	f.assertClosed(t, "withKey", "closed through DeleteConnection")
 	// The owner's other connection (other key) still hears about it.
 	og := frames(t, f.srv, "otherKey")
 	require.Len(t, og, 3)
@@ -298,9 +305,7 @@ func TestDeactivatedUserAndRoleChangeCloseConnections(t *testing.T) {
 		af := frames(t, f.srv, id)
 		require.Len(t, af, 1, id)
 		assert.Equal(t, "user.role_changed", af[0]["event_type"])
-		assert.Equal(t, 1, f.srv.Deleted(id))
-		_, err := f.st.Get(ctx, id)
-		require.ErrorIs(t, err, connections.ErrNotFound)
+		f.assertClosed(t, id)
 	}
 	assert.Len(t, f.srv.Frames("admin"), 2)
 }
@@ -319,9 +324,7 @@ func TestPasswordChangeClosesTheUsersConnectionsAfterTheFrame(t *testing.T) {
 		got := frames(t, f.srv, id)
 		require.Len(t, got, 1, id)
 		assert.Equal(t, "user.password_changed", got[0]["event_type"])
-		assert.Equal(t, 1, f.srv.Deleted(id), "closed after the frame: sessions opened before the change may be revoked")
-		_, err := f.st.Get(ctx, id)
-		require.ErrorIs(t, err, connections.ErrNotFound)
+		f.assertClosed(t, id, "closed after the frame: sessions opened before the change may be revoked")
 	}
 	assert.Equal(t, 0, f.srv.Deleted("other"))
 	assert.Empty(t, f.srv.Frames("other"), "another user's password change is not theirs to see")
