@@ -1,11 +1,11 @@
 package pirep_test
 
 import (
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/skyledger/skyledger/domain/pirep"
+	"github.com/skyledger/skyledger/internal/cputime"
 )
 
 // benchInputs are the golden vectors (testdata/vectors) plus a long
@@ -36,23 +36,15 @@ var lenientInputs = []string{
 // machine where wall time includes waiting for a core.
 func reportsPerSecond(b *testing.B, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reports/s")
-	if used := cpuTime() - cpu0; used > 0 {
+	if used := cputime.Process() - cpu0; used > 0 {
 		b.ReportMetric(float64(b.N)/used.Seconds(), "reports/cpu-s")
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkParse measures Parse per core (run with -cpu 1 for per-core).
 func BenchmarkParse(b *testing.B) {
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; b.Loop(); i++ {
 		if _, err := pirep.Parse(benchInputs[i%len(benchInputs)]); err != nil {
 			b.Fatal(err)
@@ -72,7 +64,7 @@ func BenchmarkEncode(b *testing.B) {
 		rs[i] = r
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; b.Loop(); i++ {
 		_ = rs[i%len(rs)].Encode()
 	}
@@ -91,7 +83,7 @@ func BenchmarkParseEncodeLenient(b *testing.B) { benchParseEncode(b, lenientInpu
 // benchParseEncode parses, classifies and encodes the inputs round robin.
 func benchParseEncode(b *testing.B, inputs []string) {
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for i := 0; b.Loop(); i++ {
 		r, err := pirep.Parse(inputs[i%len(inputs)])
 		if err != nil {
@@ -115,7 +107,7 @@ func BenchmarkToAWC(b *testing.B) {
 	at := time.Date(2026, 11, 26, 16, 0, 0, 0, time.UTC)
 	pirep.ToAWC(r, at) // load the location table outside the timer
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		_ = pirep.ToAWC(r, at)
 	}

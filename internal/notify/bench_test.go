@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/cputime"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/notify/notifytest"
 	"github.com/skyledger/skyledger/internal/wire"
@@ -75,7 +75,7 @@ func benchFanout(b *testing.B, n int, unsigned bool) {
 	before := srv.Posts()
 	durs := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	start := time.Now()
 	for range b.N {
 		t0 := time.Now()
@@ -85,7 +85,7 @@ func benchFanout(b *testing.B, n int, unsigned bool) {
 		durs = append(durs, time.Since(t0))
 	}
 	total := time.Since(start)
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Process() - cpu0
 	b.StopTimer()
 	if got := srv.Posts() - before; got != int64(n*b.N) {
 		b.Fatalf("server got %d posts, want %d", got, n*b.N)
@@ -97,15 +97,6 @@ func benchFanout(b *testing.B, n int, unsigned bool) {
 	// Process CPU (client and loopback server together) per frame:
 	// robust to a machine shared with other work, unlike wall time.
 	b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/frame")
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkPostUnsigned: one PostToConnection of a 500-byte frame with the
