@@ -53,15 +53,7 @@ func BenchmarkHTTPGateway(b *testing.B) {
 // 500-byte frame through the @connections API to a WebSocket client that
 // reads it (the per-connection cost of the notifier's fan-out).
 func BenchmarkPostToConnection(b *testing.B) {
-	ids := make(chan string, 1)
-	connect := func(_ context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
-		ids <- req.RequestContext.ConnectionID
-		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, nil
-	}
-	rt, err := localcloud.Listen(localcloud.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", Log: quietLog()})
-	require.NoError(b, err)
-	rt.Start(localcloud.Functions{WS: map[string]localcloud.WSFunc{spec.FnWSConnect: connect}})
-	defer rt.Shutdown(context.Background())
+	rt, ids := connectRuntime(b, 1)
 	c, _, err := websocket.Dial(context.Background(), rt.WSURL(), nil)
 	require.NoError(b, err)
 	defer c.CloseNow()
@@ -79,4 +71,21 @@ func BenchmarkPostToConnection(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// connectRuntime starts a runtime, shut down when b ends, whose $connect
+// accepts every connection and sends its connection ID on the returned
+// channel, buffered for n connections.
+func connectRuntime(b *testing.B, n int) (*localcloud.Runtime, <-chan string) {
+	b.Helper()
+	ids := make(chan string, n)
+	connect := func(_ context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
+		ids <- req.RequestContext.ConnectionID
+		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, nil
+	}
+	rt, err := localcloud.Listen(localcloud.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", Log: quietLog()})
+	require.NoError(b, err)
+	rt.Start(localcloud.Functions{WS: map[string]localcloud.WSFunc{spec.FnWSConnect: connect}})
+	b.Cleanup(func() { _ = rt.Shutdown(context.Background()) })
+	return rt, ids
 }

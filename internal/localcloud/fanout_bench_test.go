@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/coder/websocket"
@@ -19,10 +18,8 @@ import (
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
-	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/cputime"
-	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/notify"
 	"github.com/skyledger/skyledger/internal/wire"
 )
@@ -52,15 +49,7 @@ func BenchmarkRuntimeFanout(b *testing.B) {
 func benchRuntimeFanout(b *testing.B, n int, creds aws.CredentialsProvider, conc int) {
 	const tenant = "01JDA0000000000000000TENA1"
 	ctx := context.Background()
-	ids := make(chan string, n)
-	connect := func(_ context.Context, req lambdaevents.APIGatewayWebsocketProxyRequest) (lambdaevents.APIGatewayProxyResponse, error) {
-		ids <- req.RequestContext.ConnectionID
-		return lambdaevents.APIGatewayProxyResponse{StatusCode: 200}, nil
-	}
-	rt, err := localcloud.Listen(localcloud.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", Log: quietLog()})
-	require.NoError(b, err)
-	rt.Start(localcloud.Functions{WS: map[string]localcloud.WSFunc{spec.FnWSConnect: connect}})
-	defer rt.Shutdown(context.Background())
+	rt, ids := connectRuntime(b, n)
 
 	var got atomic.Int64
 	arrived := make(chan struct{}, 1)
