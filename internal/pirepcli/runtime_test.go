@@ -2,10 +2,8 @@ package pirepcli_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 	"time"
@@ -14,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/internal/pirepcli"
-	"github.com/skyledger/skyledger/internal/wire"
+	"github.com/skyledger/skyledger/internal/wiretest"
 )
 
 // TestImportIntoTheLocalRuntime runs `pireps import` against the real local
@@ -24,17 +22,7 @@ import (
 func TestImportIntoTheLocalRuntime(t *testing.T) {
 	t.Parallel()
 	const token = "bt_pirepcli_test_token"
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	app, err := wire.Start(ctx, wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: t.TempDir(),
-		BootstrapToken: token, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		assert.NoError(t, app.Shutdown(ctx))
-	})
-	api := app.RT.APIURL()
+	api := wiretest.Start(t, t.TempDir(), token).RT.APIURL()
 	call := func(method, path, key string, body any, want int) map[string]any {
 		t.Helper()
 		b, err := json.Marshal(body)

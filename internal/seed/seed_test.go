@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/internal/seed"
-	"github.com/skyledger/skyledger/internal/wire"
+	"github.com/skyledger/skyledger/internal/wiretest"
 )
 
 // Every demo report is a valid PIREP whose position resolves (it is on the
@@ -46,15 +45,7 @@ func TestRunAgainstTheLocalRuntime(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	app, err := wire.Start(ctx, wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: dir,
-		BootstrapToken: "bt_seed_test", Mode: wire.ModeEmbedded, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		sctx, c := context.WithTimeout(context.Background(), 30*time.Second)
-		defer c()
-		assert.NoError(t, app.Shutdown(sctx))
-	})
-	api := app.RT.APIURL()
+	api := wiretest.Start(t, dir, "bt_seed_test").RT.APIURL()
 
 	var out bytes.Buffer
 	code := seed.Main([]string{"-data-dir", dir, "-bootstrap-token", "bt_seed_test"}, &out, &out)
@@ -68,6 +59,7 @@ func TestRunAgainstTheLocalRuntime(t *testing.T) {
 	// before its own "now"; repeating that run adds nothing (idempotency keys)
 	earlier := time.Now().Add(-10 * time.Minute)
 	var res seed.Result
+	var err error
 	for range 2 {
 		res, err = seed.Run(ctx, seed.Config{API: api, BootstrapToken: "bt_seed_test", Now: func() time.Time { return earlier }})
 		require.NoError(t, err)
