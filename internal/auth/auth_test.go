@@ -59,6 +59,15 @@ func (f *fixture) pilotWithNewKey(t *testing.T) domain.Principal {
 	return domain.Principal{UserID: f.user.UserID, TenantID: f.user.TenantID, Role: domain.RolePilot, KeyID: cred.KeyID}
 }
 
+// issueTicket issues a one-time WebSocket ticket for p at the fixture's
+// clock and returns it with its expiry.
+func (f *fixture) issueTicket(t *testing.T, p domain.Principal) (string, time.Time) {
+	t.Helper()
+	tk, exp, err := auth.IssueTicket(context.Background(), f.recs, p, f.clk.Now())
+	require.NoError(t, err)
+	return tk, exp
+}
+
 func (f *fixture) newKey(t *testing.T, expires *time.Time) (string, auth.KeyCredential) {
 	t.Helper()
 	id, secret, full, err := auth.NewKey()
@@ -326,8 +335,7 @@ func TestTickets(t *testing.T) {
 	ctx := context.Background()
 	p := f.pilotWithNewKey(t)
 
-	tk, exp, err := auth.IssueTicket(ctx, f.recs, p, f.clk.Now())
-	require.NoError(t, err)
+	tk, exp := f.issueTicket(t, p)
 	assert.Equal(t, f.clk.Now().Add(60*time.Second), exp)
 	got, err := f.a.ConsumeTicket(ctx, tk)
 	require.NoError(t, err)
@@ -335,14 +343,12 @@ func TestTickets(t *testing.T) {
 	_, err = f.a.ConsumeTicket(ctx, tk)
 	assert.ErrorIs(t, err, domain.ErrUnauthenticated, "one time")
 
-	tk, _, err = auth.IssueTicket(ctx, f.recs, p, f.clk.Now())
-	require.NoError(t, err)
+	tk, _ = f.issueTicket(t, p)
 	f.clk.Advance(61 * time.Second)
 	_, err = f.a.ConsumeTicket(ctx, tk)
 	assert.ErrorIs(t, err, domain.ErrUnauthenticated, "expired")
 
-	tk, _, err = auth.IssueTicket(ctx, f.recs, p, f.clk.Now())
-	require.NoError(t, err)
+	tk, _ = f.issueTicket(t, p)
 	f.setUser(t, func(u *auth.UserCredential) { u.Status = identity.StatusDeactivated })
 	_, err = f.a.ConsumeTicket(ctx, tk)
 	assert.ErrorIs(t, err, domain.ErrUnauthenticated, "owner deactivated")
@@ -355,9 +361,7 @@ func TestTicketConsumedOnceUnderRace(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	p := f.pilotWithNewKey(t)
-	tk, _, err := auth.IssueTicket(ctx, f.recs, p, f.clk.Now())
-	require.NoError(t, err)
+	tk, _ := f.issueTicket(t, f.pilotWithNewKey(t))
 	var ok atomic.Int32
 	var wg sync.WaitGroup
 	for i := 0; i < 8; i++ {
