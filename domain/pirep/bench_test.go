@@ -1,6 +1,7 @@
 package pirep_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -8,9 +9,8 @@ import (
 	"github.com/skyledger/skyledger/internal/cputime"
 )
 
-// benchInputs are the golden vectors (testdata/vectors) plus a long
-// multi-layer report.
-var benchInputs = []string{
+// vectorInputs are the inputs of the golden vectors (testdata/vectors).
+var vectorInputs = []string{
 	"PUB UUA /OV PUB 243022/TM 0010/FL160/TP COL4/TB SEV/RM CWSU ZDV",
 	"BIL UA /OV BIL /TM 0017 /FL080 /TP BE9L /TA UNKN /IC LGT MX 070-080",
 	"PIB UA /OV MBO-LBY360014 /TM 0019 /FL025 /TP PA22 /SK SKC /WX FV05SM HZ /TB NEG",
@@ -18,8 +18,12 @@ var benchInputs = []string{
 	"KCMH UA /OV APE 230010/TM 1516/FL085/TP BE20/SK BKN065/WX FV03SM HZ FU/TA 20/TB LGT",
 	"UUA/OV ANC240075/TM 2110/FL370/TP DC10/WX VA/RM VOLCANIC ERUPTION 2008Z MT AUGUSTINE ASH 40S MOV SSE",
 	"ADW UA /OV OTT/TM 1925/FL240/TP MD90/TA M18/IC TRACE MX",
-	"OKC UA /OV KOKC-KTUL/TM 1800/FL120/TP BE90/SK BKN018-TOP055/OVC072-TOP089/SKC/TA M07/WV 08021KT/TB LGT 055-072/IC LGT-MOD RIME 072-089",
 }
+
+// benchInputs are the golden vectors plus a long multi-layer report.
+var benchInputs = append(slices.Clone(vectorInputs),
+	"OKC UA /OV KOKC-KTUL/TM 1800/FL120/TP BE90/SK BKN018-TOP055/OVC072-TOP089/SKC/TA M07/WV 08021KT/TB LGT 055-072/IC LGT-MOD RIME 072-089",
+)
 
 // lenientInputs are constructed reports of the real-world variant
 // classes (free-form /OV, old sky layouts, word forms, kept text).

@@ -18,6 +18,17 @@ import (
 // receivedAt dates every vector's /TM in the golden AWC output.
 var receivedAt = time.Date(2026, 11, 26, 21, 30, 0, 0, time.UTC)
 
+// fromJSON decodes a report's structured JSON form as the API takes it:
+// unmarshalled, normalized and valid.
+func fromJSON(t *testing.T, js []byte) pirep.Report {
+	t.Helper()
+	var r pirep.Report
+	require.NoError(t, json.Unmarshal(js, &r))
+	r.Normalize()
+	require.NoError(t, r.Validate())
+	return r
+}
+
 // vectorGolden compares got with testdata/vectors/name, or rewrites it with
 // -update.
 func vectorGolden(t *testing.T, name string, got []byte) {
@@ -73,11 +84,7 @@ func TestVectors(t *testing.T) {
 			assert.False(t, strings.HasSuffix(canonical, "="))
 
 			// The structured JSON form decodes and validates to the same report.
-			var fromJSON pirep.Report
-			require.NoError(t, json.Unmarshal(js, &fromJSON))
-			fromJSON.Normalize()
-			require.NoError(t, fromJSON.Validate())
-			assert.Equal(t, r, fromJSON)
+			assert.Equal(t, r, fromJSON(t, js))
 		})
 	}
 }
@@ -179,11 +186,7 @@ func TestClassVectors(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, r, again, "parse(encode(r)) == r, warnings included")
 			assert.Equal(t, canonical, again.Encode())
-			var fromJSON pirep.Report
-			require.NoError(t, json.Unmarshal(js, &fromJSON))
-			fromJSON.Normalize()
-			require.NoError(t, fromJSON.Validate())
-			assert.Equal(t, r, fromJSON, "the JSON form (text fields included) reads back the same")
+			assert.Equal(t, r, fromJSON(t, js), "the JSON form (text fields included) reads back the same")
 		})
 	}
 }
