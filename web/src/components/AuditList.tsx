@@ -4,7 +4,7 @@
 import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
 import type { AuditEntry, Page } from '../api/types';
 import { fmtAge, fmtUTC } from '../pirep/decode';
-import { FormError } from './Field';
+import { QueryState } from './Table';
 
 export function AuditList({
   q,
@@ -25,8 +25,7 @@ export function AuditList({
   const items = q.data?.pages.flatMap((p) => p.items ?? []) ?? [];
   return (
     <div>
-      {q.isPending && <p>Loading…</p>}
-      {q.error && <FormError message={q.error.message} />}
+      <QueryState q={q} />
       {!q.isPending && !q.error && items.length === 0 && (
         <p className="small" data-testid={testid + '-empty'}>
           No entries.

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, useTenants, useUsers } from '../api/hooks';
 import type { User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { ActionsHeader, QueryState } from '../components/Table';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateApiKey, type ApiKeyCreateInput, type Errors } from '../forms/validation';
 import { fmtTime } from './util';
@@ -121,8 +122,7 @@ export function ApiKeys({ me }: { me?: User }) {
           </div>
         </div>
       )}
-      {keys.isPending && <p>Loading…</p>}
-      {keys.error && <FormError message={(keys.error as Error).message} />}
+      <QueryState q={keys} />
       <table data-testid="apikey-list" className="stack">
         <thead>
           <tr>
@@ -131,9 +131,7 @@ export function ApiKeys({ me }: { me?: User }) {
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
             <th scope="col">State</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
+            <ActionsHeader />
           </tr>
         </thead>
         <tbody>

@@ -5,6 +5,7 @@ import { Suspense, lazy, useEffect, useMemo, useRef, useState, type FormEvent } 
 import { usePireps, useRetractPirep, useTenants, useUsers } from '../api/hooks';
 import type { Pirep, User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { ActionsHeader } from '../components/Table';
 import { LegendSwatch } from '../map/glyphs';
 import {
   HAZARDS,
@@ -380,9 +381,7 @@ function PirepTable({ items, now, selected, onSelect, rowRef, who, canRetract, o
               {c}
             </th>
           ))}
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
+          <ActionsHeader />
         </tr>
       </thead>
       <tbody>

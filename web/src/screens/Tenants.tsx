@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { useCreateTenant, usePatchTenant, useTenants } from '../api/hooks';
 import type { Tenant } from '../api/types';
 import { Field, FormError } from '../components/Field';
+import { ActionsHeader, QueryState } from '../components/Table';
 import { useModal } from '../components/useModal';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateTenant, type Errors } from '../forms/validation';
@@ -47,8 +48,7 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
           <FormError message={server.formError} />
         </form>
       )}
-      {tenants.isPending && <p>Loading…</p>}
-      {tenants.error && <FormError message={(tenants.error as Error).message} />}
+      <QueryState q={tenants} />
       {done && (
         <p role="status" className="ok" data-testid="tenant-ok">
           {done}
@@ -62,9 +62,7 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
             <th scope="col">Id</th>
             <th scope="col">Created</th>
             {canCreate && (
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
+              <ActionsHeader />
             )}
           </tr>
         </thead>
