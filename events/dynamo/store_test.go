@@ -162,6 +162,16 @@ type lostAnswer struct {
 	lost   atomic.Bool
 }
 
+// losingFirstAnswer is a store on e's tables whose client loses the answer
+// to the first request of the operation target (see lostAnswer).
+func (e env) losingFirstAnswer(t *testing.T, target string) (*dynamo.Store, *lostAnswer) {
+	t.Helper()
+	cfg := awstest.Config(t)
+	lost := &lostAnswer{next: http.DefaultTransport, target: target}
+	cfg.HTTPClient = &http.Client{Transport: lost}
+	return dynamo.New(dynamodb.NewFromConfig(cfg), e.eventsTbl, e.recsTbl), lost
+}
+
 func (l *lostAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := l.next.RoundTrip(r)
 	if err == nil && strings.HasSuffix(r.Header.Get("X-Amz-Target"), l.target) && l.lost.CompareAndSwap(false, true) {
@@ -178,10 +188,7 @@ func (l *lostAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestCompareAndPutSurvivesALostAnswer(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	cfg := awstest.Config(t)
-	lost := &lostAnswer{next: http.DefaultTransport, target: ".PutItem"}
-	cfg.HTTPClient = &http.Client{Transport: lost}
-	st := dynamo.New(dynamodb.NewFromConfig(cfg), e.eventsTbl, e.recsTbl)
+	st, lost := e.losingFirstAnswer(t, ".PutItem")
 	rec, err := st.CompareAndPut(t.Context(), events.Record{Key: "counter", Kind: "counter", Data: []byte(`{"n":1}`)}, 0)
 	require.NoError(t, err)
 	assert.True(t, lost.lost.Load(), "the first answer was lost and retried")
@@ -197,10 +204,7 @@ func TestCompareAndPutSurvivesALostAnswer(t *testing.T) {
 func TestAppendSurvivesALostAnswer(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	cfg := awstest.Config(t)
-	lost := &lostAnswer{next: http.DefaultTransport, target: ".TransactWriteItems"}
-	cfg.HTTPClient = &http.Client{Transport: lost}
-	st := dynamo.New(dynamodb.NewFromConfig(cfg), e.eventsTbl, e.recsTbl)
+	st, lost := e.losingFirstAnswer(t, ".TransactWriteItems")
 	stream := "tenant-01JDA0000000000000000LOST1"
 	_, err := st.Append(t.Context(), events.AppendRequest{StreamID: stream, ExpectedVersion: events.ExpectNew, Events: storetest.Events(stream, 1, 1)})
 	require.NoError(t, err)
