@@ -60,9 +60,7 @@ func TestDamageIsRefusedUnlessTornTail(t *testing.T) {
 				t.Parallel()
 				dir, starts, streams := writeStreams(t, n)
 				i := map[string]int{"first": 0, "middle": n / 2, "last": n - dm.entries}[where]
-				path := filepath.Join(dir, embedded.LogFile)
-				data, err := os.ReadFile(path)
-				require.NoError(t, err)
+				path, data := readLog(t, dir)
 				dm.apply(data, starts, i)
 				require.NoError(t, os.WriteFile(path, data, 0o640))
 
@@ -143,12 +141,10 @@ func TestRepairSetsAsideOrphanedEntries(t *testing.T) {
 	// the fifth (their versions would leave a gap).
 	dir, sizes, stream := writeLog(t, 5)
 	starts := append([]int64{8}, sizes...)
-	path := filepath.Join(dir, embedded.LogFile)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
+	path, data := readLog(t, dir)
 	clear(data[starts[2] : starts[2]+8])
 	require.NoError(t, os.WriteFile(path, data, 0o640))
-	_, err = embedded.Open(dir, embedded.Options{})
+	_, err := embedded.Open(dir, embedded.Options{})
 	require.ErrorIs(t, err, embedded.ErrCorrupt)
 
 	dry, err := embedded.Repair(dir, embedded.RepairOptions{DryRun: true})
@@ -188,12 +184,10 @@ func TestOpenRefusesVersionGap(t *testing.T) {
 	// Intact entries only, but one is missing: the index would map versions
 	// to the wrong events, so Open refuses.
 	dir, sizes, _ := writeLog(t, 3)
-	path := filepath.Join(dir, embedded.LogFile)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
+	path, data := readLog(t, dir)
 	spliced := append(append([]byte{}, data[:sizes[0]]...), data[sizes[1]:]...)
 	require.NoError(t, os.WriteFile(path, spliced, 0o640))
-	_, err = embedded.Open(dir, embedded.Options{})
+	_, err := embedded.Open(dir, embedded.Options{})
 	var ce *embedded.CorruptError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, sizes[0], ce.Offset)
@@ -245,9 +239,7 @@ func TestRecoveryTellsPreallocationFromATornCommit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir, sizes, _ := writeLog(t, 2)
-			path := filepath.Join(dir, embedded.LogFile)
-			data, err := os.ReadFile(path)
-			require.NoError(t, err)
+			path, data := readLog(t, dir)
 			require.NoError(t, os.WriteFile(path, append(data, tc.tail...), 0o640))
 			s := open(t, dir)
 			defer s.Close()
@@ -260,12 +252,10 @@ func TestRecoveryTellsPreallocationFromATornCommit(t *testing.T) {
 func TestDamagedHeaderNamesTheFirstIntactEntry(t *testing.T) {
 	t.Parallel()
 	dir, sizes, stream := writeLog(t, 2)
-	path := filepath.Join(dir, embedded.LogFile)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
+	path, data := readLog(t, dir)
 	copy(data, "XXXXXXXX")
 	require.NoError(t, os.WriteFile(path, data, 0o640))
-	_, err = embedded.Open(dir, embedded.Options{})
+	_, err := embedded.Open(dir, embedded.Options{})
 	var ce *embedded.CorruptError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, int64(0), ce.Offset)

@@ -116,6 +116,15 @@ func TestLockRefusesSecondOpen(t *testing.T) {
 
 // writeLog makes a store with n single-event commits and returns the log
 // path and the file size after each commit.
+// readLog returns the path of the log file in dir and its content.
+func readLog(t *testing.T, dir string) (string, []byte) {
+	t.Helper()
+	path := filepath.Join(dir, embedded.LogFile)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return path, data
+}
+
 func writeLog(t *testing.T, n int) (dir string, sizes []int64, stream string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -136,9 +145,7 @@ func writeLog(t *testing.T, n int) (dir string, sizes []int64, stream string) {
 func TestTornTailIsCut(t *testing.T) {
 	t.Parallel()
 	dir, sizes, stream := writeLog(t, 4)
-	path := filepath.Join(dir, embedded.LogFile)
-	full, err := os.ReadFile(path)
-	require.NoError(t, err)
+	path, full := readLog(t, dir)
 	// Cut the log at every byte inside the last entry: the first three
 	// events survive, the torn fourth is cut, and the store works on.
 	for cut := sizes[2]; cut < sizes[3]; cut++ {
@@ -170,12 +177,10 @@ func TestTornTailIsCut(t *testing.T) {
 func TestCorruptionInTheMiddleIsRefused(t *testing.T) {
 	t.Parallel()
 	dir, sizes, _ := writeLog(t, 3)
-	path := filepath.Join(dir, embedded.LogFile)
-	data, err := os.ReadFile(path)
-	require.NoError(t, err)
+	path, data := readLog(t, dir)
 	data[sizes[0]+20] ^= 0x40 // flip a bit inside the second entry's payload
 	require.NoError(t, os.WriteFile(path, data, 0o640))
-	_, err = embedded.Open(dir, embedded.Options{})
+	_, err := embedded.Open(dir, embedded.Options{})
 	require.ErrorIs(t, err, embedded.ErrCorrupt)
 	st, err := os.Stat(path)
 	require.NoError(t, err)
