@@ -34,6 +34,19 @@ type wsFixture struct {
 	disconnects chan lambdaevents.APIGatewayWebsocketProxyRequest
 }
 
+// disconnected waits up to within for the gateway's next $disconnect
+// invocation and returns its event; it fails the test with why if none comes.
+func (f *wsFixture) disconnected(t *testing.T, within time.Duration, why string) lambdaevents.APIGatewayWebsocketProxyRequest {
+	t.Helper()
+	select {
+	case d := <-f.disconnects:
+		return d
+	case <-time.After(within):
+		t.Fatal(why)
+		return lambdaevents.APIGatewayWebsocketProxyRequest{}
+	}
+}
+
 // firstConnectionID is the connection ID the gateway gave the first
 // connection it authorised.
 func (f *wsFixture) firstConnectionID() string {
@@ -232,14 +245,10 @@ func TestWSGatewayRoutesAndManagementAPI(t *testing.T) {
 	_, err = f.mgmt.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(id)})
 	require.NoError(t, err)
 	assert.Equal(t, websocket.StatusNormalClosure, closeCode(t, c))
-	select {
-	case d := <-f.disconnects:
-		assert.Equal(t, id, d.RequestContext.ConnectionID)
-		assert.Equal(t, "$disconnect", d.RequestContext.RouteKey)
-		assert.Equal(t, "DISCONNECT", d.RequestContext.EventType)
-	case <-time.After(5 * time.Second):
-		t.Fatal("$disconnect not invoked")
-	}
+	d := f.disconnected(t, 5*time.Second, "$disconnect not invoked")
+	assert.Equal(t, id, d.RequestContext.ConnectionID)
+	assert.Equal(t, "$disconnect", d.RequestContext.RouteKey)
+	assert.Equal(t, "DISCONNECT", d.RequestContext.EventType)
 	_, err = f.mgmt.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(id), Data: []byte("x")})
 	assert.True(t, errors.As(err, &gone), "closed connection is gone: %v", err)
 }
@@ -285,12 +294,8 @@ func TestWSGatewayLimits(t *testing.T) {
 			sendErr = f.rt.WS.Send(id, frame)
 		}
 		assert.ErrorIs(t, sendErr, localcloud.ErrGone)
-		select {
-		case d := <-f.disconnects:
-			assert.EqualValues(t, websocket.StatusPolicyViolation, d.RequestContext.DisconnectStatusCode)
-		case <-time.After(10 * time.Second):
-			t.Fatal("slow client was not disconnected")
-		}
+		d := f.disconnected(t, 10*time.Second, "slow client was not disconnected")
+		assert.EqualValues(t, websocket.StatusPolicyViolation, d.RequestContext.DisconnectStatusCode)
 		_ = c
 	})
 	t.Run("a slow reader is told why: close 1008 reaches the client", func(t *testing.T) {
@@ -330,12 +335,8 @@ func TestWSGatewayLimits(t *testing.T) {
 		for range 128 {
 			require.NoError(t, f.rt.WS.Send(id, frame))
 		}
-		select {
-		case d := <-f.disconnects:
-			assert.EqualValues(t, websocket.StatusPolicyViolation, d.RequestContext.DisconnectStatusCode)
-		case <-time.After(10 * time.Second):
-			t.Fatal("a client whose writes block was not disconnected")
-		}
+		d := f.disconnected(t, 10*time.Second, "a client whose writes block was not disconnected")
+		assert.EqualValues(t, websocket.StatusPolicyViolation, d.RequestContext.DisconnectStatusCode)
 		_ = c
 	})
 }
