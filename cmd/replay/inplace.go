@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/projection"
@@ -69,6 +67,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 	if _, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err != nil {
 		return res, fmt.Errorf("live read model %s: %w", table, err)
 	}
+	live := readmodel.NewDynamo(c, table)
 	fresh := readmodel.NewEmbedded()
 	snap := &snapshotSource{src: src, versions: map[string]int64{}}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -81,7 +80,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 	have := map[[2]string]bool{}
 	err = fresh.Scan(ctx, func(it readmodel.Item) error {
 		have[[2]string{it.PK, it.SK}] = true
-		ok, err := writeIfNotNewer(ctx, c, table, it, false)
+		ok, err := live.Overwrite(ctx, it, false)
 		switch {
 		case err != nil:
 			return err
@@ -116,7 +115,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 				continue
 			}
 			tomb := readmodel.Item{PK: li.PK, SK: li.SK, SourceStream: li.SourceStream, SourceVersion: v, Body: []byte("{}")}
-			ok, err := writeIfNotNewer(ctx, c, table, tomb, true)
+			ok, err := live.Overwrite(ctx, tomb, true)
 			switch {
 			case err != nil:
 				return res, err
@@ -128,27 +127,4 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 		}
 	}
 	return res, nil
-}
-
-// writeIfNotNewer puts it (a tombstone if deleted) unless the stored item
-// has a greater src_version.
-func writeIfNotNewer(ctx context.Context, c *dynamodb.Client, table string, it readmodel.Item, deleted bool) (bool, error) {
-	av, err := readmodel.MarshalDynamoItem(it, deleted)
-	if err != nil {
-		return false, err
-	}
-	_, err = c.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                 aws.String(table),
-		Item:                      av,
-		ConditionExpression:       aws.String("attribute_not_exists(pk) OR src_version <= :v"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: fmt.Sprint(it.SourceVersion)}},
-	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("write %s/%s: %w", it.PK, it.SK, err)
-	}
-	return true, nil
 }

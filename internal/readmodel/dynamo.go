@@ -45,15 +45,9 @@ func toDDB(it Item, deleted bool) ddbItem {
 		SrcStream: it.SourceStream, SrcVersion: it.SourceVersion, Body: string(it.Body), Deleted: deleted}
 }
 
-// MarshalDynamoItem is it in the Dynamo adapter's item layout (see Dynamo);
-// deleted makes it a tombstone. For tools that write the live table
-// directly (an in-place rebuild).
-func MarshalDynamoItem(it Item, deleted bool) (map[string]types.AttributeValue, error) {
-	return attributevalue.MarshalMap(toDDB(it, deleted))
-}
-
 // UnmarshalDynamoItem decodes an item of the Dynamo adapter's layout;
-// deleted reports a tombstone.
+// deleted reports a tombstone. For tools that scan the live table directly
+// (an in-place rebuild).
 func UnmarshalDynamoItem(av map[string]types.AttributeValue) (it Item, deleted bool, err error) {
 	var di ddbItem
 	if err := attributevalue.UnmarshalMap(av, &di); err != nil {
@@ -72,7 +66,7 @@ func (d *Dynamo) Put(ctx context.Context, it Item) (bool, error) {
 	if err := it.Validate(); err != nil {
 		return false, err
 	}
-	return d.put(ctx, toDDB(it, false))
+	return d.put(ctx, toDDB(it, false), false)
 }
 
 // Delete implements Store.
@@ -81,16 +75,32 @@ func (d *Dynamo) Delete(ctx context.Context, pk, sk, sourceStream string, source
 	if err := tomb.Validate(); err != nil {
 		return false, err
 	}
-	return d.put(ctx, toDDB(tomb, true))
+	return d.put(ctx, toDDB(tomb, true), false)
 }
 
-func (d *Dynamo) put(ctx context.Context, it ddbItem) (bool, error) {
+// Overwrite writes it (a tombstone if deleted) unless the stored item has a
+// greater source version: unlike Put, an item of the same version is
+// replaced. For an in-place rebuild that repairs items the projector wrote
+// wrongly at their current versions. It reports whether it wrote.
+func (d *Dynamo) Overwrite(ctx context.Context, it Item, deleted bool) (bool, error) {
+	if err := it.Validate(); err != nil {
+		return false, err
+	}
+	return d.put(ctx, toDDB(it, deleted), true)
+}
+
+// put writes it if no item is stored under its key or the stored one has a
+// lower source version (or the same one, with sameVersion).
+func (d *Dynamo) put(ctx context.Context, it ddbItem, sameVersion bool) (bool, error) {
 	av, err := attributevalue.MarshalMap(it)
 	if err != nil {
 		return false, fmt.Errorf("marshal read model item: %w", err)
 	}
-	cond := expression.AttributeNotExists(expression.Name("pk")).
-		Or(expression.Name("src_version").LessThan(expression.Value(it.SrcVersion)))
+	older := expression.Name("src_version").LessThan(expression.Value(it.SrcVersion))
+	if sameVersion {
+		older = expression.Name("src_version").LessThanEqual(expression.Value(it.SrcVersion))
+	}
+	cond := expression.AttributeNotExists(expression.Name("pk")).Or(older)
 	expr, err := expression.NewBuilder().WithCondition(cond).Build()
 	if err != nil {
 		return false, fmt.Errorf("build condition: %w", err)

@@ -30,6 +30,44 @@ func TestDynamoContract(t *testing.T) {
 	})
 }
 
+// Overwrite replaces an item of the same version (Put does not), never a
+// newer one, and writes tombstones that Get treats as missing.
+func TestDynamoOverwrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, prefix := awstest.Tables(t, spec.ReadModel)
+	d := readmodel.NewDynamo(c, readmodel.TableFor(prefix))
+	item := func(v int64, body string) readmodel.Item {
+		return readmodel.Item{PK: "a", SK: "x", SourceStream: "user-a", SourceVersion: v, Body: []byte(body)}
+	}
+	ok, err := d.Put(ctx, item(2, `{"n":"projected"}`))
+	require.NoError(t, err)
+	require.True(t, ok)
+	tests := []struct {
+		name    string
+		it      readmodel.Item
+		deleted bool
+		wrote   bool
+		body    string
+	}{
+		{name: "same version replaced", it: item(2, `{"n":"rebuilt"}`), wrote: true, body: `{"n":"rebuilt"}`},
+		{name: "older version refused", it: item(1, `{"n":"stale"}`), body: `{"n":"rebuilt"}`},
+		{name: "tombstone at the same version", it: item(2, `{}`), deleted: true, wrote: true},
+	}
+	for _, tc := range tests { // in order: each case builds on the last
+		ok, err := d.Overwrite(ctx, tc.it, tc.deleted)
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.wrote, ok, tc.name)
+		got, err := d.Get(ctx, "a", "x")
+		if tc.body == "" {
+			assert.True(t, readmodel.IsNotFound(err), tc.name)
+			continue
+		}
+		require.NoError(t, err, tc.name)
+		assert.JSONEq(t, tc.body, string(got.Body), tc.name)
+	}
+}
+
 func TestEmbeddedDumpRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
