@@ -35,6 +35,7 @@ import (
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
@@ -73,7 +74,7 @@ func usage() error {
 func flags(name string, out io.Writer) (*flag.FlagSet, *string, *bool, *multi) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(out)
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "data directory of the runtime [SKYLEDGER_DATA_DIR]")
+	dataDir := fs.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "data directory of the runtime [SKYLEDGER_DATA_DIR]")
 	asJSON := fs.Bool("json", false, "list: print JSON lines")
 	var ids multi
 	fs.Var(&ids, "id", "redrive: only this entry (repeatable)")
@@ -114,13 +115,6 @@ func run(args []string, out io.Writer) error {
 		return redrive(*dataDir, *ids, out)
 	}
 	return usage()
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func attr(r lambdaevents.DynamoDBEventRecord, name string) string {

@@ -23,6 +23,7 @@ import (
 	"os"
 
 	"github.com/skyledger/skyledger/events/embedded"
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -36,7 +37,7 @@ func main() {
 func run(args []string, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("logrepair", flag.ContinueOnError)
 	fs.SetOutput(errOut)
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "the runtime's data directory [SKYLEDGER_DATA_DIR]")
+	dataDir := fs.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "the runtime's data directory [SKYLEDGER_DATA_DIR]")
 	dry := fs.Bool("dry-run", false, "report what would be done, change nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -101,11 +102,4 @@ func countKind(ss []embedded.SetAside, kind string) int {
 		}
 	}
 	return n
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
@@ -25,7 +26,7 @@ import (
 func listen(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
 	api := fs.String("api", os.Getenv("SKYLEDGER_API"), "API base URL (default: the api_url of <data-dir>/runtime.json while the runtime runs, else http://$SKYLEDGER_ADDR) [SKYLEDGER_API]")
-	dataDir := fs.String("data-dir", env("SKYLEDGER_DATA_DIR", ".data"), "data directory of the running runtime, to find its URL [SKYLEDGER_DATA_DIR]")
+	dataDir := fs.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "data directory of the running runtime, to find its URL [SKYLEDGER_DATA_DIR]")
 	key := fs.String("key", os.Getenv("SKYLEDGER_KEY"), "API key sk_... [SKYLEDGER_KEY]")
 	var chans multi
 	fs.Var(&chans, "channel", "also subscribe to this channel (repeatable), e.g. tenant:<id>:pireps")
@@ -91,7 +92,7 @@ func apiURL(dataDir string) string {
 	if info, err := localcloud.ReadInfo(dataDir); err == nil && info.APIURL != "" {
 		return info.APIURL
 	}
-	return "http://" + env("SKYLEDGER_ADDR", "127.0.0.1:8080")
+	return "http://" + envflag.Default("SKYLEDGER_ADDR", "127.0.0.1:8080")
 }
 
 type multi []string

@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/invoke"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
@@ -34,13 +35,6 @@ import (
 	"github.com/skyledger/skyledger/internal/termfg"
 	"github.com/skyledger/skyledger/internal/wire"
 )
-
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "seed" {
@@ -77,19 +71,19 @@ func main() {
 
 func run() error {
 	var cfg wire.Config
-	mode := env("SKYLEDGER_MODE", "")
-	flag.StringVar(&cfg.Addr, "addr", env("SKYLEDGER_ADDR", "127.0.0.1:8080"), "HTTP API + WebSocket (/ws) listen address [SKYLEDGER_ADDR]")
-	flag.StringVar(&cfg.ManagementAddr, "management-addr", env("SKYLEDGER_MANAGEMENT_ADDR", "127.0.0.1:8081"), "@connections management API listen address, loopback only [SKYLEDGER_MANAGEMENT_ADDR]")
-	flag.StringVar(&cfg.DataDir, "data-dir", env("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
-	flag.StringVar(&cfg.WebDir, "web-dir", env("SKYLEDGER_WEB_DIR", "web/dist"), "built web UI served at / [SKYLEDGER_WEB_DIR]")
-	flag.StringVar(&cfg.BootstrapToken, "bootstrap-token", env("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token (default: generated once into <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
+	mode := envflag.Default("SKYLEDGER_MODE", "")
+	flag.StringVar(&cfg.Addr, "addr", envflag.Default("SKYLEDGER_ADDR", "127.0.0.1:8080"), "HTTP API + WebSocket (/ws) listen address [SKYLEDGER_ADDR]")
+	flag.StringVar(&cfg.ManagementAddr, "management-addr", envflag.Default("SKYLEDGER_MANAGEMENT_ADDR", "127.0.0.1:8081"), "@connections management API listen address, loopback only [SKYLEDGER_MANAGEMENT_ADDR]")
+	flag.StringVar(&cfg.DataDir, "data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "data directory [SKYLEDGER_DATA_DIR]")
+	flag.StringVar(&cfg.WebDir, "web-dir", envflag.Default("SKYLEDGER_WEB_DIR", "web/dist"), "built web UI served at / [SKYLEDGER_WEB_DIR]")
+	flag.StringVar(&cfg.BootstrapToken, "bootstrap-token", envflag.Default("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token (default: generated once into <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
 	flag.StringVar(&mode, "mode", mode, "embedded | endpoint | aws (default: endpoint when AWS_ENDPOINT_URL is set, else embedded) [SKYLEDGER_MODE]")
-	flag.StringVar(&cfg.TablePrefix, "table-prefix", env("SKYLEDGER_TABLE_PREFIX", "skyledger-local-"), "DynamoDB table name prefix in endpoint mode [SKYLEDGER_TABLE_PREFIX]")
+	flag.StringVar(&cfg.TablePrefix, "table-prefix", envflag.Default("SKYLEDGER_TABLE_PREFIX", "skyledger-local-"), "DynamoDB table name prefix in endpoint mode [SKYLEDGER_TABLE_PREFIX]")
 	idle := flag.Duration("ws-idle-timeout", durEnv("SKYLEDGER_WS_IDLE_TIMEOUT", localcloud.DefaultWSLimits().IdleTimeout), "WebSocket idle timeout [SKYLEDGER_WS_IDLE_TIMEOUT]")
 	maxDur := flag.Duration("ws-max-duration", durEnv("SKYLEDGER_WS_MAX_DURATION", localcloud.DefaultWSLimits().MaxConnDuration), "WebSocket maximum connection duration [SKYLEDGER_WS_MAX_DURATION]")
 	maxFrame := flag.Int64("ws-max-frame", intEnv("SKYLEDGER_WS_MAX_FRAME_BYTES", localcloud.DefaultWSLimits().MaxFrameBytes), "WebSocket maximum frame size in bytes [SKYLEDGER_WS_MAX_FRAME_BYTES]")
-	transport := flag.String("management-transport", env("SKYLEDGER_MANAGEMENT_TRANSPORT", "tcp"), "how the notifier's SDK client reaches @connections: tcp (loopback HTTP) | inprocess [SKYLEDGER_MANAGEMENT_TRANSPORT]")
-	logLevel := flag.String("log-level", env("SKYLEDGER_LOG_LEVEL", env("LOG_LEVEL", "info")), "debug | info | warn | error [SKYLEDGER_LOG_LEVEL]")
+	transport := flag.String("management-transport", envflag.Default("SKYLEDGER_MANAGEMENT_TRANSPORT", "tcp"), "how the notifier's SDK client reaches @connections: tcp (loopback HTTP) | inprocess [SKYLEDGER_MANAGEMENT_TRANSPORT]")
+	logLevel := flag.String("log-level", envflag.Default("SKYLEDGER_LOG_LEVEL", envflag.Default("LOG_LEVEL", "info")), "debug | info | warn | error [SKYLEDGER_LOG_LEVEL]")
 	flag.Parse()
 
 	var lvl slog.Level
@@ -151,7 +145,7 @@ func printBanner(app *wire.App) {
 	rt := app.RT
 	where := "embedded store in " + app.Config.DataDir
 	if app.Config.Mode == wire.ModeEndpoint {
-		where = "DynamoDB at " + env("AWS_ENDPOINT_URL", "AWS") + " (tables " + app.Config.TablePrefix + "*)"
+		where = "DynamoDB at " + envflag.Default("AWS_ENDPOINT_URL", "AWS") + " (tables " + app.Config.TablePrefix + "*)"
 	}
 	fmt.Printf(`
 SkyLedger is running (%s)

@@ -37,6 +37,7 @@ import (
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/connections"
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
@@ -112,9 +113,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	gen := fs.String("generate", "", "print a sample event instead: "+strings.Join(kinds(), "|"))
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "embedded mode: the runtime's data directory [SKYLEDGER_DATA_DIR]")
+	dataDir := fs.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "embedded mode: the runtime's data directory [SKYLEDGER_DATA_DIR]")
 	mode := fs.String("mode", "", "embedded or endpoint (default: endpoint if AWS_ENDPOINT_URL is set) [SKYLEDGER_MODE]")
-	prefix := fs.String("table-prefix", envOr("SKYLEDGER_TABLE_PREFIX", "skyledger-local-"), "endpoint mode: table name prefix [SKYLEDGER_TABLE_PREFIX]")
+	prefix := fs.String("table-prefix", envflag.Default("SKYLEDGER_TABLE_PREFIX", "skyledger-local-"), "endpoint mode: table name prefix [SKYLEDGER_TABLE_PREFIX]")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: skyledger invoke [flags] FUNCTION EVENT.json   (EVENT.json \"-\" reads stdin)\n"+
 			"       skyledger invoke -generate KIND\nfunctions: %s\n", strings.Join(functionNames(), ", "))
@@ -147,7 +148,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *mode == "" {
-		*mode = envOr("SKYLEDGER_MODE", "")
+		*mode = envflag.Default("SKYLEDGER_MODE", "")
 	}
 	if *mode == "" {
 		*mode = wire.ModeEmbedded
@@ -176,13 +177,6 @@ func functionNames() []string {
 		n = append(n, f.Name)
 	}
 	return n
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 // Options choose the storage a handler is wired to.

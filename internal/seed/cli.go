@@ -14,15 +14,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
-
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
 
 // apiFromDataDir is the API URL of the runtime running on dataDir (its
 // runtime.json), or "" when none runs there.
@@ -39,11 +33,11 @@ func apiFromDataDir(dataDir string) string {
 func Main(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	dataDir := fl.String("data-dir", env("SKYLEDGER_DATA_DIR", ".data"), "data directory of the running runtime: its runtime.json names the API URL and its bootstrap-token file bootstraps a fresh platform [SKYLEDGER_DATA_DIR]")
+	dataDir := fl.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "data directory of the running runtime: its runtime.json names the API URL and its bootstrap-token file bootstraps a fresh platform [SKYLEDGER_DATA_DIR]")
 	api := fl.String("api", "", "API base URL (default: the api_url of <data-dir>/runtime.json, else http://$SKYLEDGER_ADDR) [SKYLEDGER_API]")
-	token := fl.String("bootstrap-token", env("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token for a fresh platform (default: <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
+	token := fl.String("bootstrap-token", envflag.Default("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token for a fresh platform (default: <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
 	email := fl.String("admin-email", "admin@example.com", "platform admin's e-mail: created on a fresh platform, else used to sign in")
-	password := fl.String("admin-password", env("SKYLEDGER_ADMIN_PASSWORD", "change-me-please-123"), "platform admin's password [SKYLEDGER_ADMIN_PASSWORD]")
+	password := fl.String("admin-password", envflag.Default("SKYLEDGER_ADMIN_PASSWORD", "change-me-please-123"), "platform admin's password [SKYLEDGER_ADMIN_PASSWORD]")
 	tenant := fl.String("tenant", "Demo Flight School", "demo tenant's name")
 	asJSON := fl.Bool("json", false, "print the result as JSON (logins, tenant id, API key)")
 	fl.Usage = func() {
@@ -61,10 +55,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *api == "" {
-		*api = env("SKYLEDGER_API", apiFromDataDir(*dataDir))
+		*api = envflag.Default("SKYLEDGER_API", apiFromDataDir(*dataDir))
 	}
 	if *api == "" {
-		*api = "http://" + env("SKYLEDGER_ADDR", "127.0.0.1:8080")
+		*api = "http://" + envflag.Default("SKYLEDGER_ADDR", "127.0.0.1:8080")
 	}
 	if *token == "" {
 		b, err := os.ReadFile(filepath.Join(*dataDir, "bootstrap-token"))
