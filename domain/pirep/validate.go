@@ -183,15 +183,8 @@ func (r Report) validate(parsed bool) error {
 		r.Turbulence == nil && r.Icing == nil && r.Remarks == "" && r.TemperatureText == "" && r.WindText == "" {
 		return fieldErr("report", "no weather element", "at least one of sky, weather, temperature, wind, turbulence, icing, remarks")
 	}
-	if r.Sky != nil {
-		if len(r.Sky) == 0 || len(r.Sky) > maxLayers {
-			return fieldErr("sky", fmt.Sprintf("%d layers", len(r.Sky)), fmt.Sprintf("1-%d layers", maxLayers))
-		}
-		for i, l := range r.Sky {
-			if err := l.validate(fpath{"sky", i}); err != nil {
-				return err
-			}
-		}
+	if err := validLayers("sky", r.Sky, SkyLayer.validate); err != nil {
+		return err
 	}
 	if w := r.Weather; w != nil {
 		if err := w.validate(); err != nil {
@@ -222,54 +215,38 @@ func (r Report) validate(parsed bool) error {
 			return fieldErr("wind.gust", fmt.Sprintf("%d out of range", *w.Gust), "0..999 knots")
 		}
 	}
-	if r.Turbulence != nil {
-		if len(r.Turbulence) == 0 || len(r.Turbulence) > maxLayers {
-			return fieldErr("turbulence", fmt.Sprintf("%d layers", len(r.Turbulence)), fmt.Sprintf("1-%d layers", maxLayers))
+	err := validLayers("turbulence", r.Turbulence, func(l TurbulenceLayer, f fpath) error {
+		if l.Text != "" {
+			return keptText(f, l, l.Text, parsed, appendTB)
 		}
-		for i, l := range r.Turbulence {
-			f := fpath{"turbulence", i}
-			if l.Text != "" {
-				if err := keptText(f, l, l.Text, parsed, appendTB); err != nil {
-					return err
-				}
-				continue
-			}
-			if l.Frequency != "" && rank(tbFrequencies, l.Frequency) < 0 {
-				return fieldErr(f.s(".frequency"), fmt.Sprintf("invalid frequency %q", l.Frequency), "INTMT, OCNL or CONS")
-			}
-			if err := validIntensity(f, tbIntensities, l.Intensity, l.IntensityUpper); err != nil {
-				return err
-			}
-			if l.Type != "" && rank(tbTypes, l.Type) < 0 {
-				return fieldErr(f.s(".type"), fmt.Sprintf("invalid type %q", l.Type), "CAT or CHOP")
-			}
-			if err := l.Altitude.validate(f); err != nil {
-				return err
-			}
+		if l.Frequency != "" && rank(tbFrequencies, l.Frequency) < 0 {
+			return fieldErr(f.s(".frequency"), fmt.Sprintf("invalid frequency %q", l.Frequency), "INTMT, OCNL or CONS")
 		}
+		if err := validIntensity(f, tbIntensities, l.Intensity, l.IntensityUpper); err != nil {
+			return err
+		}
+		if l.Type != "" && rank(tbTypes, l.Type) < 0 {
+			return fieldErr(f.s(".type"), fmt.Sprintf("invalid type %q", l.Type), "CAT or CHOP")
+		}
+		return l.Altitude.validate(f)
+	})
+	if err != nil {
+		return err
 	}
-	if r.Icing != nil {
-		if len(r.Icing) == 0 || len(r.Icing) > maxLayers {
-			return fieldErr("icing", fmt.Sprintf("%d layers", len(r.Icing)), fmt.Sprintf("1-%d layers", maxLayers))
+	err = validLayers("icing", r.Icing, func(l IcingLayer, f fpath) error {
+		if l.Text != "" {
+			return keptText(f, l, l.Text, parsed, appendIC)
 		}
-		for i, l := range r.Icing {
-			f := fpath{"icing", i}
-			if l.Text != "" {
-				if err := keptText(f, l, l.Text, parsed, appendIC); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := validIntensity(f, icIntensities, l.Intensity, l.IntensityUpper); err != nil {
-				return err
-			}
-			if l.Type != "" && rank(icTypes, l.Type) < 0 {
-				return fieldErr(f.s(".type"), fmt.Sprintf("invalid type %q", l.Type), "RIME, CLR or MX")
-			}
-			if err := l.Altitude.validate(f); err != nil {
-				return err
-			}
+		if err := validIntensity(f, icIntensities, l.Intensity, l.IntensityUpper); err != nil {
+			return err
 		}
+		if l.Type != "" && rank(icTypes, l.Type) < 0 {
+			return fieldErr(f.s(".type"), fmt.Sprintf("invalid type %q", l.Type), "RIME, CLR or MX")
+		}
+		return l.Altitude.validate(f)
+	})
+	if err != nil {
+		return err
 	}
 	return validRemarks(r.Remarks, r.Altitude.Phase)
 }
@@ -651,6 +628,23 @@ func validAircraftType(s string) bool {
 // keptText validates a layer kept as its original text: the text is well
 // formed and, unless the report came from parsing, decodes to exactly the
 // layer (a structured submission may send the text alone).
+// validLayers checks a layered element: absent (nil), or 1 to maxLayers
+// layers each of which validate accepts (given the layer's field path).
+func validLayers[L any](name string, ls []L, validate func(L, fpath) error) error {
+	if ls == nil {
+		return nil
+	}
+	if len(ls) == 0 || len(ls) > maxLayers {
+		return fieldErr(name, fmt.Sprintf("%d layers", len(ls)), fmt.Sprintf("1-%d layers", maxLayers))
+	}
+	for i, l := range ls {
+		if err := validate(l, fpath{name, i}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func keptText[L comparable](f fpath, l L, text string, parsed bool, decode func([]L, string) []L) error {
 	if !keptLayer(text) {
 		return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")
