@@ -144,24 +144,16 @@ func channelsOf(item map[string]types.AttributeValue) []string {
 // Delete implements Store.
 func (d *Dynamo) Delete(ctx context.Context, id string) error {
 	var keys []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
-		TableName: &d.table, ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(connPK(id))},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("delete connection %s: query: %w", id, err)
-		}
-		for _, it := range page.Items {
-			keys = append(keys, key(str(it, "pk"), str(it, "sk")))
-			if str(it, "sk") == "meta" {
-				for _, ch := range channelsOf(it) {
-					keys = append(keys, key(chanPK(ch), connPK(id)))
-				}
+	err := d.eachInPartition(ctx, connPK(id), func(it map[string]types.AttributeValue) {
+		keys = append(keys, key(str(it, "pk"), str(it, "sk")))
+		if str(it, "sk") == "meta" {
+			for _, ch := range channelsOf(it) {
+				keys = append(keys, key(chanPK(ch), connPK(id)))
 			}
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("delete connection %s: query: %w", id, err)
 	}
 	if err := d.deleteKeys(ctx, keys); err != nil {
 		return fmt.Errorf("delete connection %s: %w", id, err)
@@ -276,25 +268,36 @@ func (d *Dynamo) Channels(ctx context.Context, id string) ([]string, error) {
 // ByChannel implements Store.
 func (d *Dynamo) ByChannel(ctx context.Context, channel string) ([]Subscriber, error) {
 	out := []Subscriber{}
+	err := d.eachInPartition(ctx, chanPK(channel), func(it map[string]types.AttributeValue) {
+		if d.alive(it) {
+			out = append(out, Subscriber{ConnectionID: str(it, "conn_id"), UserID: str(it, "user_id"),
+				TenantID: str(it, "tenant_id"), Role: domain.Role(str(it, "role")), KeyID: str(it, "key_id")})
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("subscribers of %s: %w", channel, err)
+	}
+	return out, nil
+}
+
+// eachInPartition calls fn with every item under partition key pk, read
+// strongly consistent, page by page.
+func (d *Dynamo) eachInPartition(ctx context.Context, pk string, fn func(map[string]types.AttributeValue)) error {
 	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
 		TableName: &d.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(chanPK(channel))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
 	})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("subscribers of %s: %w", channel, err)
+			return err
 		}
 		for _, it := range page.Items {
-			if !d.alive(it) {
-				continue
-			}
-			out = append(out, Subscriber{ConnectionID: str(it, "conn_id"), UserID: str(it, "user_id"),
-				TenantID: str(it, "tenant_id"), Role: domain.Role(str(it, "role")), KeyID: str(it, "key_id")})
+			fn(it)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 func (d *Dynamo) byIndex(ctx context.Context, gsi1pk string) ([]string, error) {
