@@ -171,6 +171,32 @@ func str(m map[string]any, k ...string) string {
 	return s
 }
 
+// timeCommands runs command warm+n times and returns the n latencies after
+// the warm-up, each from the command's request to the frame of its stream
+// reaching w (waiting up to timeout); after, when not nil, runs after each
+// command with its stream.
+func timeCommands(command func() (string, error), w *waiter, n, warm int, timeout time.Duration, after func(stream string)) ([]time.Duration, error) {
+	lat := make([]time.Duration, 0, n)
+	for i := 0; i < n+warm; i++ {
+		t0 := time.Now()
+		v, err := command()
+		if err != nil {
+			return nil, err
+		}
+		at, err := w.wait(v, timeout)
+		if err != nil {
+			return nil, err
+		}
+		if i >= warm {
+			lat = append(lat, at.Sub(t0))
+		}
+		if after != nil {
+			after(v)
+		}
+	}
+	return lat, nil
+}
+
 type frameSink func(client int, stream string, at time.Time, size int)
 
 // dial opens a socket with a Bearer key and reports apikey.created frames
@@ -364,21 +390,10 @@ func runBench(n, nClients, nEvents int, outPath string) error {
 	if err != nil {
 		return fmt.Errorf("dial: %w", err)
 	}
-	lat := make([]time.Duration, 0, n)
 	warm := min(50, n/10)
-	for i := 0; i < n+warm; i++ {
-		t0 := time.Now()
-		v, err := command()
-		if err != nil {
-			return err
-		}
-		at, err := w1.wait(v, 10*time.Second)
-		if err != nil {
-			return err
-		}
-		if i >= warm {
-			lat = append(lat, at.Sub(t0))
-		}
+	lat, err := timeCommands(command, w1, n, warm, 10*time.Second, nil)
+	if err != nil {
+		return err
 	}
 	_ = conn.Close(websocket.StatusNormalClosure, "")
 	frameSize := w1.size
@@ -417,25 +432,13 @@ func runBench(n, nClients, nEvents int, outPath string) error {
 		return fmt.Errorf("open %d clients: %w", nClients, e)
 	}
 	time.Sleep(500 * time.Millisecond)
-	fan := make([]time.Duration, 0, nEvents)
-	for i := 0; i < nEvents+2; i++ {
-		t0 := time.Now()
-		v, err := command()
-		if err != nil {
-			return err
-		}
-		at, err := wN.wait(v, 30*time.Second)
-		if err != nil {
-			return err
-		}
-		if i >= 2 {
-			fan = append(fan, at.Sub(t0))
-		}
-		// Each event is measured alone: the next command waits until this
-		// one's frames stopped arriving (an admin's socket gets a second
-		// copy on tenant:*:updates), so no event starts behind the tail of
-		// the previous one.
-		wN.settle(v, 100*time.Millisecond, 10*time.Second)
+	// Each event is measured alone: the next command waits until this
+	// one's frames stopped arriving (an admin's socket gets a second copy
+	// on tenant:*:updates), so no event starts behind the tail of the
+	// previous one.
+	fan, err := timeCommands(command, wN, nEvents, 2, 30*time.Second, func(v string) { wN.settle(v, 100*time.Millisecond, 10*time.Second) })
+	if err != nil {
+		return err
 	}
 	rssOpen := rss(info.PID)
 	for _, cc := range conns {
