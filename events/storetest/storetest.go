@@ -125,6 +125,21 @@ func Events(stream string, from int64, n int) []events.Envelope {
 	return out
 }
 
+// race runs fn(0) to fn(n-1) on n goroutines released at once, so they
+// contend, and returns when all have returned.
+func race(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
 func ctx(t *testing.T) context.Context { return t.Context() }
 
 func appendN(t *testing.T, s events.Store, stream string, expected int64, n int) []events.Envelope {
@@ -528,26 +543,17 @@ func testTakeConcurrent(t *testing.T, s events.Store) {
 		_, err := s.CompareAndPut(ctx(t), events.Record{Key: key, Kind: "ticket"}, 0)
 		require.NoError(t, err)
 		var wins, notFound atomic.Int32
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for i := 0; i < takers; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				_, err := s.TakeRecord(context.Background(), key)
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case errors.Is(err, events.ErrNotFound):
-					notFound.Add(1)
-				default:
-					t.Errorf("take: %v", err)
-				}
-			}()
-		}
-		close(start)
-		wg.Wait()
+		race(takers, func(int) {
+			_, err := s.TakeRecord(context.Background(), key)
+			switch {
+			case err == nil:
+				wins.Add(1)
+			case errors.Is(err, events.ErrNotFound):
+				notFound.Add(1)
+			default:
+				t.Errorf("take: %v", err)
+			}
+		})
 		assert.Equal(t, int32(1), wins.Load(), "exactly one taker wins")
 		assert.Equal(t, int32(takers-1), notFound.Load())
 	}
@@ -558,31 +564,25 @@ func testCASConcurrent(t *testing.T, s events.Store) {
 	key := "counter#" + ulid.Make().String()
 	_, err := s.CompareAndPut(ctx(t), events.Record{Key: key, Kind: "counter", Data: json.RawMessage(`0`)}, 0)
 	require.NoError(t, err)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for done := 0; done < each; {
-				cur, err := s.GetRecord(context.Background(), key)
-				if !assert.NoError(t, err) {
-					return
-				}
-				var n int
-				_ = json.Unmarshal(cur.Data, &n)
-				cur.Data = json.RawMessage(fmt.Sprint(n + 1))
-				_, err = s.CompareAndPut(context.Background(), cur, cur.Rev)
-				if errors.Is(err, events.ErrVersionConflict) {
-					continue
-				}
-				if !assert.NoError(t, err) {
-					return
-				}
-				done++
+	race(workers, func(int) {
+		for done := 0; done < each; {
+			cur, err := s.GetRecord(context.Background(), key)
+			if !assert.NoError(t, err) {
+				return
 			}
-		}()
-	}
-	wg.Wait()
+			var n int
+			_ = json.Unmarshal(cur.Data, &n)
+			cur.Data = json.RawMessage(fmt.Sprint(n + 1))
+			_, err = s.CompareAndPut(context.Background(), cur, cur.Rev)
+			if errors.Is(err, events.ErrVersionConflict) {
+				continue
+			}
+			if !assert.NoError(t, err) {
+				return
+			}
+			done++
+		}
+	})
 	r, err := s.GetRecord(ctx(t), key)
 	require.NoError(t, err)
 	assert.Equal(t, fmt.Sprint(workers*each), string(r.Data), "no lost update")
@@ -648,37 +648,28 @@ func testConcurrent(t *testing.T, s events.Store, appenders, each int) {
 	var head atomic.Int64 // a hint; appenders also learn from conflicts
 	head.Store(1)
 	var wins, conflicts atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for a := 0; a < appenders; a++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			for i := 0; i < each; i++ {
-				expected := head.Load()
-				e := Event(stream, expected+1, fmt.Sprintf(`{"appender":%d,"attempt":%d}`, a, i))
-				res, err := s.Append(context.Background(), events.AppendRequest{StreamID: stream, ExpectedVersion: expected, Events: []events.Envelope{e}})
-				switch {
-				case err == nil:
-					wins.Add(1)
-					for {
-						h := head.Load()
-						if res.Version <= h || head.CompareAndSwap(h, res.Version) {
-							break
-						}
+	race(appenders, func(a int) {
+		for i := 0; i < each; i++ {
+			expected := head.Load()
+			e := Event(stream, expected+1, fmt.Sprintf(`{"appender":%d,"attempt":%d}`, a, i))
+			res, err := s.Append(context.Background(), events.AppendRequest{StreamID: stream, ExpectedVersion: expected, Events: []events.Envelope{e}})
+			switch {
+			case err == nil:
+				wins.Add(1)
+				for {
+					h := head.Load()
+					if res.Version <= h || head.CompareAndSwap(h, res.Version) {
+						break
 					}
-				case errors.Is(err, events.ErrVersionConflict):
-					conflicts.Add(1)
-				default:
-					t.Errorf("appender %d attempt %d: %v (want nil or ErrVersionConflict)", a, i, err)
-					return
 				}
+			case errors.Is(err, events.ErrVersionConflict):
+				conflicts.Add(1)
+			default:
+				t.Errorf("appender %d attempt %d: %v (want nil or ErrVersionConflict)", a, i, err)
+				return
 			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 	all := loadAll(t, s, stream)
 	require.Equal(t, int64(appenders*each), wins.Load()+conflicts.Load())
 	require.Len(t, all, int(wins.Load())+1, "every win is stored, nothing else")
