@@ -55,12 +55,7 @@ func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 	}
 	if domain.ScopeOf(p.Role, domain.ActTenantRead) == domain.ScopeAny {
 		scope := "tenants|all"
-		lp, err := s.ParseList(req, scope)
-		if err != nil {
-			return httpapi.Response{}, err
-		}
-		page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: GSI1Tenants,
-			Limit: lp.Limit, Cursor: lp.Cursor})
+		page, err := s.ListIndex(ctx, req, scope, GSI1Tenants)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
@@ -114,11 +109,7 @@ func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 	}
 	gpk := TenantUsersGSI1PK(id)
 	scope := "users|" + gpk
-	lp, err := s.ParseList(req, scope)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: gpk, Limit: lp.Limit, Cursor: lp.Cursor})
+	page, err := s.ListIndex(ctx, req, scope, gpk)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -185,11 +176,7 @@ func (s *queries) listAPIKeys(ctx context.Context, req httpapi.Request) (httpapi
 	}
 	gpk := UserAPIKeysGSI1PK(owner.OwnerID)
 	scope := "apikeys|" + gpk
-	lp, err := s.ParseList(req, scope)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	page, err := s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: gpk, Limit: lp.Limit, Cursor: lp.Cursor})
+	page, err := s.ListIndex(ctx, req, scope, gpk)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -140,6 +140,16 @@ type ListBody struct {
 	NextCursor *string           `json:"next_cursor"`
 }
 
+// ListIndex reads the page of a list route over the gsi1 partition gpk:
+// limit and cursor from the request, the cursor bound to scope.
+func (s *Service) ListIndex(ctx context.Context, req httpapi.Request, scope, gpk string) (readmodel.Page, error) {
+	lp, err := s.ParseList(req, scope)
+	if err != nil {
+		return readmodel.Page{}, err
+	}
+	return s.d.Models.Query(ctx, readmodel.Query{Index: readmodel.IndexGSI1, PK: gpk, Limit: lp.Limit, Cursor: lp.Cursor})
+}
+
 // ListResponse renders one page, sealing its next cursor for scope.
 func (s *Service) ListResponse(items []json.RawMessage, next, scope string) httpapi.Response {
 	b := ListBody{Items: items}

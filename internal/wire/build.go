@@ -13,7 +13,7 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/infra/spec"
-	"github.com/skyledger/skyledger/internal/audit"
+	"github.com/skyledger/skyledger/internal/auditapp"
 	"github.com/skyledger/skyledger/internal/authz"
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/connections"
@@ -141,7 +141,7 @@ type Module struct {
 var Modules = []Module{
 	{Commands: identityapp.Commands, Queries: identityapp.Queries, Projections: identityapp.Projections, Notify: identityapp.Notify},
 	{Commands: pirepapp.Commands, Queries: pirepapp.Queries, Projections: pirepapp.Projections, Notify: pirepapp.Notify},
-	{Queries: audit.Register, Projections: []projection.Projection{audit.Projection}},
+	{Queries: auditapp.Register, Projections: []projection.Projection{auditapp.Projection}},
 }
 
 // CommandModules is every module's command routes.

@@ -1,4 +1,4 @@
-// Package audit is the audit-trail context: a projection that keeps one
+// Package auditapp is the audit-trail context: a projection that keeps one
 // read-model entry per event of a tenant, and GET /api/audit that lists,
 // filters and exports them. It is a context module: its route is declared in
 // contexts.Audit, its projection and query handler are added by the wiring
@@ -16,7 +16,7 @@
 // uses them, are resolved from the user read model when the trail is read,
 // so a rebuilt trail equals the live one and a renamed person reads the
 // same everywhere.
-package audit
+package auditapp
 
 import (
 	"context"

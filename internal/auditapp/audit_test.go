@@ -1,4 +1,4 @@
-package audit_test
+package auditapp_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
-	"github.com/skyledger/skyledger/internal/audit"
+	"github.com/skyledger/skyledger/internal/auditapp"
 	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
@@ -66,15 +66,15 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 		require.NoError(t, err)
 		e := events.Envelope{EventID: fmt.Sprintf("01JDAEVT00000000000000%04d", i), StreamID: tt.stream, Version: int64(i + 1), Type: tt.typ, Schema: 1,
 			TenantID: tenant, OccurredAt: at.Add(time.Duration(i) * time.Second), Actor: tt.actor, Data: b}
-		require.True(t, audit.Projection.Match(e))
-		require.NoError(t, audit.Projection.Apply(ctx, m, e), tt.typ)
-		require.NoError(t, audit.Projection.Apply(ctx, m, e), "redelivery is a no-op")
-		it, err := m.Get(ctx, audit.PK(tenant), audit.SK(e.OccurredAt, e.EventID))
+		require.True(t, auditapp.Projection.Match(e))
+		require.NoError(t, auditapp.Projection.Apply(ctx, m, e), tt.typ)
+		require.NoError(t, auditapp.Projection.Apply(ctx, m, e), "redelivery is a no-op")
+		it, err := m.Get(ctx, auditapp.PK(tenant), auditapp.SK(e.OccurredAt, e.EventID))
 		require.NoError(t, err)
-		var got audit.Entry
+		var got auditapp.Entry
 		require.NoError(t, json.Unmarshal(it.Body, &got))
 		assert.Empty(t, got.Summary, "names are resolved on read")
-		require.NoError(t, audit.Render(ctx, m, &got, &audit.Names{}))
+		require.NoError(t, auditapp.Render(ctx, m, &got, &auditapp.Names{}))
 		assert.Equal(t, tt.want, got.Summary, tt.typ)
 		lower := strings.ToLower(string(it.Body))
 		assert.NotContains(t, lower, "hash", tt.typ)
@@ -83,8 +83,8 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 	for _, typ := range append(identity.EventTypes, pirep.EventTypes...) {
 		assert.True(t, covered[typ], "%s has no audit case", typ)
 	}
-	page, err := m.Query(ctx, readmodel.Query{PK: audit.PK(tenant), Limit: 100})
+	page, err := m.Query(ctx, readmodel.Query{PK: auditapp.PK(tenant), Limit: 100})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, len(tests), "one entry per event")
-	assert.False(t, audit.Projection.Match(events.Envelope{}), "events without a tenant have no trail")
+	assert.False(t, auditapp.Projection.Match(events.Envelope{}), "events without a tenant have no trail")
 }
