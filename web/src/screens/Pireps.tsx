@@ -248,32 +248,8 @@ function Filters({ f, set, drawing, setDrawing }: { f: PirepFilters; set: (p: Pa
           </option>
         ))}
       </SelectField>
-      <Field
-        label="Lowest FL"
-        inputMode="numeric"
-        size={4}
-        value={minFL}
-        onChange={(e) => {
-          const v = e.target.value.trim();
-          setMinFL(v);
-          if (!flError(v)) set({ minFL: v === '' ? '' : String(Number(v)) });
-        }}
-        error={flError(minFL)}
-        testid="filter-minfl"
-      />
-      <Field
-        label="Highest FL"
-        inputMode="numeric"
-        size={4}
-        value={maxFL}
-        onChange={(e) => {
-          const v = e.target.value.trim();
-          setMaxFL(v);
-          if (!flError(v)) set({ maxFL: v === '' ? '' : String(Number(v)) });
-        }}
-        error={flError(maxFL)}
-        testid="filter-maxfl"
-      />
+      <FlField label="Lowest FL" value={minFL} setValue={setMinFL} apply={(fl) => set({ minFL: fl })} testid="filter-minfl" />
+      <FlField label="Highest FL" value={maxFL} setValue={setMaxFL} apply={(fl) => set({ maxFL: fl })} testid="filter-maxfl" />
       <Field
         label="Aircraft type"
         size={5}
@@ -330,6 +306,28 @@ function Filters({ f, set, drawing, setDrawing }: { f: PirepFilters; set: (p: Pa
       )}
     </form>
     </details>
+  );
+}
+
+/**
+ * FlField is a flight-level filter box: it keeps the text as typed and
+ * applies it (as a number, or '' when empty) only while it is a valid level.
+ */
+function FlField({ label, value, setValue, apply, testid }: { label: string; value: string; setValue: (v: string) => void; apply: (fl: string) => void; testid: string }) {
+  return (
+    <Field
+      label={label}
+      inputMode="numeric"
+      size={4}
+      value={value}
+      onChange={(e) => {
+        const v = e.target.value.trim();
+        setValue(v);
+        if (!flError(v)) apply(v === '' ? '' : String(Number(v)));
+      }}
+      error={flError(value)}
+      testid={testid}
+    />
   );
 }
 
