@@ -3,12 +3,9 @@ package commandapi_test
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/skyledger/skyledger/contexts"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,23 +15,14 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/httpapi/httpapitest"
 	"github.com/skyledger/skyledger/internal/identityapp"
 )
 
 // The router serves exactly the command routes the contexts declare.
 func TestRouterServesEveryDeclaredCommandRoute(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	var want []string
-	for _, r := range contexts.Routes() {
-		if r.Side == domain.SideCommand {
-			want = append(want, r.Key())
-		}
-	}
-	got := e.router.RouteKeys()
-	slices.Sort(want)
-	slices.Sort(got)
-	assert.Equal(t, want, got)
+	httpapitest.AssertServesDeclared(t, newEnv(t).router, domain.SideCommand)
 }
 
 func TestBootstrapOnce(t *testing.T) {

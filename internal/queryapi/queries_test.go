@@ -17,28 +17,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/httpapi/httpapitest"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
 func TestRouterServesEveryQueryRoute(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	var want []string
-	for _, r := range contexts.Routes() {
-		if r.Side == domain.SideQuery {
-			want = append(want, r.Key())
-		}
-	}
-	got := f.router.RouteKeys()
-	sort.Strings(want)
-	sort.Strings(got)
-	assert.Equal(t, want, got)
+	httpapitest.AssertServesDeclared(t, newFixture(t).router, domain.SideQuery)
 }
 
 // TestRBACMatrix covers every role x every query route x (own tenant, other
