@@ -95,36 +95,26 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 		return res, err
 	}
 
-	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return res, fmt.Errorf("scan %s: %w", table, err)
+	err = live.Scan(ctx, func(li readmodel.Item) error { // tombstones are passed over
+		if have[[2]string{li.PK, li.SK}] {
+			return nil
 		}
-		for _, av := range page.Items {
-			li, deleted, err := readmodel.UnmarshalDynamoItem(av)
-			if err != nil {
-				return res, fmt.Errorf("decode %s item: %w", table, err)
-			}
-			if deleted || have[[2]string{li.PK, li.SK}] {
-				continue
-			}
-			v, known := snap.versions[li.SourceStream]
-			if !known || li.SourceVersion > v {
-				res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
-				continue
-			}
-			tomb := readmodel.Item{PK: li.PK, SK: li.SK, SourceStream: li.SourceStream, SourceVersion: v, Body: []byte("{}")}
-			ok, err := live.Overwrite(ctx, tomb, true)
-			switch {
-			case err != nil:
-				return res, err
-			case ok:
-				res.Removed++
-			default:
-				res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
-			}
+		v, known := snap.versions[li.SourceStream]
+		if !known || li.SourceVersion > v {
+			res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
+			return nil
 		}
-	}
-	return res, nil
+		tomb := readmodel.Item{PK: li.PK, SK: li.SK, SourceStream: li.SourceStream, SourceVersion: v, Body: []byte("{}")}
+		ok, err := live.Overwrite(ctx, tomb, true)
+		switch {
+		case err != nil:
+			return err
+		case ok:
+			res.Removed++
+		default:
+			res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
+		}
+		return nil
+	})
+	return res, err
 }

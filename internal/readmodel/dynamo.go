@@ -45,17 +45,6 @@ func toDDB(it Item, deleted bool) ddbItem {
 		SrcStream: it.SourceStream, SrcVersion: it.SourceVersion, Body: string(it.Body), Deleted: deleted}
 }
 
-// UnmarshalDynamoItem decodes an item of the Dynamo adapter's layout;
-// deleted reports a tombstone. For tools that scan the live table directly
-// (an in-place rebuild).
-func UnmarshalDynamoItem(av map[string]types.AttributeValue) (it Item, deleted bool, err error) {
-	var di ddbItem
-	if err := attributevalue.UnmarshalMap(av, &di); err != nil {
-		return Item{}, false, err
-	}
-	return di.item(), di.Deleted, nil
-}
-
 func (d ddbItem) item() Item {
 	return Item{PK: d.PK, SK: d.SK, GSI1PK: d.GSI1PK, GSI1SK: d.GSI1SK,
 		SourceStream: d.SrcStream, SourceVersion: d.SrcVersion, Body: []byte(d.Body)}
