@@ -77,19 +77,24 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 		return res, err
 	}
 
-	have := map[[2]string]bool{}
-	err = fresh.Scan(ctx, func(it readmodel.Item) error {
-		have[[2]string{it.PK, it.SK}] = true
-		ok, err := live.Overwrite(ctx, it, false)
+	// overwrite writes it over the live item and counts it in n, or as
+	// skipped when the live item is newer.
+	overwrite := func(it readmodel.Item, deleted bool, n *int) error {
+		ok, err := live.Overwrite(ctx, it, deleted)
 		switch {
 		case err != nil:
 			return err
 		case ok:
-			res.Written++
+			*n++
 		default:
 			res.Skipped = append(res.Skipped, it.PK+"/"+it.SK)
 		}
 		return nil
+	}
+	have := map[[2]string]bool{}
+	err = fresh.Scan(ctx, func(it readmodel.Item) error {
+		have[[2]string{it.PK, it.SK}] = true
+		return overwrite(it, false, &res.Written)
 	})
 	if err != nil {
 		return res, err
@@ -105,16 +110,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 			return nil
 		}
 		tomb := readmodel.Item{PK: li.PK, SK: li.SK, SourceStream: li.SourceStream, SourceVersion: v, Body: []byte("{}")}
-		ok, err := live.Overwrite(ctx, tomb, true)
-		switch {
-		case err != nil:
-			return err
-		case ok:
-			res.Removed++
-		default:
-			res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
-		}
-		return nil
+		return overwrite(tomb, true, &res.Removed)
 	})
 	return res, err
 }
