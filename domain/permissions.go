@@ -18,6 +18,7 @@ const (
 	ActUserList   Action = "user.list"   // GET /api/tenants/{id}/users
 	ActUserRead   Action = "user.read"   // GET /api/users/{id}, /me
 	ActUserUpdate Action = "user.update" // PATCH /api/users/{id} (role, status)
+	ActUserErase  Action = "user.erase"  // POST /api/users/{id}/erase (crypto-shredding)
 
 	ActPasswordChange Action = "user.password_change" // POST /api/auth/password (always self)
 
@@ -70,6 +71,7 @@ var Matrix = map[Action]map[Role]Scope{
 	ActUserList:   {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},
 	ActUserRead:   {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant, RolePilot: ScopeSelf, RoleViewer: ScopeSelf},
 	ActUserUpdate: {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},
+	ActUserErase:  {RolePlatformAdmin: ScopeAny, RoleTenantAdmin: ScopeTenant},
 
 	ActPasswordChange: {RolePlatformAdmin: ScopeSelf, RoleTenantAdmin: ScopeSelf, RolePilot: ScopeSelf, RoleViewer: ScopeSelf},
 

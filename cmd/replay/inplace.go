@@ -62,7 +62,8 @@ func (s *snapshotSource) ReadAll(ctx context.Context, fn func(events.Envelope) e
 }
 
 // RebuildInPlace rebuilds the live read-model table from src (see above).
-func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.EventSource, table string, batch int, logw io.Writer) (InPlaceResult, error) {
+// up are the readers' upcasters (personal data opened or erased).
+func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.EventSource, up *events.Upcasters, table string, batch int, logw io.Writer) (InPlaceResult, error) {
 	var res InPlaceResult
 	if _, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)}); err != nil {
 		return res, fmt.Errorf("live read model %s: %w", table, err)
@@ -71,7 +72,7 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 	fresh := readmodel.NewEmbedded()
 	snap := &snapshotSource{src: src, versions: map[string]int64{}}
 	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	n, err := projection.New(projection.Deps{Models: fresh, Projections: wire.Projections(), Log: log}).Rebuild(ctx, snap, batch)
+	n, err := projection.New(projection.Deps{Models: fresh, Projections: wire.Projections(), Log: log, Upcasters: up}).Rebuild(ctx, snap, batch)
 	res.Events = n
 	if err != nil {
 		return res, err

@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	stage := fs.String("stage", "", "deployed stage (dev, prod): its Events table is the source")
 	inPlace := fs.Bool("in-place", false, "rebuild the source's own live ReadModel table (target)")
 	batch := fs.Int("batch", spec.Projector.BatchSize, "records per projector batch")
+	keyFile := fs.String("pii-key-file", "", "personal-data master key file (default: <events-dir>/../pii-key; a DynamoDB source: $"+EnvPIIKey+")")
+	keysDir := fs.String("keys-dir", "", "data-key directory (default: <events-dir>/../keys; a DynamoDB source: its Records table)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,6 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 
 	var src projection.EventSource
+	var records events.Records
 	if *eventsDir != "" {
 		if _, err := os.Stat(*eventsDir); err != nil {
 			return fmt.Errorf("events dir: %w", err)
@@ -123,11 +127,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 		defer s.Close()
 		src = s
 	} else {
-		src = dynamo.New(client, spec.TableName(*srcPrefix, spec.Events), spec.TableName(*srcPrefix, spec.Records))
+		d := dynamo.New(client, spec.TableName(*srcPrefix, spec.Events), spec.TableName(*srcPrefix, spec.Records))
+		src, records = d, d
+	}
+	up, err := upcasters(*eventsDir, *keyFile, *keysDir, records)
+	if err != nil {
+		return err
 	}
 
 	if *inPlace {
-		res, err := RebuildInPlace(ctx, client, src, spec.TableName(*srcPrefix, spec.ReadModel), *batch, stderr)
+		res, err := RebuildInPlace(ctx, client, src, up, spec.TableName(*srcPrefix, spec.ReadModel), *batch, stderr)
 		if err != nil {
 			return err
 		}
@@ -163,7 +172,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h := projection.New(projection.Deps{Models: target, Projections: wire.Projections(), Log: log})
+	h := projection.New(projection.Deps{Models: target, Projections: wire.Projections(), Log: log, Upcasters: up})
 	n, err := h.Rebuild(ctx, src, *batch)
 	if err != nil {
 		return err

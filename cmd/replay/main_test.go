@@ -73,11 +73,20 @@ func live(t *testing.T, dir string, envs []events.Envelope) []string {
 
 func noDynamo(context.Context) (*dynamodb.Client, error) { panic("no DynamoDB expected") }
 
+// piiKeyFile writes a personal-data master key file into dir.
+func piiKeyFile(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "pii-key")
+	require.NoError(t, os.WriteFile(p, []byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"), 0o600))
+	return p
+}
+
 func TestReplayEmbeddedEqualsLiveProjection(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	want := live(t, filepath.Join(dir, "events"), history(t))
 	require.Len(t, want, 7+14, "seven views and an audit entry per event")
+	piiKeyFile(t, dir) // the data directory's pii-key, found next to events/
 
 	out := filepath.Join(dir, "readmodel.jsonl")
 	var stdout, stderr bytes.Buffer
@@ -107,11 +116,12 @@ func TestReplayDynamoEqualsLiveProjection(t *testing.T) {
 	dst := src + "r2-"
 	withClient := func(context.Context) (*dynamodb.Client, error) { return c, nil }
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run(ctx, []string{"-source-prefix", src, "-target-prefix", dst}, &stdout, &stderr, withClient), stderr.String())
+	kf := piiKeyFile(t, t.TempDir())
+	require.NoError(t, run(ctx, []string{"-source-prefix", src, "-target-prefix", dst, "-pii-key-file", kf}, &stdout, &stderr, withClient), stderr.String())
 	assert.Equal(t, "replayed 14 events\n", stdout.String())
 	assert.Equal(t, want, readmodeltest.Snapshot(t, readmodel.NewDynamo(c, spec.TableName(dst, spec.ReadModel))))
 
-	err := run(ctx, []string{"-source-prefix", src, "-target-prefix", dst}, &stdout, &stderr, withClient)
+	err := run(ctx, []string{"-source-prefix", src, "-target-prefix", dst, "-pii-key-file", kf}, &stdout, &stderr, withClient)
 	assert.ErrorContains(t, err, "not empty")
 }
 
@@ -151,7 +161,8 @@ func TestReplayInPlaceRepairsTheLiveTable(t *testing.T) {
 
 	withClient := func(context.Context) (*dynamodb.Client, error) { return c, nil }
 	var stdout, stderr bytes.Buffer
-	require.NoError(t, run(ctx, []string{"-stage", stage, "-in-place", "-batch", "5"}, &stdout, &stderr, withClient), stderr.String())
+	kf := piiKeyFile(t, t.TempDir())
+	require.NoError(t, run(ctx, []string{"-stage", stage, "-in-place", "-batch", "5", "-pii-key-file", kf}, &stdout, &stderr, withClient), stderr.String())
 	assert.Contains(t, stdout.String(), fmt.Sprintf("replayed 14 events in place: %d items written, 1 removed, 2 skipped", len(want)))
 	assert.Contains(t, stdout.String(), "junk#2/junk")
 	assert.Contains(t, stdout.String(), "tenant#NEW/tenant")
@@ -171,7 +182,7 @@ func TestReplayInPlaceRepairsTheLiveTable(t *testing.T) {
 	// A second run converges: nothing removed, the same items written
 	// (the item put at v100 above is newer than the snapshot: skipped).
 	stdout.Reset()
-	require.NoError(t, run(ctx, []string{"-stage", stage, "-in-place"}, &stdout, &stderr, withClient), stderr.String())
+	require.NoError(t, run(ctx, []string{"-stage", stage, "-in-place", "-pii-key-file", kf}, &stdout, &stderr, withClient), stderr.String())
 	assert.Contains(t, stdout.String(), fmt.Sprintf("%d items written, 0 removed, 3 skipped", len(want)))
 }
 
@@ -191,6 +202,8 @@ func TestReplayFlags(t *testing.T) {
 		{"no target", []string{"-events-dir", "a"}, "exactly one target"},
 		{"same prefix", []string{"-source-prefix", "p", "-target-prefix", "p"}, "must differ"},
 		{"missing dir", []string{"-events-dir", "/nonexistent/skyledger", "-out", "x"}, "events dir"},
+		{"no personal-data key next to the events", []string{"-events-dir", t.TempDir(), "-out", "x"}, "personal-data master key"},
+		{"short personal-data key", []string{"-events-dir", t.TempDir(), "-out", "x", "-pii-key-file", "/dev/null"}, "at least 32"},
 	}
 	for _, tc := range tests {
 		var o, e bytes.Buffer

@@ -26,10 +26,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/invoke"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
+	"github.com/skyledger/skyledger/internal/piimigrate"
 	"github.com/skyledger/skyledger/internal/pirepcli"
 	"github.com/skyledger/skyledger/internal/seed"
 	"github.com/skyledger/skyledger/internal/termfg"
@@ -52,6 +54,17 @@ func main() {
 			return // -h printed the flags
 		} else if err != nil {
 			fmt.Fprintln(os.Stderr, "skyledger:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "migrate" { // skyledger migrate pii (internal/piimigrate)
+		newDynamo := func(ctx context.Context) (*dynamodb.Client, error) {
+			c, err := wire.AWSConfig(ctx)
+			return dynamodb.NewFromConfig(c), err
+		}
+		if err := piimigrate.Main(context.Background(), os.Args[2:], os.Stdout, os.Stderr, newDynamo); err != nil {
+			fmt.Fprintln(os.Stderr, "skyledger migrate:", err)
 			os.Exit(1)
 		}
 		return

@@ -185,6 +185,8 @@ func FoldUser(evs []Recorded) (User, error) {
 				return u, err
 			}
 			u.DisplayName = d.DisplayName
+		case UserErased:
+			u.Status, u.Email, u.DisplayName = StatusErased, Erased, Erased
 		default:
 			return u, fmt.Errorf("user stream: unknown event type %q", e.Type)
 		}
@@ -259,6 +261,9 @@ func (u User) authorizeManage(actor domain.Principal) error {
 	}
 	if err := domain.AuthorizeGrant(actor, u.Role); err != nil {
 		return err
+	}
+	if u.Status == StatusErased {
+		return ErrUserErased
 	}
 	return nil
 }

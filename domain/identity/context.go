@@ -18,6 +18,7 @@ var (
 	RouteGetMe          = domain.Route{Method: "GET", Path: "/api/users/me", Side: domain.SideQuery, Auth: true}
 	RouteGetUser        = domain.Route{Method: "GET", Path: "/api/users/{id}", Side: domain.SideQuery, Auth: true}
 	RoutePatchUser      = domain.Route{Method: "PATCH", Path: "/api/users/{id}", Side: domain.SideCommand, Auth: true}
+	RouteEraseUser      = domain.Route{Method: "POST", Path: "/api/users/{id}/erase", Side: domain.SideCommand, Auth: true}
 	RouteCreateAPIKey   = domain.Route{Method: "POST", Path: "/api/apikeys", Side: domain.SideCommand, Auth: true}
 	RouteListAPIKeys    = domain.Route{Method: "GET", Path: "/api/apikeys", Side: domain.SideQuery, Auth: true}
 	RouteRevokeAPIKey   = domain.Route{Method: "DELETE", Path: "/api/apikeys/{id}", Side: domain.SideCommand, Auth: true}
@@ -39,7 +40,7 @@ var Context = domain.Context{
 	StreamPrefixes: []string{"tenant", "user", "apikey"},
 	Routes: []domain.Route{RouteBootstrap, RouteBootstrapState, RouteLogin, RouteChangePassword, RouteLogout,
 		RouteCreateTenant, RouteListTenants, RouteGetTenant, RoutePatchTenant,
-		RouteCreateUser, RouteListUsers, RouteGetMe, RouteGetUser, RoutePatchUser,
+		RouteCreateUser, RouteListUsers, RouteGetMe, RouteGetUser, RoutePatchUser, RouteEraseUser,
 		RouteCreateAPIKey, RouteListAPIKeys, RouteRevokeAPIKey, RouteWSTicket},
 	Channels: []domain.ChannelKind{ChannelUserUpdates, ChannelUserAPIKeys, ChannelTenantUpdates, ChannelPlatformTenants},
 }

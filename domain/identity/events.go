@@ -52,6 +52,11 @@ const (
 	UserPasswordChanged = "user.password_changed"
 	// UserProfileUpdated is appended to user-<id> (display name).
 	UserProfileUpdated = "user.profile_updated"
+	// UserErased is appended to user-<id> by POST /api/users/{id}/erase:
+	// the user's data key is gone (its personal fields read "[erased]"),
+	// its e-mail free for a new registration. It is the stream's last
+	// event: an erased user cannot be changed again (see erase.go).
+	UserErased = "user.erased"
 
 	// APIKeyCreated opens stream apikey-<id>.
 	APIKeyCreated = "apikey.created"
@@ -63,13 +68,16 @@ const (
 // Schema versions of the payloads below (events.Envelope.Schema).
 const (
 	SchemaV1 = 1
+	// SchemaV2 of user.created and user.profile_updated seals the personal
+	// fields (PersonalFields) under the user's data key; see erase.go.
+	SchemaV2 = 2
 )
 
 // EventTypes lists every identity event type (for projections, channel maps
 // and tests that must cover them all).
 var EventTypes = []string{
 	TenantCreated, TenantRenamed, TenantSuspended, TenantReactivated,
-	UserCreated, UserRoleChanged, UserDeactivated, UserReactivated, UserPasswordChanged, UserProfileUpdated,
+	UserCreated, UserRoleChanged, UserDeactivated, UserReactivated, UserPasswordChanged, UserProfileUpdated, UserErased,
 	APIKeyCreated, APIKeyRevoked,
 }
 
@@ -180,6 +188,14 @@ type UserProfileUpdatedData struct {
 	TenantID    string `json:"tenant_id"`
 	DisplayName string `json:"display_name"`
 	By          string `json:"by"`
+}
+
+// UserErasedData is the payload of user.erased (stream user-<id>). Carries
+// no personal data. Readable by the tenant's members (tenant:{id}:updates).
+type UserErasedData struct {
+	UserID   string `json:"user_id"`
+	TenantID string `json:"tenant_id"`
+	By       string `json:"by"`
 }
 
 // APIKeyCreatedData is the payload of apikey.created (stream apikey-<id>).

@@ -412,7 +412,7 @@ func TestPhysicalNamesAndRetention(t *testing.T) {
 		if stage == StageProd {
 			want = "Retain"
 		}
-		for _, s := range []string{f.lid(f.stack.BootstrapSecret), f.lid(f.stack.CursorKeySecret)} {
+		for _, s := range []string{f.lid(f.stack.BootstrapSecret), f.lid(f.stack.CursorKeySecret), f.lid(f.stack.PIIKeySecret)} {
 			assert.Equal(t, want, f.resource(t, s)["DeletionPolicy"], "secret %s", s)
 		}
 	}

@@ -74,11 +74,15 @@ type Stack struct {
 	WSStage         awsapigatewayv2.WebSocketStage
 	BootstrapSecret awssecretsmanager.Secret
 	CursorKeySecret awssecretsmanager.Secret
-	DeadLetters     awssqs.Queue
-	AlarmTopic      awssns.ITopic
-	WebBucket       awss3.Bucket
-	Distribution    awscloudfront.Distribution
-	HTTPRoutes      []awsapigatewayv2.HttpRoute
+	// PIIKeySecret is the master key of the personal-data keys: losing it
+	// makes every sealed e-mail and name unreadable, so it is retained in
+	// prod like the tables.
+	PIIKeySecret awssecretsmanager.Secret
+	DeadLetters  awssqs.Queue
+	AlarmTopic   awssns.ITopic
+	WebBucket    awss3.Bucket
+	Distribution awscloudfront.Distribution
+	HTTPRoutes   []awsapigatewayv2.HttpRoute
 	OpsHandles
 }
 
@@ -182,6 +186,13 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 		},
 		RemovalPolicy: retainInProd,
 	})
+	s.PIIKeySecret = awssecretsmanager.NewSecret(st, jsii.String("PIIKey"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("SkyLedger " + c.Stage + ": master key wrapping the per-user keys of personal data (commands, projector)"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+		RemovalPolicy: retainInProd,
+	})
 	s.DeadLetters = awssqs.NewQueue(st, jsii.String("ProjectorFailures"), &awssqs.QueueProps{
 		QueueName:       jsii.String(spec.StageDeadLetterQueueName(c.Stage)),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
@@ -230,6 +241,10 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 			// from Secrets Manager at cold start: no key in its configuration.
 			s.CursorKeySecret.GrantRead(fn, nil)
 			fn.AddEnvironment(jsii.String(spec.EnvCursorKeySecretARN), s.CursorKeySecret.SecretArn(), nil)
+		}
+		if f.PIIKey {
+			s.PIIKeySecret.GrantRead(fn, nil)
+			fn.AddEnvironment(jsii.String(spec.EnvPIIKeySecretARN), s.PIIKeySecret.SecretArn(), nil)
 		}
 	}
 	s.protectFunctions(c)

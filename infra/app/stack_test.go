@@ -157,6 +157,9 @@ func TestFunctions(t *testing.T) {
 					// The ARN only: the function reads the key at cold start.
 					want[spec.EnvCursorKeySecretARN] = "${" + f.lid(f.stack.CursorKeySecret) + "}"
 				}
+				if fs.PIIKey {
+					want[spec.EnvPIIKeySecretARN] = "${" + f.lid(f.stack.PIIKeySecret) + "}"
+				}
 				if fs.Name == spec.FnAuthorizer && f.cfg.Ops.OriginSecret {
 					want[spec.EnvOriginSecretARN] = "${" + f.lid(f.stack.OriginSecret) + "}"
 				}
@@ -176,6 +179,7 @@ func TestFunctions(t *testing.T) {
 		for _, fs := range spec.Functions {
 			assert.Equal(t, fs.Name == spec.FnCommands, fs.ReadsSecret, fs.Name)
 			assert.Equal(t, fs.Name == spec.FnQueries, fs.CursorKey, fs.Name)
+			assert.Equal(t, fs.Name == spec.FnCommands || fs.Name == spec.FnProjector, fs.PIIKey, fs.Name)
 		}
 	}
 }
@@ -215,6 +219,10 @@ func expectedStatements(f *fixture, fs spec.Function) []string {
 	if fs.CursorKey {
 		want = append(want, statement([]string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
 			[]string{"${" + f.lid(f.stack.CursorKeySecret) + "}"}))
+	}
+	if fs.PIIKey {
+		want = append(want, statement([]string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+			[]string{"${" + f.lid(f.stack.PIIKeySecret) + "}"}))
 	}
 	if fs.Name == spec.FnAuthorizer && f.cfg.Ops.OriginSecret {
 		want = append(want, statement([]string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},

@@ -60,6 +60,12 @@ var RouteThrottles = []RouteThrottle{
 // at cold start; locally EnvCursorKey carries the key itself.
 const EnvCursorKeySecretARN = "CURSOR_KEY_SECRET_ARN"
 
+// EnvPIIKeySecretARN names the Secrets Manager secret holding the master
+// key that wraps the per-user data keys of personal data (cloud; commands
+// and projector read it at cold start). Locally EnvPIIKey carries the key
+// material itself.
+const EnvPIIKeySecretARN = "PII_KEY_SECRET_ARN"
+
 // ConsoleCSP is the Content-Security-Policy of the web console: its own
 // scripts, styles and API only, plus the WebSocket origin (wss://host) the
 // tickets name. Inline scripts and styles are refused (the console has

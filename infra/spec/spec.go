@@ -115,6 +115,7 @@ const (
 	EnvFanoutConcurrency  = "FANOUT_CONCURRENCY"
 	EnvLogLevel           = "LOG_LEVEL"
 	EnvCursorKey          = "CURSOR_KEY" // key that signs/encrypts list cursors (queries)
+	EnvPIIKey             = "PII_KEY"    // master key of personal-data keys (commands, projector)
 )
 
 // Function is one Lambda function.
@@ -130,7 +131,10 @@ type Function struct {
 	ReadsSecret bool // may read the bootstrap token secret (+ EnvBootstrapSecretARN)
 	WSURL       bool // gets EnvWSURL (the wss:// URL handed out with tickets)
 	CursorKey   bool // gets EnvCursorKey
-	Env         map[string]string
+	// PIIKey: gets the personal-data master key (EnvPIIKeySecretARN) and
+	// reads the data keys in Records: it seals or opens personal fields.
+	PIIKey bool
+	Env    map[string]string
 }
 
 // Functions is the registry of every function.
@@ -141,15 +145,16 @@ var Functions = []Function{
 		// Connections + ManagesWS: sign-out closes the session's sockets
 		Tables:      map[string]Access{Events.Name: ReadWrite, Records.Name: ReadWrite, ReadModel.Name: Read, Connections.Name: ReadWrite},
 		Indexes:     map[string][]string{Connections.Name: {"gsi1"}},
-		ReadsSecret: true, WSURL: true, ManagesWS: true},
+		ReadsSecret: true, WSURL: true, ManagesWS: true, PIIKey: true},
 	{Name: FnQueries, MemoryMB: 256, Timeout: 10 * time.Second,
 		Tables:    map[string]Access{ReadModel.Name: Read, Records.Name: Read},
 		Indexes:   map[string][]string{ReadModel.Name: {"gsi1"}},
 		CursorKey: true},
 	{Name: FnProjector, MemoryMB: 512, Timeout: 60 * time.Second,
-		Tables:    map[string]Access{Events.Name: StreamRead, ReadModel.Name: ReadWrite, Connections.Name: ReadWrite},
+		// Records: the data keys that open personal fields
+		Tables:    map[string]Access{Events.Name: StreamRead, ReadModel.Name: ReadWrite, Connections.Name: ReadWrite, Records.Name: Read},
 		Indexes:   map[string][]string{ReadModel.Name: {"gsi1"}, Connections.Name: {"gsi1"}},
-		ManagesWS: true},
+		ManagesWS: true, PIIKey: true},
 	{Name: FnWSConnect, MemoryMB: 256, Timeout: 5 * time.Second,
 		Tables: map[string]Access{Connections.Name: ReadWrite}}, // the authorizer consumed the ticket
 	{Name: FnWSDisconnect, MemoryMB: 256, Timeout: 5 * time.Second,

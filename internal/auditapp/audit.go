@@ -92,10 +92,15 @@ func apply(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 		return err
 	}
 	// Put is a no-op for an entry already written (redelivery).
-	_, err = m.Put(ctx, readmodel.Item{PK: PK(e.TenantID), SK: SK(e.OccurredAt, e.EventID),
+	if _, err = m.Put(ctx, readmodel.Item{PK: PK(e.TenantID), SK: SK(e.OccurredAt, e.EventID),
 		GSI1PK: StreamGSI1PK(e.TenantID, e.StreamID), GSI1SK: StreamGSI1SK(e.Version),
-		SourceStream: e.StreamID, SourceVersion: e.Version, Body: b})
-	return err
+		SourceStream: e.StreamID, SourceVersion: e.Version, Body: b}); err != nil {
+		return err
+	}
+	if e.Type == identity.UserErased {
+		return scrub(ctx, m, e)
+	}
+	return nil
 }
 
 func actorOf(id string) Actor {
@@ -189,6 +194,8 @@ func summarize(ctx context.Context, m readmodel.Store, e Entry, n *Names) string
 		return fmt.Sprintf("%s changed %s's password", who, user(d.UserID))
 	case identity.UserProfileUpdated:
 		return fmt.Sprintf("%s changed a display name to %s", who, d.DisplayName)
+	case identity.UserErased:
+		return fmt.Sprintf("%s erased the personal data of %s", who, user(d.UserID))
 	case identity.APIKeyCreated:
 		return fmt.Sprintf("%s created API key %q for %s", who, d.Name, user(d.OwnerID))
 	case identity.APIKeyRevoked:

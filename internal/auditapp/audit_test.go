@@ -54,6 +54,7 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 		{identity.UserReactivated, identity.StreamUser(pat), ops, identity.UserReactivatedData{UserID: pat, TenantID: tenant, By: ops}, "Ops reactivated Pat"},
 		{identity.UserPasswordChanged, identity.StreamUser(pat), pat, identity.UserPasswordChangedData{UserID: pat, TenantID: tenant, SessionsRevoked: true}, "Pat changed Pat's password"},
 		{identity.UserProfileUpdated, identity.StreamUser(pat), pat, identity.UserProfileUpdatedData{UserID: pat, TenantID: tenant, DisplayName: "Pat K"}, "Pat changed a display name to Pat K"},
+		{identity.UserErased, identity.StreamUser(pat), ops, identity.UserErasedData{UserID: pat, TenantID: tenant, By: ops}, "Ops erased the personal data of Pat"},
 		{identity.APIKeyCreated, identity.StreamAPIKey(key), pat, identity.APIKeyCreatedData{KeyID: key, TenantID: tenant, OwnerID: pat, Name: "efb", Prefix: "sk_" + key}, `Pat created API key "efb" for Pat`},
 		{identity.APIKeyRevoked, identity.StreamAPIKey(key), ops, identity.APIKeyRevokedData{KeyID: key, TenantID: tenant, OwnerID: pat}, "Ops revoked API key sk_" + key + " of Pat"},
 		{pirep.EventSubmitted, pirep.Stream(rep), pat, pirep.SubmittedData{PirepID: rep, TenantID: tenant, Urgent: true, Raw: "DEN UUA /OV DEN/TM 1200/FL080/TP C172/TB SEV"}, "Pat submitted an urgent PIREP: DEN UUA /OV DEN/TM 1200/FL080/TP C172/TB SEV"},

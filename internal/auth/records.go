@@ -8,7 +8,7 @@
 //
 //	apikey#<key_id>          -> "apikey" | "session": KeyCredential (SHA-256 of the secret)
 //	user#<user_id>           -> "user": UserCredential (argon2id hash, role, status, session epoch)
-//	email#<normalized email> -> "email": EmailReservation (uniqueness, PutIfAbsent)
+//	email#<sha256 of normalized email> -> "email": EmailReservation (uniqueness, PutIfAbsent; deleted on erasure)
 //	emailskel#<sha256>       -> "email": EmailReservation of the e-mail's confusable skeleton (PutIfAbsent)
 //	bootstrap                -> "bootstrap": the one-time bootstrap marker (PutIfAbsent)
 //	counter#platform_admins  -> "counter": PlatformAdmins (lower bound of active platform admins)
@@ -59,9 +59,15 @@ func KeyRecordKey(keyID string) string { return "apikey#" + keyID }
 // UserRecordKey is the record key of a user's credential.
 func UserRecordKey(userID string) string { return "user#" + userID }
 
-// EmailRecordKey is the record key of an e-mail reservation (normalized
-// e-mail).
-func EmailRecordKey(email string) string { return "email#" + email }
+// EmailRecordKey is the record key of an e-mail reservation: the SHA-256
+// of the normalized e-mail, so that no record key (which an append-only
+// log keeps after a delete) holds the address itself.
+func EmailRecordKey(email string) string { return "email#" + digest(email) }
+
+// LegacyEmailRecordKey is the reservation key written before erasure
+// existed (the normalized e-mail itself). Login still finds it; erasure
+// deletes it; `skyledger migrate pii` rewrites it to EmailRecordKey.
+func LegacyEmailRecordKey(email string) string { return "email#" + email }
 
 // TenantRecordKey is the record key of a tenant's access status.
 func TenantRecordKey(tenantID string) string { return "tenant#" + tenantID }
@@ -84,9 +90,12 @@ type KeyCredential struct {
 // in every append to the user's stream, so it always matches the stream
 // version that won.
 type UserCredential struct {
-	UserID       string      `json:"user_id"`
-	TenantID     string      `json:"tenant_id"`
-	Email        string      `json:"email"`
+	UserID   string `json:"user_id"`
+	TenantID string `json:"tenant_id"`
+	// Email is carried in memory for the reservations of a new user
+	// (userOps) and never stored: personal data lives sealed in the
+	// user's events only, where erasure can reach it.
+	Email        string      `json:"-"`
 	Role         domain.Role `json:"role"`
 	Status       string      `json:"status"`
 	PasswordHash string      `json:"password_hash"` // argon2id PHC string

@@ -21,6 +21,7 @@ import (
 	"github.com/skyledger/skyledger/internal/commandapi"
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/openapitest"
+	"github.com/skyledger/skyledger/internal/pii"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
@@ -61,7 +62,11 @@ func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
 	clk.t.Store(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).UnixNano())
 	store := open(t, clk)
 	expiring := &auth.MemoryRecords{Now: clk.Now}
+	// personal data sealed under a test master key, data keys in the store's records
+	codec, upcasters := wire.PersonalData(wire.Adapters{Keys: &pii.RecordKeys{Records: store}},
+		wire.Settings{PIIMasterKey: make([]byte, pii.MasterKeyBytes)})
 	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(),
+		PII: codec, Upcasters: upcasters,
 		Expiring: expiring,
 		Store:    store, Now: clk.Now,
 		BootstrapToken: func(context.Context) (string, error) { return bootstrapToken, nil },

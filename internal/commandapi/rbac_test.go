@@ -73,6 +73,12 @@ func TestRBACMatrix(t *testing.T) {
 			map[string]exp{"own": {PA: 200, TA: 200, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404}, "platform": {PA: 200, TA: 404, PI: 404, VI: 404}}},
 		{"post_apikeys", func(c *call, _ target) *call { return c.body(map[string]any{"name": "mine"}) },
 			map[string]exp{"own": {PA: 201, TA: 201, PI: 201, VI: 201}, "other": {PA: 201, TA: 201, PI: 201, VI: 201}, "platform": {PA: 201, TA: 201, PI: 201, VI: 201}}},
+		// erasure: the target is deactivated first (a platform_admin's
+		// PATCH); an erased target answers 200 again to whoever may erase
+		{"post_user_erase", func(c *call, tg target) *call {
+			e.do(e.req("patch_user").as(e, b.Key).path(tg.user).header("if-match", "").body(map[string]any{"status": "deactivated"}))
+			return c.path(tg.user)
+		}, map[string]exp{"own": {PA: 200, TA: 200, PI: 403, VI: 403}, "other": {PA: 200, TA: 404, PI: 404, VI: 404}, "platform": {PA: 200, TA: 404, PI: 404, VI: 404}}},
 		{"post_ws_ticket", func(c *call, _ target) *call { return c },
 			map[string]exp{"own": {PA: 201, TA: 201, PI: 201, VI: 201}, "other": {PA: 201, TA: 201, PI: 201, VI: 201}, "platform": {PA: 201, TA: 201, PI: 201, VI: 201}}},
 	}

@@ -67,6 +67,13 @@ type Deps struct {
 	Sockets interface {
 		CloseByKey(ctx context.Context, keyID string) (int, error)
 	}
+	// PII seals personal data before an append and erases a user's data
+	// key (pii.Codec); nil: payloads are stored as decided and erasure
+	// answers 503.
+	PII PersonalData
+	// Upcasters turn stored events into the shape the folds decode
+	// (schema upgrades, sealed personal data); nil: none.
+	Upcasters *events.Upcasters
 	// Modules bind the command routes of context modules (their handlers
 	// use Load and Commit).
 	Modules []func(*Service) []Route
@@ -276,6 +283,11 @@ func (s *Service) Load(ctx context.Context, streamID string) ([]events.Envelope,
 	if len(evs) == 0 {
 		return nil, 0, nil
 	}
+	for i := range evs {
+		if evs[i], err = s.d.Upcasters.Apply(ctx, evs[i]); err != nil {
+			return nil, 0, fmt.Errorf("load %s: %w", streamID, err)
+		}
+	}
 	return evs, evs[len(evs)-1].Version, nil
 }
 
@@ -330,11 +342,17 @@ func (s *Service) Commit(ctx context.Context, c *Call, m Mutation) (httpapi.Resp
 		if schema == 0 {
 			schema = 1
 		}
-		req.Events = append(req.Events, events.Envelope{
+		env := events.Envelope{
 			EventID: auth.NewID(), StreamID: m.StreamID, Version: m.Expected + int64(i) + 1, Type: e.Type,
 			Schema: schema, TenantID: m.TenantID, OccurredAt: now, Actor: c.Actor(),
 			CorrelationID: c.Correlation, CausationID: c.Correlation, Data: data,
-		})
+		}
+		if s.d.PII != nil {
+			if env, err = s.d.PII.Seal(ctx, env); err != nil {
+				return httpapi.Response{}, err
+			}
+		}
+		req.Events = append(req.Events, env)
 	}
 	if c.idem != nil && !m.NoIdempotency && !c.noIdempotency {
 		op, err := s.idempotencyRecord(c, resp)

@@ -64,6 +64,9 @@ type system struct {
 	// deployed, when set, is a SkyLedger deployed elsewhere (api and wsURL
 	// are its URLs); nothing is started or stopped here.
 	deployed *deployedTarget
+	// logw, when set, receives every log line of the in-process runtime
+	// (debug level), for tests that inspect them.
+	logw io.Writer
 }
 
 // deployedTarget is a SkyLedger deployed somewhere else (a stack in an AWS
@@ -125,6 +128,9 @@ func (s *system) start() {
 	}
 	cfg := wire.Config{Addr: "127.0.0.1:0", ManagementAddr: "127.0.0.1:0", DataDir: s.dir,
 		BootstrapToken: bootstrapToken, Mode: s.mode, TablePrefix: s.prefix, Log: logger(s.t)}
+	if s.logw != nil {
+		cfg.Log = slog.New(slog.NewTextHandler(s.logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if s.mode == wire.ModeEndpoint {
 		c := awstest.Config(s.t)
 		if s.endpoint != "" {

@@ -34,6 +34,7 @@ func Commands(svc *commandapi.Service) []commandapi.Route {
 		{Route: identity.RoutePatchTenant, Handler: s.patchTenant},
 		{Route: identity.RouteCreateUser, Handler: s.createUser},
 		{Route: identity.RoutePatchUser, Handler: s.patchUser},
+		{Route: identity.RouteEraseUser, Handler: s.eraseUser},
 		{Route: identity.RouteCreateAPIKey, Handler: s.createKey},
 		{Route: identity.RouteRevokeAPIKey, Handler: s.revokeKey},
 		{Route: identity.RouteWSTicket, Handler: s.wsTicket, NoIdempotency: true},
@@ -476,10 +477,15 @@ func (s *commands) checkPassword(ctx context.Context, c *commandapi.Call, email,
 	}
 	var cred auth.UserCredential
 	found := false
-	if rec, err := s.d.Store.GetRecord(ctx, auth.EmailRecordKey(email)); err == nil {
+	rec, err := s.d.Store.GetRecord(ctx, auth.EmailRecordKey(email))
+	if errors.Is(err, events.ErrNotFound) { // a reservation written before the migration
+		rec, err = s.d.Store.GetRecord(ctx, auth.LegacyEmailRecordKey(email))
+		err = auth.HideHash(err, email) // its key holds the address: keep it out of messages
+	}
+	if err == nil {
 		res, derr := auth.DecodeEmail(rec)
 		if derr != nil {
-			return cred, derr
+			return cred, auth.HideHash(derr, email)
 		}
 		urec, err := s.d.Store.GetRecord(ctx, auth.UserRecordKey(res.UserID))
 		if err != nil && !errors.Is(err, events.ErrNotFound) {
@@ -614,7 +620,7 @@ func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (http
 	}
 	now := s.Now()
 	addr := c.Req.RequestContext.HTTP.SourceIP
-	if err := s.throttle.Check(ctx, cred.Email, addr, now); err != nil {
+	if err := s.throttle.Check(ctx, u.Email, addr, now); err != nil {
 		return httpapi.Response{}, err
 	}
 	ok, err := s.hasher.Verify(in.OldPassword, cred.PasswordHash)
@@ -622,7 +628,7 @@ func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (http
 		return httpapi.Response{}, err
 	}
 	if !ok {
-		if err := s.throttle.Failure(ctx, cred.Email, addr, now); err != nil {
+		if err := s.throttle.Failure(ctx, u.Email, addr, now); err != nil {
 			s.d.Log.WarnContext(ctx, "password: recording failure", "error", err.Error())
 		}
 		return httpapi.Response{}, domain.Invalid("old_password", "does not match the current password")

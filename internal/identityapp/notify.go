@@ -77,6 +77,8 @@ var Notify = []notify.Route{
 	{Type: identity.UserProfileUpdated, Targets: []notify.Target{
 		{Channel: userUpdates, Members: profileFields},
 		{Channel: tenantUpdates, Members: profileFields}}},
+	{Type: identity.UserErased, Targets: []notify.Target{
+		{Channel: tenantUpdates, Members: statusFields}}},
 	{Type: identity.APIKeyCreated, Targets: []notify.Target{
 		{Channel: ownerAPIKeys, Members: keyCreatedFields},
 		{Channel: tenantUpdates, Members: onlyAdmins, Admins: keyCreatedFields}}},

@@ -107,6 +107,8 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 				return readmodel.Item{}, err
 			}
 			u.DisplayName = d.DisplayName
+		case identity.UserErased:
+			u.Status, u.Email, u.DisplayName = identity.StatusErased, identity.Erased, identity.Erased
 		}
 		if u.ID == "" {
 			return readmodel.Item{}, fmt.Errorf("user %s: %s before user.created: %w", id, e.Type, projection.ErrGap)

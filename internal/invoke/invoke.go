@@ -41,6 +41,7 @@ import (
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/pii"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/wire"
 )
@@ -194,6 +195,7 @@ type Handler func(ctx context.Context, event []byte) (any, error)
 // stores are the ports one mode provides.
 type stores struct {
 	events evstore.Store
+	keys   pii.KeyStore // data keys of personal data
 	models readmodel.Store
 	conns  connections.Store
 	close  func() error
@@ -209,7 +211,12 @@ func open(ctx context.Context, o Options) (stores, error) {
 		if err != nil {
 			return stores{}, fmt.Errorf("open the embedded store in %s (is `make run` using it?): %w", o.DataDir, err)
 		}
-		return stores{events: st, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), close: st.Close,
+		keys, err := pii.NewFileKeys(wire.LocalKeysDir(o.DataDir))
+		if err != nil {
+			_ = st.Close()
+			return stores{}, err
+		}
+		return stores{events: st, keys: keys, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), close: st.Close,
 			rebuild: func(ctx context.Context, fn localcloud.ChangeFunc) error {
 				_, err := localcloud.Replay(ctx, st, math.MaxUint64, 500, 200*time.Millisecond, fn)
 				return err
@@ -221,7 +228,8 @@ func open(ctx context.Context, o Options) (stores, error) {
 		}
 		db := dynamodb.NewFromConfig(cfg)
 		name := func(t spec.Table) string { return spec.TableName(o.TablePrefix, t) }
-		return stores{events: dynamo.New(db, name(spec.Events), name(spec.Records)),
+		ev := dynamo.New(db, name(spec.Events), name(spec.Records))
+		return stores{events: ev, keys: &pii.RecordKeys{Records: ev},
 			models: readmodel.NewDynamo(db, name(spec.ReadModel)),
 			conns:  connections.NewDynamo(db, name(spec.Connections)),
 			close:  func() error { return nil }}, nil
@@ -257,7 +265,7 @@ func Build(ctx context.Context, fn string, o Options) (Handler, func() error, er
 		return nil, nil, err
 	}
 	wsURL, mgmtURL := runtimeURLs(o.DataDir)
-	a := wire.Adapters{Store: st.events, Models: st.models, Connections: st.conns, Log: o.Log, Metrics: io.Discard,
+	a := wire.Adapters{Store: st.events, Keys: st.keys, Models: st.models, Connections: st.conns, Log: o.Log, Metrics: io.Discard,
 		// the local runtime's @connections API, if it runs (anonymous: it checks no signature)
 		Management: notify.NewClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, mgmtURL, 4)}
 	token := os.Getenv("SKYLEDGER_BOOTSTRAP_TOKEN")
@@ -269,7 +277,13 @@ func Build(ctx context.Context, fn string, o Options) (Handler, func() error, er
 	if key = bytes.TrimSpace(key); len(key) < wire.MinCursorKeyBytes {
 		key = []byte("invoke-cursor-key-not-shared-with-the-runtime")
 	}
-	s := wire.Settings{WSURL: wsURL, CursorKey: key,
+	// the runtime's master key (created as the runtime would, on first use)
+	piiKey, err := wire.LocalPIIKey(o.DataDir)
+	if err != nil {
+		_ = st.close()
+		return nil, nil, err
+	}
+	s := wire.Settings{WSURL: wsURL, CursorKey: key, PIIMasterKey: piiKey,
 		BootstrapToken: func(context.Context) (string, error) { return token, nil }}
 	if err := s.Validate(fn); err != nil {
 		_ = st.close()
@@ -284,7 +298,7 @@ func Build(ctx context.Context, fn string, o Options) (Handler, func() error, er
 		h = handler(wire.Commands(a, s))
 	case spec.FnQueries:
 		if st.rebuild != nil {
-			if err := st.rebuild(ctx, wire.Rebuilder(wire.Adapters{Models: st.models, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, s)); err != nil {
+			if err := st.rebuild(ctx, wire.Rebuilder(wire.Adapters{Models: st.models, Keys: st.keys, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, s)); err != nil {
 				_ = st.close()
 				return nil, nil, fmt.Errorf("rebuild read models: %w", err)
 			}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
+	"github.com/skyledger/skyledger/internal/pii"
 )
 
 // Tailer is the embedded store's change feed (events/embedded.Store.Tail):
@@ -523,6 +524,12 @@ func (s *StreamsSource) fetch(ctx context.Context, max int) ([]events.Change, er
 				if sh.delivered(seq, rid) {
 					continue
 				}
+				if sealedRewrite(r) {
+					// the personal-data migration's in-place rewrite: the
+					// read models already hold what the event says
+					sh.remember(seen{Seq: seq, ID: rid})
+					continue
+				}
 				c, err := dynamo.FromStreamsRecord(r)
 				if err != nil {
 					return nil, fmt.Errorf("convert stream record %s: %w", seq, err)
@@ -646,4 +653,17 @@ func (s *StreamsSource) save() error {
 		return err
 	}
 	return writeFileAtomic(s.Path, b)
+}
+
+// sealedRewrite reports whether r is the MODIFY of the personal-data
+// migration's in-place rewrite (pii.IsSealedRewrite); any other MODIFY
+// stays an error (events are immutable).
+func sealedRewrite(r streamtypes.Record) bool {
+	if r.EventName != streamtypes.OperationTypeModify {
+		return false
+	}
+	insert := r
+	insert.EventName = streamtypes.OperationTypeInsert
+	c, err := dynamo.FromStreamsRecord(insert)
+	return err == nil && pii.IsSealedRewrite(c.Envelope)
 }

@@ -19,8 +19,12 @@ import (
 func (h *Handler) Handle(ctx context.Context, ev lambdaevents.DynamoDBEvent) (lambdaevents.DynamoDBEventResponse, error) {
 	var resp lambdaevents.DynamoDBEventResponse
 	cs := make([]events.Change, 0, len(ev.Records))
+	at := make([]int, 0, len(ev.Records)) // cs[i] is ev.Records[at[i]]
 	undecodable := -1
 	for i, rec := range ev.Records {
+		if h.rewrite(ctx, rec) {
+			continue
+		}
 		c, err := dynamo.FromLambdaRecord(rec)
 		if err != nil {
 			h.d.Log.ErrorContext(ctx, "undecodable stream record; batch stops here",
@@ -29,6 +33,7 @@ func (h *Handler) Handle(ctx context.Context, ev lambdaevents.DynamoDBEvent) (la
 			break
 		}
 		cs = append(cs, c)
+		at = append(at, i)
 	}
 	fail := func(i int) {
 		resp.BatchItemFailures = append(resp.BatchItemFailures,
@@ -36,9 +41,28 @@ func (h *Handler) Handle(ctx context.Context, ev lambdaevents.DynamoDBEvent) (la
 	}
 	var ce *ChangeError
 	if err := h.Project(ctx, cs); errors.As(err, &ce) {
-		fail(ce.Index)
+		fail(at[ce.Index])
 	} else if undecodable >= 0 {
 		fail(undecodable)
 	}
 	return resp, nil
+}
+
+// rewrite reports whether rec is the MODIFY of a sanctioned in-place
+// rewrite (Deps.Rewrite), which is acknowledged without projecting: the
+// read models already hold what the event says. Any other MODIFY stays
+// an undecodable record (events are immutable).
+func (h *Handler) rewrite(ctx context.Context, rec lambdaevents.DynamoDBEventRecord) bool {
+	if h.d.Rewrite == nil || rec.EventName != string(lambdaevents.DynamoDBOperationTypeModify) {
+		return false
+	}
+	insert := rec
+	insert.EventName = string(lambdaevents.DynamoDBOperationTypeInsert)
+	c, err := dynamo.FromLambdaRecord(insert)
+	if err != nil || !h.d.Rewrite(c.Envelope) {
+		return false
+	}
+	h.d.Log.InfoContext(ctx, "stream record of an in-place rewrite acknowledged",
+		"sequence_number", rec.Change.SequenceNumber, "stream_id", c.StreamID, "version", c.Version)
+	return true
 }

@@ -59,6 +59,14 @@ type Deps struct {
 	Confirm EventLog
 	Metrics *metrics.Recorder
 	Log     *slog.Logger
+	// Upcasters turn each stored event into the shape projections decode
+	// (schema upgrades, sealed personal data opened or erased) before any
+	// projection or the notifier sees it; nil: none.
+	Upcasters *events.Upcasters
+	// Rewrite recognises the new image of a sanctioned in-place rewrite
+	// of the log (the personal-data migration), whose MODIFY stream
+	// record Handle acknowledges; nil: every MODIFY is undecodable.
+	Rewrite func(events.Envelope) bool
 }
 
 // Handler is the projector. Safe for concurrent use.
@@ -102,7 +110,7 @@ func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
 	dropped := 0
 	var failed error
 	for i, c := range cs {
-		ok, err := h.project(ctx, c)
+		ok, err := h.project(ctx, &c)
 		if err != nil {
 			h.d.Log.ErrorContext(ctx, "projection failed; batch stops here",
 				"sequence_number", c.Seq, "stream_id", c.StreamID, "version", c.Version, "error", err.Error())
@@ -128,7 +136,7 @@ func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
 
 // project applies one change; false means it was dropped (not in the
 // event store).
-func (h *Handler) project(ctx context.Context, c events.Change) (bool, error) {
+func (h *Handler) project(ctx context.Context, c *events.Change) (bool, error) {
 	env := c.Envelope
 	if h.d.Confirm != nil {
 		ok, err := confirm(ctx, h.d.Confirm, env)
@@ -141,6 +149,11 @@ func (h *Handler) project(ctx context.Context, c events.Change) (bool, error) {
 			return false, nil
 		}
 	}
+	env, err := h.d.Upcasters.Apply(ctx, env)
+	if err != nil {
+		return false, err
+	}
+	c.Envelope = env // the notifier sends what the projections saw
 	for _, p := range h.d.Projections {
 		if p.Match != nil && !p.Match(env) {
 			continue

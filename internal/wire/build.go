@@ -21,6 +21,7 @@ import (
 	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/pii"
 	"github.com/skyledger/skyledger/internal/pirepapp"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/queryapi"
@@ -46,6 +47,10 @@ type Adapters struct {
 	Metrics io.Writer
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Keys holds the per-user data keys of personal data (pii.RecordKeys
+	// on the Records table in AWS and on an endpoint, pii.FileKeys in the
+	// local data directory); commands and projector.
+	Keys pii.KeyStore
 }
 
 // Settings are every function's non-adapter configuration, with the same
@@ -68,6 +73,9 @@ type Settings struct {
 	// FanoutConcurrency bounds simultaneous PostToConnection calls of one
 	// invocation (projector, ws-default); 0 means notify.DefaultConcurrency.
 	FanoutConcurrency int
+	// PIIMasterKey (pii.MasterKeyBytes, from pii.MasterKeyFrom) wraps the
+	// data keys of personal data (commands, projector).
+	PIIMasterKey []byte
 	// ConfirmEvents makes the projector project a stream record only if
 	// its event is in the Store (a consistent read per event) and drop it
 	// otherwise (metric ProjectorDropped). Off in the cloud, where a
@@ -91,6 +99,9 @@ func (s *Settings) Validate(function string) error {
 	}
 	if f.CursorKey && len(s.CursorKey) < MinCursorKeyBytes {
 		errs = append(errs, fmt.Errorf("%s shorter than %d bytes", spec.EnvCursorKey, MinCursorKeyBytes))
+	}
+	if f.PIIKey && len(s.PIIMasterKey) != pii.MasterKeyBytes {
+		errs = append(errs, fmt.Errorf("%s (or %s) missing: the personal-data master key", spec.EnvPIIKeySecretARN, spec.EnvPIIKey))
 	}
 	if s.FanoutConcurrency < 0 || s.FanoutConcurrency > notify.MaxConcurrency {
 		errs = append(errs, fmt.Errorf("%s out of range 1..%d", spec.EnvFanoutConcurrency, notify.MaxConcurrency))
@@ -170,6 +181,9 @@ func QueryModules() []func(*queryapi.Service, *httpapi.Router) {
 func Commands(a Adapters, s Settings) HTTPHandler {
 	d := commandapi.Deps{Store: a.Store, Expiring: a.Expiring, Now: a.Now, Log: a.logger(spec.FnCommands),
 		BootstrapToken: s.BootstrapToken, WSURL: s.WSURL, Modules: CommandModules()}
+	if codec, up := PersonalData(a, s); codec != nil {
+		d.PII, d.Upcasters = codec, up
+	}
 	if a.Connections != nil && a.Management != nil {
 		d.Sockets = notify.KeySockets{Store: a.Connections, Client: a.Management} // sign-out closes them
 	}
@@ -239,8 +253,9 @@ func Notifier(a Adapters, s Settings) *notify.Notifier {
 
 // Projector builds the projector function: read models, then notifications.
 func Projector(a Adapters, s Settings) StreamHandler {
+	_, up := PersonalData(a, s)
 	d := projection.Deps{Models: a.Models, Notifier: Notifier(a, s), Metrics: a.metrics(spec.FnProjector),
-		Projections: Projections(), Log: a.logger(spec.FnProjector)}
+		Projections: Projections(), Log: a.logger(spec.FnProjector), Upcasters: up, Rewrite: pii.IsSealedRewrite}
 	if s.ConfirmEvents {
 		d.Confirm = a.Store
 	}
@@ -261,8 +276,30 @@ func Projections() []projection.Projection {
 // rebuilding read models from the log (the notifications went out the
 // first time). It takes changes, not the Lambda shape: a rebuild is no
 // stream delivery.
-func Rebuilder(a Adapters, _ Settings) ChangeHandler {
-	return projection.New(projection.Deps{Models: a.Models, Projections: Projections(), Log: a.logger(spec.FnProjector)}).Project
+func Rebuilder(a Adapters, s Settings) ChangeHandler {
+	_, up := PersonalData(a, s)
+	return projection.New(projection.Deps{Models: a.Models, Projections: Projections(), Log: a.logger(spec.FnProjector),
+		Upcasters: up}).Project
+}
+
+// PersonalData builds the personal-data codec and the upcaster registry
+// every reader applies (nil, nil without a key store or master key: events
+// are then stored and read as decided). The identity context registers its
+// upcasters here: user.created and user.profile_updated, schema 1
+// (plaintext) and schema 2 (sealed).
+func PersonalData(a Adapters, s Settings) (*pii.Codec, *events.Upcasters) {
+	if a.Keys == nil || len(s.PIIMasterKey) == 0 {
+		return nil, nil
+	}
+	m, err := pii.NewMaster(s.PIIMasterKey)
+	if err != nil {
+		// Validate refuses such settings before any builder runs
+		panic("wire: " + err.Error())
+	}
+	codec := &pii.Codec{Keys: a.Keys, Master: m}
+	up := &events.Upcasters{}
+	codec.Register(up)
+	return codec, up
 }
 
 func ws(a Adapters, function string) *wsapi.Handler {

@@ -47,15 +47,19 @@ func TestSettingsValidate(t *testing.T) {
 	t.Parallel()
 	token := func(context.Context) (string, error) { return "t", nil }
 	key := []byte("0123456789abcdef")
+	pk := make([]byte, 32)
 	tests := []struct {
 		name     string
 		function string
 		s        Settings
 		wantErr  string
 	}{
-		{"commands ok", spec.FnCommands, Settings{BootstrapToken: token, WSURL: "ws://x"}, ""},
-		{"commands without token source", spec.FnCommands, Settings{WSURL: "ws://x"}, "bootstrap token source missing"},
-		{"commands without ws url", spec.FnCommands, Settings{BootstrapToken: token}, spec.EnvWSURL + " missing"},
+		{"commands ok", spec.FnCommands, Settings{BootstrapToken: token, WSURL: "ws://x", PIIMasterKey: pk}, ""},
+		{"commands without token source", spec.FnCommands, Settings{WSURL: "ws://x", PIIMasterKey: pk}, "bootstrap token source missing"},
+		{"commands without ws url", spec.FnCommands, Settings{BootstrapToken: token, PIIMasterKey: pk}, spec.EnvWSURL + " missing"},
+		{"commands without personal-data key", spec.FnCommands, Settings{BootstrapToken: token, WSURL: "ws://x"}, spec.EnvPIIKeySecretARN + " (or " + spec.EnvPIIKey + ") missing"},
+		{"projector ok", spec.FnProjector, Settings{PIIMasterKey: pk}, ""},
+		{"projector with a short personal-data key", spec.FnProjector, Settings{PIIMasterKey: pk[:31]}, spec.EnvPIIKeySecretARN},
 		{"queries ok", spec.FnQueries, Settings{CursorKey: key}, ""},
 		{"queries short cursor key", spec.FnQueries, Settings{CursorKey: key[:15]}, spec.EnvCursorKey + " shorter than 16 bytes"},
 		{"projector fan-out too high", spec.FnProjector, Settings{FanoutConcurrency: 5000}, spec.EnvFanoutConcurrency + " out of range"},

@@ -15,6 +15,7 @@ import (
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/lambdaenv"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/pii"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
@@ -82,6 +83,23 @@ func Cloud(function string) (Adapters, Settings) {
 		s.OriginSecrets = []string{cur}
 		if prev != "" {
 			s.OriginSecrets = append(s.OriginSecrets, prev)
+		}
+	}
+	if f.PIIKey {
+		// Cloud: the master key from Secrets Manager; locally the variable.
+		material := ""
+		if arn := env.Optional(spec.EnvPIIKeySecretARN); arn != "" {
+			material, _ = env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+		} else {
+			material = env.Require(spec.EnvPIIKey)
+		}
+		k, err := pii.MasterKeyFrom(material)
+		if err != nil {
+			env.Fail("bad environment", "var", spec.EnvPIIKeySecretARN, "error", err.Error())
+		}
+		s.PIIMasterKey = k
+		if a.Store != nil {
+			a.Keys = &pii.RecordKeys{Records: a.Store}
 		}
 	}
 	if f.ReadsSecret {

@@ -40,6 +40,9 @@ func stackEnv(f spec.Function) []string {
 	if f.CursorKey {
 		env = append(env, spec.EnvCursorKey+"=0123456789abcdef0123456789abcdef")
 	}
+	if f.PIIKey {
+		env = append(env, spec.EnvPIIKey+"=0123456789abcdef0123456789abcdef")
+	}
 	return env
 }
 

@@ -43,6 +43,7 @@ import (
 	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/localcloud"
 	"github.com/skyledger/skyledger/internal/notify"
+	"github.com/skyledger/skyledger/internal/pii"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
@@ -98,6 +99,8 @@ const BootstrapTokenFile = "bootstrap-token"
 const (
 	fileBootstrapToken = BootstrapTokenFile
 	fileCursorKey      = "cursor-key"
+	filePIIKey         = "pii-key"
+	dirKeys            = "keys"
 	fileCheckpoint     = localcloud.CheckpointFile
 	dirEvents          = "events"
 )
@@ -151,6 +154,24 @@ func secretFile(dir, name, prefix string, n int) (string, error) {
 	return s, nil
 }
 
+// LocalPIIKey returns the local runtime's personal-data master key from
+// <dataDir>/pii-key, creating the file (32 random bytes, hex, mode 0600)
+// on first use.
+func LocalPIIKey(dataDir string) ([]byte, error) {
+	material, err := secretFile(dataDir, filePIIKey, "", 32)
+	if err != nil {
+		return nil, fmt.Errorf("personal-data master key: %w", err)
+	}
+	k, err := pii.MasterKeyFrom(material)
+	if err != nil {
+		return nil, fmt.Errorf("personal-data master key %s: %w", filepath.Join(dataDir, filePIIKey), err)
+	}
+	return k, nil
+}
+
+// LocalKeysDir is where the local runtime keeps the data keys.
+func LocalKeysDir(dataDir string) string { return filepath.Join(dataDir, dirKeys) }
+
 // adapters are the storage ports a mode provides.
 type adapters struct {
 	store events.Store
@@ -164,6 +185,7 @@ type adapters struct {
 	confirm  bool                                                      // endpoint: drop stream records of cancelled writes
 	rebuild  func(ctx context.Context, fn localcloud.ChangeFunc) error // embedded: replay up to the checkpoint
 	health   func() StoreHealth                                        // embedded: the store's state
+	keys     pii.KeyStore                                              // data keys of personal data
 	close    func() error
 }
 
@@ -187,6 +209,10 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	cursorKey, err := secretFile(cfg.DataDir, fileCursorKey, "", 32)
 	if err != nil {
 		return nil, fmt.Errorf("cursor key: %w", err)
+	}
+	piiKey, err := LocalPIIKey(cfg.DataDir)
+	if err != nil {
+		return nil, err
 	}
 
 	var ad adapters
@@ -226,6 +252,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		BootstrapToken: func(context.Context) (string, error) { return token, nil },
 		WSURL:          rt.WSURL(),
 		CursorKey:      []byte(cursorKey),
+		PIIMasterKey:   piiKey,
 	}
 	// The same variable and validation as the Lambda's (see Cloud).
 	if settings.FanoutConcurrency, err = notify.ParseConcurrency(os.Getenv(spec.EnvFanoutConcurrency)); err == nil {
@@ -246,7 +273,7 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		})
 	}
 	adapters := Adapters{Store: ad.store, Expiring: ad.expiring, Models: ad.models, Connections: ad.conns, Management: mgmt,
-		Metrics: cfg.Metrics, Log: log, Now: cfg.Now}
+		Metrics: cfg.Metrics, Log: log, Now: cfg.Now, Keys: ad.keys}
 
 	settings.ConfirmEvents = ad.confirm
 	live := Projector(adapters, settings)
@@ -349,7 +376,16 @@ func embeddedAdapters(cfg Config) (adapters, error) {
 			return adapters{}, err
 		}
 	}
+	// Data keys live one per file, not in the append-only log: erasing a
+	// key must remove its bytes from the data directory.
+	keys, err := pii.NewFileKeys(LocalKeysDir(cfg.DataDir))
+	if err != nil {
+		_ = src.Close()
+		_ = st.Close()
+		return adapters{}, err
+	}
 	ad := adapters{store: st, expiring: &auth.MemoryRecords{Now: cfg.Now}, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), source: src,
+		keys:   keys,
 		health: embeddedHealth(st),
 		meta:   dynamo.StreamMeta{EventSourceARN: localcloud.EmbeddedStreamARN},
 		close:  func() error { return errors.Join(src.Close(), st.Close()) }}
@@ -438,6 +474,7 @@ func endpointAdapters(ctx context.Context, cfg Config) (adapters, error) {
 	store := dynamo.New(db, eventsTable, spec.TableName(cfg.TablePrefix, spec.Records))
 	return adapters{
 		store:  store,
+		keys:   &pii.RecordKeys{Records: store},
 		models: readmodel.NewDynamo(db, spec.TableName(cfg.TablePrefix, spec.ReadModel)),
 		conns:  connections.NewDynamo(db, spec.TableName(cfg.TablePrefix, spec.Connections)),
 		source: src,

@@ -642,6 +642,27 @@ await step('the deactivated pilot cannot sign in again', async () => {
   expect(!(await pilot.isVisible(tid('whoami'))), 'not signed in');
 });
 
+await step('admin erases the deactivated pilot after confirming; the card shows [erased], without actions', async () => {
+  await admin.click(tid('nav-users'));
+  const row = admin.locator(`${tid('user-row')}[data-email="${PILOT.email}"]`);
+  await row.waitFor({ timeout: T });
+  const userId = await row.getAttribute('data-user-id');
+  let asked = '';
+  admin.once('dialog', (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await row.locator(tid('user-erase')).click();
+  const erased = admin.locator(`${tid('user-row')}[data-user-id="${userId}"]`);
+  await erased.locator(tid('user-status'), { hasText: 'erased' }).waitFor({ timeout: T });
+  expect(asked.includes('cannot be undone'), `the confirmation explains erasure: ${asked}`);
+  expect((await erased.getAttribute('data-email')) === '[erased]', 'the e-mail reads [erased]');
+  expect((await erased.locator(tid('user-erase')).count()) === 0, 'no second Erase');
+  expect((await erased.locator(tid('user-reactivate')).count()) === 0, 'an erased user cannot be reactivated');
+  expect(!(await admin.locator(tid('user-list')).innerText()).includes(PILOT.email), 'the address is gone from the list');
+  await screen(admin, '25-users-erased');
+});
+
 await step('no request left the origin and no page error', async () => {
   expect(foreign.length === 0, `requests to other origins: ${foreign.slice(0, 5).join(', ')}`);
   expect(consoleErrors.length === 0, `page errors: ${consoleErrors.slice(0, 5).join(' | ')}`);

@@ -228,6 +228,26 @@ export function usePatchUser() {
   });
 }
 
+/** useEraseUser erases a deactivated user's personal data (POST /api/users/{id}/erase). */
+export function useEraseUser() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (user: User) =>
+      api<User>(`/api/users/${encodeURIComponent(user.id)}/erase`, {
+        method: 'POST',
+        headers: { 'If-Match': `"${user.version}"` },
+      }),
+    onSuccess: (u, user) => {
+      if (u?.id) upsertInPage(qc, qk.users(user.tenant_id), u);
+      // the trail's entries of this user were rewritten
+      void qc.invalidateQueries({ queryKey: ['audit'] });
+    },
+    onError: (_e, user) => {
+      void qc.invalidateQueries({ queryKey: qk.users(user.tenant_id) });
+    },
+  });
+}
+
 export function useCreateApiKey() {
   const qc = useQueryClient();
   return useMutation({

@@ -30,7 +30,8 @@ export interface User {
   email?: string;
   display_name: string;
   role: Role;
-  status: 'active' | 'deactivated';
+  /** erased: the personal data is gone; e-mail and display name read "[erased]" */
+  status: 'active' | 'deactivated' | 'erased';
   created_at: string;
   version: number;
 }

@@ -5,6 +5,7 @@ import { Field, FormError, SelectField } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { useWsChannels } from '../ws/WsProvider';
 import { HistoryTab } from '../components/History';
+import { EraseUser } from './EraseUser';
 import { hasErrors, validateUserCreate, type Errors, type UserCreateInput } from '../forms/validation';
 
 const EMPTY: UserCreateInput = { email: '', password: '', display_name: '', role: 'pilot' };
@@ -136,11 +137,12 @@ function UserRow({ user, roles, self }: { user: User; roles: Role[]; self: boole
           >
             Deactivate
           </button>
-        ) : (
+        ) : user.status === 'deactivated' ? (
           <button type="button" disabled={patch.isPending} onClick={() => act({ status: 'active' }, `${user.display_name} reactivated.`)} data-testid="user-reactivate">
             Reactivate
           </button>
-        )}
+        ) : null}
+        <EraseUser user={user} self={self} />
       </div>
       {done && !patch.error && (
         <p role="status" className="ok" data-testid="user-ok">

@@ -27,6 +27,7 @@ const CASES: { name: string; f: EventFrame; keys: string[][] }[] = [
   { name: 'user.deactivated', f: frame('user.deactivated', `user-${U}`, { user_id: U, tenant_id: T }), keys: [['users', T], ['user', U], ['me']] },
   { name: 'user.reactivated', f: frame('user.reactivated', `user-${U}`, { user_id: U, tenant_id: T }), keys: [['users', T], ['user', U], ['me']] },
   { name: 'user.password_changed', f: frame('user.password_changed', `user-${U}`, { user_id: U, tenant_id: T, sessions_revoked: true }, `user:${U}:updates`), keys: [['user', U], ['me']] },
+  { name: 'user.erased', f: frame('user.erased', `user-${U}`, { user_id: U, tenant_id: T, by: 'A' }), keys: [['users', T], ['user', U]] },
   { name: 'user.profile_updated', f: frame('user.profile_updated', `user-${U}`, { user_id: U, tenant_id: T, display_name: 'X' }), keys: [['users', T], ['user', U], ['me']] },
   { name: 'apikey.created', f: frame('apikey.created', `apikey-${K}`, { key_id: K, tenant_id: T, owner_id: U }, `user:${U}:apikeys`), keys: [['apikeys']] },
   { name: 'apikey.revoked', f: frame('apikey.revoked', `apikey-${K}`, { key_id: K, tenant_id: T, owner_id: U }, `user:${U}:apikeys`), keys: [['apikeys']] },

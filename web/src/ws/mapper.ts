@@ -36,6 +36,8 @@ export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
   'user.reactivated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },
   'user.password_changed': { invalidate: [['user', ':user_id']], self: [['me']] },
   'user.profile_updated': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']], self: [['me']] },
+  // the user list shows "[erased]" and the audit trail is rewritten
+  'user.erased': { invalidate: [['users', ':tenant_id'], ['user', ':user_id']] },
 
   'apikey.created': { invalidate: [['apikeys']] },
   'apikey.revoked': { invalidate: [['apikeys']] },
