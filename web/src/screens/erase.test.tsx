@@ -1,30 +1,10 @@
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setFetch } from '../api/client';
 import type { User } from '../api/types';
 import { setSession } from '../session';
+import { server, wrap } from '../test/harness';
 import { Users } from './Users';
-
-type Call = { method: string; url: string; headers: Record<string, string> };
-
-function server(route: (method: string, url: string) => { status: number; body?: unknown }): Call[] {
-  const calls: Call[] = [];
-  setFetch((async (url: RequestInfo | URL, init?: RequestInit) => {
-    const method = init?.method ?? 'GET';
-    calls.push({ method, url: String(url), headers: (init?.headers ?? {}) as Record<string, string> });
-    const r = route(method, String(url));
-    return new Response(r.body === undefined ? null : JSON.stringify(r.body), { status: r.status, headers: { 'Content-Type': 'application/json' } });
-  }) as unknown as typeof fetch);
-  return calls;
-}
-
-function wrap(ui: ReactNode) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  return render(<QueryClientProvider client={qc}>{ui}</QueryClientProvider>);
-}
 
 const me: User = { id: 'A', tenant_id: 'T', email: 'ops@acme.aero', display_name: 'Ops', role: 'tenant_admin', status: 'active', created_at: '2026-11-26T00:00:00Z', version: 1 };
 const active: User = { id: 'P', tenant_id: 'T', email: 'pat@acme.aero', display_name: 'Pat', role: 'pilot', status: 'active', created_at: '2026-11-26T00:00:00Z', version: 2 };
