@@ -39,8 +39,6 @@ import (
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-
 // deployed is a stage laid out on moto as the stack names it: the four
 // tables, the on-failure queue, the identity history appended to Events.
 type deployed struct {

@@ -28,8 +28,6 @@ import (
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-
 // history is the projector's golden identity history (7 streams, 14 events).
 func history(t *testing.T) []events.Envelope {
 	t.Helper()

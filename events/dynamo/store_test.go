@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,8 +25,6 @@ import (
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 type env struct {
 	client             *dynamodb.Client

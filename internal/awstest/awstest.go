@@ -2,13 +2,16 @@
 // AWS_ENDPOINT_URL is set (LocalStack, a shared moto, real AWS) it is used;
 // otherwise the first caller in a test binary installs the pinned moto server
 // into the project's .venv (scripts/venv.sh) and starts it on a free loopback
-// port. The server dies with the test process (Pdeathsig) and is stopped by
-// Main. Tests never skip for lack of an endpoint: they fail.
+// port. The server dies with the test process, however that ends (the
+// kernel's parent-death signal, and the server's own watch of its parent),
+// so a package needs no TestMain. Tests never skip for lack of an endpoint:
+// they fail.
 package awstest
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"fmt"
@@ -42,7 +45,6 @@ var (
 	once     sync.Once
 	endpoint string
 	startErr error
-	proc     *exec.Cmd
 )
 
 // RepoRoot is the repository root (where go.mod is).
@@ -59,23 +61,6 @@ func Endpoint(tb testing.TB) string {
 		tb.Fatalf("awstest: no AWS-compatible endpoint: %v", startErr)
 	}
 	return endpoint
-}
-
-// Main runs the tests and stops the moto server it started. Use from TestMain:
-// func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-func Main(m *testing.M) int {
-	code := m.Run()
-	Stop()
-	return code
-}
-
-// Stop kills the moto server if this process started one.
-func Stop() {
-	if proc != nil && proc.Process != nil {
-		_ = proc.Process.Kill()
-		_, _ = proc.Process.Wait()
-		proc = nil
-	}
 }
 
 func start() (string, error) {
@@ -98,36 +83,72 @@ func start() (string, error) {
 	}
 	// moto_serial.py runs moto with one request at a time (see the script
 	// for why: moto's transactions are not atomic across threads).
-	script, err := os.CreateTemp("", "moto_serial-*.py")
+	script, err := writeScript()
 	if err != nil {
 		return "", err
 	}
-	if _, err := script.WriteString(motoSerial); err != nil {
+	python := filepath.Join(root, ".venv", "bin", "python")
+	cmd := exec.Command(python, script, "127.0.0.1", fmt.Sprint(port))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	logf, err := os.CreateTemp("", "moto-*.log")
+	if err != nil {
 		return "", err
 	}
-	script.Close()
-	python := filepath.Join(root, ".venv", "bin", "python")
-	cmd := exec.Command(python, script.Name(), "127.0.0.1", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	logf, _ := os.CreateTemp("", "moto-*.log")
+	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	// The parent-death signal fires when the OS thread that started the
+	// child exits, and a Go thread may exit before its process: start it
+	// from a thread held for the life of the process.
+	started := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		started <- cmd.Start()
+		select {}
+	}()
+	if err := <-started; err != nil {
 		return "", fmt.Errorf("start moto_server: %w", err)
 	}
-	proc = cmd
 	ep := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(ep + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
+			// the server keeps writing to it; the name is only needed
+			// when the server fails to start
+			_ = os.Remove(logf.Name())
 			fmt.Fprintf(os.Stderr, "awstest: moto server started at %s (pid %d)\n", ep, cmd.Process.Pid)
 			return ep, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	Stop()
+	_ = cmd.Process.Kill()
 	return "", fmt.Errorf("moto_server did not answer on %s within 60s (log: %s)", ep, logf.Name())
+}
+
+// writeScript writes the embedded moto_serial.py once per content into the
+// temporary directory (every test binary of a run shares it) and returns
+// its path.
+func writeScript() (string, error) {
+	sum := sha256.Sum256([]byte(motoSerial))
+	path := filepath.Join(os.TempDir(), "skyledger-moto_serial-"+hex.EncodeToString(sum[:6])+".py")
+	if b, err := os.ReadFile(path); err == nil && string(b) == motoSerial {
+		return path, nil
+	}
+	tmp, err := os.CreateTemp(os.TempDir(), "skyledger-moto_serial-*.py")
+	if err != nil {
+		return "", err
+	}
+	if _, err := tmp.WriteString(motoSerial); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return path, os.Rename(tmp.Name(), path)
 }
 
 func freePort() (int, error) {

@@ -27,6 +27,7 @@ usage: python moto_serial.py HOST PORT
 import hashlib
 import io
 import json
+import os
 import sys
 import threading
 import time
@@ -158,7 +159,17 @@ def serial_app(environ, start_response):
         return [body]
 
 
+def _exit_with_parent(parent):
+    # the test binary that started this server is gone (however it ended):
+    # so is the server's purpose
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     run_simple(
         sys.argv[1],
         int(sys.argv[2]),

@@ -3,7 +3,6 @@ package commandapi_test
 import (
 	"context"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,8 +14,6 @@ import (
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/awstest"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 // openDynamo opens the DynamoDB store on moto (fresh tables per test).
 func openDynamo(t testing.TB, clk *clock) events.Store {

@@ -1,7 +1,6 @@
 package connections_test
 
 import (
-	"os"
 	"testing"
 	"time"
 
@@ -10,8 +9,6 @@ import (
 	"github.com/skyledger/skyledger/internal/connections"
 	"github.com/skyledger/skyledger/internal/connections/connectionstest"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 func TestEmbeddedContract(t *testing.T) {
 	t.Parallel()

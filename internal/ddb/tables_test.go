@@ -2,7 +2,6 @@ package ddb_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -14,8 +13,6 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/ddb"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 func TestEnsureTablesCreatesEveryDeclaredTableIdempotently(t *testing.T) {
 	ctx := context.Background()

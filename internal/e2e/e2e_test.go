@@ -36,8 +36,6 @@ import (
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-
 const bootstrapToken = "bt_e2e_test_token"
 
 // system is one running SkyLedger and how to restart it on the same data.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -19,8 +18,6 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/lambdaenv"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 // exited is the panic value of the test exit func: it stops the caller the
 // way os.Exit would.

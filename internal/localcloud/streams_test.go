@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,8 +19,6 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 func putEvents(t *testing.T, c *dynamodb.Client, table, stream string, from, n int) {
 	t.Helper()

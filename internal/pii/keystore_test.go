@@ -18,8 +18,6 @@ import (
 	"github.com/skyledger/skyledger/internal/pii/keystoretest"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-
 func TestContractFileKeys(t *testing.T) {
 	t.Parallel()
 	keystoretest.Run(t, func(t *testing.T) pii.KeyStore {

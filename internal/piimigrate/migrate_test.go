@@ -24,8 +24,6 @@ import (
 	"github.com/skyledger/skyledger/internal/piimigrate"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-
 const (
 	kept   = "01JKEPT0000000000000000000"
 	erased = "01JERASED00000000000000000"

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -24,8 +23,6 @@ import (
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 type recorder struct {
 	mu    sync.Mutex

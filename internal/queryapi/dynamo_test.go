@@ -2,7 +2,6 @@ package queryapi_test
 
 import (
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,8 +12,6 @@ import (
 	"github.com/skyledger/skyledger/internal/awstest"
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 // TestQueriesOnDynamoDB runs the list, cursor and ETag paths against the
 // DynamoDB adapter (moto).

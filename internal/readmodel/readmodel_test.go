@@ -3,7 +3,6 @@ package readmodel_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,8 +13,6 @@ import (
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 func TestEmbeddedContract(t *testing.T) {
 	t.Parallel()

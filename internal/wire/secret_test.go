@@ -2,7 +2,6 @@ package wire
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/skyledger/skyledger/internal/awstest"
 )
-
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
 // The bootstrap token is read from Secrets Manager (moto) once and cached.
 func TestSecretToken(t *testing.T) {

@@ -24,8 +24,6 @@ import (
 	"github.com/skyledger/skyledger/internal/wsapi"
 )
 
-func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
-
 // The whole real-time path on the DynamoDB adapter (moto): golden CONNECT,
 // subscribe, a fanned-out event, key revocation closing the connection,
 // DISCONNECT.
