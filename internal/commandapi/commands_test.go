@@ -15,15 +15,8 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
-	"github.com/skyledger/skyledger/internal/httpapi/httpapitest"
 	"github.com/skyledger/skyledger/internal/identityapp"
 )
-
-// The router serves exactly the command routes the contexts declare.
-func TestRouterServesEveryDeclaredCommandRoute(t *testing.T) {
-	t.Parallel()
-	httpapitest.AssertServesDeclared(t, newEnv(t).router, domain.SideCommand)
-}
 
 func TestBootstrapOnce(t *testing.T) {
 	t.Parallel()

@@ -21,15 +21,9 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
-	"github.com/skyledger/skyledger/internal/httpapi/httpapitest"
 	"github.com/skyledger/skyledger/internal/queryapi"
 	"github.com/skyledger/skyledger/internal/wire"
 )
-
-func TestRouterServesEveryQueryRoute(t *testing.T) {
-	t.Parallel()
-	httpapitest.AssertServesDeclared(t, newFixture(t).router, domain.SideQuery)
-}
 
 // TestRBACMatrix covers every role x every query route x (own tenant, other
 // tenant, platform tenant) with the exact expected status.
