@@ -9,13 +9,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/skyledger/skyledger/internal/identityapp/identityapptest"
 	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -167,23 +166,15 @@ func expected(t *testing.T, shift time.Duration) []string {
 	return readmodeltest.Snapshot(t, m)
 }
 
-// history is the projector's golden identity history (7 streams, 14
-// events), each event's occurred_at moved by shift.
+// history is the golden identity history (7 streams, 14 events), each
+// event's occurred_at moved by shift.
 func history(t *testing.T, shift time.Duration) []events.Envelope {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "projection", "testdata", "identity_batch.json"))
-	require.NoError(t, err)
-	var ev lambdaevents.DynamoDBEvent
-	require.NoError(t, json.Unmarshal(b, &ev))
-	var out []events.Envelope
-	for _, r := range ev.Records {
-		c, err := dynamo.FromLambdaRecord(r)
-		require.NoError(t, err)
-		e := c.Envelope
-		e.OccurredAt = e.OccurredAt.Add(shift)
-		out = append(out, e)
-	}
+	out := identityapptest.History()
 	require.Len(t, out, 14)
+	for i := range out {
+		out[i].OccurredAt = out[i].OccurredAt.Add(shift)
+	}
 	return out
 }
 

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/skyledger/skyledger/internal/identityapp/identityapptest"
 	"github.com/skyledger/skyledger/internal/readmodel/readmodeltest"
 
-	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,19 +28,10 @@ import (
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-// history is the projector's golden identity history (7 streams, 14 events).
+// history is the golden identity history (7 streams, 14 events).
 func history(t *testing.T) []events.Envelope {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "projection", "testdata", "identity_batch.json"))
-	require.NoError(t, err)
-	var ev lambdaevents.DynamoDBEvent
-	require.NoError(t, json.Unmarshal(b, &ev))
-	var out []events.Envelope
-	for _, r := range ev.Records {
-		c, err := dynamo.FromLambdaRecord(r)
-		require.NoError(t, err)
-		out = append(out, c.Envelope)
-	}
+	out := identityapptest.History()
 	require.Len(t, out, 14)
 	return out
 }
