@@ -140,6 +140,33 @@ func (s *commands) loadKey(ctx context.Context, id string) (identity.APIKey, []e
 	return loadStream(ctx, s, "api key "+id, identity.StreamAPIKey(id), identity.FoldAPIKey)
 }
 
+// userFor loads user id for a command of act: authorized first, so that
+// another tenant's user is 404 before any 409 or 412, then If-Match.
+func (s *commands) userFor(ctx context.Context, c *commandapi.Call, id string, act domain.Action) (identity.User, []events.Envelope, error) {
+	u, evs, err := s.loadUser(ctx, id)
+	if err != nil {
+		return u, nil, err
+	}
+	if err := domain.Authorize(c.Principal, act, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
+		return u, nil, err
+	}
+	return u, evs, c.CheckIfMatch(u.Version)
+}
+
+// update folds the events decided on a loaded stream (prior, at version)
+// and returns the state after them and the mutation that appends them:
+// 200 with the resource at its new version.
+func update[T, R any](c *commandapi.Call, stream, tenantID string, prior []events.Envelope, version int64, decided []identity.Event,
+	f func([]identity.Recorded) (T, error), resource func(T, int64, time.Time) R) (T, commandapi.Mutation, error) {
+	after, err := fold(prior, version, decided, f)
+	if err != nil {
+		return after, commandapi.Mutation{}, err
+	}
+	return after, commandapi.Mutation{StreamID: stream, TenantID: tenantID, Expected: version,
+		Events: newEvents(decided), Status: http.StatusOK,
+		Body: func(v int64) any { return resource(after, v, updatedAt(c, decided, prior)) }}, nil
+}
+
 // userCred reads the user's credential record and checks that it reflects
 // version v of the user stream (else a concurrent append won: conflict, so
 // the command is retried).
@@ -551,13 +578,8 @@ func (s *commands) session(ctx context.Context, c *commandapi.Call, cred auth.Us
 // closed. An API key is not a session: 400 naming Authorization (revoke it
 // with DELETE /api/apikeys/{id}). The body is empty or {}.
 func (s *commands) logout(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
-	if b, err := c.Body(); err != nil {
+	if err := c.DecodeEmpty(); err != nil {
 		return httpapi.Response{}, err
-	} else if len(strings.TrimSpace(string(b))) > 0 {
-		var empty struct{}
-		if err := commandapi.DecodeJSON(b, &empty); err != nil {
-			return httpapi.Response{}, err
-		}
 	}
 	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(c.Principal.KeyID))
 	if errors.Is(err, events.ErrNotFound) {
@@ -734,13 +756,10 @@ func (s *commands) patchTenant(ctx context.Context, c *commandapi.Call) (httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	after, err := fold(evs, t.Version, decided, identity.FoldTenant)
+	after, m, err := update(c, identity.StreamTenant(t.ID), t.ID, evs, t.Version, decided, identity.FoldTenant, tenantResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return tenantResource(after, v, updatedAt(c, decided, evs)) }}
 	if after.Status != t.Status {
 		op, err := put(auth.TenantRecord(t.ID, after.Status))
 		if err != nil {
@@ -843,14 +862,8 @@ func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 			return httpapi.Response{}, err
 		}
 	}
-	u, evs, err := s.loadUser(ctx, id)
+	u, evs, err := s.userFor(ctx, c, id, domain.ActUserUpdate)
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := domain.Authorize(c.Principal, domain.ActUserUpdate, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := c.CheckIfMatch(u.Version); err != nil {
 		return httpapi.Response{}, err
 	}
 	var decided []identity.Event
@@ -872,13 +885,10 @@ func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 		}
 		decided = append(decided, d...)
 	}
-	after, err := fold(evs, u.Version, decided, identity.FoldUser)
+	after, m, err := update(c, identity.StreamUser(u.ID), u.TenantID, evs, u.Version, decided, identity.FoldUser, userResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
 	}
@@ -988,10 +998,6 @@ func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	after, err := fold(evs, k.Version, decided, identity.FoldAPIKey)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(id))
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("key credential %s: %w", id, err)
@@ -1000,9 +1006,11 @@ func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return keyResource(after, cred.LastUsedAt, v) }}
+	after, m, err := update(c, identity.StreamAPIKey(id), k.TenantID, evs, k.Version, decided, identity.FoldAPIKey,
+		func(k identity.APIKey, v int64, _ time.Time) APIKey { return keyResource(k, cred.LastUsedAt, v) })
+	if err != nil {
+		return httpapi.Response{}, err
+	}
 	if len(decided) > 0 {
 		cred.RevokedAt = after.RevokedAt
 		op, err := put(auth.KeyRecord(auth.KindAPIKey, cred))
@@ -1022,13 +1030,8 @@ func (s *commands) wsTicket(ctx context.Context, c *commandapi.Call) (httpapi.Re
 	if err := domain.Authorize(c.Principal, domain.ActWSTicket, domain.Resource{TenantID: c.Principal.TenantID, OwnerID: c.Principal.UserID}); err != nil {
 		return httpapi.Response{}, err
 	}
-	if b, err := c.Body(); err != nil {
+	if err := c.DecodeEmpty(); err != nil {
 		return httpapi.Response{}, err
-	} else if len(strings.TrimSpace(string(b))) > 0 {
-		var empty struct{}
-		if err := commandapi.DecodeJSON(b, &empty); err != nil {
-			return httpapi.Response{}, err
-		}
 	}
 	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.Now())
 	if err != nil {
