@@ -1,6 +1,7 @@
 package pirep
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -158,12 +159,8 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 	if w := r.Wind; w != nil {
 		a.Wdir, a.Wspd = intp(w.Direction), intp(w.Speed)
 	}
-	icing := r.Icing[:0:0]
-	for _, l := range r.Icing {
-		if l.Intensity != "" {
-			icing = append(icing, l)
-		}
-	}
+	// the fields hold the first two layers with an intensity
+	icing := slices.DeleteFunc(slices.Clone(r.Icing), func(l IcingLayer) bool { return l.Intensity == "" })
 	for i, l := range icing {
 		bas, top := awcBand(l.Altitude, r.Altitude.Level)
 		in, ty := awcIntensity(l.Intensity, l.IntensityUpper, awcIcgInt), awcWord(l.Type)
@@ -174,12 +171,7 @@ func ToAWC(r Report, receivedAt time.Time) AWC {
 			a.IcgBas2, a.IcgTop2, a.IcgInt2, a.IcgType2 = bas, top, in, ty
 		}
 	}
-	turbulence := r.Turbulence[:0:0]
-	for _, l := range r.Turbulence {
-		if l.Intensity != "" {
-			turbulence = append(turbulence, l)
-		}
-	}
+	turbulence := slices.DeleteFunc(slices.Clone(r.Turbulence), func(l TurbulenceLayer) bool { return l.Intensity == "" })
 	for i, l := range turbulence {
 		bas, top := awcBand(l.Altitude, r.Altitude.Level)
 		in, ty, fq := awcIntensity(l.Intensity, l.IntensityUpper, awcTbInt), l.Type, awcWord(l.Frequency)

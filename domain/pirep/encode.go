@@ -41,43 +41,33 @@ func (r Report) AppendText(b *strings.Builder) {
 	}
 	b.WriteString("/TP ")
 	b.WriteString(r.AircraftType)
-	if len(r.Sky) > 0 {
-		b.WriteString("/SK ")
-		for i, l := range r.Sky {
-			if i > 0 {
-				b.WriteByte('/')
-			}
-			if l.Text != "" {
-				b.WriteString(l.Text)
-				continue
-			}
-			if l.Cover == "" {
-				if l.Top != nil {
-					b.WriteString("TOP")
-					pad(b, *l.Top, 3)
-				} else {
-					b.WriteString("TOP" + Unknown)
-				}
-				continue
-			}
-			b.WriteString(l.Cover)
-			if l.CoverUpper != "" {
-				b.WriteByte('-')
-				b.WriteString(l.CoverUpper)
-			}
-			if l.Base != nil {
-				pad(b, *l.Base, 3)
-			} else if l.BaseUnknown {
-				b.WriteString(Unknown)
-			}
+	writeLayers(b, "/SK ", r.Sky, func(l SkyLayer) {
+		if l.Cover == "" {
 			if l.Top != nil {
-				b.WriteString("-TOP")
+				b.WriteString("TOP")
 				pad(b, *l.Top, 3)
-			} else if l.TopUnknown {
-				b.WriteString("-TOP" + Unknown)
+			} else {
+				b.WriteString("TOP" + Unknown)
 			}
+			return
 		}
-	}
+		b.WriteString(l.Cover)
+		if l.CoverUpper != "" {
+			b.WriteByte('-')
+			b.WriteString(l.CoverUpper)
+		}
+		if l.Base != nil {
+			pad(b, *l.Base, 3)
+		} else if l.BaseUnknown {
+			b.WriteString(Unknown)
+		}
+		if l.Top != nil {
+			b.WriteString("-TOP")
+			pad(b, *l.Top, 3)
+		} else if l.TopUnknown {
+			b.WriteString("-TOP" + Unknown)
+		}
+	})
 	if w := r.Weather; w != nil && w.Text != "" {
 		b.WriteString("/WX ")
 		b.WriteString(w.Text)
@@ -118,36 +108,16 @@ func (r Report) AppendText(b *strings.Builder) {
 		b.WriteString("/WV ")
 		b.WriteString(r.WindText)
 	}
-	if len(r.Turbulence) > 0 {
-		b.WriteString("/TB ")
-		for i, l := range r.Turbulence {
-			if i > 0 {
-				b.WriteByte('/')
-			}
-			if l.Text != "" {
-				b.WriteString(l.Text)
-				continue
-			}
-			if l.Frequency != "" {
-				b.WriteString(l.Frequency)
-				b.WriteByte(' ')
-			}
-			writeLayer(b, l.Intensity, l.IntensityUpper, l.Type, l.Altitude)
+	writeLayers(b, "/TB ", r.Turbulence, func(l TurbulenceLayer) {
+		if l.Frequency != "" {
+			b.WriteString(l.Frequency)
+			b.WriteByte(' ')
 		}
-	}
-	if len(r.Icing) > 0 {
-		b.WriteString("/IC ")
-		for i, l := range r.Icing {
-			if i > 0 {
-				b.WriteByte('/')
-			}
-			if l.Text != "" {
-				b.WriteString(l.Text)
-				continue
-			}
-			writeLayer(b, l.Intensity, l.IntensityUpper, l.Type, l.Altitude)
-		}
-	}
+		writeLayer(b, l.Intensity, l.IntensityUpper, l.Type, l.Altitude)
+	})
+	writeLayers(b, "/IC ", r.Icing, func(l IcingLayer) {
+		writeLayer(b, l.Intensity, l.IntensityUpper, l.Type, l.Altitude)
+	})
 	if r.Remarks != "" || r.Altitude.Phase != "" {
 		b.WriteString("/RM ")
 		b.WriteString(r.Remarks)

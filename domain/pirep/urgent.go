@@ -87,7 +87,7 @@ func UrgentReasons(r Report) []string {
 // wordRules appends the rules on words (see UrgentReasons) that fire and
 // whose structured counterpart did not.
 func wordRules(r Report, out []string) []string {
-	if (r.Remarks == "" || !mayHaveWordRule(r.Remarks)) && !hasTBText(r.Turbulence) && !hasICText(r.Icing) {
+	if (r.Remarks == "" || !mayHaveWordRule(r.Remarks)) && !hasText(r.Turbulence) && !hasText(r.Icing) {
 		return out // the common case: nothing written in words to examine
 	}
 	has := func(reason string) bool {
@@ -103,20 +103,12 @@ func wordRules(r Report, out []string) []string {
 		rm = strings.Fields(r.Remarks)
 	}
 	if !has(ReasonTurbulence) {
-		fire := false
-		for _, l := range r.Turbulence {
-			fire = fire || l.Text != "" && anyWord(strings.Fields(l.Text), isSevereWord)
-		}
-		if fire || near(rm, isSevereWord, isTurbWord, 3) {
+		if anyTextWord(r.Turbulence, isSevereWord) || near(rm, isSevereWord, isTurbWord, 3) {
 			out = append(out, ReasonTurbulenceWords)
 		}
 	}
 	if !has(ReasonIcing) {
-		fire := false
-		for _, l := range r.Icing {
-			fire = fire || l.Text != "" && anyWord(strings.Fields(l.Text), isSevereIcingWord)
-		}
-		if fire || near(rm, isSevereIcingWord, isIceWord, 3) {
+		if anyTextWord(r.Icing, isSevereIcingWord) || near(rm, isSevereIcingWord, isIceWord, 3) {
 			out = append(out, ReasonIcingWords)
 		}
 	}

@@ -108,28 +108,8 @@ func (r *Report) Normalize() {
 			r.WindText = txt
 		}
 	}
-	if hasTBText(r.Turbulence) {
-		var out []TurbulenceLayer
-		for _, l := range r.Turbulence {
-			if l.Text != "" {
-				out = appendTB(out, strings.ReplaceAll(l.Text, "/", " "))
-			} else {
-				out = append(out, l)
-			}
-		}
-		r.Turbulence = out
-	}
-	if hasICText(r.Icing) {
-		var out []IcingLayer
-		for _, l := range r.Icing {
-			if l.Text != "" {
-				out = appendIC(out, strings.ReplaceAll(l.Text, "/", " "))
-			} else {
-				out = append(out, l)
-			}
-		}
-		r.Icing = out
-	}
+	r.Turbulence = redecodeText(r.Turbulence, appendTB)
+	r.Icing = redecodeText(r.Icing, appendIC)
 	defer func() { r.Warnings = r.Warn() }()
 	for i := range r.Location.Points {
 		p := &r.Location.Points[i]
@@ -614,24 +594,6 @@ func sameWeather(a, b Weather) bool {
 }
 
 func hasSkyText(ls []SkyLayer) bool {
-	for _, l := range ls {
-		if l.Text != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func hasTBText(ls []TurbulenceLayer) bool {
-	for _, l := range ls {
-		if l.Text != "" {
-			return true
-		}
-	}
-	return false
-}
-
-func hasICText(ls []IcingLayer) bool {
 	for _, l := range ls {
 		if l.Text != "" {
 			return true
