@@ -144,24 +144,16 @@ func channelsOf(item map[string]types.AttributeValue) []string {
 // Delete implements Store.
 func (d *Dynamo) Delete(ctx context.Context, id string) error {
 	var keys []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
-		TableName: &d.table, ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(connPK(id))},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("delete connection %s: query: %w", id, err)
-		}
-		for _, it := range page.Items {
-			keys = append(keys, key(str(it, "pk"), str(it, "sk")))
-			if str(it, "sk") == "meta" {
-				for _, ch := range channelsOf(it) {
-					keys = append(keys, key(chanPK(ch), connPK(id)))
-				}
+	err := d.each(ctx, d.partition(connPK(id)), func(it map[string]types.AttributeValue) {
+		keys = append(keys, key(str(it, "pk"), str(it, "sk")))
+		if str(it, "sk") == "meta" {
+			for _, ch := range channelsOf(it) {
+				keys = append(keys, key(chanPK(ch), connPK(id)))
 			}
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("delete connection %s: query: %w", id, err)
 	}
 	if err := d.deleteKeys(ctx, keys); err != nil {
 		return fmt.Errorf("delete connection %s: %w", id, err)
@@ -276,44 +268,56 @@ func (d *Dynamo) Channels(ctx context.Context, id string) ([]string, error) {
 // ByChannel implements Store.
 func (d *Dynamo) ByChannel(ctx context.Context, channel string) ([]Subscriber, error) {
 	out := []Subscriber{}
-	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
-		TableName: &d.table, ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(chanPK(channel))},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("subscribers of %s: %w", channel, err)
-		}
-		for _, it := range page.Items {
-			if !d.alive(it) {
-				continue
-			}
+	err := d.each(ctx, d.partition(chanPK(channel)), func(it map[string]types.AttributeValue) {
+		if d.alive(it) {
 			out = append(out, Subscriber{ConnectionID: str(it, "conn_id"), UserID: str(it, "user_id"),
 				TenantID: str(it, "tenant_id"), Role: domain.Role(str(it, "role")), KeyID: str(it, "key_id")})
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("subscribers of %s: %w", channel, err)
 	}
 	return out, nil
 }
 
-func (d *Dynamo) byIndex(ctx context.Context, gsi1pk string) ([]string, error) {
-	out := []string{}
-	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
-		TableName: &d.table, IndexName: aws.String("gsi1"),
-		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(gsi1pk)},
-	})
+// partition is the query of the items of partition key pk (strongly
+// consistent).
+func (d *Dynamo) partition(pk string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName: &d.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
+	}
+}
+
+// each calls f with every item the query in finds, page after page.
+func (d *Dynamo) each(ctx context.Context, in *dynamodb.QueryInput, f func(map[string]types.AttributeValue)) error {
+	p := dynamodb.NewQueryPaginator(d.c, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("connections of %s: %w", gsi1pk, err)
+			return err
 		}
 		for _, it := range page.Items {
-			if d.alive(it) {
-				out = append(out, str(it, "conn_id"))
-			}
+			f(it)
 		}
+	}
+	return nil
+}
+
+func (d *Dynamo) byIndex(ctx context.Context, gsi1pk string) ([]string, error) {
+	out := []string{}
+	err := d.each(ctx, &dynamodb.QueryInput{
+		TableName: &d.table, IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(gsi1pk)},
+	}, func(it map[string]types.AttributeValue) {
+		if d.alive(it) {
+			out = append(out, str(it, "conn_id"))
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connections of %s: %w", gsi1pk, err)
 	}
 	return out, nil
 }
