@@ -167,6 +167,14 @@ func update[T, R any](c *commandapi.Call, stream, tenantID string, prior []event
 		Body: func(v int64) any { return resource(after, v, updatedAt(c, decided, prior)) }}, nil
 }
 
+// create is update for the events that start a stream: 201.
+func create[T, R any](c *commandapi.Call, stream, tenantID string, evs []identity.Event,
+	f func([]identity.Recorded) (T, error), resource func(T, int64, time.Time) R) (T, commandapi.Mutation, error) {
+	created, m, err := update(c, stream, tenantID, nil, events.ExpectNew, evs, f, resource)
+	m.Status = http.StatusCreated
+	return created, m, err
+}
+
 // userCred reads the user's credential record and checks that it reflects
 // version v of the user stream (else a concurrent append won: conflict, so
 // the command is retried).
@@ -706,13 +714,11 @@ func (s *commands) createTenant(ctx context.Context, c *commandapi.Call) (httpap
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	t, err := fold(nil, 0, evs, identity.FoldTenant)
+	_, m, err := create(c, identity.StreamTenant(id), id, evs, identity.FoldTenant, tenantResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
-		Events: newEvents(evs), Status: http.StatusCreated,
-		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
+	return s.Commit(ctx, c, m)
 }
 
 type patchTenantRequest struct {
@@ -802,7 +808,7 @@ func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	u, err := fold(nil, 0, evs, identity.FoldUser)
+	u, m, err := create(c, identity.StreamUser(id), t.ID, evs, identity.FoldUser, userResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -813,14 +819,11 @@ func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	ops, err := userOps(auth.UserCredential{UserID: id, TenantID: t.ID, Email: u.Email, Role: u.Role, Status: u.Status,
-		PasswordHash: hash, Version: 1}, true)
-	if err != nil {
+	if m.Records, err = userOps(auth.UserCredential{UserID: id, TenantID: t.ID, Email: u.Email, Role: u.Role, Status: u.Status,
+		PasswordHash: hash, Version: 1}, true); err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
-		Events: newEvents(evs), Records: ops, Status: http.StatusCreated,
-		Body: func(v int64) any { return userResource(u, v, c.At) }})
+	resp, err := s.Commit(ctx, c, m)
 	if err != nil {
 		return resp, emailTaken(err)
 	}
@@ -954,7 +957,8 @@ func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	k, err := fold(nil, 0, evs, identity.FoldAPIKey)
+	k, m, err := create(c, identity.StreamAPIKey(id), owner.TenantID, evs, identity.FoldAPIKey,
+		func(k identity.APIKey, v int64, _ time.Time) CreatedKey { return CreatedKey{keyResource(k, nil, v), full} })
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -963,12 +967,8 @@ func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
-		Events: newEvents(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
-		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
-		Body: func(v int64) any {
-			return CreatedKey{keyResource(k, nil, v), full}
-		}})
+	m.Records, m.ExtraHeaders = []events.RecordOp{op}, map[string]string{"Cache-Control": "no-store"}
+	return s.Commit(ctx, c, m)
 }
 
 // revokeKey revokes an API key (200 with the key); it fails on the very
