@@ -958,7 +958,9 @@ func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	k, m, err := create(c, identity.StreamAPIKey(id), owner.TenantID, evs, identity.FoldAPIKey,
-		func(k identity.APIKey, v int64, _ time.Time) CreatedKey { return CreatedKey{keyResource(k, nil, v), full} })
+		func(k identity.APIKey, v int64, _ time.Time) CreatedKey {
+			return CreatedKey{keyResource(k, nil, v), full}
+		})
 	if err != nil {
 		return httpapi.Response{}, err
 	}
