@@ -24,6 +24,18 @@ func (r Record) Validate() error {
 	return nil
 }
 
+// ValidateCompareAndPut checks the arguments of Records.CompareAndPut, as
+// every adapter does before it writes.
+func ValidateCompareAndPut(rec Record, expectRev int64) error {
+	if err := rec.Validate(); err != nil {
+		return fmt.Errorf("put record: %w", err)
+	}
+	if expectRev < 0 {
+		return &ValidationError{Field: "expect_rev", Reason: "must be >= 0"}
+	}
+	return nil
+}
+
 // Expired reports whether the record has expired at now (expiry is
 // inclusive: a record whose ExpiresAt <= now is gone).
 func (r Record) Expired(now time.Time) bool {

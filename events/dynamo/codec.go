@@ -131,23 +131,11 @@ func avSize(v ddbtypes.AttributeValue) int {
 	case *ddbtypes.AttributeValueMemberBOOL, *ddbtypes.AttributeValueMemberNULL:
 		return 1
 	case *ddbtypes.AttributeValueMemberSS:
-		n := 0
-		for _, s := range t.Value {
-			n += len(s)
-		}
-		return n
+		return lenSum(t.Value)
 	case *ddbtypes.AttributeValueMemberNS:
-		n := 0
-		for _, s := range t.Value {
-			n += len(s)
-		}
-		return n
+		return lenSum(t.Value)
 	case *ddbtypes.AttributeValueMemberBS:
-		n := 0
-		for _, s := range t.Value {
-			n += len(s)
-		}
-		return n
+		return lenSum(t.Value)
 	case *ddbtypes.AttributeValueMemberL:
 		n := 3
 		for _, e := range t.Value {
@@ -162,6 +150,15 @@ func avSize(v ddbtypes.AttributeValue) int {
 		return n
 	}
 	return 0
+}
+
+// lenSum is the total length of a set's members.
+func lenSum[T string | []byte](vs []T) int {
+	n := 0
+	for _, v := range vs {
+		n += len(v)
+	}
+	return n
 }
 
 // StreamMeta is what a Lambda stream record says about its source beyond

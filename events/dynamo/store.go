@@ -416,11 +416,8 @@ func (s *Store) GetRecord(ctx context.Context, key string) (events.Record, error
 
 // CompareAndPut implements events.Records with a conditional PutItem.
 func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev int64) (events.Record, error) {
-	if err := rec.Validate(); err != nil {
-		return events.Record{}, fmt.Errorf("put record: %w", err)
-	}
-	if expectRev < 0 {
-		return events.Record{}, &events.ValidationError{Field: "expect_rev", Reason: "must be >= 0"}
+	if err := events.ValidateCompareAndPut(rec, expectRev); err != nil {
+		return events.Record{}, err
 	}
 	rec = rec.Normalized()
 	rec.Rev = expectRev + 1

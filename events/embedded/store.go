@@ -559,11 +559,8 @@ func (s *Store) Append(ctx context.Context, req events.AppendRequest) (events.Ap
 
 // CompareAndPut implements events.Records.
 func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev int64) (events.Record, error) {
-	if err := rec.Validate(); err != nil {
-		return events.Record{}, fmt.Errorf("put record: %w", err)
-	}
-	if expectRev < 0 {
-		return events.Record{}, &events.ValidationError{Field: "expect_rev", Reason: "must be >= 0"}
+	if err := events.ValidateCompareAndPut(rec, expectRev); err != nil {
+		return events.Record{}, err
 	}
 	r := &request{kind: opCAS, rec: rec, expectRev: expectRev}
 	if err := s.submit(ctx, r); err != nil {

@@ -138,13 +138,9 @@ func (a *Authenticator) Authenticate(ctx context.Context, bearer string) (domain
 	if err != nil {
 		return domain.Principal{}, err
 	}
-	rec, err := a.Records.GetRecord(ctx, KeyRecordKey(id))
+	rec, cred, err := a.key(ctx, id)
 	if err != nil {
-		return domain.Principal{}, unauth("key lookup", err)
-	}
-	cred, err := DecodeKey(rec)
-	if err != nil {
-		return domain.Principal{}, unauth("key record", err)
+		return domain.Principal{}, err
 	}
 	if !secretMatches(secret, cred.SecretHash) {
 		return domain.Principal{}, fmt.Errorf("key secret mismatch: %w", domain.ErrUnauthenticated)
@@ -161,15 +157,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, bearer string) (domain
 // PrincipalForKey re-validates an already authenticated key id (used by
 // ticket consumption): key record valid and owner active.
 func (a *Authenticator) PrincipalForKey(ctx context.Context, keyID string) (domain.Principal, error) {
-	rec, err := a.Records.GetRecord(ctx, KeyRecordKey(keyID))
+	rec, cred, err := a.key(ctx, keyID)
 	if err != nil {
-		return domain.Principal{}, unauth("key lookup", err)
+		return domain.Principal{}, err
+	}
+	return a.principal(ctx, rec.Kind, cred, a.now())
+}
+
+// key reads and decodes the record of key id; a failure is unauthenticated.
+func (a *Authenticator) key(ctx context.Context, id string) (events.Record, KeyCredential, error) {
+	rec, err := a.Records.GetRecord(ctx, KeyRecordKey(id))
+	if err != nil {
+		return rec, KeyCredential{}, unauth("key lookup", err)
 	}
 	cred, err := DecodeKey(rec)
 	if err != nil {
-		return domain.Principal{}, unauth("key record", err)
+		return rec, cred, unauth("key record", err)
 	}
-	return a.principal(ctx, rec.Kind, cred, a.now())
+	return rec, cred, nil
 }
 
 func (a *Authenticator) principal(ctx context.Context, kind string, cred KeyCredential, now time.Time) (domain.Principal, error) {

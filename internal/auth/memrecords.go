@@ -42,14 +42,12 @@ func (m *MemoryRecords) now() time.Time {
 	return time.Now()
 }
 
-func live(r events.Record, now time.Time) bool { return r.ExpiresAt == nil || now.Before(*r.ExpiresAt) }
-
 // GetRecord returns the record, or events.ErrNotFound when missing or expired.
 func (m *MemoryRecords) GetRecord(_ context.Context, key string) (events.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[key]
-	if !ok || !live(r, m.now()) {
+	if !ok || r.Expired(m.now()) {
 		return events.Record{}, fmt.Errorf("record: %w", events.ErrNotFound)
 	}
 	return r, nil
@@ -66,7 +64,7 @@ func (m *MemoryRecords) CompareAndPut(_ context.Context, rec events.Record, expe
 	}
 	cur, ok := m.recs[rec.Key]
 	var rev int64
-	if ok && live(cur, now) {
+	if ok && !cur.Expired(now) {
 		rev = cur.Rev
 	}
 	if rev != expectRev {
@@ -87,7 +85,7 @@ func (m *MemoryRecords) TakeRecord(_ context.Context, key string) (events.Record
 	defer m.mu.Unlock()
 	r, ok := m.recs[key]
 	delete(m.recs, key)
-	if !ok || !live(r, m.now()) {
+	if !ok || r.Expired(m.now()) {
 		return events.Record{}, fmt.Errorf("record: %w", events.ErrNotFound)
 	}
 	return r, nil
@@ -110,7 +108,7 @@ func (m *MemoryRecords) makeRoom(now time.Time) {
 		return
 	}
 	for k, r := range m.recs {
-		if !live(r, now) {
+		if r.Expired(now) {
 			delete(m.recs, k)
 		}
 	}

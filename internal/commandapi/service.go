@@ -187,6 +187,17 @@ func (c *Call) Decode(dst any) error {
 	return DecodeJSON(b, dst)
 }
 
+// DecodeEmpty accepts a body that is empty or an empty JSON object; any
+// field is refused as Decode refuses an unknown one.
+func (c *Call) DecodeEmpty() error {
+	b, err := c.Body()
+	if err != nil || len(strings.TrimSpace(string(b))) == 0 {
+		return err
+	}
+	var empty struct{}
+	return DecodeJSON(b, &empty)
+}
+
 // PathID returns the path parameter name (httpapi.PathID).
 func (c *Call) PathID(name string) (string, error) { return httpapi.PathID(c.Req, name) }
 

@@ -140,6 +140,41 @@ func (s *commands) loadKey(ctx context.Context, id string) (identity.APIKey, []e
 	return loadStream(ctx, s, "api key "+id, identity.StreamAPIKey(id), identity.FoldAPIKey)
 }
 
+// userFor loads user id for a command of act: authorized first, so that
+// another tenant's user is 404 before any 409 or 412, then If-Match.
+func (s *commands) userFor(ctx context.Context, c *commandapi.Call, id string, act domain.Action) (identity.User, []events.Envelope, error) {
+	u, evs, err := s.loadUser(ctx, id)
+	if err != nil {
+		return u, nil, err
+	}
+	if err := domain.Authorize(c.Principal, act, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
+		return u, nil, err
+	}
+	return u, evs, c.CheckIfMatch(u.Version)
+}
+
+// update folds the events decided on a loaded stream (prior, at version)
+// and returns the state after them and the mutation that appends them:
+// 200 with the resource at its new version.
+func update[T, R any](c *commandapi.Call, stream, tenantID string, prior []events.Envelope, version int64, decided []identity.Event,
+	f func([]identity.Recorded) (T, error), resource func(T, int64, time.Time) R) (T, commandapi.Mutation, error) {
+	after, err := fold(prior, version, decided, f)
+	if err != nil {
+		return after, commandapi.Mutation{}, err
+	}
+	return after, commandapi.Mutation{StreamID: stream, TenantID: tenantID, Expected: version,
+		Events: newEvents(decided), Status: http.StatusOK,
+		Body: func(v int64) any { return resource(after, v, updatedAt(c, decided, prior)) }}, nil
+}
+
+// create is update for the events that start a stream: 201.
+func create[T, R any](c *commandapi.Call, stream, tenantID string, evs []identity.Event,
+	f func([]identity.Recorded) (T, error), resource func(T, int64, time.Time) R) (T, commandapi.Mutation, error) {
+	created, m, err := update(c, stream, tenantID, nil, events.ExpectNew, evs, f, resource)
+	m.Status = http.StatusCreated
+	return created, m, err
+}
+
 // userCred reads the user's credential record and checks that it reflects
 // version v of the user stream (else a concurrent append won: conflict, so
 // the command is retried).
@@ -551,13 +586,8 @@ func (s *commands) session(ctx context.Context, c *commandapi.Call, cred auth.Us
 // closed. An API key is not a session: 400 naming Authorization (revoke it
 // with DELETE /api/apikeys/{id}). The body is empty or {}.
 func (s *commands) logout(ctx context.Context, c *commandapi.Call) (httpapi.Response, error) {
-	if b, err := c.Body(); err != nil {
+	if err := c.DecodeEmpty(); err != nil {
 		return httpapi.Response{}, err
-	} else if len(strings.TrimSpace(string(b))) > 0 {
-		var empty struct{}
-		if err := commandapi.DecodeJSON(b, &empty); err != nil {
-			return httpapi.Response{}, err
-		}
 	}
 	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(c.Principal.KeyID))
 	if errors.Is(err, events.ErrNotFound) {
@@ -684,13 +714,11 @@ func (s *commands) createTenant(ctx context.Context, c *commandapi.Call) (httpap
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	t, err := fold(nil, 0, evs, identity.FoldTenant)
+	_, m, err := create(c, identity.StreamTenant(id), id, evs, identity.FoldTenant, tenantResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamTenant(id), TenantID: id, Expected: events.ExpectNew,
-		Events: newEvents(evs), Status: http.StatusCreated,
-		Body: func(v int64) any { return tenantResource(t, v, c.At) }})
+	return s.Commit(ctx, c, m)
 }
 
 type patchTenantRequest struct {
@@ -734,13 +762,10 @@ func (s *commands) patchTenant(ctx context.Context, c *commandapi.Call) (httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	after, err := fold(evs, t.Version, decided, identity.FoldTenant)
+	after, m, err := update(c, identity.StreamTenant(t.ID), t.ID, evs, t.Version, decided, identity.FoldTenant, tenantResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamTenant(t.ID), TenantID: t.ID, Expected: t.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return tenantResource(after, v, updatedAt(c, decided, evs)) }}
 	if after.Status != t.Status {
 		op, err := put(auth.TenantRecord(t.ID, after.Status))
 		if err != nil {
@@ -783,7 +808,7 @@ func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	u, err := fold(nil, 0, evs, identity.FoldUser)
+	u, m, err := create(c, identity.StreamUser(id), t.ID, evs, identity.FoldUser, userResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -794,14 +819,11 @@ func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	ops, err := userOps(auth.UserCredential{UserID: id, TenantID: t.ID, Email: u.Email, Role: u.Role, Status: u.Status,
-		PasswordHash: hash, Version: 1}, true)
-	if err != nil {
+	if m.Records, err = userOps(auth.UserCredential{UserID: id, TenantID: t.ID, Email: u.Email, Role: u.Role, Status: u.Status,
+		PasswordHash: hash, Version: 1}, true); err != nil {
 		return httpapi.Response{}, err
 	}
-	resp, err := s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamUser(id), TenantID: t.ID, Expected: events.ExpectNew,
-		Events: newEvents(evs), Records: ops, Status: http.StatusCreated,
-		Body: func(v int64) any { return userResource(u, v, c.At) }})
+	resp, err := s.Commit(ctx, c, m)
 	if err != nil {
 		return resp, emailTaken(err)
 	}
@@ -843,14 +865,8 @@ func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 			return httpapi.Response{}, err
 		}
 	}
-	u, evs, err := s.loadUser(ctx, id)
+	u, evs, err := s.userFor(ctx, c, id, domain.ActUserUpdate)
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := domain.Authorize(c.Principal, domain.ActUserUpdate, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := c.CheckIfMatch(u.Version); err != nil {
 		return httpapi.Response{}, err
 	}
 	var decided []identity.Event
@@ -872,13 +888,10 @@ func (s *commands) patchUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 		}
 		decided = append(decided, d...)
 	}
-	after, err := fold(evs, u.Version, decided, identity.FoldUser)
+	after, m, err := update(c, identity.StreamUser(u.ID), u.TenantID, evs, u.Version, decided, identity.FoldUser, userResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) == 0 {
 		return s.Commit(ctx, c, m)
 	}
@@ -944,7 +957,10 @@ func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	k, err := fold(nil, 0, evs, identity.FoldAPIKey)
+	k, m, err := create(c, identity.StreamAPIKey(id), owner.TenantID, evs, identity.FoldAPIKey,
+		func(k identity.APIKey, v int64, _ time.Time) CreatedKey {
+			return CreatedKey{keyResource(k, nil, v), full}
+		})
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -953,12 +969,8 @@ func (s *commands) createKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return s.Commit(ctx, c, commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: events.ExpectNew,
-		Events: newEvents(evs), Records: []events.RecordOp{op}, Status: http.StatusCreated,
-		ExtraHeaders: map[string]string{"Cache-Control": "no-store"},
-		Body: func(v int64) any {
-			return CreatedKey{keyResource(k, nil, v), full}
-		}})
+	m.Records, m.ExtraHeaders = []events.RecordOp{op}, map[string]string{"Cache-Control": "no-store"}
+	return s.Commit(ctx, c, m)
 }
 
 // revokeKey revokes an API key (200 with the key); it fails on the very
@@ -988,10 +1000,6 @@ func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	after, err := fold(evs, k.Version, decided, identity.FoldAPIKey)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	rec, err := s.d.Store.GetRecord(ctx, auth.KeyRecordKey(id))
 	if err != nil {
 		return httpapi.Response{}, fmt.Errorf("key credential %s: %w", id, err)
@@ -1000,9 +1008,11 @@ func (s *commands) revokeKey(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamAPIKey(id), TenantID: k.TenantID, Expected: k.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return keyResource(after, cred.LastUsedAt, v) }}
+	after, m, err := update(c, identity.StreamAPIKey(id), k.TenantID, evs, k.Version, decided, identity.FoldAPIKey,
+		func(k identity.APIKey, v int64, _ time.Time) APIKey { return keyResource(k, cred.LastUsedAt, v) })
+	if err != nil {
+		return httpapi.Response{}, err
+	}
 	if len(decided) > 0 {
 		cred.RevokedAt = after.RevokedAt
 		op, err := put(auth.KeyRecord(auth.KindAPIKey, cred))
@@ -1022,13 +1032,8 @@ func (s *commands) wsTicket(ctx context.Context, c *commandapi.Call) (httpapi.Re
 	if err := domain.Authorize(c.Principal, domain.ActWSTicket, domain.Resource{TenantID: c.Principal.TenantID, OwnerID: c.Principal.UserID}); err != nil {
 		return httpapi.Response{}, err
 	}
-	if b, err := c.Body(); err != nil {
+	if err := c.DecodeEmpty(); err != nil {
 		return httpapi.Response{}, err
-	} else if len(strings.TrimSpace(string(b))) > 0 {
-		var empty struct{}
-		if err := commandapi.DecodeJSON(b, &empty); err != nil {
-			return httpapi.Response{}, err
-		}
 	}
 	t, exp, err := auth.IssueTicket(ctx, s.d.Expiring, c.Principal, s.Now())
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/skyledger/skyledger/domain"
@@ -28,23 +27,11 @@ func (s *commands) eraseUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if b, err := c.Body(); err != nil {
+	if err := c.DecodeEmpty(); err != nil {
 		return httpapi.Response{}, err
-	} else if len(strings.TrimSpace(string(b))) > 0 {
-		var empty struct{}
-		if err := commandapi.DecodeJSON(b, &empty); err != nil {
-			return httpapi.Response{}, err
-		}
 	}
-	u, evs, err := s.loadUser(ctx, id)
+	u, evs, err := s.userFor(ctx, c, id, domain.ActUserErase)
 	if err != nil {
-		return httpapi.Response{}, err
-	}
-	// authorization first: another tenant's user is 404 before any 409
-	if err := domain.Authorize(c.Principal, domain.ActUserErase, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
-		return httpapi.Response{}, err
-	}
-	if err := c.CheckIfMatch(u.Version); err != nil {
 		return httpapi.Response{}, err
 	}
 	if s.d.PII == nil {
@@ -54,13 +41,10 @@ func (s *commands) eraseUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	after, err := fold(evs, u.Version, decided, identity.FoldUser)
+	after, m, err := update(c, identity.StreamUser(u.ID), u.TenantID, evs, u.Version, decided, identity.FoldUser, userResource)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	m := commandapi.Mutation{StreamID: identity.StreamUser(u.ID), TenantID: u.TenantID, Expected: u.Version,
-		Events: newEvents(decided), Status: http.StatusOK,
-		Body: func(v int64) any { return userResource(after, v, updatedAt(c, decided, evs)) }}
 	if len(decided) > 0 {
 		cred, err := s.userCred(ctx, u.ID, u.Version)
 		if err != nil {

@@ -21,35 +21,57 @@ var Projections = []projection.Projection{
 	{Name: "apikeys", Match: projection.StreamKind("apikey"), Apply: applyAPIKey},
 }
 
-func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := projection.StreamID(e, "tenant")
-	return projection.Fold(ctx, m, TenantPK(id), SKTenant, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var t Tenant
+// foldView folds e into the view of the stream what names ("tenant <id>"),
+// stored at (pk, sk): the stored body decoded into a V (the zero V at the
+// stream's first event) is changed by apply, which returns the view's GSI1
+// keys, and stored again.
+func foldView[V any](ctx context.Context, m readmodel.Store, pk, sk string, e events.Envelope, what string,
+	apply func(v *V) (gsi1pk, gsi1sk string, err error)) error {
+	return projection.Fold(ctx, m, pk, sk, e, func(cur json.RawMessage) (readmodel.Item, error) {
+		var v V
 		if cur != nil {
-			if err := json.Unmarshal(cur, &t); err != nil {
-				return readmodel.Item{}, fmt.Errorf("stored tenant %s: %w", id, err)
+			if err := json.Unmarshal(cur, &v); err != nil {
+				return readmodel.Item{}, fmt.Errorf("stored %s: %w", what, err)
 			}
 		}
+		gsi1pk, gsi1sk, err := apply(&v)
+		if err != nil {
+			return readmodel.Item{}, err
+		}
+		b, err := json.Marshal(v)
+		return readmodel.Item{GSI1PK: gsi1pk, GSI1SK: gsi1sk, Body: b}, err
+	})
+}
+
+// gap is the error of event e on the stream what names before its first
+// event (first) was projected.
+func gap(what string, e events.Envelope, first string) error {
+	return fmt.Errorf("%s: %s before %s: %w", what, e.Type, first, projection.ErrGap)
+}
+
+func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
+	id := projection.StreamID(e, "tenant")
+	return foldView(ctx, m, TenantPK(id), SKTenant, e, "tenant "+id, func(t *Tenant) (string, string, error) {
 		switch e.Type {
 		case identity.TenantCreated:
 			d, err := projection.Decode[identity.TenantCreatedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
-			t = Tenant{ID: id, Name: d.Name, Platform: d.Platform, Status: identity.TenantActive, CreatedAt: d.CreatedAt.UTC()}
+			*t = Tenant{ID: id, Name: d.Name, Platform: d.Platform, Status: identity.TenantActive, CreatedAt: d.CreatedAt.UTC()}
 			if t.CreatedAt.IsZero() {
 				t.CreatedAt = e.OccurredAt.UTC()
 			}
 		case identity.TenantRenamed:
 			d, err := projection.Decode[identity.TenantRenamedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			t.Name = d.Name
 		case identity.TenantSuspended, identity.TenantReactivated:
 			d, err := projection.Decode[identity.TenantStatusData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			t.Status = d.Status
 		}
@@ -57,30 +79,23 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			t.Status = identity.TenantActive // stored before statuses existed
 		}
 		if t.ID == "" {
-			return readmodel.Item{}, fmt.Errorf("tenant %s: %s before tenant.created: %w", id, e.Type, projection.ErrGap)
+			return "", "", gap("tenant "+id, e, identity.TenantCreated)
 		}
 		t.Version, t.UpdatedAt = e.Version, e.OccurredAt.UTC()
-		b, err := json.Marshal(t)
-		return readmodel.Item{GSI1PK: GSI1Tenants, GSI1SK: TenantGSI1SK(id), Body: b}, err
+		return GSI1Tenants, TenantGSI1SK(id), nil
 	})
 }
 
 func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "user")
-	return projection.Fold(ctx, m, UserPK(id), SKUser, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var u User
-		if cur != nil {
-			if err := json.Unmarshal(cur, &u); err != nil {
-				return readmodel.Item{}, fmt.Errorf("stored user %s: %w", id, err)
-			}
-		}
+	return foldView(ctx, m, UserPK(id), SKUser, e, "user "+id, func(u *User) (string, string, error) {
 		switch e.Type {
 		case identity.UserCreated:
 			d, err := projection.Decode[identity.UserCreatedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
-			u = User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
+			*u = User{ID: id, TenantID: d.TenantID, Email: d.Email, DisplayName: d.DisplayName,
 				Role: d.Role, Status: d.Status, CreatedAt: d.CreatedAt.UTC()}
 			if u.TenantID == "" {
 				u.TenantID = e.TenantID
@@ -94,7 +109,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		case identity.UserRoleChanged:
 			d, err := projection.Decode[identity.UserRoleChangedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			u.Role = d.Role
 		case identity.UserDeactivated:
@@ -104,37 +119,30 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 		case identity.UserProfileUpdated:
 			d, err := projection.Decode[identity.UserProfileUpdatedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			u.DisplayName = d.DisplayName
 		case identity.UserErased:
 			u.Status, u.Email, u.DisplayName = identity.StatusErased, identity.Erased, identity.Erased
 		}
 		if u.ID == "" {
-			return readmodel.Item{}, fmt.Errorf("user %s: %s before user.created: %w", id, e.Type, projection.ErrGap)
+			return "", "", gap("user "+id, e, identity.UserCreated)
 		}
 		u.Version, u.UpdatedAt = e.Version, e.OccurredAt.UTC()
-		b, err := json.Marshal(u)
-		return readmodel.Item{GSI1PK: TenantUsersGSI1PK(u.TenantID), GSI1SK: UserGSI1SK(id), Body: b}, err
+		return TenantUsersGSI1PK(u.TenantID), UserGSI1SK(id), nil
 	})
 }
 
 func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "apikey")
-	return projection.Fold(ctx, m, APIKeyPK(id), SKAPIKey, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var k APIKey
-		if cur != nil {
-			if err := json.Unmarshal(cur, &k); err != nil {
-				return readmodel.Item{}, fmt.Errorf("stored api key %s: %w", id, err)
-			}
-		}
+	return foldView(ctx, m, APIKeyPK(id), SKAPIKey, e, "api key "+id, func(k *APIKey) (string, string, error) {
 		switch e.Type {
 		case identity.APIKeyCreated:
 			d, err := projection.Decode[identity.APIKeyCreatedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
-			k = APIKey{ID: id, Name: d.Name, Prefix: d.Prefix, OwnerID: d.OwnerID, TenantID: d.TenantID,
+			*k = APIKey{ID: id, Name: d.Name, Prefix: d.Prefix, OwnerID: d.OwnerID, TenantID: d.TenantID,
 				CreatedAt: d.CreatedAt.UTC(), ExpiresAt: utc(d.ExpiresAt)}
 			if k.TenantID == "" {
 				k.TenantID = e.TenantID
@@ -145,7 +153,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 		case identity.APIKeyRevoked:
 			d, err := projection.Decode[identity.APIKeyRevokedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			at := d.RevokedAt.UTC()
 			if at.IsZero() {
@@ -154,10 +162,9 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			k.RevokedAt = &at
 		}
 		if k.ID == "" {
-			return readmodel.Item{}, fmt.Errorf("api key %s: %s before apikey.created: %w", id, e.Type, projection.ErrGap)
+			return "", "", gap("api key "+id, e, identity.APIKeyCreated)
 		}
 		k.Version = e.Version
-		b, err := json.Marshal(k)
-		return readmodel.Item{GSI1PK: UserAPIKeysGSI1PK(k.OwnerID), GSI1SK: APIKeyGSI1SK(id), Body: b}, err
+		return UserAPIKeysGSI1PK(k.OwnerID), APIKeyGSI1SK(id), nil
 	})
 }

@@ -54,12 +54,7 @@ func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 		return httpapi.Response{}, err
 	}
 	if domain.ScopeOf(p.Role, domain.ActTenantRead) == domain.ScopeAny {
-		scope := "tenants|all"
-		page, err := s.ListIndex(ctx, req, scope, GSI1Tenants)
-		if err != nil {
-			return httpapi.Response{}, err
-		}
-		return s.ListResponse(bodies(page.Items), page.Next, scope), nil
+		return s.listIndex(ctx, req, "tenants|all", GSI1Tenants)
 	}
 	// everyone else sees exactly their own tenant
 	if _, err := s.ParseList(req, "tenants|own|"+p.TenantID); err != nil {
@@ -76,6 +71,16 @@ func (s *queries) listTenants(ctx context.Context, req httpapi.Request) (httpapi
 		return httpapi.Response{}, err
 	}
 	return s.ListResponse(bodies([]readmodel.Item{it}), "", ""), nil
+}
+
+// listIndex answers a list route with the bodies of a page of the gsi1
+// partition gpk, its cursor bound to scope.
+func (s *queries) listIndex(ctx context.Context, req httpapi.Request, scope, gpk string) (httpapi.Response, error) {
+	page, err := s.ListIndex(ctx, req, scope, gpk)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return s.ListResponse(bodies(page.Items), page.Next, scope), nil
 }
 
 func bodies(items []readmodel.Item) []json.RawMessage {
@@ -108,12 +113,7 @@ func (s *queries) listTenantUsers(ctx context.Context, req httpapi.Request) (htt
 		return httpapi.Response{}, err
 	}
 	gpk := TenantUsersGSI1PK(id)
-	scope := "users|" + gpk
-	page, err := s.ListIndex(ctx, req, scope, gpk)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	return s.ListResponse(bodies(page.Items), page.Next, scope), nil
+	return s.listIndex(ctx, req, "users|"+gpk, gpk)
 }
 
 func (s *queries) getUser(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {

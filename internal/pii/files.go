@@ -36,6 +36,22 @@ func (s *FileKeys) paths(userID string) (key, tomb string, err error) {
 	return filepath.Join(s.Dir, userID+".key"), filepath.Join(s.Dir, userID+".erased"), nil
 }
 
+// livePath is the path of the user's key file; ErrErased once the user's
+// tombstone exists.
+func (s *FileKeys) livePath(userID string) (string, error) {
+	key, tomb, err := s.paths(userID)
+	if err != nil {
+		return "", err
+	}
+	if gone, err := exists(tomb); err != nil || gone {
+		if err == nil {
+			err = ErrErased
+		}
+		return "", err
+	}
+	return key, nil
+}
+
 func safeName(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false
@@ -70,14 +86,8 @@ func (s *FileKeys) syncDir() error {
 // synced, and hard-linked into place, which fails if the name exists, so
 // concurrent creators agree on one key.
 func (s *FileKeys) CreateKey(_ context.Context, userID string, wrapped []byte) ([]byte, error) {
-	key, tomb, err := s.paths(userID)
+	key, err := s.livePath(userID)
 	if err != nil {
-		return nil, err
-	}
-	if gone, err := exists(tomb); err != nil || gone {
-		if err == nil {
-			err = ErrErased
-		}
 		return nil, err
 	}
 	if b, err := os.ReadFile(key); err == nil {
@@ -108,14 +118,8 @@ func (s *FileKeys) CreateKey(_ context.Context, userID string, wrapped []byte) (
 
 // Key implements KeyStore.
 func (s *FileKeys) Key(_ context.Context, userID string) ([]byte, error) {
-	key, tomb, err := s.paths(userID)
+	key, err := s.livePath(userID)
 	if err != nil {
-		return nil, err
-	}
-	if gone, err := exists(tomb); err != nil || gone {
-		if err == nil {
-			err = ErrErased
-		}
 		return nil, err
 	}
 	b, err := os.ReadFile(key)

@@ -160,26 +160,16 @@ func Dynamo(ctx context.Context, c *dynamodb.Client, eventsTable, recordsTable, 
 }
 
 func scanEvents(ctx context.Context, c *dynamodb.Client, table string) ([]events.Envelope, error) {
-	var out []events.Envelope
-	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", table, err)
-		}
-		for _, it := range page.Items {
-			e, err := dynamo.UnmarshalItem(it)
-			if err != nil {
-				return nil, fmt.Errorf("scan %s: %w", table, err)
-			}
-			out = append(out, e)
-		}
-	}
-	return out, nil
+	return scan(ctx, c, table, dynamo.UnmarshalItem)
 }
 
 func scanRecords(ctx context.Context, c *dynamodb.Client, table string) ([]events.Record, error) {
-	var out []events.Record
+	return scan(ctx, c, table, dynamo.UnmarshalRecordItem)
+}
+
+// scan reads every item of table, strongly consistent, decoded with decode.
+func scan[T any](ctx context.Context, c *dynamodb.Client, table string, decode func(map[string]types.AttributeValue) (T, error)) ([]T, error) {
+	var out []T
 	p := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -187,11 +177,11 @@ func scanRecords(ctx context.Context, c *dynamodb.Client, table string) ([]event
 			return nil, fmt.Errorf("scan %s: %w", table, err)
 		}
 		for _, it := range page.Items {
-			r, err := dynamo.UnmarshalRecordItem(it)
+			v, err := decode(it)
 			if err != nil {
 				return nil, fmt.Errorf("scan %s: %w", table, err)
 			}
-			out = append(out, r)
+			out = append(out, v)
 		}
 	}
 	return out, nil
