@@ -3,6 +3,8 @@ package commandapi_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,6 +14,8 @@ import (
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
+	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/httpapi"
 	"github.com/skyledger/skyledger/internal/pii"
 )
 
@@ -99,6 +103,53 @@ func TestEraseUser(t *testing.T) {
 	again, _ := e.createUser(b.Key, t1, "pat@acme.example", domain.RoleViewer)
 	assert.NotEqual(t, pat.ID, again.ID)
 	assert.Equal(t, "pat@acme.example", again.Email)
+}
+
+// keyOutage fails the first failures EraseKey calls, as a store outage
+// between the append and the key deletion would.
+type keyOutage struct {
+	commandapi.PersonalData
+	failures atomic.Int32
+}
+
+func (k *keyOutage) EraseKey(ctx context.Context, userID string) error {
+	if k.failures.Add(-1) >= 0 {
+		return errors.New("records table unavailable")
+	}
+	return k.PersonalData.EraseKey(ctx, userID)
+}
+
+// TestEraseRetryFinishesTheJob: when the data key cannot be deleted after
+// user.erased is recorded, the answer is 503, and a retry (the same
+// request, Idempotency-Key included) deletes the key: the route answers
+// from what it does, never from a stored earlier answer.
+func TestEraseRetryFinishesTheJob(t *testing.T) {
+	t.Parallel()
+	outage := &keyOutage{}
+	outage.failures.Store(1)
+	e := newEnvOn(t, openStore, func(d *commandapi.Deps) {
+		outage.PersonalData = d.PII
+		d.PII = outage
+	})
+	b := e.bootstrap()
+	t1 := e.createTenant(b.Key, "Acme")
+	pat, _ := e.createUser(b.Key, t1, "pat@acme.example", domain.RolePilot)
+	resp := e.do(e.req("patch_user").as(e, b.Key).path(pat.ID).header("if-match", "").body(map[string]any{"status": "deactivated"}))
+	require.Equal(t, 200, resp.StatusCode, resp.Body)
+
+	erase := func() httpapi.Response {
+		return e.do(e.req("post_user_erase").as(e, b.Key).path(pat.ID).header("Idempotency-Key", "erase-pat"))
+	}
+	resp = erase()
+	require.Equal(t, 503, resp.StatusCode, resp.Body)
+	_, err := (&pii.RecordKeys{Records: e.store}).Key(context.Background(), pat.ID)
+	require.NoError(t, err, "the key outlived the failed call")
+
+	resp = erase()
+	require.Equal(t, 200, resp.StatusCode, resp.Body)
+	assert.Equal(t, identity.Erased, decode[userOut](t, resp).Email)
+	_, err = (&pii.RecordKeys{Records: e.store}).Key(context.Background(), pat.ID)
+	assert.ErrorIs(t, err, pii.ErrErased)
 }
 
 // TestLoginFindsLegacyReservations: a reservation written before erasure

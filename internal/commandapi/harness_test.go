@@ -55,8 +55,9 @@ func newEnv(t testing.TB) *env {
 	return newEnvOn(t, openStore)
 }
 
-// newEnvOn is newEnv over the store that open returns.
-func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
+// newEnvOn is newEnv over the store that open returns; opts adjust the
+// service's dependencies.
+func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store, opts ...func(*commandapi.Deps)) *env {
 	t.Helper()
 	clk := &clock{}
 	clk.t.Store(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC).UnixNano())
@@ -65,14 +66,18 @@ func newEnvOn(t testing.TB, open func(testing.TB, *clock) events.Store) *env {
 	// personal data sealed under a test master key, data keys in the store's records
 	codec, upcasters := wire.PersonalData(wire.Adapters{Keys: &pii.RecordKeys{Records: store}},
 		wire.Settings{PIIMasterKey: make([]byte, pii.MasterKeyBytes)})
-	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(),
+	d := commandapi.Deps{Modules: wire.CommandModules(),
 		PII: codec, Upcasters: upcasters,
 		Expiring: expiring,
 		Store:    store, Now: clk.Now,
 		BootstrapToken: func(context.Context) (string, error) { return bootstrapToken, nil },
 		WSURL:          wsURL,
 		Hasher:         &auth.Hasher{Params: cheapHasher},
-	})
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	svc := commandapi.New(d)
 	return &env{t: t, store: store, clk: clk, router: svc.Router(), authn: &auth.Authenticator{Records: store, Tickets: expiring, Now: clk.Now},
 		expiring: expiring}
 }

@@ -117,7 +117,8 @@ func (s *Service) Now() time.Time { return s.d.Now().UTC() }
 type Route struct {
 	domain.Route
 	Handler func(ctx context.Context, c *Call) (httpapi.Response, error)
-	// NoIdempotency: the route ignores Idempotency-Key (it writes no events).
+	// NoIdempotency: the route ignores Idempotency-Key: it writes no events,
+	// or it is idempotent by itself and a retry must run it again.
 	NoIdempotency bool
 }
 

@@ -34,7 +34,9 @@ func Commands(svc *commandapi.Service) []commandapi.Route {
 		{Route: identity.RoutePatchTenant, Handler: s.patchTenant},
 		{Route: identity.RouteCreateUser, Handler: s.createUser},
 		{Route: identity.RoutePatchUser, Handler: s.patchUser},
-		{Route: identity.RouteEraseUser, Handler: s.eraseUser},
+		// erasing an erased user finishes the job (the key deletion), so a
+		// retry must run the handler, not replay an earlier answer
+		{Route: identity.RouteEraseUser, Handler: s.eraseUser, NoIdempotency: true},
 		{Route: identity.RouteCreateAPIKey, Handler: s.createKey},
 		{Route: identity.RouteRevokeAPIKey, Handler: s.revokeKey},
 		{Route: identity.RouteWSTicket, Handler: s.wsTicket, NoIdempotency: true},
