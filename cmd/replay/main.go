@@ -38,6 +38,7 @@ import (
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/ddb"
+	"github.com/skyledger/skyledger/internal/pii"
 	"github.com/skyledger/skyledger/internal/projection"
 	"github.com/skyledger/skyledger/internal/readmodel"
 	"github.com/skyledger/skyledger/internal/wire"
@@ -73,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer,
 	stage := fs.String("stage", "", "deployed stage (dev, prod): its Events table is the source")
 	inPlace := fs.Bool("in-place", false, "rebuild the source's own live ReadModel table (target)")
 	batch := fs.Int("batch", spec.Projector.BatchSize, "records per projector batch")
-	keyFile := fs.String("pii-key-file", "", "personal-data master key file (default: <events-dir>/../pii-key; a DynamoDB source: $"+EnvPIIKey+")")
+	keyFile := fs.String("pii-key-file", "", "personal-data master key file (default: <events-dir>/../pii-key; a DynamoDB source: $"+pii.EnvMasterKey+")")
 	keysDir := fs.String("keys-dir", "", "data-key directory (default: <events-dir>/../keys; a DynamoDB source: its Records table)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -68,11 +68,9 @@ func TestEraseEmbedded(t *testing.T) {
 	// master key and data keys) into a read-model dump in the data dir
 	st, err := embedded.Open(filepath.Join(s.dir, "events"), embedded.Options{})
 	require.NoError(t, err)
-	material, err := os.ReadFile(filepath.Join(s.dir, "pii-key"))
+	mk, err := wire.LocalPIIKey(s.dir) // exists: the runtime created it
 	require.NoError(t, err)
-	mk, err := pii.MasterKeyFrom(string(material))
-	require.NoError(t, err)
-	_, up := wire.PersonalData(wire.Adapters{Keys: &pii.FileKeys{Dir: filepath.Join(s.dir, "keys")}}, wire.Settings{PIIMasterKey: mk})
+	_, up := wire.PersonalData(wire.Adapters{Keys: &pii.FileKeys{Dir: wire.LocalKeysDir(s.dir)}}, wire.Settings{PIIMasterKey: mk})
 	dump := readmodel.NewEmbedded()
 	n, err := projection.New(projection.Deps{Models: dump, Projections: wire.Projections(), Upcasters: up}).Rebuild(context.Background(), st, 7)
 	require.NoError(t, err)

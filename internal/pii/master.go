@@ -21,6 +21,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -39,6 +41,40 @@ var ErrBadMasterKey = fmt.Errorf("master key material must be at least %d charac
 // ErrCorrupt: a wrapped key or a sealed payload fails authentication (wrong
 // master key, wrong user, tampered bytes).
 var ErrCorrupt = errors.New("pii: authentication failed")
+
+// EnvMasterKey carries the master key material for the offline tools
+// (replay, migrate) working on a stage's DynamoDB tables (the stage's
+// PIIKey secret) when no key file is named.
+const EnvMasterKey = "SKYLEDGER_PII_KEY"
+
+// ReadMasterKey is the offline tools' lookup of the master key: file when
+// named; else, for DynamoDB, $SKYLEDGER_PII_KEY; else the data directory's
+// pii-key file.
+func ReadMasterKey(file, dataDir string, dynamo bool) ([]byte, error) {
+	switch {
+	case file != "":
+	case dynamo:
+		if v := os.Getenv(EnvMasterKey); v != "" {
+			return masterKey(v)
+		}
+		return nil, errors.New("personal-data master key: set -pii-key-file or " + EnvMasterKey + " (the stage's PIIKey secret)")
+	default:
+		file = filepath.Join(dataDir, "pii-key")
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("personal-data master key: %w (start the runtime once to create it)", err)
+	}
+	return masterKey(string(b))
+}
+
+func masterKey(material string) ([]byte, error) {
+	mk, err := MasterKeyFrom(material)
+	if err != nil {
+		return nil, fmt.Errorf("personal-data master key: %w", err)
+	}
+	return mk, nil
+}
 
 // MasterKeyFrom turns the configured key material (a Secrets Manager
 // secret string in AWS, the data directory's pii-key file locally; at least

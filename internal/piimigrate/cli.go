@@ -16,10 +16,6 @@ import (
 	"github.com/skyledger/skyledger/internal/pii"
 )
 
-// EnvPIIKey carries the master key material for a DynamoDB migration (the
-// stage's PIIKey secret) when -pii-key-file is not given.
-const EnvPIIKey = "SKYLEDGER_PII_KEY"
-
 // Main is `skyledger migrate pii`: the embedded data directory (default)
 // or, with -table-prefix (or -stage), the DynamoDB tables at
 // AWS_ENDPOINT_URL or in AWS. newDynamo is called only for DynamoDB.
@@ -33,7 +29,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 	prefix := fs.String("table-prefix", "", "DynamoDB table prefix (DynamoDB instead of the data directory)")
 	stage := fs.String("stage", "", "deployed stage whose tables to migrate (DynamoDB)")
 	backup := fs.String("backup", "", "new backup location, outside the data directory: a directory (embedded) or a JSON-lines file (DynamoDB); required")
-	keyFile := fs.String("pii-key-file", "", "personal-data master key (default: <data-dir>/pii-key; DynamoDB: $"+EnvPIIKey+")")
+	keyFile := fs.String("pii-key-file", "", "personal-data master key (default: <data-dir>/pii-key; DynamoDB: $"+pii.EnvMasterKey+")")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -46,13 +42,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 		}
 		*prefix = spec.StagePrefix(*stage)
 	}
-	material, err := keyMaterial(*keyFile, *dataDir, *prefix != "")
+	mk, err := pii.ReadMasterKey(*keyFile, *dataDir, *prefix != "")
 	if err != nil {
 		return err
-	}
-	mk, err := pii.MasterKeyFrom(material)
-	if err != nil {
-		return fmt.Errorf("personal-data master key: %w", err)
 	}
 	m, err := pii.NewMaster(mk)
 	if err != nil {
@@ -83,24 +75,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 	fmt.Fprintln(stdout, rep.String())
 	fmt.Fprintf(stdout, "the backup %s holds the plaintext personal data: delete it once you have checked the system\n", rep.BackupLocation)
 	return nil
-}
-
-func keyMaterial(file, dataDir string, dynamo bool) (string, error) {
-	switch {
-	case file != "":
-	case dynamo:
-		if v := os.Getenv(EnvPIIKey); v != "" {
-			return v, nil
-		}
-		return "", errors.New("personal-data master key: set -pii-key-file or " + EnvPIIKey + " (the stage's PIIKey secret)")
-	default:
-		file = filepath.Join(dataDir, "pii-key")
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return "", fmt.Errorf("personal-data master key: %w (start the runtime once to create it)", err)
-	}
-	return string(b), nil
 }
 
 func envOr(k, def string) string {
