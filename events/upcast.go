@@ -22,7 +22,29 @@ type upcastKey struct {
 // command side's stream folds). The zero value is empty and ready; a nil
 // *Upcasters applies nothing.
 type Upcasters struct {
-	m map[upcastKey]Upcaster
+	m      map[upcastKey]Upcaster
+	scopes []func(context.Context) context.Context
+}
+
+// RegisterScope adds a function that Scope applies: an upcaster that looks
+// things up (a user's data key) keeps what it found in the context it
+// returns, for the span of that scope.
+func (u *Upcasters) RegisterScope(f func(context.Context) context.Context) {
+	u.scopes = append(u.scopes, f)
+}
+
+// Scope returns ctx for one unit of reading, a request or a stream batch:
+// within it the upcasters may remember their lookups, so a user's events
+// are opened with one key read, not one per event. Readers call it once
+// per unit and pass the result to Apply. A nil *Upcasters returns ctx.
+func (u *Upcasters) Scope(ctx context.Context) context.Context {
+	if u == nil {
+		return ctx
+	}
+	for _, f := range u.scopes {
+		ctx = f(ctx)
+	}
+	return ctx
 }
 
 // Register adds f for (typ, schema). Registering a pair twice is a wiring

@@ -219,6 +219,7 @@ const maxAttempts = 3
 
 func (s *Service) wrap(rt Route) httpapi.HandlerFunc {
 	return func(ctx context.Context, req httpapi.Request) (_ httpapi.Response, err error) {
+		ctx = s.d.Upcasters.Scope(ctx) // one request: each user's key read once
 		c := &Call{Req: req, Correlation: correlation(req), At: s.Now()}
 		defer func() {
 			// store errors name the idempotency record (idem#<hash of

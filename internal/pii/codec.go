@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
@@ -39,10 +40,59 @@ func ownerOf(e events.Envelope) (string, error) {
 
 func sealAAD(e events.Envelope) []byte { return []byte(e.StreamID + "\x00" + e.Type) }
 
+// memoKey finds the key memo of a read scope (Scope) in a context.
+type memoKey struct{}
+
+// keyMemo remembers, for one request or stream batch, each user's wrapped
+// key or its definite absence (ErrNoKey, ErrErased); other errors are not
+// remembered. Safe for concurrent use.
+type keyMemo struct {
+	mu sync.Mutex
+	m  map[string]memoEntry
+}
+
+type memoEntry struct {
+	wrapped []byte
+	err     error
+}
+
+// Scope returns ctx with a fresh key memo (events.Upcasters.Scope): the
+// key reads of the requests and batches run under it are made once per
+// user. A memo lives only as long as its scope, so an erasure is seen by
+// the next request or batch.
+func Scope(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &keyMemo{m: map[string]memoEntry{}})
+}
+
+// key reads userID's wrapped key, through the scope's memo when ctx has
+// one.
+func (c *Codec) key(ctx context.Context, userID string) ([]byte, error) {
+	memo, _ := ctx.Value(memoKey{}).(*keyMemo)
+	if memo != nil {
+		memo.mu.Lock()
+		e, ok := memo.m[userID]
+		memo.mu.Unlock()
+		if ok {
+			return e.wrapped, e.err
+		}
+	}
+	wrapped, err := c.Keys.Key(ctx, userID)
+	if memo != nil && (err == nil || errors.Is(err, ErrNoKey) || errors.Is(err, ErrErased)) {
+		memo.remember(userID, wrapped, err)
+	}
+	return wrapped, err
+}
+
+func (m *keyMemo) remember(userID string, wrapped []byte, err error) {
+	m.mu.Lock()
+	m.m[userID] = memoEntry{wrapped, err}
+	m.mu.Unlock()
+}
+
 // dataKey returns the user's data key, creating (and storing) one first
 // when create is set and the user has none.
 func (c *Codec) dataKey(ctx context.Context, userID string, create bool) ([]byte, error) {
-	wrapped, err := c.Keys.Key(ctx, userID)
+	wrapped, err := c.key(ctx, userID)
 	if errors.Is(err, ErrNoKey) && create {
 		k, kerr := NewDataKey()
 		if kerr != nil {
@@ -52,7 +102,11 @@ func (c *Codec) dataKey(ctx context.Context, userID string, create bool) ([]byte
 		if kerr != nil {
 			return nil, kerr
 		}
-		wrapped, err = c.Keys.CreateKey(ctx, userID, w)
+		if wrapped, err = c.Keys.CreateKey(ctx, userID, w); err == nil {
+			if memo, _ := ctx.Value(memoKey{}).(*keyMemo); memo != nil {
+				memo.remember(userID, wrapped, nil)
+			}
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -127,6 +181,7 @@ func SealWith(dataKey []byte, e events.Envelope) (events.Envelope, error) {
 // schema 2 (sealed) both become the plaintext shape readers decode, with
 // identity.Erased in the personal fields of an erased user.
 func (c *Codec) Register(r *events.Upcasters) {
+	r.RegisterScope(Scope)
 	for typ := range identity.PersonalFields {
 		r.Register(typ, identity.SchemaV1, c.openV1)
 		r.Register(typ, identity.SchemaV2, c.openV2)
@@ -140,7 +195,7 @@ func (c *Codec) openV1(ctx context.Context, e events.Envelope) (events.Envelope,
 	if err != nil {
 		return e, err
 	}
-	if _, err := c.Keys.Key(ctx, uid); errors.Is(err, ErrErased) {
+	if _, err := c.key(ctx, uid); errors.Is(err, ErrErased) {
 		e.Data, err = identity.Redact(e.Type, e.Data)
 		return e, err
 	} else if err != nil && !errors.Is(err, ErrNoKey) {
@@ -236,9 +291,16 @@ func Open(dataKey []byte, e events.Envelope) (events.Envelope, error) {
 	return OpenWith(dataKey, e, m, ct)
 }
 
-// EraseKey deletes userID's data key (KeyStore.EraseKey).
+// EraseKey deletes userID's data key (KeyStore.EraseKey); the rest of the
+// scope then reads the user as erased.
 func (c *Codec) EraseKey(ctx context.Context, userID string) error {
-	return c.Keys.EraseKey(ctx, userID)
+	if err := c.Keys.EraseKey(ctx, userID); err != nil {
+		return err
+	}
+	if memo, _ := ctx.Value(memoKey{}).(*keyMemo); memo != nil {
+		memo.remember(userID, nil, ErrErased)
+	}
+	return nil
 }
 
 // IsSealedRewrite reports whether e is what the personal-data migration

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -75,6 +76,56 @@ func TestSealOpenErase(t *testing.T) {
 	}
 	_, err = c.Seal(ctx, created(uid))
 	require.ErrorIs(t, err, pii.ErrErased, "an erased user gets no new key")
+}
+
+// countingKeys counts the key reads that reach the store.
+type countingKeys struct {
+	pii.KeyStore
+	reads atomic.Int32
+}
+
+func (k *countingKeys) Key(ctx context.Context, userID string) ([]byte, error) {
+	k.reads.Add(1)
+	return k.KeyStore.Key(ctx, userID)
+}
+
+// TestScopeReadsEachKeyOnce: within a read scope (a request, a batch) a
+// user's events are opened with one key read; the next scope reads again,
+// so an erasure is seen at once; an erasure inside the scope is seen by
+// the rest of it.
+func TestScopeReadsEachKeyOnce(t *testing.T) {
+	t.Parallel()
+	c, r := newCodec(t)
+	keys := &countingKeys{KeyStore: c.Keys}
+	c.Keys = keys
+	uid := ulid.Make().String()
+	sealed, err := c.Seal(context.Background(), created(uid))
+	require.NoError(t, err)
+	profile := created(uid)
+	profile.Type, profile.Version = identity.UserProfileUpdated, 2
+	profile.Data = json.RawMessage(`{"user_id":"` + uid + `","display_name":"Pat P."}`)
+	sealedProfile, err := c.Seal(context.Background(), profile)
+	require.NoError(t, err)
+
+	keys.reads.Store(0)
+	scope := r.Scope(context.Background())
+	for _, e := range []events.Envelope{sealed, sealedProfile, sealed} {
+		got, err := r.Apply(scope, e)
+		require.NoError(t, err)
+		assert.Contains(t, string(got.Data), "Pat P")
+	}
+	assert.Equal(t, int32(1), keys.reads.Load(), "one read for the user's three events")
+
+	require.NoError(t, c.EraseKey(scope, uid))
+	got, err := r.Apply(scope, sealed)
+	require.NoError(t, err)
+	assert.Contains(t, string(got.Data), identity.Erased, "erased within the scope")
+
+	keys.reads.Store(0)
+	got, err = r.Apply(r.Scope(context.Background()), sealed)
+	require.NoError(t, err)
+	assert.Contains(t, string(got.Data), identity.Erased, "erased for the next scope")
+	assert.Equal(t, int32(1), keys.reads.Load())
 }
 
 func TestOpenRefusesTamperingAndMovedPayloads(t *testing.T) {

@@ -106,6 +106,7 @@ func (e *ChangeError) Unwrap() error { return e.Err }
 // notifier error is logged, never returned (the read model is the truth,
 // notifications are best effort).
 func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
+	ctx = h.d.Upcasters.Scope(ctx) // one batch: each user's key read once
 	done := make([]events.Envelope, 0, len(cs))
 	dropped := 0
 	var failed error
