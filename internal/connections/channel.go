@@ -52,6 +52,10 @@ func TenantPIREPs(tenantID string) string  { return KindTenantPIREPs.Channel(ten
 // PlatformTenants is the platform_admin channel of tenant events.
 var PlatformTenants = KindPlatform.Channel("")
 
+// kinds are the channel kinds the contexts declare (a fixed registry: read
+// once, not per channel parsed).
+var kinds = contexts.Channels()
+
 // ParseChannel validates a channel name against the kinds the contexts
 // declare. Ids must satisfy domain.IsID. It never panics.
 func ParseChannel(s string) (Channel, bool) {
@@ -59,11 +63,14 @@ func ParseChannel(s string) (Channel, bool) {
 		return Channel{}, false
 	}
 	parts := strings.Split(s, ":")
-	for _, k := range contexts.Channels() {
+	if len(parts) == 3 && !domain.IsID(parts[1]) {
+		return Channel{}, false
+	}
+	for _, k := range kinds {
 		switch {
 		case k.Scope == domain.ChannelPlatform && len(parts) == 2 && parts[0] == string(k.Scope) && parts[1] == k.Name:
 			return Channel{Kind: k}, true
-		case k.Scope != domain.ChannelPlatform && len(parts) == 3 && parts[0] == string(k.Scope) && parts[2] == k.Name && domain.IsID(parts[1]):
+		case k.Scope != domain.ChannelPlatform && len(parts) == 3 && parts[0] == string(k.Scope) && parts[2] == k.Name:
 			return Channel{Kind: k, ID: parts[1]}, true
 		}
 	}
@@ -84,24 +91,25 @@ func CanRead(p domain.Principal, c Channel) bool {
 	return domain.Authorize(p, c.Kind.Action, r) == nil
 }
 
-// Check validates a channel name and the principal's right to it, returning
-// "" when allowed or ReasonInvalid / ReasonForbidden.
-func Check(p domain.Principal, name string) string {
+// Check validates a channel name and the principal's right to it,
+// returning the parsed channel and "" when allowed, or ReasonInvalid /
+// ReasonForbidden.
+func Check(p domain.Principal, name string) (Channel, string) {
 	c, ok := ParseChannel(name)
 	if !ok {
-		return ReasonInvalid
+		return c, ReasonInvalid
 	}
 	if !CanRead(p, c) {
-		return ReasonForbidden
+		return c, ReasonForbidden
 	}
-	return ""
+	return c, ""
 }
 
 // Automatic returns the channels every connection is subscribed to on
 // connect: the automatic kinds of its own user and tenant.
 func Automatic(p domain.Principal) []string {
 	var out []string
-	for _, k := range contexts.Channels() {
+	for _, k := range kinds {
 		switch {
 		case !k.Automatic:
 		case k.Scope == domain.ChannelUser:

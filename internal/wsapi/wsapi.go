@@ -215,12 +215,12 @@ func (h *Handler) subscribe(ctx context.Context, log *slog.Logger, id string, c 
 	ack := SubscribeAck{Type: "ack", Action: ActionSubscribe, ID: c.ID, Accepted: []string{}, Rejected: []Rejection{}}
 	added := 0
 	for _, ch := range c.Channels {
-		if reason := connections.Check(p, ch); reason != "" {
+		pc, reason := connections.Check(p, ch)
+		if reason != "" {
 			ack.Rejected = append(ack.Rejected, Rejection{Channel: truncate(ch, connections.MaxChannelLen), Reason: reason})
 			continue
 		}
-		if pc, _ := connections.ParseChannel(ch); h.d.TenantExists != nil && pc.ID != p.TenantID &&
-			(pc.Kind == connections.KindTenantUpdates || pc.Kind == connections.KindTenantPIREPs) {
+		if h.d.TenantExists != nil && pc.Kind.Scope == domain.ChannelTenant && pc.ID != p.TenantID {
 			ok, err := h.d.TenantExists(ctx, pc.ID)
 			if err != nil {
 				return storeErr(log, ctx, c, err)
