@@ -79,8 +79,8 @@ func parseFilter(p domain.Principal, req httpapi.Request) (filter, error) {
 	q := req.QueryStringParameters
 	f := filter{tenant: p.TenantID, format: "json"}
 	if v, ok := q["tenant_id"]; ok {
-		if !domain.IsID(v) {
-			return f, domain.Invalid("tenant_id", "must be an id (a 26-character ULID)")
+		if err := queryapi.QueryID("tenant_id", v); err != nil {
+			return f, err
 		}
 		f.tenant = v
 	}

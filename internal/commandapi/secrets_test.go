@@ -1,7 +1,6 @@
 package commandapi_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,36 +16,17 @@ import (
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/auth"
 	"github.com/skyledger/skyledger/internal/commandapi"
+	"github.com/skyledger/skyledger/internal/syncbuf"
 	"github.com/skyledger/skyledger/internal/wire"
 )
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  chan struct{}
-	buf bytes.Buffer
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{mu: make(chan struct{}, 1)} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
-	return b.buf.String()
-}
-
 // newLoggedEnv is newEnv with the service's log captured and the bootstrap
 // token from token.
-func newLoggedEnv(t *testing.T, store func(events.Store) events.Store, token func(context.Context) (string, error)) (*env, *syncBuffer) {
+func newLoggedEnv(t *testing.T, store func(events.Store) events.Store, token func(context.Context) (string, error)) (*env, *syncbuf.Buffer) {
 	t.Helper()
 	clk := &clock{}
 	base := openStore(t, clk)
-	logs := newSyncBuffer()
+	logs := &syncbuf.Buffer{}
 	svc := commandapi.New(commandapi.Deps{Modules: wire.CommandModules(),
 		Store: store(base), Now: clk.Now, BootstrapToken: token, WSURL: wsURL,
 		Hasher: &auth.Hasher{Params: cheapHasher},

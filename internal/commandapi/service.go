@@ -152,11 +152,10 @@ type Call struct {
 	Correlation string
 	// At is the request's time: every event it appends occurs at At, so a
 	// response's updated_at equals the read model's.
-	At            time.Time
-	idem          *idemKey
-	body          []byte
-	bodyRead      bool
-	noIdempotency bool
+	At       time.Time
+	idem     *idemKey
+	body     []byte
+	bodyRead bool
 }
 
 // Actor is the principal's user id, or "system".
@@ -367,7 +366,7 @@ func (s *Service) Commit(ctx context.Context, c *Call, m Mutation) (httpapi.Resp
 		}
 		req.Events = append(req.Events, env)
 	}
-	if c.idem != nil && !m.NoIdempotency && !c.noIdempotency {
+	if c.idem != nil && !m.NoIdempotency {
 		op, err := s.idempotencyRecord(c, resp)
 		if err != nil {
 			return httpapi.Response{}, err

@@ -23,8 +23,7 @@ import (
 // (commandapi.Deps).
 func Commands(svc *commandapi.Service) []commandapi.Route {
 	d := svc.Deps()
-	s := &commands{Service: svc, d: d, auth: &auth.Authenticator{Records: d.Store, Now: d.Now}, hasher: d.Hasher,
-		throttle: auth.LoginThrottle{Records: d.Expiring}}
+	s := &commands{Service: svc, d: d, throttle: auth.LoginThrottle{Records: d.Expiring}}
 	return []commandapi.Route{
 		{Route: identity.RouteBootstrap, Handler: s.bootstrap},
 		{Route: identity.RouteLogin, Handler: s.login, NoIdempotency: true},
@@ -48,8 +47,6 @@ func Commands(svc *commandapi.Service) []commandapi.Route {
 type commands struct {
 	*commandapi.Service
 	d        commandapi.Deps
-	auth     *auth.Authenticator
-	hasher   *auth.Hasher
 	throttle auth.LoginThrottle
 }
 
@@ -359,7 +356,7 @@ func (s *commands) bootstrap(ctx context.Context, c *commandapi.Call) (httpapi.R
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		hash, err := s.hasher.Hash(in.Password)
+		hash, err := s.d.Hasher.Hash(in.Password)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
@@ -538,12 +535,12 @@ func (s *commands) checkPassword(ctx context.Context, c *commandapi.Call, email,
 		return cred, err
 	}
 	if !found {
-		if err := s.hasher.VerifyDummy(password); err != nil {
+		if err := s.d.Hasher.VerifyDummy(password); err != nil {
 			return cred, err
 		}
 		return fail("unknown e-mail")
 	}
-	ok, err := s.hasher.Verify(password, cred.PasswordHash)
+	ok, err := s.d.Hasher.Verify(password, cred.PasswordHash)
 	if err != nil {
 		return auth.UserCredential{}, err
 	}
@@ -655,7 +652,7 @@ func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (http
 	if err := s.throttle.Check(ctx, u.Email, addr, now); err != nil {
 		return httpapi.Response{}, err
 	}
-	ok, err := s.hasher.Verify(in.OldPassword, cred.PasswordHash)
+	ok, err := s.d.Hasher.Verify(in.OldPassword, cred.PasswordHash)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -669,7 +666,7 @@ func (s *commands) changePassword(ctx context.Context, c *commandapi.Call) (http
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if cred.PasswordHash, err = s.hasher.Hash(in.NewPassword); err != nil {
+	if cred.PasswordHash, err = s.d.Hasher.Hash(in.NewPassword); err != nil {
 		return httpapi.Response{}, err
 	}
 	cred.SessionEpoch, cred.Version = after.SessionEpoch(), after.Version
@@ -817,7 +814,7 @@ func (s *commands) createUser(ctx context.Context, c *commandapi.Call) (httpapi.
 	if err := identity.ValidatePassword("password", in.Password, u.Email); err != nil {
 		return httpapi.Response{}, err
 	}
-	hash, err := s.hasher.Hash(in.Password)
+	hash, err := s.d.Hasher.Hash(in.Password)
 	if err != nil {
 		return httpapi.Response{}, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
@@ -67,8 +66,7 @@ func (s *commands) eraseUser(ctx context.Context, c *commandapi.Call) (httpapi.R
 				keys = append(keys, legacy)
 			} else if !errors.Is(err, events.ErrNotFound) {
 				// the store's message names the key, which holds the address
-				return httpapi.Response{}, fmt.Errorf("erase: e-mail reservation: %w",
-					auth.HideHash(err, strings.TrimPrefix(legacy, "email#")))
+				return httpapi.Response{}, fmt.Errorf("erase: e-mail reservation: %w", auth.HideHash(err, u.Email))
 			}
 			for _, key := range keys {
 				m.Records = append(m.Records, events.RecordOp{Mode: events.RecordDelete, Record: events.Record{Key: key, Kind: auth.KindEmail}})

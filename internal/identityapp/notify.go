@@ -22,7 +22,6 @@ func platformTenants(events.Envelope, notify.Data) string { return connections.P
 var (
 	tenantFields                = []string{"tenant_id", "name", "platform", "created_by", "created_at", "renamed_by"}
 	tenantStatusFields          = []string{"tenant_id", "status", "by"}
-	tenantID                    = func(env events.Envelope, d notify.Data) string { return notify.TenantOf(env, d) }
 	userFull                    = []string{"user_id", "tenant_id", "email", "display_name", "role", "status", "created_by", "created_at"}
 	userPublic                  = []string{"user_id", "tenant_id", "display_name", "role", "status", "created_by", "created_at"}
 	roleFields                  = []string{"user_id", "tenant_id", "old_role", "role", "changed_by"}
@@ -33,7 +32,6 @@ var (
 	keyRevokedFields            = []string{"key_id", "tenant_id", "owner_id", "revoked_by", "revoked_at"}
 	userID                      = func(_ events.Envelope, d notify.Data) string { return d.Str("user_id") }
 	keyID                       = func(_ events.Envelope, d notify.Data) string { return d.Str("key_id") }
-	_                           = identity.EventTypes
 	onlyAdmins         []string = nil
 )
 
@@ -49,7 +47,7 @@ var Notify = []notify.Route{
 		{Channel: tenantUpdates, Members: tenantFields}}},
 	// Suspension closes every socket of the tenant's own members first
 	// (platform_admins watching the tenant keep theirs and get the frame).
-	{Type: identity.TenantSuspended, Close: &notify.Closer{By: "tenant", ID: tenantID, Before: true}, Targets: []notify.Target{
+	{Type: identity.TenantSuspended, Close: &notify.Closer{By: "tenant", ID: notify.TenantOf, Before: true}, Targets: []notify.Target{
 		{Channel: platformTenants, Members: tenantStatusFields},
 		{Channel: tenantUpdates, Members: tenantStatusFields}}},
 	{Type: identity.TenantReactivated, Targets: []notify.Target{
