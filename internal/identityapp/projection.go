@@ -2,8 +2,6 @@ package identityapp
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/events"
@@ -21,37 +19,9 @@ var Projections = []projection.Projection{
 	{Name: "apikeys", Match: projection.StreamKind("apikey"), Apply: applyAPIKey},
 }
 
-// foldView folds e into the view of the stream what names ("tenant <id>"),
-// stored at (pk, sk): the stored body decoded into a V (the zero V at the
-// stream's first event) is changed by apply, which returns the view's GSI1
-// keys, and stored again.
-func foldView[V any](ctx context.Context, m readmodel.Store, pk, sk string, e events.Envelope, what string,
-	apply func(v *V) (gsi1pk, gsi1sk string, err error)) error {
-	return projection.Fold(ctx, m, pk, sk, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var v V
-		if cur != nil {
-			if err := json.Unmarshal(cur, &v); err != nil {
-				return readmodel.Item{}, fmt.Errorf("stored %s: %w", what, err)
-			}
-		}
-		gsi1pk, gsi1sk, err := apply(&v)
-		if err != nil {
-			return readmodel.Item{}, err
-		}
-		b, err := json.Marshal(v)
-		return readmodel.Item{GSI1PK: gsi1pk, GSI1SK: gsi1sk, Body: b}, err
-	})
-}
-
-// gap is the error of event e on the stream what names before its first
-// event (first) was projected.
-func gap(what string, e events.Envelope, first string) error {
-	return fmt.Errorf("%s: %s before %s: %w", what, e.Type, first, projection.ErrGap)
-}
-
 func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "tenant")
-	return foldView(ctx, m, TenantPK(id), SKTenant, e, "tenant "+id, func(t *Tenant) (string, string, error) {
+	return projection.FoldView(ctx, m, TenantPK(id), SKTenant, e, "tenant "+id, func(t *Tenant) (string, string, error) {
 		switch e.Type {
 		case identity.TenantCreated:
 			d, err := projection.Decode[identity.TenantCreatedData](e)
@@ -79,7 +49,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			t.Status = identity.TenantActive // stored before statuses existed
 		}
 		if t.ID == "" {
-			return "", "", gap("tenant "+id, e, identity.TenantCreated)
+			return "", "", projection.Gap("tenant "+id, e, identity.TenantCreated)
 		}
 		t.Version, t.UpdatedAt = e.Version, e.OccurredAt.UTC()
 		return GSI1Tenants, TenantGSI1SK(id), nil
@@ -88,7 +58,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 
 func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "user")
-	return foldView(ctx, m, UserPK(id), SKUser, e, "user "+id, func(u *User) (string, string, error) {
+	return projection.FoldView(ctx, m, UserPK(id), SKUser, e, "user "+id, func(u *User) (string, string, error) {
 		switch e.Type {
 		case identity.UserCreated:
 			d, err := projection.Decode[identity.UserCreatedData](e)
@@ -126,7 +96,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 			u.Status, u.Email, u.DisplayName = identity.StatusErased, identity.Erased, identity.Erased
 		}
 		if u.ID == "" {
-			return "", "", gap("user "+id, e, identity.UserCreated)
+			return "", "", projection.Gap("user "+id, e, identity.UserCreated)
 		}
 		u.Version, u.UpdatedAt = e.Version, e.OccurredAt.UTC()
 		return TenantUsersGSI1PK(u.TenantID), UserGSI1SK(id), nil
@@ -135,7 +105,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 
 func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "apikey")
-	return foldView(ctx, m, APIKeyPK(id), SKAPIKey, e, "api key "+id, func(k *APIKey) (string, string, error) {
+	return projection.FoldView(ctx, m, APIKeyPK(id), SKAPIKey, e, "api key "+id, func(k *APIKey) (string, string, error) {
 		switch e.Type {
 		case identity.APIKeyCreated:
 			d, err := projection.Decode[identity.APIKeyCreatedData](e)
@@ -162,7 +132,7 @@ func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 			k.RevokedAt = &at
 		}
 		if k.ID == "" {
-			return "", "", gap("api key "+id, e, identity.APIKeyCreated)
+			return "", "", projection.Gap("api key "+id, e, identity.APIKeyCreated)
 		}
 		k.Version = e.Version
 		return UserAPIKeysGSI1PK(k.OwnerID), APIKeyGSI1SK(id), nil

@@ -2,7 +2,6 @@ package pirepapp
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/skyledger/skyledger/domain/pirep"
@@ -18,13 +17,12 @@ var Projections = []projection.Projection{{Name: "pireps", Match: projection.Str
 // everything a later event changes, so no aggregate is rebuilt.
 func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	id := projection.StreamID(e, "pirep")
-	return projection.Fold(ctx, m, PirepPK(id), SKPirep, e, func(cur json.RawMessage) (readmodel.Item, error) {
-		var v Pirep
+	return projection.FoldView(ctx, m, PirepPK(id), SKPirep, e, "pirep "+id, func(v *Pirep) (string, string, error) {
 		switch e.Type {
 		case pirep.EventSubmitted:
 			d, err := projection.Decode[pirep.SubmittedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			if d.PirepID == "" {
 				d.PirepID = id
@@ -32,23 +30,19 @@ func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error
 			if d.TenantID == "" {
 				d.TenantID = e.TenantID
 			}
-			v = PirepSubmitted(d, e.Version)
+			*v = PirepSubmitted(d, e.Version)
 		case pirep.EventRetracted:
-			if cur == nil {
-				return readmodel.Item{}, fmt.Errorf("pirep %s: %s before %s: %w", id, e.Type, pirep.EventSubmitted, projection.ErrGap)
-			}
-			if err := json.Unmarshal(cur, &v); err != nil {
-				return readmodel.Item{}, fmt.Errorf("stored pirep %s: %w", id, err)
+			if v.ID == "" {
+				return "", "", projection.Gap("pirep "+id, e, pirep.EventSubmitted)
 			}
 			d, err := projection.Decode[pirep.RetractedData](e)
 			if err != nil {
-				return readmodel.Item{}, err
+				return "", "", err
 			}
 			v.Retracted(d, e.Version)
 		default:
-			return readmodel.Item{}, fmt.Errorf("pirep %s: unknown event type %q", id, e.Type)
+			return "", "", fmt.Errorf("pirep %s: unknown event type %q", id, e.Type)
 		}
-		b, err := json.Marshal(v)
-		return readmodel.Item{GSI1PK: TenantPirepsGSI1PK(v.TenantID), GSI1SK: PirepGSI1SK(v.ReceivedAt, v.ID), Body: b}, err
+		return TenantPirepsGSI1PK(v.TenantID), PirepGSI1SK(v.ReceivedAt, v.ID), nil
 	})
 }
