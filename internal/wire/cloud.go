@@ -39,6 +39,8 @@ func Cloud(function string) (Adapters, Settings) {
 		return env.Require(t.EnvVar)
 	}
 	cloud := env.AWS(context.Background())
+	// one Secrets Manager client for every secret this function reads
+	secretsManager := sync.OnceValue(func() *secretsmanager.Client { return secretsmanager.NewFromConfig(cloud.Config) })
 	db := cloud.DynamoDB
 	a := Adapters{Log: env.Log, Metrics: os.Stdout}
 	if ev, rec := table(spec.Events), table(spec.Records); rec != "" {
@@ -67,7 +69,7 @@ func Cloud(function string) (Adapters, Settings) {
 		// Manager (never the function's configuration); the previous one
 		// keeps cursors valid through a rotation. Locally: the variable.
 		if arn := env.Optional(spec.EnvCursorKeySecretARN); arn != "" {
-			cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+			cur, prev := env.SecretVersions(context.Background(), secretsManager(), arn)
 			s.CursorKey = []byte(cur)
 			if len(prev) >= MinCursorKeyBytes {
 				s.PreviousCursorKeys = [][]byte{[]byte(prev)}
@@ -79,7 +81,7 @@ func Cloud(function string) (Adapters, Settings) {
 	// Behind CloudFront (originSecret) the authorizer accepts only requests
 	// carrying the origin secret, current or previous.
 	if arn := env.Optional(spec.EnvOriginSecretARN); arn != "" && function == spec.FnAuthorizer {
-		cur, prev := env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+		cur, prev := env.SecretVersions(context.Background(), secretsManager(), arn)
 		s.OriginSecrets = []string{cur}
 		if prev != "" {
 			s.OriginSecrets = append(s.OriginSecrets, prev)
@@ -89,7 +91,7 @@ func Cloud(function string) (Adapters, Settings) {
 		// Cloud: the master key from Secrets Manager; locally the variable.
 		material := ""
 		if arn := env.Optional(spec.EnvPIIKeySecretARN); arn != "" {
-			material, _ = env.SecretVersions(context.Background(), secretsmanager.NewFromConfig(cloud.Config), arn)
+			material = env.Secret(context.Background(), secretsManager(), arn) // never rotated
 		} else {
 			material = env.Require(spec.EnvPIIKey)
 		}
@@ -105,7 +107,7 @@ func Cloud(function string) (Adapters, Settings) {
 	if f.ReadsSecret {
 		switch arn, local := env.Optional(spec.EnvBootstrapSecretARN), env.Optional(spec.EnvBootstrapToken); {
 		case arn != "":
-			s.BootstrapToken = (&secretToken{client: secretsmanager.NewFromConfig(cloud.Config), arn: arn}).Get
+			s.BootstrapToken = (&secretToken{client: secretsManager(), arn: arn}).Get
 		case local != "":
 			s.BootstrapToken = func(context.Context) (string, error) { return local, nil }
 		default:
