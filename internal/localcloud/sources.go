@@ -19,7 +19,6 @@ import (
 
 	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
-	"github.com/skyledger/skyledger/internal/pii"
 )
 
 // Tailer is the embedded store's change feed (events/embedded.Store.Tail):
@@ -297,6 +296,12 @@ type StreamsSource struct {
 	// Resolve returns the stream ARN to read after the current one is gone
 	// (ResourceNotFoundException). Nil: the error is returned as is.
 	Resolve func(ctx context.Context) (string, error)
+	// Rewrite recognises the new image of a sanctioned in-place rewrite of
+	// the log (the personal-data migration): its MODIFY record is
+	// acknowledged without delivery, as the projector does in AWS
+	// (projection.Deps.Rewrite). Nil: every MODIFY is an error (events are
+	// immutable).
+	Rewrite func(events.Envelope) bool
 
 	mu       sync.Mutex
 	cp       streamsCheckpoint
@@ -524,7 +529,7 @@ func (s *StreamsSource) fetch(ctx context.Context, max int) ([]events.Change, er
 				if sh.delivered(seq, rid) {
 					continue
 				}
-				if sealedRewrite(r) {
+				if s.rewrite(r) {
 					// the personal-data migration's in-place rewrite: the
 					// read models already hold what the event says
 					sh.remember(seen{Seq: seq, ID: rid})
@@ -655,15 +660,14 @@ func (s *StreamsSource) save() error {
 	return writeFileAtomic(s.Path, b)
 }
 
-// sealedRewrite reports whether r is the MODIFY of the personal-data
-// migration's in-place rewrite (pii.IsSealedRewrite); any other MODIFY
-// stays an error (events are immutable).
-func sealedRewrite(r streamtypes.Record) bool {
-	if r.EventName != streamtypes.OperationTypeModify {
+// rewrite reports whether r is the MODIFY of a sanctioned in-place rewrite
+// (Rewrite); any other MODIFY stays an error.
+func (s *StreamsSource) rewrite(r streamtypes.Record) bool {
+	if s.Rewrite == nil || r.EventName != streamtypes.OperationTypeModify {
 		return false
 	}
 	insert := r
 	insert.EventName = streamtypes.OperationTypeInsert
 	c, err := dynamo.FromStreamsRecord(insert)
-	return err == nil && pii.IsSealedRewrite(c.Envelope)
+	return err == nil && s.Rewrite(c.Envelope)
 }

@@ -452,7 +452,7 @@ func endpointAdapters(ctx context.Context, cfg Config) (adapters, error) {
 		return adapters{}, err
 	}
 	local := isLocalEndpoint(awsCfg)
-	src := &localcloud.StreamsSource{Client: dynamodbstreams.NewFromConfig(awsCfg), StreamARN: arn,
+	src := &localcloud.StreamsSource{Client: dynamodbstreams.NewFromConfig(awsCfg), StreamARN: arn, Rewrite: pii.IsSealedRewrite,
 		Path: filepath.Join(cfg.DataDir, "streams-"+strings.Trim(cfg.TablePrefix, "-")+".json"),
 		// The stream is gone when the emulator restarted with empty state
 		// (or someone deleted the table): on a local endpoint the tables are
