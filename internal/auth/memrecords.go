@@ -32,9 +32,6 @@ type MemoryRecords struct {
 
 var _ events.Records = (*MemoryRecords)(nil)
 
-// NewMemoryRecords returns an empty store.
-func NewMemoryRecords() *MemoryRecords { return &MemoryRecords{} }
-
 func (m *MemoryRecords) now() time.Time {
 	if m.Now != nil {
 		return m.Now()

@@ -46,7 +46,6 @@ type Deps struct {
 // Handler serves both authorizers. Safe for concurrent use.
 type Handler struct {
 	auth *auth.Authenticator
-	log  *slog.Logger
 	d    Deps
 }
 
@@ -55,7 +54,7 @@ func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Handler{auth: &auth.Authenticator{Records: d.Records, Tickets: d.Tickets, Now: d.Now}, log: d.Log, d: d}
+	return &Handler{auth: &auth.Authenticator{Records: d.Records, Tickets: d.Tickets, Now: d.Now}, d: d}
 }
 
 // ErrUnauthorized is the error a REQUEST authorizer returns to make API
@@ -89,7 +88,7 @@ func Context(p domain.Principal) map[string]interface{} {
 func (h *Handler) HTTP(ctx context.Context, req lambdaevents.APIGatewayV2CustomAuthorizerV2Request) (lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	if len(h.d.OriginSecrets) > 0 {
 		if !h.fromOrigin(header(req.Headers, h.d.OriginHeader)) {
-			h.log.WarnContext(ctx, "http authorizer: request did not come through the edge", "route", req.RouteKey,
+			h.d.Log.WarnContext(ctx, "http authorizer: request did not come through the edge", "route", req.RouteKey,
 				"request_id", req.RequestContext.RequestID)
 			return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
 		}
@@ -104,10 +103,10 @@ func (h *Handler) HTTP(ctx context.Context, req lambdaevents.APIGatewayV2CustomA
 	p, err := h.auth.Authenticate(ctx, bearer)
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthenticated) {
-			h.log.InfoContext(ctx, "http authorizer: denied", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)
+			h.d.Log.InfoContext(ctx, "http authorizer: denied", "route", req.RouteKey, "request_id", req.RequestContext.RequestID)
 			return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, ErrUnauthorized
 		}
-		h.log.ErrorContext(ctx, "http authorizer: store failure", "route", req.RouteKey, "error", err.Error())
+		h.d.Log.ErrorContext(ctx, "http authorizer: store failure", "route", req.RouteKey, "error", err.Error())
 		return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
 	}
 	return lambdaevents.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: Context(p)}, nil
@@ -132,14 +131,14 @@ func (h *Handler) WebSocket(ctx context.Context, req lambdaevents.APIGatewayCust
 	}
 	if err != nil {
 		if errors.Is(err, domain.ErrUnauthenticated) {
-			h.log.InfoContext(ctx, "ws authorizer: denied", "request_id", req.RequestContext.RequestID)
+			h.d.Log.InfoContext(ctx, "ws authorizer: denied", "request_id", req.RequestContext.RequestID)
 			return lambdaevents.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 		}
-		h.log.ErrorContext(ctx, "ws authorizer: store failure", "error", err.Error())
+		h.d.Log.ErrorContext(ctx, "ws authorizer: store failure", "error", err.Error())
 		return lambdaevents.APIGatewayCustomAuthorizerResponse{}, err
 	}
 	if p.TenantSuspended {
-		h.log.InfoContext(ctx, "ws authorizer: tenant suspended", "request_id", req.RequestContext.RequestID)
+		h.d.Log.InfoContext(ctx, "ws authorizer: tenant suspended", "request_id", req.RequestContext.RequestID)
 		return lambdaevents.APIGatewayCustomAuthorizerResponse{}, ErrUnauthorized
 	}
 	return lambdaevents.APIGatewayCustomAuthorizerResponse{

@@ -42,9 +42,6 @@ const DeadLetterFile = "deadletter.jsonl"
 // write).
 func OpenDeadLetters(path string) *DeadLetters { return &DeadLetters{path: path} }
 
-// Path is the file's path.
-func (d *DeadLetters) Path() string { return d.path }
-
 // Add appends entries durably.
 func (d *DeadLetters) Add(entries ...DeadLetter) error {
 	d.mu.Lock()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
@@ -298,7 +297,4 @@ func (m *Mapping) deadLetter(batch []lambdaevents.DynamoDBEventRecord, attempts 
 }
 
 // SeqNum parses a record's decimal sequence number (0 if not decimal).
-func SeqNum(r lambdaevents.DynamoDBEventRecord) uint64 {
-	n, _ := strconv.ParseUint(r.Change.SequenceNumber, 10, 64)
-	return n
-}
+func SeqNum(r lambdaevents.DynamoDBEventRecord) uint64 { return seqNum(r.Change.SequenceNumber) }

@@ -309,7 +309,7 @@ func (g *WSGateway) serveConn(c *wsConn) {
 	defer stopMax()
 
 	for {
-		typ, data, err := c.ws.Read(context.Background())
+		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			code := websocket.CloseStatus(err)
 			reason := "client closed"
@@ -327,7 +327,7 @@ func (g *WSGateway) serveConn(c *wsConn) {
 		}
 		idle.Reset(g.limits.IdleTimeout)
 		c.lastActive.Store(time.Now().UnixNano())
-		g.handleMessage(c, typ, data)
+		g.handleMessage(c, data)
 	}
 	g.unregister(c)
 	<-c.done
@@ -350,7 +350,7 @@ func (g *WSGateway) selectRoute(data []byte) string {
 	return spec.WSDefault
 }
 
-func (g *WSGateway) handleMessage(c *wsConn, typ websocket.MessageType, data []byte) {
+func (g *WSGateway) handleMessage(c *wsConn, data []byte) {
 	start := time.Now()
 	routeKey := g.selectRoute(data)
 	req := lambdaevents.APIGatewayWebsocketProxyRequest{
@@ -358,7 +358,6 @@ func (g *WSGateway) handleMessage(c *wsConn, typ websocket.MessageType, data []b
 		RequestContext: g.wsRequestContext(c, routeKey, "MESSAGE"),
 	}
 	req.RequestContext.MessageID = newID()
-	_ = typ
 	_, status, err := g.invokeRoute(context.Background(), routeKey, req)
 	attrs := []any{"function", g.routes[routeKey], "route", routeKey, "status", status,
 		"duration", time.Since(start).Round(time.Microsecond).String(),

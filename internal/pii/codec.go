@@ -228,7 +228,7 @@ func (c *Codec) openV2(ctx context.Context, e events.Envelope) (events.Envelope,
 	if err != nil {
 		return e, err
 	}
-	return OpenWith(dk, e, m, ct)
+	return openWith(dk, e, m, ct)
 }
 
 // splitSealed parses a schema-2 payload into its open fields and the
@@ -254,9 +254,9 @@ func splitSealed(e events.Envelope) (map[string]json.RawMessage, []byte, error) 
 	return m, ct, nil
 }
 
-// OpenWith decrypts a sealed payload (m without the sealed field, ct the
+// openWith decrypts a sealed payload (m without the sealed field, ct the
 // sealed bytes) with dataKey and returns e in the plaintext shape.
-func OpenWith(dataKey []byte, e events.Envelope, m map[string]json.RawMessage, ct []byte) (events.Envelope, error) {
+func openWith(dataKey []byte, e events.Envelope, m map[string]json.RawMessage, ct []byte) (events.Envelope, error) {
 	a, err := newGCM(dataKey)
 	if err != nil {
 		return e, err
@@ -288,7 +288,7 @@ func Open(dataKey []byte, e events.Envelope) (events.Envelope, error) {
 	if err != nil || m == nil {
 		return e, err
 	}
-	return OpenWith(dataKey, e, m, ct)
+	return openWith(dataKey, e, m, ct)
 }
 
 // EraseKey deletes userID's data key (KeyStore.EraseKey); the rest of the

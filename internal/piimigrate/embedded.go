@@ -39,7 +39,6 @@ func Embedded(ctx context.Context, eventsDir, keysDir, backupDir string, codec *
 	}
 	fmt.Fprintf(log, "backup written to %s\n", backupDir)
 	m := &migrator{codec: codec, rep: &rep, log: log}
-	var ferr error
 	res, err := embedded.Rewrite(eventsDir, func(e *embedded.Entry) error {
 		for i := range e.Events {
 			out, _, err := m.sealEvent(ctx, e.Events[i])
@@ -62,7 +61,7 @@ func Embedded(ctx context.Context, eventsDir, keysDir, backupDir string, codec *
 		}
 		return nil
 	})
-	if err = errors.Join(err, ferr); err != nil {
+	if err != nil {
 		return rep, fmt.Errorf("rewrite (the log is unchanged; the backup is in %s): %w", backupDir, err)
 	}
 	rep.Events = res.Events
