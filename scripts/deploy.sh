@@ -20,7 +20,7 @@ approval=${REQUIRE_APPROVAL:-broadening}
 case "$approval" in never|any-change|broadening) ;; *) echo "deploy: REQUIRE_APPROVAL must be never, any-change or broadening, got '$approval'" >&2; exit 2 ;; esac
 asset_dir=${ASSET_DIR:-$root/dist}
 outputs=${OUTPUTS_FILE:-cdk.out/outputs-$stage.json}
-for fn in authorizer commands queries projector ws-connect ws-disconnect ws-default; do
+for fn in $(cd "$root/functions" && ls -d */ | tr -d /); do # one zip per Lambda main
   [ -f "$asset_dir/$fn.zip" ] || { echo "deploy: $asset_dir/$fn.zip missing: run make build" >&2; exit 1; }
 done
 if [ "$target" = aws ]; then

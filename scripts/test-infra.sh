@@ -15,7 +15,7 @@ echo "== go vet + go test (infra/app)"
 # ships Go template files.
 (cd infra/app && go vet . && go test -count=1 .)
 
-fns="authorizer commands queries projector ws-connect ws-disconnect ws-default"
+fns=$(cd functions && ls -d */ | tr -d /) # one zip per Lambda main
 asset_dir=$root/dist
 for fn in $fns; do
   if [ ! -f "$asset_dir/$fn.zip" ]; then

@@ -117,10 +117,7 @@ func run() error {
 	}
 	switch mode {
 	case "":
-		cfg.Mode = wire.ModeEmbedded
-		if os.Getenv("AWS_ENDPOINT_URL") != "" {
-			cfg.Mode = wire.ModeEndpoint
-		}
+		cfg.Mode = wire.DefaultMode()
 	case "embedded":
 		cfg.Mode = wire.ModeEmbedded
 	case "endpoint", "aws":

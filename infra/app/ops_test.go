@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,20 +165,11 @@ func throttleProblems(t *testing.T, f *fixture) []string {
 	}
 	deps := list(f.resource(t, f.lid(f.stack.HTTPStage))["DependsOn"])
 	for _, r := range f.stack.HTTPRoutes {
-		if !contains(deps, f.lid(r)) {
+		if !slices.Contains(deps, f.lid(r)) {
 			problems = append(problems, "stage does not depend on route "+f.lid(r))
 		}
 	}
 	return problems
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestRouteThrottles checks both stages, then mutates the declaration (no

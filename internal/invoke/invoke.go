@@ -152,10 +152,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		*mode = envflag.Default("SKYLEDGER_MODE", "")
 	}
 	if *mode == "" {
-		*mode = wire.ModeEmbedded
-		if os.Getenv("AWS_ENDPOINT_URL") != "" {
-			*mode = wire.ModeEndpoint
-		}
+		*mode = wire.DefaultMode()
 	}
 	log := metrics.NewLogger(stderr, metrics.ParseLevel(os.Getenv(spec.EnvLogLevel)))
 	h, closeFn, err := Build(ctx, fn, Options{Mode: *mode, DataDir: *dataDir, TablePrefix: *prefix, Log: log})

@@ -20,17 +20,11 @@ import (
 	"github.com/skyledger/skyledger/internal/pirepcli"
 )
 
-// goldenOut compares got with testdata/name, or rewrites it with -update.
-func goldenOut(t *testing.T, name, got string) {
-	t.Helper()
-	golden.Equal(t, filepath.Join("testdata", name), []byte(got))
-}
-
 func TestCheckTSV(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, pirepcli.Run([]string{"check", "testdata/reports.tsv"}, &out, &out))
-	goldenOut(t, "check-tsv.golden", out.String())
+	golden.Equal(t, filepath.Join("testdata", "check-tsv.golden"), out.Bytes())
 	assert.Contains(t, out.String(), "agreement with the verdict column: 7/7 (100.0%)")
 	assert.Contains(t, out.String(), "7 reports: 4 accepted (1 urgent, 2 with warnings), 3 refused")
 }
@@ -39,7 +33,7 @@ func TestCheckLines(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	require.NoError(t, pirepcli.Run([]string{"check", "testdata/reports.txt"}, &out, &out))
-	goldenOut(t, "check-lines.golden", out.String())
+	golden.Equal(t, filepath.Join("testdata", "check-lines.golden"), out.Bytes())
 	assert.NotContains(t, out.String(), "agreement", "no verdict column, no agreement figure")
 	assert.Contains(t, out.String(), "3 reports: 2 accepted (0 urgent, 1 with warnings), 1 refused", "blank lines are skipped")
 }

@@ -47,6 +47,15 @@ import (
 	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
+// DefaultMode is the mode when none is named: ModeEndpoint when
+// AWS_ENDPOINT_URL names an endpoint, else ModeEmbedded.
+func DefaultMode() string {
+	if os.Getenv("AWS_ENDPOINT_URL") != "" {
+		return ModeEndpoint
+	}
+	return ModeEmbedded
+}
+
 // Modes.
 const (
 	ModeEmbedded = "embedded" // events/embedded file log + in-memory read models
