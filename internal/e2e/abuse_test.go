@@ -21,9 +21,7 @@ import (
 func TestNoExistenceOracle(t *testing.T) {
 	t.Parallel()
 	s := newSystem(t, wire.ModeEmbedded)
-	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
-		"password": "correct horse battery", "display_name": "Root"}
-	root := str(s.must(201, s.call("POST", "/api/bootstrap", "", boot)).body, "api_key", "key")
+	root, _ := s.bootstrap()
 	tenantA := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
 	tenantB := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Other Air"})).body, "id")
 	user := func(tenant, email, role string) (id, key string) {

@@ -27,9 +27,7 @@ import (
 func TestDeadLetterRedriveThroughTheRunningProjector(t *testing.T) {
 	t.Parallel()
 	s := newSystem(t, wire.ModeEmbedded)
-	boot := s.must(201, s.call("POST", "/api/bootstrap", "", map[string]any{"bootstrap_token": bootstrapToken,
-		"tenant_name": "Platform", "email": "root@example.com", "password": "correct horse battery", "display_name": "Root"}))
-	root := str(boot.body, "api_key", "key")
+	root, _ := s.bootstrap()
 
 	id := ulid.Make().String()
 	now := time.Now().UTC()

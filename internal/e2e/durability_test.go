@@ -17,14 +17,11 @@ import (
 // setupPilot bootstraps s and returns a pilot's session key.
 func setupPilot(t *testing.T, s *system) string {
 	t.Helper()
-	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
-		"password": "correct horse battery", "display_name": "Root"}
-	root := str(s.must(201, s.call("POST", "/api/bootstrap", "", boot)).body, "api_key", "key")
+	root, _ := s.bootstrap()
 	acme := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
 	s.must(201, s.call("POST", "/api/tenants/"+acme+"/users", root, map[string]any{"email": "pat@acme.example",
 		"password": "Red-Kestrel-Glide-42", "role": "pilot", "display_name": "Pat"}))
-	return str(s.must(200, s.call("POST", "/api/auth/login", "", map[string]any{"email": "pat@acme.example",
-		"password": "Red-Kestrel-Glide-42"})).body, "key")
+	return s.login("pat@acme.example", "Red-Kestrel-Glide-42")
 }
 
 const pirepText = "PUB UA /OV PUB 243022/TM 0010/FL160/TP C172/TB LGT"

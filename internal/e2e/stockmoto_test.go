@@ -26,9 +26,7 @@ func TestEndpointModeStockMoto(t *testing.T) {
 	// 1. A cancelled transaction: the second user with ada's e-mail. moto
 	// leaks its events into a stream shard it then replaces; the projector
 	// keeps going and the cancelled user never reaches a read model.
-	boot := map[string]any{"bootstrap_token": bootstrapToken, "tenant_name": "Platform", "email": "root@example.com",
-		"password": "correct horse battery", "display_name": "Root"}
-	root := str(s.must(201, s.call("POST", "/api/bootstrap", "", boot)).body, "api_key", "key")
+	root, _ := s.bootstrap()
 	acme := str(s.must(201, s.call("POST", "/api/tenants", root, map[string]any{"name": "Acme Air"})).body, "id")
 	user := func(email, name string) map[string]any {
 		return map[string]any{"email": email, "password": "Blue-Heron-Cove-71", "role": "pilot", "display_name": name}
