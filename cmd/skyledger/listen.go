@@ -86,14 +86,8 @@ func listen(args []string, out io.Writer) error {
 	}
 }
 
-// apiURL is the API URL of the runtime running on dataDir (its
-// runtime.json), else the one SKYLEDGER_ADDR names.
-func apiURL(dataDir string) string {
-	if info, err := localcloud.ReadInfo(dataDir); err == nil && info.APIURL != "" {
-		return info.APIURL
-	}
-	return "http://" + envflag.Default("SKYLEDGER_ADDR", "127.0.0.1:8080")
-}
+// apiURL is where listen finds the runtime (localcloud.APIURL).
+func apiURL(dataDir string) string { return localcloud.APIURL(dataDir) }
 
 type multi []string
 

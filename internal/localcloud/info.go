@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+
+	"github.com/skyledger/skyledger/internal/envflag"
 )
 
 // InfoFile is written into the data directory while a runtime runs, so
@@ -26,6 +28,16 @@ func WriteInfo(dataDir string, i Info) error {
 		return err
 	}
 	return writeFileAtomic(filepath.Join(dataDir, InfoFile), b)
+}
+
+// APIURL is the API URL of the runtime running on dataDir (the api_url of
+// its runtime.json), else the one $SKYLEDGER_ADDR names (default
+// 127.0.0.1:8080): where the command-line clients find the runtime.
+func APIURL(dataDir string) string {
+	if info, err := ReadInfo(dataDir); err == nil && info.APIURL != "" {
+		return info.APIURL
+	}
+	return "http://" + envflag.Default("SKYLEDGER_ADDR", "127.0.0.1:8080")
 }
 
 // ReadInfo reads dataDir/runtime.json.

@@ -18,16 +18,6 @@ import (
 	"github.com/skyledger/skyledger/internal/localcloud"
 )
 
-// apiFromDataDir is the API URL of the runtime running on dataDir (its
-// runtime.json), or "" when none runs there.
-func apiFromDataDir(dataDir string) string {
-	info, err := localcloud.ReadInfo(dataDir)
-	if err != nil {
-		return ""
-	}
-	return info.APIURL
-}
-
 // Main is `skyledger seed [flags]`: it seeds the runtime and prints the
 // logins. It returns the process exit code (0 also for -h).
 func Main(args []string, stdout, stderr io.Writer) int {
@@ -55,10 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *api == "" {
-		*api = envflag.Default("SKYLEDGER_API", apiFromDataDir(*dataDir))
-	}
-	if *api == "" {
-		*api = "http://" + envflag.Default("SKYLEDGER_ADDR", "127.0.0.1:8080")
+		*api = envflag.Default("SKYLEDGER_API", localcloud.APIURL(*dataDir))
 	}
 	if *token == "" {
 		b, err := os.ReadFile(filepath.Join(*dataDir, "bootstrap-token"))
