@@ -74,17 +74,7 @@ func (r *Report) Normalize() {
 			r.Location.Points[0] = Point{Text: txt}
 		}
 	}
-	if hasSkyText(r.Sky) {
-		var out []SkyLayer
-		for _, l := range r.Sky {
-			if l.Text != "" {
-				out = appendSky(out, strings.ReplaceAll(l.Text, "/", " "))
-			} else {
-				out = append(out, l)
-			}
-		}
-		r.Sky = out
-	}
+	r.Sky = redecode(r.Sky, appendSky)
 	if w := r.Weather; w != nil && w.Text != "" {
 		if txt := keepText(w.Text); txt != "" {
 			d := decodeWX(txt)
@@ -569,15 +559,6 @@ func sameWeather(a, b Weather) bool {
 		}
 	}
 	return true
-}
-
-func hasSkyText(ls []SkyLayer) bool {
-	for _, l := range ls {
-		if l.Text != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // hasText reports whether any layer is kept as text.
