@@ -101,7 +101,6 @@ func (r *Report) Normalize() {
 	}
 	r.Turbulence = redecode(r.Turbulence, appendTB)
 	r.Icing = redecode(r.Icing, appendIC)
-	defer func() { r.Warnings = r.Warn() }()
 	for i := range r.Location.Points {
 		p := &r.Location.Points[i]
 		if p.Lat != nil {
@@ -133,6 +132,7 @@ func (r *Report) Normalize() {
 		l := &r.Icing[i]
 		l.Intensity, l.IntensityUpper, l.Type = canon(l.Intensity), canon(l.IntensityUpper), canon(l.Type)
 	}
+	r.Warnings = r.Warn()
 }
 
 func roundMinutes(deg float64) float64 {
@@ -550,15 +550,7 @@ func sameWeather(a, b Weather) bool {
 	if (a.FlightVisibility == nil) != (b.FlightVisibility == nil) || a.FlightVisibility != nil && *a.FlightVisibility != *b.FlightVisibility {
 		return false
 	}
-	if len(a.Groups) != len(b.Groups) || a.Text != b.Text {
-		return false
-	}
-	for i := range a.Groups {
-		if a.Groups[i] != b.Groups[i] {
-			return false
-		}
-	}
-	return true
+	return a.Text == b.Text && slices.Equal(a.Groups, b.Groups)
 }
 
 // hasText reports whether any layer is kept as text.
