@@ -351,26 +351,12 @@ func (p *parser) element(t, cs, ce int) error {
 	case tSK:
 		p.r.Sky = appendSky(p.r.Sky, s[cs:ce])
 	case tWX:
-		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
-			w := decodeWX(txt)
-			p.r.Weather = &w
-		}
+		p.r.setWeatherText(p.joined(t, keepText(s[cs:ce])))
 	case tTA:
-		txt := p.joined(t, keepText(s[cs:ce]))
-		p.r.Temperature, p.r.TemperatureText = nil, ""
-		if v, ok, none := decodeTA(txt); ok {
-			p.r.Temperature = intp(v)
-		} else if !none {
-			p.r.TemperatureText = txt
-		}
+		p.r.setTemperatureText(p.joined(t, keepText(s[cs:ce])))
 	case tWV:
 		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
-			p.r.Wind, p.r.WindText = nil, ""
-			if w, ok := decodeWV(txt); ok {
-				p.r.Wind = &w
-			} else {
-				p.r.WindText = txt
-			}
+			p.r.setWindText(txt)
 		}
 	case tTB:
 		p.r.Turbulence = appendTB(p.r.Turbulence, s[cs:ce])

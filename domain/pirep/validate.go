@@ -76,28 +76,13 @@ func (r *Report) Normalize() {
 	}
 	r.Sky = redecode(r.Sky, appendSky)
 	if w := r.Weather; w != nil && w.Text != "" {
-		if txt := keepText(w.Text); txt != "" {
-			d := decodeWX(txt)
-			r.Weather = &d
-		}
+		r.setWeatherText(keepText(w.Text))
 	}
 	if r.TemperatureText != "" && r.Temperature == nil {
-		txt := keepText(r.TemperatureText)
-		r.TemperatureText = ""
-		if v, ok, none := decodeTA(txt); ok {
-			r.Temperature = intp(v)
-		} else if !none {
-			r.TemperatureText = txt
-		}
+		r.setTemperatureText(keepText(r.TemperatureText))
 	}
 	if r.WindText != "" && r.Wind == nil {
-		txt := keepText(r.WindText)
-		r.WindText = ""
-		if w, ok := decodeWV(txt); ok {
-			r.Wind = &w
-		} else if txt != "" {
-			r.WindText = txt
-		}
+		r.setWindText(keepText(r.WindText))
 	}
 	r.Turbulence = redecode(r.Turbulence, appendTB)
 	r.Icing = redecode(r.Icing, appendIC)
