@@ -787,7 +787,7 @@ type Recovery struct {
 // caller can log it and reconcile anything positioned on the feed (a
 // checkpoint past LastSeq names events that are gone).
 func (s *Store) Recovery() Recovery {
-	return Recovery{CutAt: s.rec.cutAt, CutBytes: s.rec.cutBytes, OnlyZeros: s.rec.cutZeros}
+	return s.rec.Recovery
 }
 
 // Stats are counters since Open: Commits is the number of fsyncs (group
