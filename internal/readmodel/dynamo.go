@@ -61,8 +61,8 @@ func (d *Dynamo) Put(ctx context.Context, it Item) (bool, error) {
 
 // Delete implements Store.
 func (d *Dynamo) Delete(ctx context.Context, pk, sk, sourceStream string, sourceVersion int64) (bool, error) {
-	tomb := Item{PK: pk, SK: sk, SourceStream: sourceStream, SourceVersion: sourceVersion, Body: []byte(`{}`)}
-	if err := tomb.Validate(); err != nil {
+	tomb, err := Tombstone(pk, sk, sourceStream, sourceVersion)
+	if err != nil {
 		return false, err
 	}
 	return d.put(ctx, toDDB(tomb, true), false)
