@@ -110,7 +110,10 @@ func RebuildInPlace(ctx context.Context, c *dynamodb.Client, src projection.Even
 			res.Skipped = append(res.Skipped, li.PK+"/"+li.SK)
 			return nil
 		}
-		tomb := readmodel.Item{PK: li.PK, SK: li.SK, SourceStream: li.SourceStream, SourceVersion: v, Body: []byte("{}")}
+		tomb, err := readmodel.Tombstone(li.PK, li.SK, li.SourceStream, v)
+		if err != nil {
+			return err
+		}
 		return overwrite(tomb, true, &res.Removed)
 	})
 	return res, err

@@ -630,3 +630,35 @@ func icUndecoded(txt string) string {
 	_, bad, _ := layerSegment(txt, icWords, icIntensities, buf[:0])
 	return bad
 }
+
+// setWeatherText sets Weather to what /WX text txt decodes to; an empty
+// txt leaves Weather as it is.
+func (r *Report) setWeatherText(txt string) {
+	if txt != "" {
+		w := decodeWX(txt)
+		r.Weather = &w
+	}
+}
+
+// setTemperatureText sets Temperature from /TA text txt, or keeps txt as
+// TemperatureText when it does not decode; a text meaning no temperature
+// leaves both unset.
+func (r *Report) setTemperatureText(txt string) {
+	r.Temperature, r.TemperatureText = nil, ""
+	if v, ok, none := decodeTA(txt); ok {
+		r.Temperature = intp(v)
+	} else if !none {
+		r.TemperatureText = txt
+	}
+}
+
+// setWindText sets Wind from /WV text txt, or keeps a non-empty txt as
+// WindText when it does not decode.
+func (r *Report) setWindText(txt string) {
+	r.Wind, r.WindText = nil, ""
+	if w, ok := decodeWV(txt); ok {
+		r.Wind = &w
+	} else if txt != "" {
+		r.WindText = txt
+	}
+}

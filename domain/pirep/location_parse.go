@@ -12,9 +12,6 @@ import (
 func (p *parser) ov(cs, ce int) error {
 	txt := squeeze(p.s[cs:ce])
 	at := skipSpaces(p.s, cs)
-	if len(p.r.Location.Points) > 0 {
-		return textErr(tOV, cs-3, "duplicate element /OV", "each mandatory element once")
-	}
 	if txt == "" {
 		return p.bad(tOV, at, "empty position")
 	}

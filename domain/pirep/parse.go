@@ -84,8 +84,8 @@ func (p *parser) joined(t int, txt string) string {
 }
 
 // fields splits s[from:to] on whitespace; at most len(p.toks) words are
-// kept (more is reported as not ok).
-func (p *parser) fields(from, to int) ([]tok, bool) {
+// kept (the rest are dropped).
+func (p *parser) fields(from, to int) []tok {
 	out := p.toks[:0]
 	i := from
 	for {
@@ -93,14 +93,14 @@ func (p *parser) fields(from, to int) ([]tok, bool) {
 			i++
 		}
 		if i >= to {
-			return out, true
+			return out
 		}
 		j := i
 		for j < to && !isSpace(p.s[j]) {
 			j++
 		}
 		if len(out) == cap(out) {
-			return out, false
+			return out
 		}
 		out = append(out, tok{p.s[i:j], i})
 		i = j
@@ -318,7 +318,7 @@ func (p *parser) element(t, cs, ce int) error {
 	case tOV:
 		return p.ov(cs, ce)
 	case tTM:
-		f, _ := p.fields(cs, ce)
+		f := p.fields(cs, ce)
 		if len(f) == 2 && (f[1].w == "Z" || f[1].w == "UTC" || f[1].w == "UT") {
 			f = f[:1]
 		}
@@ -336,7 +336,7 @@ func (p *parser) element(t, cs, ce int) error {
 	case tFL:
 		return p.fl(cs, ce)
 	case tTP:
-		f, _ := p.fields(cs, ce)
+		f := p.fields(cs, ce)
 		if len(f) != 1 {
 			return p.bad(t, skipSpaces(s, cs), fmt.Sprintf("expected one aircraft type, found %q", squeeze(s[cs:ce])))
 		}
@@ -351,26 +351,12 @@ func (p *parser) element(t, cs, ce int) error {
 	case tSK:
 		p.r.Sky = appendSky(p.r.Sky, s[cs:ce])
 	case tWX:
-		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
-			w := decodeWX(txt)
-			p.r.Weather = &w
-		}
+		p.r.setWeatherText(p.joined(t, keepText(s[cs:ce])))
 	case tTA:
-		txt := p.joined(t, keepText(s[cs:ce]))
-		p.r.Temperature, p.r.TemperatureText = nil, ""
-		if v, ok, none := decodeTA(txt); ok {
-			p.r.Temperature = intp(v)
-		} else if !none {
-			p.r.TemperatureText = txt
-		}
+		p.r.setTemperatureText(p.joined(t, keepText(s[cs:ce])))
 	case tWV:
 		if txt := p.joined(t, keepText(s[cs:ce])); txt != "" {
-			p.r.Wind, p.r.WindText = nil, ""
-			if w, ok := decodeWV(txt); ok {
-				p.r.Wind = &w
-			} else {
-				p.r.WindText = txt
-			}
+			p.r.setWindText(txt)
 		}
 	case tTB:
 		p.r.Turbulence = appendTB(p.r.Turbulence, s[cs:ce])
@@ -385,7 +371,7 @@ func (p *parser) element(t, cs, ce int) error {
 // fl decodes /FL: a level of 1-3 digits, a band (either order, SFC as
 // 000), UNKN, or a climb/descent code, optionally followed by one.
 func (p *parser) fl(cs, ce int) error {
-	f, _ := p.fields(cs, ce)
+	f := p.fields(cs, ce)
 	if len(f) == 2 && phaseWord(f[0].w) != "" && phaseWord(f[1].w) == "" {
 		f[0], f[1] = f[1], f[0] // "DURC 040"
 	}

@@ -88,43 +88,36 @@ func UrgentReasons(r Report) []string {
 // textHasWord reports whether the text of a layer kept as text has a word
 // that is accepts.
 func textHasWord[L textLayer](ls []L, is func(string) bool) bool {
-	return slices.ContainsFunc(ls, func(l L) bool { return l.keptText() != "" && anyWord(strings.Fields(l.keptText()), is) })
+	return slices.ContainsFunc(ls, func(l L) bool { return l.keptText() != "" && slices.ContainsFunc(strings.Fields(l.keptText()), is) })
 }
 
 // wordRules appends the rules on words (see UrgentReasons) that fire and
 // whose structured counterpart did not.
 func wordRules(r Report, out []string) []string {
-	if (r.Remarks == "" || !mayHaveWordRule(r.Remarks)) && !hasText(r.Turbulence) && !hasText(r.Icing) {
+	inRemarks := r.Remarks != "" && mayHaveWordRule(r.Remarks)
+	if !inRemarks && !hasText(r.Turbulence) && !hasText(r.Icing) {
 		return out // the common case: nothing written in words to examine
 	}
-	has := func(reason string) bool {
-		for _, x := range out {
-			if x == reason {
-				return true
-			}
-		}
-		return false
-	}
 	var rm []string
-	if r.Remarks != "" && mayHaveWordRule(r.Remarks) {
+	if inRemarks {
 		rm = strings.Fields(r.Remarks)
 	}
-	if !has(ReasonTurbulence) {
+	if !slices.Contains(out, ReasonTurbulence) {
 		if textHasWord(r.Turbulence, isSevereWord) || near(rm, isSevereWord, isTurbWord, 3) {
 			out = append(out, ReasonTurbulenceWords)
 		}
 	}
-	if !has(ReasonIcing) {
+	if !slices.Contains(out, ReasonIcing) {
 		if textHasWord(r.Icing, isSevereIcingWord) || near(rm, isSevereIcingWord, isIceWord, 3) {
 			out = append(out, ReasonIcingWords)
 		}
 	}
 	// a remark with the word LLWS is judged by the LLWS rule alone (it
 	// knows the layer's height)
-	if rm != nil && !has(ReasonLLWS) && !anyWord(rm, isLLWS) && airspeedShear(rm) {
+	if rm != nil && !slices.Contains(out, ReasonLLWS) && !slices.ContainsFunc(rm, isLLWS) && airspeedShear(rm) {
 		out = append(out, ReasonAirspeed)
 	}
-	if rm != nil && !has(ReasonVolcanicAsh) && ashInRemarks(rm) {
+	if rm != nil && !slices.Contains(out, ReasonVolcanicAsh) && ashInRemarks(rm) {
 		out = append(out, ReasonVolcanicAshRM)
 	}
 	return out
@@ -143,15 +136,6 @@ func mayHaveWordRule(rm string) bool {
 }
 
 func isLLWS(w string) bool { return w == "LLWS" }
-
-func anyWord(ws []string, pred func(string) bool) bool {
-	for _, w := range ws {
-		if pred(w) {
-			return true
-		}
-	}
-	return false
-}
 
 // near: a word matching a within dist words of one matching b.
 func near(ws []string, a, b func(string) bool, dist int) bool {

@@ -74,44 +74,18 @@ func (r *Report) Normalize() {
 			r.Location.Points[0] = Point{Text: txt}
 		}
 	}
-	if hasSkyText(r.Sky) {
-		var out []SkyLayer
-		for _, l := range r.Sky {
-			if l.Text != "" {
-				out = appendSky(out, strings.ReplaceAll(l.Text, "/", " "))
-			} else {
-				out = append(out, l)
-			}
-		}
-		r.Sky = out
-	}
+	r.Sky = redecode(r.Sky, appendSky)
 	if w := r.Weather; w != nil && w.Text != "" {
-		if txt := keepText(w.Text); txt != "" {
-			d := decodeWX(txt)
-			r.Weather = &d
-		}
+		r.setWeatherText(keepText(w.Text))
 	}
 	if r.TemperatureText != "" && r.Temperature == nil {
-		txt := keepText(r.TemperatureText)
-		r.TemperatureText = ""
-		if v, ok, none := decodeTA(txt); ok {
-			r.Temperature = intp(v)
-		} else if !none {
-			r.TemperatureText = txt
-		}
+		r.setTemperatureText(keepText(r.TemperatureText))
 	}
 	if r.WindText != "" && r.Wind == nil {
-		txt := keepText(r.WindText)
-		r.WindText = ""
-		if w, ok := decodeWV(txt); ok {
-			r.Wind = &w
-		} else if txt != "" {
-			r.WindText = txt
-		}
+		r.setWindText(keepText(r.WindText))
 	}
 	r.Turbulence = redecode(r.Turbulence, appendTB)
 	r.Icing = redecode(r.Icing, appendIC)
-	defer func() { r.Warnings = r.Warn() }()
 	for i := range r.Location.Points {
 		p := &r.Location.Points[i]
 		if p.Lat != nil {
@@ -143,6 +117,7 @@ func (r *Report) Normalize() {
 		l := &r.Icing[i]
 		l.Intensity, l.IntensityUpper, l.Type = canon(l.Intensity), canon(l.IntensityUpper), canon(l.Type)
 	}
+	r.Warnings = r.Warn()
 }
 
 func roundMinutes(deg float64) float64 {
@@ -560,24 +535,7 @@ func sameWeather(a, b Weather) bool {
 	if (a.FlightVisibility == nil) != (b.FlightVisibility == nil) || a.FlightVisibility != nil && *a.FlightVisibility != *b.FlightVisibility {
 		return false
 	}
-	if len(a.Groups) != len(b.Groups) || a.Text != b.Text {
-		return false
-	}
-	for i := range a.Groups {
-		if a.Groups[i] != b.Groups[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func hasSkyText(ls []SkyLayer) bool {
-	for _, l := range ls {
-		if l.Text != "" {
-			return true
-		}
-	}
-	return false
+	return a.Text == b.Text && slices.Equal(a.Groups, b.Groups)
 }
 
 // hasText reports whether any layer is kept as text.

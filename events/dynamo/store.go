@@ -427,7 +427,8 @@ func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev 
 	}
 	wid := newWriteID()
 	item[attrWriteID] = &types.AttributeValueMemberS{Value: wid}
-	in := &dynamodb.PutItemInput{TableName: aws.String(s.records), Item: item, ExpressionAttributeNames: recNames()}
+	in := &dynamodb.PutItemInput{TableName: aws.String(s.records), Item: item, ExpressionAttributeNames: recNames(),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}
 	nowV := num(s.now().Unix())
 	if expectRev == 0 {
 		in.ConditionExpression = aws.String("attribute_not_exists(#pk) OR #ttl <= :now")
@@ -446,9 +447,10 @@ func (s *Store) CompareAndPut(ctx context.Context, rec events.Record, expectRev 
 		// The SDK retries a request whose answer was lost (a reset
 		// connection, a 5xx after the write); the retry then fails its own
 		// condition. The write id tells that write apart from a
-		// concurrent writer's identical record: if the stored item carries
-		// ours, the write happened and succeeded.
-		if s.wroteItem(ctx, rec.Key, wid) {
+		// concurrent writer's identical record: if the item the condition
+		// failed on (returned with the error) carries ours, the write
+		// happened and succeeded.
+		if v, ok := ccf.Item[attrWriteID].(*types.AttributeValueMemberS); ok && v.Value == wid {
 			return rec, nil
 		}
 		return events.Record{}, fmt.Errorf("record %s: expected rev %d does not hold: %w", rec.Key, expectRev, events.ErrVersionConflict)
@@ -464,18 +466,6 @@ func newWriteID() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-// wroteItem reports whether the record item key carries write id wid (a
-// consistent read; any error counts as "no").
-func (s *Store) wroteItem(ctx context.Context, key, wid string) bool {
-	out, err := s.c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.records), ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{AttrRecordKey: &types.AttributeValueMemberS{Value: key}}})
-	if err != nil || out.Item == nil {
-		return false
-	}
-	v, ok := out.Item[attrWriteID].(*types.AttributeValueMemberS)
-	return ok && v.Value == wid
 }
 
 // TakeRecord implements events.Records with a conditional DeleteItem

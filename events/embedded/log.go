@@ -187,12 +187,11 @@ func (v versionCheck) add(e *logEntry) {
 	}
 }
 
-// recovery describes what Open found at the end of the log.
+// recovery describes what Open found at the end of the log: what
+// Store.Recovery reports, and the logical end of the log.
 type recovery struct {
-	size     int64 // logical end: the end of the last intact entry
-	cutAt    int64 // where a torn tail was cut (0: none)
-	cutBytes int64 // how many bytes were cut (zero-filled preallocation included)
-	cutZeros bool  // every cut byte was zero: preallocation only, no commit was torn
+	Recovery
+	size int64 // logical end: the end of the last intact entry
 }
 
 // recoverLog reads every intact entry of f, cuts a torn tail, refuses damage
@@ -236,7 +235,7 @@ func recoverLog(f *os.File, apply func(*logEntry)) (recovery, error) {
 			if at := nextIntact(data, off); at >= 0 {
 				return recovery{}, &CorruptError{Path: f.Name(), Offset: off, NextIntact: at, Reason: reason}
 			}
-			rec.cutAt, rec.cutBytes, rec.cutZeros = off, int64(len(data))-off, allZero(data[off:])
+			rec.CutAt, rec.CutBytes, rec.OnlyZeros = off, int64(len(data))-off, allZero(data[off:])
 			if err := f.Truncate(off); err != nil {
 				return recovery{}, fmt.Errorf("cut torn tail at offset %d: %w", off, err)
 			}

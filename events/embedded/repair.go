@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -81,17 +80,14 @@ func Repair(dir string, o RepairOptions) (RepairReport, error) {
 	if _, err := os.Stat(path); err != nil {
 		return rep, fmt.Errorf("repair: no event log to repair: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o640)
+	lock, err := lockDir(dir, o.LockWait)
+	if errors.Is(err, ErrLocked) {
+		return rep, fmt.Errorf("repair %s: %w (stop the runtime first)", dir, err)
+	}
 	if err != nil {
 		return rep, fmt.Errorf("repair: %w", err)
 	}
 	defer lock.Close()
-	if err := flockWait(lock, o.LockWait); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return rep, fmt.Errorf("repair %s: %w (stop the runtime first)", dir, ErrLocked)
-		}
-		return rep, fmt.Errorf("repair: lock %s: %w", dir, err)
-	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return rep, fmt.Errorf("repair: %w", err)

@@ -151,16 +151,12 @@ func Open(dir string, o Options) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("event store: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o640)
+	lock, err := lockDir(dir, o.LockWait)
+	if errors.Is(err, ErrLocked) {
+		return nil, fmt.Errorf("open %s: %w (only one process may open an embedded store; stop the other one or use another directory)", dir, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("event store: %w", err)
-	}
-	if err := flockWait(lock, o.LockWait); err != nil {
-		lock.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("open %s: %w (only one process may open an embedded store; stop the other one or use another directory)", dir, ErrLocked)
-		}
-		return nil, fmt.Errorf("event store: lock %s: %w", dir, err)
 	}
 	f, err := os.OpenFile(filepath.Join(dir, LogFile), os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
@@ -188,6 +184,25 @@ func Open(dir string, o Options) (*Store, error) {
 }
 
 // flockWait takes an exclusive flock on f, retrying for up to wait.
+// lockDir takes the lock of the store directory dir (creating LockFile),
+// waiting up to wait for another holder to let go; the lock is held until
+// the returned file is closed. It returns ErrLocked itself when another
+// process still holds the lock after wait.
+func lockDir(dir string, wait time.Duration) (*os.File, error) {
+	lock, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	if err := flockWait(lock, wait); err != nil {
+		lock.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrLocked
+		}
+		return nil, fmt.Errorf("lock %s: %w", dir, err)
+	}
+	return lock, nil
+}
+
 func flockWait(f *os.File, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
@@ -772,7 +787,7 @@ type Recovery struct {
 // caller can log it and reconcile anything positioned on the feed (a
 // checkpoint past LastSeq names events that are gone).
 func (s *Store) Recovery() Recovery {
-	return Recovery{CutAt: s.rec.cutAt, CutBytes: s.rec.cutBytes, OnlyZeros: s.rec.cutZeros}
+	return s.rec.Recovery
 }
 
 // Stats are counters since Open: Commits is the number of fsyncs (group

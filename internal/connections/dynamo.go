@@ -144,7 +144,7 @@ func channelsOf(item map[string]types.AttributeValue) []string {
 // Delete implements Store.
 func (d *Dynamo) Delete(ctx context.Context, id string) error {
 	var keys []map[string]types.AttributeValue
-	err := d.eachInPartition(ctx, connPK(id), func(it map[string]types.AttributeValue) {
+	err := d.eachInPartition(ctx, "", connPK(id), func(it map[string]types.AttributeValue) {
 		keys = append(keys, key(str(it, "pk"), str(it, "sk")))
 		if str(it, "sk") == "meta" {
 			for _, ch := range channelsOf(it) {
@@ -268,7 +268,7 @@ func (d *Dynamo) Channels(ctx context.Context, id string) ([]string, error) {
 // ByChannel implements Store.
 func (d *Dynamo) ByChannel(ctx context.Context, channel string) ([]Subscriber, error) {
 	out := []Subscriber{}
-	err := d.eachInPartition(ctx, chanPK(channel), func(it map[string]types.AttributeValue) {
+	err := d.eachInPartition(ctx, "", chanPK(channel), func(it map[string]types.AttributeValue) {
 		if d.alive(it) {
 			out = append(out, Subscriber{ConnectionID: str(it, "conn_id"), UserID: str(it, "user_id"),
 				TenantID: str(it, "tenant_id"), Role: domain.Role(str(it, "role")), KeyID: str(it, "key_id")})
@@ -280,14 +280,21 @@ func (d *Dynamo) ByChannel(ctx context.Context, channel string) ([]Subscriber, e
 	return out, nil
 }
 
-// eachInPartition calls fn with every item under partition key pk, read
-// strongly consistent, page by page.
-func (d *Dynamo) eachInPartition(ctx context.Context, pk string, fn func(map[string]types.AttributeValue)) error {
-	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
+// eachInPartition calls fn with every item under partition key pk, page by
+// page: of the table when index is "" (read strongly consistent), else of
+// that global secondary index, whose partition key is named index+"pk"
+// (eventually consistent, as any GSI read).
+func (d *Dynamo) eachInPartition(ctx context.Context, index, pk string, fn func(map[string]types.AttributeValue)) error {
+	in := &dynamodb.QueryInput{
 		TableName: &d.table, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk)},
-	})
+	}
+	if index != "" {
+		in.IndexName, in.ConsistentRead = aws.String(index), nil
+		in.KeyConditionExpression = aws.String(index + "pk = :pk")
+	}
+	p := dynamodb.NewQueryPaginator(d.c, in)
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -300,23 +307,16 @@ func (d *Dynamo) eachInPartition(ctx context.Context, pk string, fn func(map[str
 	return nil
 }
 
+// byIndex returns the ids of the live connections under gsi1pk in gsi1.
 func (d *Dynamo) byIndex(ctx context.Context, gsi1pk string) ([]string, error) {
 	out := []string{}
-	p := dynamodb.NewQueryPaginator(d.c, &dynamodb.QueryInput{
-		TableName: &d.table, IndexName: aws.String("gsi1"),
-		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(gsi1pk)},
+	err := d.eachInPartition(ctx, "gsi1", gsi1pk, func(it map[string]types.AttributeValue) {
+		if d.alive(it) {
+			out = append(out, str(it, "conn_id"))
+		}
 	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("connections of %s: %w", gsi1pk, err)
-		}
-		for _, it := range page.Items {
-			if d.alive(it) {
-				out = append(out, str(it, "conn_id"))
-			}
-		}
+	if err != nil {
+		return nil, fmt.Errorf("connections of %s: %w", gsi1pk, err)
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -60,8 +61,8 @@ func (d *Dynamo) Put(ctx context.Context, it Item) (bool, error) {
 
 // Delete implements Store.
 func (d *Dynamo) Delete(ctx context.Context, pk, sk, sourceStream string, sourceVersion int64) (bool, error) {
-	tomb := Item{PK: pk, SK: sk, SourceStream: sourceStream, SourceVersion: sourceVersion, Body: []byte(`{}`)}
-	if err := tomb.Validate(); err != nil {
+	tomb, err := Tombstone(pk, sk, sourceStream, sourceVersion)
+	if err != nil {
 		return false, err
 	}
 	return d.put(ctx, toDDB(tomb, true), false)
@@ -78,6 +79,13 @@ func (d *Dynamo) Overwrite(ctx context.Context, it Item, deleted bool) (bool, er
 	return d.put(ctx, toDDB(it, deleted), true)
 }
 
+// The conditions of put: no item under the key, or the stored one has a
+// lower source version (condNotNewer: lower or the same).
+const (
+	condOlder    = "attribute_not_exists(#pk) OR #v < :v"
+	condNotNewer = "attribute_not_exists(#pk) OR #v <= :v"
+)
+
 // put writes it if no item is stored under its key or the stored one has a
 // lower source version (or the same one, with sameVersion).
 func (d *Dynamo) put(ctx context.Context, it ddbItem, sameVersion bool) (bool, error) {
@@ -85,20 +93,17 @@ func (d *Dynamo) put(ctx context.Context, it ddbItem, sameVersion bool) (bool, e
 	if err != nil {
 		return false, fmt.Errorf("marshal read model item: %w", err)
 	}
-	older := expression.Name("src_version").LessThan(expression.Value(it.SrcVersion))
+	cond := condOlder
 	if sameVersion {
-		older = expression.Name("src_version").LessThanEqual(expression.Value(it.SrcVersion))
-	}
-	cond := expression.AttributeNotExists(expression.Name("pk")).Or(older)
-	expr, err := expression.NewBuilder().WithCondition(cond).Build()
-	if err != nil {
-		return false, fmt.Errorf("build condition: %w", err)
+		cond = condNotNewer
 	}
 	_, err = d.c.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName: aws.String(d.table), Item: av,
-		ConditionExpression:       expr.Condition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
+		ConditionExpression:      aws.String(cond),
+		ExpressionAttributeNames: map[string]string{"#pk": "pk", "#v": "src_version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(it.SrcVersion, 10)},
+		},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {

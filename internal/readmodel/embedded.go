@@ -62,8 +62,8 @@ func (e *Embedded) Put(ctx context.Context, it Item) (bool, error) {
 
 // Delete implements Store.
 func (e *Embedded) Delete(ctx context.Context, pk, sk, sourceStream string, sourceVersion int64) (bool, error) {
-	tomb := Item{PK: pk, SK: sk, SourceStream: sourceStream, SourceVersion: sourceVersion, Body: json.RawMessage(`{}`)}
-	if err := tomb.Validate(); err != nil {
+	tomb, err := Tombstone(pk, sk, sourceStream, sourceVersion)
+	if err != nil {
 		return false, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -49,6 +49,17 @@ type Item struct {
 	Body          json.RawMessage `json:"body"`
 }
 
+// Tombstone returns the item that Delete writes for pk/sk at source
+// version v of stream (an empty body, marked deleted by the store), or the
+// validation error of such an item (see Item.Validate).
+func Tombstone(pk, sk, stream string, v int64) (Item, error) {
+	tomb := Item{PK: pk, SK: sk, SourceStream: stream, SourceVersion: v, Body: json.RawMessage(`{}`)}
+	if err := tomb.Validate(); err != nil {
+		return Item{}, err
+	}
+	return tomb, nil
+}
+
 // Validate checks an item before any write.
 func (it Item) Validate() error {
 	switch {
