@@ -74,13 +74,6 @@ export function useApiKeys(ownerId?: string) {
 
 export const FEED_LIMIT = 200;
 
-export function usePirepFeed() {
-  return useQuery({
-    queryKey: qk.pirepFeed,
-    queryFn: ({ signal }) => api<Page<Pirep>>(`/api/pireps?limit=${FEED_LIMIT}`, { signal }),
-  });
-}
-
 /**
  * usePireps lists the PIREPs matching the API-side filters. The key holds
  * the filters (not the computed "from" time), so a time window does not

@@ -8,7 +8,6 @@ export const qk = {
   user: (id: string) => ['user', id] as const,
   apikeys: ['apikeys'] as const,
   pireps: ['pireps'] as const,
-  pirepFeed: ['pireps', 'feed'] as const,
   pirep: (id: string) => ['pirep', id] as const,
   /** audit: ['audit', tenantId, filters]; every event frame invalidates its tenant's trail. */
   audit: (tenantId: string) => ['audit', tenantId] as const,

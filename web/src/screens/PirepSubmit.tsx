@@ -47,7 +47,7 @@ interface Layer {
 const NO_LAYER: Layer = { freq: '', int: '', type: '', alt: '' };
 
 /** layerText writes a /TB or /IC layer from its pick-list parts ('' when no intensity). */
-export function layerText(l: Layer): string {
+function layerText(l: Layer): string {
   if (!l.int) return '';
   return [l.freq, l.int, l.type, l.alt.trim().toUpperCase()].filter(Boolean).join(' ');
 }
@@ -58,7 +58,7 @@ export function utcHHMM(d = new Date()): string {
 }
 
 /** ovFix extracts the fix of the first /OV point ('' for a lat/long or nothing). */
-export function ovFix(ov: string): string {
+function ovFix(ov: string): string {
   const first = ov.trim().toUpperCase().split(/\s*-\s*/)[0].replace(/\s+/g, '');
   if (!first || /^\d{2,4}[NS]\d{3,5}[EW]$/.test(first)) return '';
   const m = /^([A-Z0-9]{2,5}?)(\d{6})?$/.exec(first);
