@@ -31,7 +31,11 @@ export function upsertInPage<T extends { id: string }>(qc: QueryClient, key: Que
 export function useBootstrapState() {
   return useQuery({
     queryKey: ['bootstrap-state'],
-    queryFn: ({ signal }) => api<{ bootstrapped: boolean }>('/api/bootstrap', { signal }),
+    queryFn: ({ signal }) =>
+      api<{ bootstrapped: boolean }>('/api/bootstrap', { signal }).then((r) => {
+        if (r?.bootstrapped) markBootstrapped(); // remembered where the fact arrives
+        return r;
+      }),
     staleTime: 60_000,
     retry: false,
   });
@@ -167,6 +171,10 @@ export function useBootstrap() {
         setSession({ key: session.key, expires_at: session.expires_at ?? null });
       }
       else setSession({ key: r.api_key.key, expires_at: r.api_key.expires_at ?? null });
+    },
+    // 409: the platform exists already
+    onError: (e) => {
+      if ((e as { status?: number } | null)?.status === 409) markBootstrapped();
     },
   });
 }
