@@ -1,31 +1,13 @@
 // Server state through TanStack Query. Components read these hooks; nothing
 // the server owns is copied into component state.
-import { useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client';
+import { markRetracted, upsertInPage, upsertInPages } from './cache';
 import { qk } from './keys';
 import { apiQuery, type PirepFilters } from '../pirep/filters';
 import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
 import { markBootstrapped, setOneTimeSecret, setSession } from '../session';
 import { setSuspended } from './suspension';
-
-/**
- * upsertInPage puts a resource the server just returned into a cached list
- * (read-your-writes): the read model behind the list is updated
- * asynchronously, and the WebSocket event that follows the projection
- * invalidates the list, so an immediate refetch could still miss the write.
- */
-export function upsertInPage<T extends { id: string }>(qc: QueryClient, key: QueryKey, item: T, prepend = false): void {
-  qc.setQueryData<Page<T>>(key, (old) => {
-    if (!old || !Array.isArray(old.items)) return old;
-    const i = old.items.findIndex((x) => x.id === item.id);
-    if (i >= 0) {
-      const items = old.items.slice();
-      items[i] = { ...items[i], ...item };
-      return { ...old, items };
-    }
-    return { ...old, items: prepend ? [item, ...old.items] : [...old.items, item] };
-  });
-}
 
 /** Whether the platform exists (GET /api/bootstrap, unauthenticated). */
 export function useBootstrapState() {
@@ -104,12 +86,7 @@ export function useRetractPirep() {
         headers: { 'If-Match': `"${v.pirep.version}"`, 'Idempotency-Key': idempotencyKey() },
       }),
     onSuccess: (p, v) => {
-      const id = p?.id ?? v.pirep.id;
-      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) =>
-        old && Array.isArray(old.items)
-          ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...(p?.id ? p : {}), status: 'retracted', retracted: true } : x)) }
-          : old,
-      );
+      markRetracted(qc, p?.id ?? v.pirep.id, p?.id ? p : undefined);
       void qc.invalidateQueries({ queryKey: qk.pireps, refetchType: 'none' }); // as after a submit
     },
     onError: () => qc.invalidateQueries({ queryKey: qk.pireps }),
@@ -258,7 +235,7 @@ export function useCreateApiKey() {
       // the list cache never holds the secret
       const { key: _secret, ...rest } = k;
       void _secret;
-      upsertInPage(qc, qk.apikeys, rest, true);
+      upsertInPage(qc, qk.apikeys, rest, { prepend: true });
     },
   });
 }
@@ -270,9 +247,7 @@ export function useRevokeApiKey() {
     onSuccess: (k, id) => {
       // every cached key list (the caller's and any owner's) holding this key
       const item = k?.id ? k : ({ id, revoked_at: new Date().toISOString() } as ApiKey);
-      qc.setQueriesData<Page<ApiKey>>({ queryKey: qk.apikeys }, (old) =>
-        old && Array.isArray(old.items) ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...item } : x)) } : old,
-      );
+      upsertInPages(qc, qk.apikeys, item, { insert: false });
     },
     onError: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
   });
@@ -287,11 +262,7 @@ export function useSubmitPirep() {
       if (!p?.id) return;
       // the response is the full resource (position included): it replaces a
       // thinner copy built from a WebSocket frame that came first
-      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) => {
-        if (!old || !Array.isArray(old.items)) return old;
-        if (!old.items.some((x) => x.id === p.id)) return { ...old, items: [p, ...old.items] };
-        return { ...old, items: old.items.map((x) => (x.id === p.id ? { ...x, ...p } : x)) };
-      });
+      upsertInPages(qc, qk.pireps, p, { prepend: true });
       // Setting data marks the lists fresh, which would hide the invalidation
       // of a WebSocket frame that arrived first: mark them stale again (no
       // refetch now, the read model may lag; the next mount or frame refetches).
