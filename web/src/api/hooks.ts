@@ -12,7 +12,7 @@ import { setSuspended } from './suspension';
 /** Whether the platform exists (GET /api/bootstrap, unauthenticated). */
 export function useBootstrapState() {
   return useQuery({
-    queryKey: ['bootstrap-state'],
+    queryKey: qk.bootstrapState,
     queryFn: ({ signal }) =>
       api<{ bootstrapped: boolean }>('/api/bootstrap', { signal }).then((r) => {
         if (r?.bootstrapped) markBootstrapped(); // remembered where the fact arrives
@@ -217,8 +217,10 @@ export function useEraseUser() {
       }),
     onSuccess: (u, user) => {
       if (u?.id) upsertInPage(qc, qk.users(user.tenant_id), u);
-      // the trail's entries of this user were rewritten
-      void qc.invalidateQueries({ queryKey: ['audit'] });
+      // the trail's entries of this user were rewritten: every tenant's, as
+      // a platform admin's entries (actor names) lie in the trails of the
+      // tenants it acted on, not only its own
+      void qc.invalidateQueries({ queryKey: qk.auditAll });
     },
     onError: (_e, user) => {
       void qc.invalidateQueries({ queryKey: qk.users(user.tenant_id) });
