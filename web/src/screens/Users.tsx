@@ -5,6 +5,7 @@ import { Field, FormError, SelectField } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { useWsChannels } from '../ws/WsProvider';
 import { HistoryTab } from '../components/History';
+import { QueryState } from '../components/Table';
 import { EraseUser } from './EraseUser';
 import { hasErrors, validateUserCreate, type Errors, type UserCreateInput } from '../forms/validation';
 
@@ -38,8 +39,7 @@ export function Users({ me, tenantParam }: { me: User; tenantParam?: string }) {
         </SelectField>
       )}
       <CreateUser key={tenantId} tenantId={tenantId} actorRole={me.role} roles={grantable} />
-      {users.isPending && <p>Loading…</p>}
-      {users.error && <FormError message={(users.error as Error).message} />}
+      <QueryState q={users} />
       <ul className="cards" data-testid="user-list">
         {users.data?.items.map((u) => (
           <UserRow key={u.id} user={u} roles={grantable} self={u.id === me.id} />
