@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { logout, useMe } from './api/hooks';
 import type { User } from './api/types';
@@ -14,12 +14,7 @@ import { PirepSubmit } from './screens/PirepSubmit';
 import { Pireps } from './screens/Pireps';
 import { Audit } from './screens/Audit';
 import { isSuspended, subscribeSuspended } from './api/suspension';
-import { parseHash, useHash, type Route } from './route';
-
-function useRoute(): Route {
-  const h = useHash();
-  return useMemo(() => parseHash(h), [h]);
-}
+import { useRoute, type Route } from './route';
 
 export function App() {
   const session = useSyncExternalStore(subscribeSession, getSession);

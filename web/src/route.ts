@@ -1,6 +1,6 @@
 // Hash routing: "#/<page>/<arg>?<query>". The query carries screen state that
 // must survive a reload or a shared link (the PIREP filters).
-import { useSyncExternalStore } from 'react';
+import { useMemo, useSyncExternalStore } from 'react';
 
 const EVT = 'skyledger:route';
 
@@ -27,6 +27,12 @@ export function parseHash(h: string): Route {
 
 export function useHash(): string {
   return useSyncExternalStore(subscribe, () => location.hash);
+}
+
+/** useRoute is the current route, the same object until the hash changes. */
+export function useRoute(): Route {
+  const h = useHash();
+  return useMemo(() => parseHash(h), [h]);
 }
 
 /**

@@ -61,12 +61,13 @@ export function setFetch(f: typeof fetch): void {
 }
 
 /**
- * api performs one request and returns the decoded JSON body (undefined for
- * 204). Any 401 on an authenticated request clears the session, which sends
- * the app back to the login screen (a deactivated user, a revoked or expired
- * key).
+ * send performs one request and returns the Response of a 2xx or 304; any
+ * other answer throws an ApiError decoded from the error envelope. A 401
+ * (or the gateway's 403) on an authenticated request clears the session,
+ * which sends the app back to the login screen (a deactivated user, a
+ * revoked or expired key); the tenant_suspended flag follows the answer.
  */
-export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+async function send(path: string, opts: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   const auth = opts.auth !== false;
   const session = getSession();
@@ -83,59 +84,47 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
     if ((e as Error)?.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
   }
-  if (res.status === 204 || res.status === 304) {
+  if (res.ok || res.status === 304) {
     if (auth && session) setSuspended(false);
-    return undefined as T;
+    return res;
   }
-  const text = await res.text();
-  let json: unknown = undefined;
-  if (text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+  const eb = parseJSON(await res.text()) as (ErrorBody & { message?: unknown }) | undefined;
+  const gatewayDenied = res.status === 403 && typeof eb?.message === 'string';
+  const authFailure = res.status === 401 || gatewayDenied;
+  if (authFailure && auth && session && !opts.noSignOut) setSession(null);
+  if (auth && session && res.status === 403 && eb?.error?.code === TENANT_SUSPENDED) setSuspended(true);
+  if (eb?.error && typeof eb.error.message === 'string') {
+    throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>, authFailure);
   }
-  if (!res.ok) {
-    const eb = json as (ErrorBody & { message?: unknown }) | undefined;
-    const gatewayDenied = res.status === 403 && typeof eb?.message === 'string';
-    const authFailure = res.status === 401 || gatewayDenied;
-    if (authFailure && auth && session && !opts.noSignOut) setSession(null);
-    if (auth && session && res.status === 403 && eb?.error?.code === TENANT_SUSPENDED) setSuspended(true);
-    if (eb?.error && typeof eb.error.message === 'string') {
-      throw new ApiError(res.status, eb.error.code ?? 'error', eb.error.message, eb.error.details as Record<string, unknown>, authFailure);
-    }
-    const msg = typeof eb?.message === 'string' ? eb.message : `Request failed (${res.status} ${res.statusText})`.trim();
-    throw new ApiError(res.status, 'http_' + res.status, msg, undefined, authFailure);
+  const msg = typeof eb?.message === 'string' ? eb.message : `Request failed (${res.status} ${res.statusText})`.trim();
+  throw new ApiError(res.status, 'http_' + res.status, msg, undefined, authFailure);
+}
+
+/** parseJSON decodes a body, undefined when it is empty or not JSON. */
+function parseJSON(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
-  if (auth && session) setSuspended(false);
-  return json as T;
+}
+
+/**
+ * api performs one request (see send) and returns the decoded JSON body
+ * (undefined for 204 and 304).
+ */
+export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  const res = await send(path, opts);
+  if (res.status === 204 || res.status === 304) return undefined as T;
+  return parseJSON(await res.text()) as T;
 }
 
 /**
  * apiBlob downloads a non-JSON answer (an export) with the Bearer key, which
- * a plain link cannot send. Errors are decoded like api's.
+ * a plain link cannot send. Errors are decoded like api's (see send).
  */
 export async function apiBlob(path: string, accept: string): Promise<{ blob: Blob; headers: Headers }> {
-  const session = getSession();
-  const headers: Record<string, string> = { Accept: accept };
-  if (session) headers.Authorization = `Bearer ${session.key}`;
-  let res: Response;
-  try {
-    res = await fetchImpl(path, { method: 'GET', headers });
-  } catch {
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection.');
-  }
-  if (!res.ok) {
-    let eb: (ErrorBody & { message?: unknown }) | undefined;
-    try {
-      eb = JSON.parse(await res.text());
-    } catch {
-      eb = undefined;
-    }
-    if (session && res.status === 403 && eb?.error?.code === TENANT_SUSPENDED) setSuspended(true);
-    if (res.status === 401 && session) setSession(null);
-    throw new ApiError(res.status, eb?.error?.code ?? 'http_' + res.status, eb?.error?.message ?? `Request failed (${res.status})`);
-  }
+  const res = await send(path, { headers: { Accept: accept } });
   return { blob: await res.blob(), headers: res.headers };
 }

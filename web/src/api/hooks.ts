@@ -1,37 +1,23 @@
 // Server state through TanStack Query. Components read these hooks; nothing
 // the server owns is copied into component state.
-import { useMutation, useQuery, useQueryClient, type QueryClient, type QueryKey } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from './client';
+import { markRetracted, upsertInPage, upsertInPages } from './cache';
 import { qk } from './keys';
 import { apiQuery, type PirepFilters } from '../pirep/filters';
 import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
 import { markBootstrapped, setOneTimeSecret, setSession } from '../session';
 import { setSuspended } from './suspension';
 
-/**
- * upsertInPage puts a resource the server just returned into a cached list
- * (read-your-writes): the read model behind the list is updated
- * asynchronously, and the WebSocket event that follows the projection
- * invalidates the list, so an immediate refetch could still miss the write.
- */
-export function upsertInPage<T extends { id: string }>(qc: QueryClient, key: QueryKey, item: T, prepend = false): void {
-  qc.setQueryData<Page<T>>(key, (old) => {
-    if (!old || !Array.isArray(old.items)) return old;
-    const i = old.items.findIndex((x) => x.id === item.id);
-    if (i >= 0) {
-      const items = old.items.slice();
-      items[i] = { ...items[i], ...item };
-      return { ...old, items };
-    }
-    return { ...old, items: prepend ? [item, ...old.items] : [...old.items, item] };
-  });
-}
-
 /** Whether the platform exists (GET /api/bootstrap, unauthenticated). */
 export function useBootstrapState() {
   return useQuery({
-    queryKey: ['bootstrap-state'],
-    queryFn: ({ signal }) => api<{ bootstrapped: boolean }>('/api/bootstrap', { signal }),
+    queryKey: qk.bootstrapState,
+    queryFn: ({ signal }) =>
+      api<{ bootstrapped: boolean }>('/api/bootstrap', { signal }).then((r) => {
+        if (r?.bootstrapped) markBootstrapped(); // remembered where the fact arrives
+        return r;
+      }),
     staleTime: 60_000,
     retry: false,
   });
@@ -74,13 +60,6 @@ export function useApiKeys(ownerId?: string) {
 
 export const FEED_LIMIT = 200;
 
-export function usePirepFeed() {
-  return useQuery({
-    queryKey: qk.pirepFeed,
-    queryFn: ({ signal }) => api<Page<Pirep>>(`/api/pireps?limit=${FEED_LIMIT}`, { signal }),
-  });
-}
-
 /**
  * usePireps lists the PIREPs matching the API-side filters. The key holds
  * the filters (not the computed "from" time), so a time window does not
@@ -107,12 +86,7 @@ export function useRetractPirep() {
         headers: { 'If-Match': `"${v.pirep.version}"`, 'Idempotency-Key': idempotencyKey() },
       }),
     onSuccess: (p, v) => {
-      const id = p?.id ?? v.pirep.id;
-      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) =>
-        old && Array.isArray(old.items)
-          ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...(p?.id ? p : {}), status: 'retracted', retracted: true } : x)) }
-          : old,
-      );
+      markRetracted(qc, p?.id ?? v.pirep.id, p?.id ? p : undefined);
       void qc.invalidateQueries({ queryKey: qk.pireps, refetchType: 'none' }); // as after a submit
     },
     onError: () => qc.invalidateQueries({ queryKey: qk.pireps }),
@@ -174,6 +148,10 @@ export function useBootstrap() {
         setSession({ key: session.key, expires_at: session.expires_at ?? null });
       }
       else setSession({ key: r.api_key.key, expires_at: r.api_key.expires_at ?? null });
+    },
+    // 409: the platform exists already
+    onError: (e) => {
+      if ((e as { status?: number } | null)?.status === 409) markBootstrapped();
     },
   });
 }
@@ -239,8 +217,10 @@ export function useEraseUser() {
       }),
     onSuccess: (u, user) => {
       if (u?.id) upsertInPage(qc, qk.users(user.tenant_id), u);
-      // the trail's entries of this user were rewritten
-      void qc.invalidateQueries({ queryKey: ['audit'] });
+      // the trail's entries of this user were rewritten: every tenant's, as
+      // a platform admin's entries (actor names) lie in the trails of the
+      // tenants it acted on, not only its own
+      void qc.invalidateQueries({ queryKey: qk.auditAll });
     },
     onError: (_e, user) => {
       void qc.invalidateQueries({ queryKey: qk.users(user.tenant_id) });
@@ -257,7 +237,7 @@ export function useCreateApiKey() {
       // the list cache never holds the secret
       const { key: _secret, ...rest } = k;
       void _secret;
-      upsertInPage(qc, qk.apikeys, rest, true);
+      upsertInPage(qc, qk.apikeys, rest, { prepend: true });
     },
   });
 }
@@ -269,9 +249,7 @@ export function useRevokeApiKey() {
     onSuccess: (k, id) => {
       // every cached key list (the caller's and any owner's) holding this key
       const item = k?.id ? k : ({ id, revoked_at: new Date().toISOString() } as ApiKey);
-      qc.setQueriesData<Page<ApiKey>>({ queryKey: qk.apikeys }, (old) =>
-        old && Array.isArray(old.items) ? { ...old, items: old.items.map((x) => (x.id === id ? { ...x, ...item } : x)) } : old,
-      );
+      upsertInPages(qc, qk.apikeys, item, { insert: false });
     },
     onError: () => qc.invalidateQueries({ queryKey: qk.apikeys }),
   });
@@ -286,11 +264,7 @@ export function useSubmitPirep() {
       if (!p?.id) return;
       // the response is the full resource (position included): it replaces a
       // thinner copy built from a WebSocket frame that came first
-      qc.setQueriesData<Page<Pirep>>({ queryKey: qk.pireps }, (old) => {
-        if (!old || !Array.isArray(old.items)) return old;
-        if (!old.items.some((x) => x.id === p.id)) return { ...old, items: [p, ...old.items] };
-        return { ...old, items: old.items.map((x) => (x.id === p.id ? { ...x, ...p } : x)) };
-      });
+      upsertInPages(qc, qk.pireps, p, { prepend: true });
       // Setting data marks the lists fresh, which would hide the invalidation
       // of a WebSocket frame that arrived first: mark them stale again (no
       // refetch now, the read model may lag; the next mount or frame refetches).

@@ -21,7 +21,7 @@ const CONUS: BBox = { minLon: -124.8, minLat: 24.4, maxLon: -66.9, maxLat: 49.4 
 
 type LatLon = { lat: number; lon: number };
 
-export function positionOf(p: Pirep): LatLon | null {
+function positionOf(p: Pirep): LatLon | null {
   const pos = p.position as Partial<LatLon> | null | undefined;
   return pos && typeof pos.lat === 'number' && typeof pos.lon === 'number' ? { lat: pos.lat, lon: pos.lon } : null;
 }

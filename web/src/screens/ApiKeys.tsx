@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useApiKeys, useCreateApiKey, useRevokeApiKey, useTenants, useUsers } from '../api/hooks';
 import type { User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { TenantSelect } from '../components/TenantSelect';
 import { ActionsHeader, QueryState } from '../components/Table';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateApiKey, type ApiKeyCreateInput, type Errors } from '../forms/validation';
@@ -61,21 +62,15 @@ export function ApiKeys({ me }: { me?: User }) {
       {isAdmin && (
         <div className="row" data-testid="apikey-owner-picker">
           {isPlatform && (
-            <SelectField
-              label="Tenant"
+            <TenantSelect
               value={tenantId}
-              onChange={(e) => {
-                setTenant(e.target.value);
+              tenants={tenants.data?.items}
+              onChange={(id) => {
+                setTenant(id);
                 setOwner('');
               }}
               testid="apikey-tenant"
-            >
-              {tenants.data?.items.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                </option>
-              ))}
-            </SelectField>
+            />
           )}
           <SelectField label="Keys of" value={owner || me?.id || ''} onChange={(e) => setOwner(e.target.value === me?.id ? '' : e.target.value)} testid="apikey-owner">
             {me && <option value={me.id}>you ({me.display_name})</option>}

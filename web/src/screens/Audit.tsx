@@ -7,6 +7,7 @@ import { useTenants, useUsers } from '../api/hooks';
 import type { User } from '../api/types';
 import { AuditList } from '../components/AuditList';
 import { Field, FormError, SelectField } from '../components/Field';
+import { TenantSelect } from '../components/TenantSelect';
 import { setQuery } from '../route';
 import { EVENT_TYPES } from '../ws/mapper';
 import { useWsChannels } from '../ws/WsProvider';
@@ -52,14 +53,7 @@ export function Audit({ me, query }: { me: User; query: URLSearchParams }) {
     <section aria-labelledby="audit-h">
       <h1 id="audit-h">Audit trail</h1>
       {isPlatform && (
-        <SelectField label="Tenant" value={tenant} onChange={(e) => set({ tenant: e.target.value === me.tenant_id ? '' : e.target.value })} testid="audit-tenant">
-          {tenants.data?.items.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-          {!tenants.data?.items.some((t) => t.id === tenant) && <option value={tenant}>{tenant}</option>}
-        </SelectField>
+        <TenantSelect value={tenant} tenants={tenants.data?.items} onChange={(id) => set({ tenant: id === me.tenant_id ? '' : id })} testid="audit-tenant" keepUnknown />
       )}
       <form className="audit-filters" aria-label="Audit filters" onSubmit={(e) => e.preventDefault()} data-testid="audit-filters">
         <div className="grid">

@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
 import { useBootstrap } from '../api/hooks';
-import { markBootstrapped } from '../session';
 import { Field, FormError } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateBootstrap, type BootstrapInput, type Errors } from '../forms/validation';
@@ -17,7 +16,6 @@ export function Bootstrap() {
   if (status === 401) server.fieldErrors.bootstrap_token = 'this is not the bootstrap token: copy it again from the file';
   if (status === 403) server.fieldErrors.bootstrap_token = 'bootstrap is disabled on this server';
   if (status === 401 || status === 403) server.formError = undefined;
-  if (status === 409) markBootstrapped();
   const e = { ...server.fieldErrors, ...errors };
   const set = (k: keyof BootstrapInput) => (x: { target: { value: string } }) => setV({ ...v, [k]: x.target.value });
 

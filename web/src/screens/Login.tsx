@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useBootstrapState, useLogin } from '../api/hooks';
-import { knownBootstrapped, markBootstrapped } from '../session';
+import { knownBootstrapped } from '../session';
 import { Field, FormError } from '../components/Field';
 import { splitServerError } from '../forms/serverErrors';
 import { hasErrors, validateLogin, type Errors } from '../forms/validation';
@@ -13,7 +13,6 @@ export function Login() {
   // The link is for a platform that does not exist yet: hidden once the
   // server (or this browser's history) says it does.
   const boot = useBootstrapState();
-  if (boot.data?.bootstrapped) markBootstrapped();
   const server = splitServerError(login.error, ['email', 'password']);
   const e = { ...server.fieldErrors, ...errors };
 

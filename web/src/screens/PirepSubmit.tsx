@@ -3,6 +3,7 @@ import { ApiError } from '../api/client';
 import { useSubmitPirep, useTenants } from '../api/hooks';
 import type { User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { TenantSelect, firstCustomerTenant } from '../components/TenantSelect';
 import { Warnings } from '../components/Warnings';
 import { warningsOf } from '../pirep/decode';
 import { loadStations, lookupStation } from '../pirep/stations';
@@ -47,7 +48,7 @@ interface Layer {
 const NO_LAYER: Layer = { freq: '', int: '', type: '', alt: '' };
 
 /** layerText writes a /TB or /IC layer from its pick-list parts ('' when no intensity). */
-export function layerText(l: Layer): string {
+function layerText(l: Layer): string {
   if (!l.int) return '';
   return [l.freq, l.int, l.type, l.alt.trim().toUpperCase()].filter(Boolean).join(' ');
 }
@@ -58,7 +59,7 @@ export function utcHHMM(d = new Date()): string {
 }
 
 /** ovFix extracts the fix of the first /OV point ('' for a lat/long or nothing). */
-export function ovFix(ov: string): string {
+function ovFix(ov: string): string {
   const first = ov.trim().toUpperCase().split(/\s*-\s*/)[0].replace(/\s+/g, '');
   if (!first || /^\d{2,4}[NS]\d{3,5}[EW]$/.test(first)) return '';
   const m = /^([A-Z0-9]{2,5}?)(\d{6})?$/.exec(first);
@@ -103,7 +104,7 @@ function SubmitForm({ me }: { me?: User }) {
   const isPlatform = me?.role === 'platform_admin';
   const tenants = useTenants(isPlatform);
   const [tenant, setTenant] = useState('');
-  const target = isPlatform ? tenant || tenants.data?.items.find((t) => !t.platform && t.id !== me?.tenant_id)?.id || me?.tenant_id || '' : '';
+  const target = isPlatform ? tenant || firstCustomerTenant(tenants.data?.items, me) || me?.tenant_id || '' : '';
   const all: PirepFields = { ...fields, TB: layerText(tb), IC: layerText(ic) };
 
   // the /OV fix, checked against the server's location table (lazy chunk)
@@ -175,14 +176,7 @@ function SubmitForm({ me }: { me?: User }) {
         </label>
       </fieldset>
       {isPlatform && (
-        <SelectField label="Submit into tenant" value={target} onChange={(e) => setTenant(e.target.value)} testid="pirep-tenant">
-          {tenants.data?.items.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-              {t.platform ? ' (platform)' : ''}
-            </option>
-          ))}
-        </SelectField>
+        <TenantSelect label="Submit into tenant" value={target} tenants={tenants.data?.items} onChange={setTenant} testid="pirep-tenant" markPlatform />
       )}
       <form onSubmit={onSubmit} noValidate data-testid="pirep-form" aria-label="PIREP">
         {mode === 'structured' ? (

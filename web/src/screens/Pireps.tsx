@@ -5,6 +5,7 @@ import { Suspense, lazy, useEffect, useMemo, useRef, useState, type FormEvent } 
 import { usePireps, useRetractPirep, useTenants, useUsers } from '../api/hooks';
 import type { Pirep, User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { TenantSelect, firstCustomerTenant } from '../components/TenantSelect';
 import { ActionsHeader } from '../components/Table';
 import { LegendSwatch } from '../map/glyphs';
 import {
@@ -63,7 +64,7 @@ export function Pireps({ me, query }: { me: User; query: URLSearchParams }) {
 
   // A platform admin looks at one tenant at a time; the platform tenant
   // itself has no PIREPs, so the first customer tenant is the default.
-  const firstCustomer = tenants.data?.items.find((t) => !t.platform && t.id !== me.tenant_id)?.id;
+  const firstCustomer = firstCustomerTenant(tenants.data?.items, me);
   const tenant = isPlatform ? f.tenant || firstCustomer || me.tenant_id : me.tenant_id;
   const apiFilters: PirepFilters = { ...f, tenant: isPlatform && tenant !== me.tenant_id ? tenant : '' };
   const list = usePireps(apiFilters);
@@ -98,15 +99,7 @@ export function Pireps({ me, query }: { me: User; query: URLSearchParams }) {
       <h1 id="pireps-h">PIREPs{isPlatform && tenantName ? ` — ${tenantName}` : ''}</h1>
       {isPlatform && (
         <div className="row">
-          <SelectField label="Tenant" value={tenant} onChange={(e) => set({ tenant: e.target.value })} testid="pireps-tenant">
-            {tenants.data?.items.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-                {t.platform ? ' (platform)' : ''}
-              </option>
-            ))}
-            {!tenants.data?.items.some((t) => t.id === tenant) && <option value={tenant}>{tenant}</option>}
-          </SelectField>
+          <TenantSelect value={tenant} tenants={tenants.data?.items} onChange={(id) => set({ tenant: id })} testid="pireps-tenant" markPlatform keepUnknown />
           {tenant === me.tenant_id && (
             <p className="hint" data-testid="pireps-platform-note">
               The platform tenant has no PIREPs of its own: pilots submit into their operator&apos;s tenant. Pick a tenant to see its reports.

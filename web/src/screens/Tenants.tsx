@@ -121,7 +121,7 @@ export function Tenants({ canCreate }: { canCreate: boolean }) {
 }
 
 /** tenantErrorMessage words the answers a platform admin can meet. */
-export function tenantErrorMessage(err: unknown, tenant: Tenant): string | undefined {
+function tenantErrorMessage(err: unknown, tenant: Tenant): string | undefined {
   if (!err) return undefined;
   if (err instanceof ApiError) {
     if (err.status === 409 && tenant.platform) return 'The platform tenant cannot be suspended: its admins run the platform.';

@@ -2,9 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { useCreateUser, usePatchUser, useTenants, useUsers } from '../api/hooks';
 import { ROLES, type Role, type User } from '../api/types';
 import { Field, FormError, SelectField } from '../components/Field';
+import { TenantSelect } from '../components/TenantSelect';
 import { splitServerError } from '../forms/serverErrors';
 import { useWsChannels } from '../ws/WsProvider';
 import { HistoryTab } from '../components/History';
+import { QueryState } from '../components/Table';
 import { EraseUser } from './EraseUser';
 import { hasErrors, validateUserCreate, type Errors, type UserCreateInput } from '../forms/validation';
 
@@ -23,23 +25,10 @@ export function Users({ me, tenantParam }: { me: User; tenantParam?: string }) {
     <section aria-labelledby="users-h">
       <h1 id="users-h">Users</h1>
       {isPlatform && (
-        <SelectField
-          label="Tenant"
-          value={tenantId}
-          onChange={(e) => (location.hash = `#/users/${e.target.value}`)}
-          testid="users-tenant"
-        >
-          {tenants.data?.items.map((t) => (
-            <option key={t.id} value={t.id}>
-              {t.name}
-            </option>
-          ))}
-          {!tenants.data?.items.some((t) => t.id === tenantId) && <option value={tenantId}>{tenantId}</option>}
-        </SelectField>
+        <TenantSelect value={tenantId} tenants={tenants.data?.items} onChange={(id) => (location.hash = `#/users/${id}`)} testid="users-tenant" keepUnknown />
       )}
       <CreateUser key={tenantId} tenantId={tenantId} actorRole={me.role} roles={grantable} />
-      {users.isPending && <p>Loading…</p>}
-      {users.error && <FormError message={(users.error as Error).message} />}
+      <QueryState q={users} />
       <ul className="cards" data-testid="user-list">
         {users.data?.items.map((u) => (
           <UserRow key={u.id} user={u} roles={grantable} self={u.id === me.id} />

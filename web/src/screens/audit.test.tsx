@@ -1,11 +1,10 @@
 import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { useMemo } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api } from '../api/client';
 import { isSuspended, setSuspended } from '../api/suspension';
 import type { AuditEntry, Tenant, User } from '../api/types';
-import { parseHash, useHash } from '../route';
+import { useRoute } from '../route';
 import { setSession } from '../session';
 import { Audit } from './Audit';
 import { Tenants } from './Tenants';
@@ -15,8 +14,7 @@ import { server, wrap } from '../test/harness';
 
 /** AuditAtHash renders the screen from the URL, as the app does. */
 function AuditAtHash({ me }: { me: User }) {
-  const h = useHash();
-  const r = useMemo(() => parseHash(h), [h]);
+  const r = useRoute();
   return <Audit me={me} query={r.query} />;
 }
 

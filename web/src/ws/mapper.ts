@@ -5,6 +5,7 @@
 // prefix matching invalidates more, never less.
 import type { QueryClient } from '@tanstack/react-query';
 import type { Page, Pirep } from '../api/types';
+import { markRetracted } from '../api/cache';
 import type { EventFrame } from './protocol';
 
 export type KeyTemplate = readonly string[];
@@ -151,12 +152,7 @@ export function applyFrame(qc: QueryClient, f: EventFrame): void {
     }
   } else if (rule.update === 'pirep.retract') {
     const id = resolve('pirep_id', f);
-    if (id) {
-      qc.setQueriesData<Page<Pirep>>({ queryKey: ['pireps'] }, (old) => {
-        if (!old || !Array.isArray(old.items)) return old;
-        return { ...old, items: old.items.map((x) => (x.id === id ? { ...x, retracted: true, status: 'retracted' } : x)) };
-      });
-    }
+    if (id) markRetracted(qc, id);
   }
   const me = qc.getQueryData<{ id?: string }>(['me']);
   for (const key of keysFor(f, me?.id)) void qc.invalidateQueries({ queryKey: key });
