@@ -89,12 +89,27 @@ func start() (string, error) {
 	}
 	python := filepath.Join(root, ".venv", "bin", "python")
 	cmd := exec.Command(python, script, "127.0.0.1", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logf, err := os.CreateTemp("", "moto-*.log")
 	if err != nil {
 		return "", err
 	}
 	defer logf.Close()
+	ep := fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := launch(cmd, logf, ep); err != nil {
+		return "", err
+	}
+	// the server keeps writing to it; the name is only needed when the
+	// server fails to start
+	_ = os.Remove(logf.Name())
+	fmt.Fprintf(os.Stderr, "awstest: moto server started at %s (pid %d)\n", ep, cmd.Process.Pid)
+	return ep, nil
+}
+
+// launch starts a moto server (cmd, its output to logf) that dies with this
+// process, and waits up to 60 s until it answers at ep; on failure it kills
+// it.
+func launch(cmd *exec.Cmd, logf *os.File, ep string) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// The parent-death signal fires when the OS thread that started the
 	// child exits, and a Go thread may exit before its process: start it
@@ -106,24 +121,19 @@ func start() (string, error) {
 		select {}
 	}()
 	if err := <-started; err != nil {
-		return "", fmt.Errorf("start moto_server: %w", err)
+		return fmt.Errorf("start %s: %w", filepath.Base(cmd.Path), err)
 	}
-	ep := fmt.Sprintf("http://127.0.0.1:%d", port)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(ep + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			// the server keeps writing to it; the name is only needed
-			// when the server fails to start
-			_ = os.Remove(logf.Name())
-			fmt.Fprintf(os.Stderr, "awstest: moto server started at %s (pid %d)\n", ep, cmd.Process.Pid)
-			return ep, nil
+			return nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	_ = cmd.Process.Kill()
-	return "", fmt.Errorf("moto_server did not answer on %s within 60s (log: %s)", ep, logf.Name())
+	return fmt.Errorf("%s did not answer on %s within 60s (log: %s)", filepath.Base(cmd.Path), ep, logf.Name())
 }
 
 // writeScript writes the embedded moto_serial.py once per content into the
@@ -278,25 +288,14 @@ func (m *StockMoto) Start() {
 	m.tb.Helper()
 	bin := filepath.Join(RepoRoot(), ".venv", "bin", "moto_server")
 	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(m.port))
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	logf, err := os.CreateTemp(m.tb.TempDir(), "moto-*.log")
 	if err != nil {
 		m.tb.Fatalf("awstest: %v", err)
 	}
-	m.cmd.Stdout, m.cmd.Stderr = logf, logf
-	if err := m.cmd.Start(); err != nil {
-		m.tb.Fatalf("awstest: start stock moto_server: %v", err)
+	defer logf.Close()
+	if err := launch(m.cmd, logf, m.URL()); err != nil {
+		m.tb.Fatalf("awstest: stock %v", err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(m.URL() + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	m.tb.Fatalf("awstest: stock moto_server did not answer on %s within 60s (log: %s)", m.URL(), logf.Name())
 }
 
 // Kill stops the server; its state (tables, streams) is gone.
