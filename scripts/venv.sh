@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Creates/updates the project-local Python virtualenv (.venv) with the pinned
-# test tools (moto server, cfn-lint). Safe to run concurrently (flock) and
-# repeatedly (a stamp file skips pip when requirements did not change).
+# Creates/updates a project-local Python virtualenv with pinned tools.
+#   scripts/venv.sh                 .venv from requirements-dev.txt (moto
+#                                   server, cfn-lint, MiniStack)
+#   scripts/venv.sh DIR REQS BIN    DIR from REQS, ready when DIR/bin/BIN runs
+# Safe to run concurrently (flock) and repeatedly (a stamp file skips pip
+# when the requirements did not change).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-exec 9>"$root/.venv.lock"
+dir=${1:-.venv}
+reqs=${2:-requirements-dev.txt}
+bin=${3:-moto_server}
+exec 9>"$root/$dir.lock"
 flock 9
-stamp=.venv/.requirements.sha256
-want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
-if [ -x .venv/bin/moto_server ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+stamp=$dir/.requirements.sha256
+want=$(sha256sum "$reqs" | cut -d' ' -f1)
+if [ -x "$dir/bin/$bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
-python3 -m venv .venv
-.venv/bin/pip install --disable-pip-version-check -q -r requirements-dev.txt
+python3 -m venv "$dir"
+"$dir/bin/pip" install --disable-pip-version-check -q -r "$reqs"
 echo "$want" > "$stamp"
