@@ -130,10 +130,14 @@ func (h *Hasher) Hash(password string) (string, error) {
 		return "", err
 	}
 	defer release()
-	sum := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
+	return phc(p, salt, argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)), nil
+}
+
+// phc encodes an argon2id hash as a PHC string.
+func phc(p Params, salt, sum []byte) string {
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
-		enc.EncodeToString(salt), enc.EncodeToString(sum)), nil
+		enc.EncodeToString(salt), enc.EncodeToString(sum))
 }
 
 // Verify reports whether password matches the PHC hash, comparing in
@@ -174,11 +178,9 @@ func (h *Hasher) Verify(password, phc string) (bool, error) {
 func (h *Hasher) VerifyDummy(password string) error {
 	h.once.Do(func() {
 		// a fixed salt: the dummy needs no secrecy, only the same cost
-		p, enc := h.params(), base64.RawStdEncoding
+		p := h.params()
 		salt := make([]byte, p.SaltLen)
-		sum := argon2.IDKey([]byte("dummy password that never matches"), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen)
-		h.dummy = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
-			enc.EncodeToString(salt), enc.EncodeToString(sum))
+		h.dummy = phc(p, salt, argon2.IDKey([]byte("dummy password that never matches"), salt, p.Time, p.MemoryKiB, p.Threads, p.KeyLen))
 	})
 	if _, err := h.Verify(password, h.dummy); errors.Is(err, ErrHasherBusy) {
 		return err
