@@ -53,9 +53,17 @@ func keyRecord(userID string, d dataKeyRecord) events.Record {
 	return events.Record{Key: DataKeyRecordKey(userID), Kind: KindDataKey, Data: b}
 }
 
-// CreateKey implements KeyStore (CompareAndPut on an absent record).
+// CreateKey implements KeyStore: a CompareAndPut on an absent record,
+// which reads the record only when one exists (a key, or a tombstone).
 func (s *RecordKeys) CreateKey(ctx context.Context, userID string, wrapped []byte) ([]byte, error) {
 	for range 3 {
+		_, err := s.Records.CompareAndPut(ctx, keyRecord(userID, dataKeyRecord{Wrapped: wrapped}), 0)
+		if err == nil {
+			return wrapped, nil
+		}
+		if !errors.Is(err, events.ErrVersionConflict) {
+			return nil, fmt.Errorf("store data key of %s: %w", userID, err)
+		}
 		d, _, err := s.get(ctx, userID)
 		switch {
 		case err == nil && d.Erased:
@@ -64,13 +72,6 @@ func (s *RecordKeys) CreateKey(ctx context.Context, userID string, wrapped []byt
 			return d.Wrapped, nil
 		case !errors.Is(err, ErrNoKey):
 			return nil, err
-		}
-		_, err = s.Records.CompareAndPut(ctx, keyRecord(userID, dataKeyRecord{Wrapped: wrapped}), 0)
-		if err == nil {
-			return wrapped, nil
-		}
-		if !errors.Is(err, events.ErrVersionConflict) {
-			return nil, fmt.Errorf("store data key of %s: %w", userID, err)
 		}
 	}
 	return nil, fmt.Errorf("store data key of %s: contention: %w", userID, events.ErrVersionConflict)
