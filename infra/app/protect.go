@@ -63,12 +63,7 @@ func (s *Stack) protectFunctions(c Config) {
 // the WebSocket stage's access and execution logs, and the origin secret.
 func (s *Stack) protectAPIs(c Config) {
 	st := s.Stack
-	prod := c.Stage == StageProd
-	retain := awscdk.RemovalPolicy_DESTROY
-	retention := awslogs.RetentionDays_ONE_WEEK
-	if prod {
-		retain, retention = awscdk.RemovalPolicy_RETAIN, awslogs.RetentionDays_THREE_MONTHS
-	}
+	retain, retention := c.removalPolicy(), c.logRetention()
 
 	// Route throttles. A route setting names a route key that must exist
 	// when the stage is updated, hence the dependency.

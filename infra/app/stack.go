@@ -62,6 +62,23 @@ type Config struct {
 	Emulator   *Emulator // nil: AWS; else an emulator target (emulator.go)
 }
 
+// removalPolicy keeps prod's stateful resources when the stack goes; dev's
+// go with it.
+func (c Config) removalPolicy() awscdk.RemovalPolicy {
+	if c.Stage == StageProd {
+		return awscdk.RemovalPolicy_RETAIN
+	}
+	return awscdk.RemovalPolicy_DESTROY
+}
+
+// logRetention is how long the stage's logs are kept.
+func (c Config) logRetention() awslogs.RetentionDays {
+	if c.Stage == StageProd {
+		return awslogs.RetentionDays_THREE_MONTHS
+	}
+	return awslogs.RetentionDays_ONE_WEEK
+}
+
 // Stack is the synthesized SkyLedger stack with handles on the constructs the
 // tests inspect.
 type Stack struct {
@@ -119,12 +136,7 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	awscdk.Tags_Of(st).Add(jsii.String("stage"), jsii.String(c.Stage), nil)
 	s := &Stack{Stack: st, Tables: map[string]awsdynamodb.Table{}, Functions: map[string]awslambda.Function{}}
 
-	retainInProd := awscdk.RemovalPolicy_DESTROY
-	logRetention := awslogs.RetentionDays_ONE_WEEK
-	if prod {
-		retainInProd = awscdk.RemovalPolicy_RETAIN
-		logRetention = awslogs.RetentionDays_THREE_MONTHS
-	}
+	retainInProd, logRetention := c.removalPolicy(), c.logRetention()
 
 	// ---- tables -----------------------------------------------------------
 	for _, t := range spec.Tables {
