@@ -189,17 +189,19 @@ func (r *run) enqueue(ctx context.Context, env events.Envelope, d Data, route Ro
 		r.cache[name] = subs
 	}
 	var member, admin []byte
+	frame := Frame{Type: "event", Channel: name, EventType: env.Type, EventID: env.EventID, StreamID: env.StreamID,
+		Version: env.Version, OccurredAt: env.OccurredAt.UTC().Format(time.RFC3339Nano)}
+	if route.Urgent != nil {
+		u := route.Urgent(d)
+		frame.Urgent = &u
+	}
 	build := func(fields []string) []byte {
 		data := filter(d, env.Data, fields)
 		if data == nil {
 			return nil
 		}
-		f := Frame{Type: "event", Channel: name, EventType: env.Type, EventID: env.EventID, StreamID: env.StreamID,
-			Version: env.Version, OccurredAt: env.OccurredAt.UTC().Format(time.RFC3339Nano), Data: data}
-		if route.Urgent != nil {
-			u := route.Urgent(d)
-			f.Urgent = &u
-		}
+		f := frame
+		f.Data = data
 		b, _ := json.Marshal(f)
 		return b
 	}
