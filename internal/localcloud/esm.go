@@ -249,15 +249,31 @@ func (m *Mapping) invoke(ctx context.Context, batch []lambdaevents.DynamoDBEvent
 	} else if len(resp.BatchItemFailures) > 0 {
 		status = "partial"
 	}
-	attrs := []any{"function", m.Spec.Function, "route", "stream", "status", status,
-		"duration", time.Since(start).Round(time.Microsecond).String(), "request_id", newID(), "records", len(batch),
-		"first_seq", batch[0].Change.SequenceNumber, "last_seq", batch[len(batch)-1].Change.SequenceNumber}
-	if err != nil {
-		m.Log.Error("invoke", append(attrs, "error", err.Error())...)
-	} else {
-		m.Log.Info("invoke", attrs...)
-	}
+	logInvoke(m.Log, err != nil, invokeAttrs(m.Spec.Function, "stream", status, start, newID(), err, "records", len(batch),
+		"first_seq", batch[0].Change.SequenceNumber, "last_seq", batch[len(batch)-1].Change.SequenceNumber))
 	return resp, err
+}
+
+// invokeAttrs are the attributes of the one "invoke" line each emulated
+// invocation logs: function, route, status, duration since start, request
+// id, then extra, then the error if any.
+func invokeAttrs(fn, route string, status any, start time.Time, reqID string, err error, extra ...any) []any {
+	attrs := append([]any{"function", fn, "route", route, "status", status,
+		"duration", time.Since(start).Round(time.Microsecond).String(), "request_id", reqID}, extra...)
+	if err != nil {
+		attrs = append(attrs, "error", err.Error())
+	}
+	return attrs
+}
+
+// logInvoke writes the invoke line, at error level when the invocation
+// failed.
+func logInvoke(log *slog.Logger, failed bool, attrs []any) {
+	if failed {
+		log.Error("invoke", attrs...)
+		return
+	}
+	log.Info("invoke", attrs...)
 }
 
 func (m *Mapping) dropExpired(batch []lambdaevents.DynamoDBEventRecord) []lambdaevents.DynamoDBEventRecord {

@@ -172,16 +172,7 @@ func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *rou
 	req := buildHTTPRequest(r, rt.RouteKey(), params, body, start)
 	reqID := req.RequestContext.RequestID
 	logAttrs := func(fn string, status int, err error) {
-		attrs := []any{"function", fn, "route", rt.RouteKey(), "status", status,
-			"duration", time.Since(start).Round(time.Microsecond).String(), "request_id", reqID}
-		if err != nil {
-			attrs = append(attrs, "error", err.Error())
-		}
-		if status >= 500 {
-			g.log.Error("invoke", attrs...)
-			return
-		}
-		g.log.Info("invoke", attrs...)
+		logInvoke(g.log, status >= 500, invokeAttrs(fn, rt.RouteKey(), status, start, reqID, err))
 	}
 
 	ctx := r.Context()

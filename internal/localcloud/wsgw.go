@@ -153,13 +153,7 @@ func (g *WSGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q, mvq = nil, nil
 	}
 	logLine := func(fn, route string, status int, reqID string, err error) {
-		attrs := []any{"function", fn, "route", route, "status", status,
-			"duration", time.Since(start).Round(time.Microsecond).String(), "request_id", reqID, "connection_id", c.id}
-		if err != nil {
-			g.log.Error("invoke", append(attrs, "error", err.Error())...)
-			return
-		}
-		g.log.Info("invoke", attrs...)
+		logInvoke(g.log, err != nil, invokeAttrs(fn, route, status, start, reqID, err, "connection_id", c.id))
 	}
 
 	// 1. the $connect authorizer.
@@ -359,20 +353,16 @@ func (g *WSGateway) handleMessage(c *wsConn, data []byte) {
 	}
 	req.RequestContext.MessageID = newID()
 	_, status, err := g.invokeRoute(context.Background(), routeKey, req)
-	attrs := []any{"function", g.routes[routeKey], "route", routeKey, "status", status,
-		"duration", time.Since(start).Round(time.Microsecond).String(),
-		"request_id", req.RequestContext.RequestID, "connection_id", c.id}
+	logInvoke(g.log, err != nil, invokeAttrs(g.routes[routeKey], routeKey, status, start, req.RequestContext.RequestID, err,
+		"connection_id", c.id))
 	if err != nil {
-		g.log.Error("invoke", append(attrs, "error", err.Error())...)
 		msg := "Internal server error"
 		if g.fns.WS[g.routes[routeKey]] == nil {
 			msg = "Forbidden"
 		}
 		b, _ := json.Marshal(map[string]string{"message": msg, "connectionId": c.id, "requestId": req.RequestContext.RequestID})
 		_ = c.send(b)
-		return
 	}
-	g.log.Info("invoke", attrs...)
 }
 
 func (c *wsConn) writeLoop() {
@@ -495,14 +485,8 @@ func (g *WSGateway) disconnect(c *wsConn, code websocket.StatusCode, reason stri
 	req.RequestContext.DisconnectReason = &reason
 	start := time.Now()
 	_, status, err := g.invokeRoute(context.Background(), spec.WSDisconnect, req)
-	attrs := []any{"function", g.routes[spec.WSDisconnect], "route", spec.WSDisconnect, "status", status,
-		"duration", time.Since(start).Round(time.Microsecond).String(),
-		"request_id", req.RequestContext.RequestID, "connection_id", c.id, "close_code", int(code)}
-	if err != nil {
-		g.log.Error("invoke", append(attrs, "error", err.Error())...)
-		return
-	}
-	g.log.Info("invoke", attrs...)
+	logInvoke(g.log, err != nil, invokeAttrs(g.routes[spec.WSDisconnect], spec.WSDisconnect, status, start,
+		req.RequestContext.RequestID, err, "connection_id", c.id, "close_code", int(code)))
 }
 
 func (g *WSGateway) lookup(id string) *wsConn {
