@@ -26,9 +26,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	dataDir := fl.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "data directory of the running runtime: its runtime.json names the API URL and its bootstrap-token file bootstraps a fresh platform [SKYLEDGER_DATA_DIR]")
 	api := fl.String("api", "", "API base URL (default: the api_url of <data-dir>/runtime.json, else http://$SKYLEDGER_ADDR) [SKYLEDGER_API]")
 	token := fl.String("bootstrap-token", envflag.Default("SKYLEDGER_BOOTSTRAP_TOKEN", ""), "bootstrap token for a fresh platform (default: <data-dir>/bootstrap-token) [SKYLEDGER_BOOTSTRAP_TOKEN]")
-	email := fl.String("admin-email", "admin@example.com", "platform admin's e-mail: created on a fresh platform, else used to sign in")
-	password := fl.String("admin-password", envflag.Default("SKYLEDGER_ADMIN_PASSWORD", "change-me-please-123"), "platform admin's password [SKYLEDGER_ADMIN_PASSWORD]")
-	tenant := fl.String("tenant", "Demo Flight School", "demo tenant's name")
+	email := fl.String("admin-email", DefaultAdminEmail, "platform admin's e-mail: created on a fresh platform, else used to sign in")
+	password := fl.String("admin-password", envflag.Default("SKYLEDGER_ADMIN_PASSWORD", DefaultAdminPassword), "platform admin's password [SKYLEDGER_ADMIN_PASSWORD]")
+	tenant := fl.String("tenant", DefaultTenantName, "demo tenant's name")
 	asJSON := fl.Bool("json", false, "print the result as JSON (logins, tenant id, API key)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: skyledger seed [flags]\n\nFills a running SkyLedger with a demo tenant, its admin, two pilots, an API key\nand a few dozen PIREPs of the last hours across the US, then prints the logins.\n\nflags:")

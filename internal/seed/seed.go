@@ -65,16 +65,23 @@ type Result struct {
 	Urgent  int    `json:"urgent"`
 }
 
-// Defaults fills the zero fields of c with the demo's defaults.
+// The demo's defaults (the command's flag defaults too).
+const (
+	DefaultAdminEmail    = "admin@example.com"
+	DefaultAdminPassword = "change-me-please-123"
+	DefaultTenantName    = "Demo Flight School"
+)
+
+// withDefaults fills the zero fields of c with the demo's defaults.
 func (c Config) withDefaults() Config {
 	if c.AdminEmail == "" {
-		c.AdminEmail = "admin@example.com"
+		c.AdminEmail = DefaultAdminEmail
 	}
 	if c.AdminPassword == "" {
-		c.AdminPassword = "change-me-please-123"
+		c.AdminPassword = DefaultAdminPassword
 	}
 	if c.TenantName == "" {
-		c.TenantName = "Demo Flight School"
+		c.TenantName = DefaultTenantName
 	}
 	if c.Domain == "" {
 		c.Domain = "demo.example"
