@@ -19,14 +19,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,18 +173,8 @@ func redrive(dataDir string, ids []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("the runtime does not seem to run on %s (start it with make run, then retry): %w", dataDir, err)
 	}
-	body, _ := json.Marshal(map[string]any{"ids": ids})
-	resp, err := http.Post(info.ManagementURL+"/_skyledger/deadletter/redrive", "application/json", bytes.NewReader(body))
+	res, err := localcloud.RequestRedrive(context.Background(), info.ManagementURL, ids)
 	if err != nil {
-		return fmt.Errorf("reach the runtime at %s: %w", info.ManagementURL, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("redrive: %s: %s", resp.Status, strings.TrimSpace(string(b)))
-	}
-	var res localcloud.RedriveResult
-	if err := json.Unmarshal(b, &res); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "redriven: %d\n", len(res.Redriven))

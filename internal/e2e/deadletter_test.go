@@ -3,9 +3,7 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -55,18 +53,7 @@ func TestDeadLetterRedriveThroughTheRunningProjector(t *testing.T) {
 }
 
 func redrive(mgmtURL string) (localcloud.RedriveResult, error) {
-	var res localcloud.RedriveResult
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "POST", mgmtURL+"/_skyledger/deadletter/redrive", strings.NewReader(`{"ids":[]}`))
-	if err != nil {
-		return res, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return res, err
-	}
-	defer resp.Body.Close()
-	return res, json.NewDecoder(resp.Body).Decode(&res)
+	return localcloud.RequestRedrive(ctx, mgmtURL, nil)
 }

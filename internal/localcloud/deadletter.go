@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -176,6 +179,32 @@ func (d *DeadLetters) SetAsideAfter(seq uint64, now time.Time) (int, string, err
 type RedriveResult struct {
 	Redriven []string          `json:"redriven"`
 	Failed   map[string]string `json:"failed,omitempty"` // id -> reason; the entry stays
+}
+
+// RequestRedrive asks the runtime whose management API is at mgmtURL to
+// redrive the dead letters ids (all of them when ids is empty): the client
+// of the management route that calls Redrive.
+func RequestRedrive(ctx context.Context, mgmtURL string, ids []string) (RedriveResult, error) {
+	var res RedriveResult
+	body, err := json.Marshal(map[string]any{"ids": ids})
+	if err != nil {
+		return res, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, mgmtURL+"/_skyledger/deadletter/redrive", bytes.NewReader(body))
+	if err != nil {
+		return res, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return res, fmt.Errorf("reach the runtime at %s: %w", mgmtURL, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return res, fmt.Errorf("redrive: %s: %s", resp.Status, strings.TrimSpace(string(b)))
+	}
+	return res, json.Unmarshal(b, &res)
 }
 
 // Redrive invokes fn once per entry (a batch of one record, in file order)
