@@ -39,45 +39,37 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "seed" {
-		os.Exit(seed.Main(os.Args[2:], os.Stdout, os.Stderr))
+	sub := ""
+	if len(os.Args) > 1 {
+		sub = os.Args[1]
 	}
-	if len(os.Args) > 1 && os.Args[1] == "pireps" {
-		if err := pirepcli.Run(os.Args[2:], os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "skyledger:", err)
-			os.Exit(1)
+	ctx, args := context.Background(), os.Args[min(2, len(os.Args)):]
+	switch sub {
+	case "seed":
+		os.Exit(seed.Main(args, os.Stdout, os.Stderr))
+	case "pireps":
+		exitOn("skyledger", pirepcli.Run(args, os.Stdout, os.Stderr))
+	case "listen":
+		if err := listen(args, os.Stdout); !errors.Is(err, flag.ErrHelp) { // -h printed the flags
+			exitOn("skyledger", err)
 		}
-		return
-	}
-	if len(os.Args) > 1 && os.Args[1] == "listen" {
-		if err := listen(os.Args[2:], os.Stdout); errors.Is(err, flag.ErrHelp) {
-			return // -h printed the flags
-		} else if err != nil {
-			fmt.Fprintln(os.Stderr, "skyledger:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if len(os.Args) > 1 && os.Args[1] == "migrate" { // skyledger migrate pii (internal/piimigrate)
+	case "migrate": // skyledger migrate pii (internal/piimigrate)
 		newDynamo := func(ctx context.Context) (*dynamodb.Client, error) {
 			c, err := wire.AWSConfig(ctx)
 			return dynamodb.NewFromConfig(c), err
 		}
-		if err := piimigrate.Main(context.Background(), os.Args[2:], os.Stdout, os.Stderr, newDynamo); err != nil {
-			fmt.Fprintln(os.Stderr, "skyledger migrate:", err)
-			os.Exit(1)
-		}
-		return
+		exitOn("skyledger migrate", piimigrate.Main(ctx, args, os.Stdout, os.Stderr, newDynamo))
+	case "invoke": // one handler, one event (internal/invoke)
+		exitOn("skyledger invoke", invoke.Main(ctx, args, os.Stdout, os.Stderr))
+	default:
+		exitOn("skyledger", run())
 	}
-	if len(os.Args) > 1 && os.Args[1] == "invoke" { // one handler, one event (internal/invoke)
-		if err := invoke.Main(context.Background(), os.Args[2:], os.Stdout, os.Stderr); err != nil {
-			fmt.Fprintln(os.Stderr, "skyledger invoke:", err)
-			os.Exit(1)
-		}
-		return
-	}
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "skyledger:", err)
+}
+
+// exitOn prints err after prefix and exits 1; nil does nothing.
+func exitOn(prefix string, err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, prefix+":", err)
 		os.Exit(1)
 	}
 }
