@@ -36,12 +36,12 @@ func unmarshal(r Recorded, v any) error {
 // Tenant is the state of stream tenant-<id>. Version 0 means "no such
 // tenant".
 type Tenant struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Platform  bool      `json:"platform"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-	Version   int64     `json:"version"`
+	ID        string
+	Name      string
+	Platform  bool
+	Status    string
+	CreatedAt time.Time
+	Version   int64
 }
 
 // FoldTenant rebuilds a tenant from its events in version order.
@@ -128,19 +128,19 @@ func (t Tenant) Update(actor domain.Principal, name, status *string) ([]Event, e
 
 // User is the state of stream user-<id>. Version 0 means "no such user".
 type User struct {
-	ID          string      `json:"id"`
-	TenantID    string      `json:"tenant_id"`
-	Email       string      `json:"email"`
-	DisplayName string      `json:"display_name"`
-	Role        domain.Role `json:"role"`
-	Status      string      `json:"status"`
-	CreatedAt   time.Time   `json:"created_at"`
-	Version     int64       `json:"version"`
+	ID          string
+	TenantID    string
+	Email       string
+	DisplayName string
+	Role        domain.Role
+	Status      string
+	CreatedAt   time.Time
+	Version     int64
 	// PasswordChanges counts user.password_changed events; the credential
 	// record's session epoch follows it.
-	PasswordChanges int `json:"-"`
+	PasswordChanges int
 	// Reactivations counts user.reactivated events (also bumps the epoch).
-	Reactivations int `json:"-"`
+	Reactivations int
 }
 
 // Active reports whether the user may authenticate.
@@ -333,14 +333,14 @@ func (u User) ChangePassword(actor domain.Principal, newPassword string) ([]Even
 
 // APIKey is the state of stream apikey-<id>. Version 0 means "no such key".
 type APIKey struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"name"`
-	OwnerID   string     `json:"owner_id"`
-	TenantID  string     `json:"tenant_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	ExpiresAt *time.Time `json:"expires_at"`
-	RevokedAt *time.Time `json:"revoked_at"`
-	Version   int64      `json:"version"`
+	ID        string
+	Name      string
+	OwnerID   string
+	TenantID  string
+	CreatedAt time.Time
+	ExpiresAt *time.Time
+	RevokedAt *time.Time
+	Version   int64
 }
 
 // FoldAPIKey rebuilds a key from its events in version order.
