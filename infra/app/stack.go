@@ -184,27 +184,20 @@ func NewStack(scope constructs.Construct, c Config) *Stack {
 	}
 
 	// ---- secrets, queues, topic ------------------------------------------
-	s.BootstrapSecret = awssecretsmanager.NewSecret(st, jsii.String("BootstrapToken"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("SkyLedger " + c.Stage + ": one-time bootstrap token for POST /api/bootstrap"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength: jsii.Number(48), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
-		},
-		RemovalPolicy: retainInProd,
-	})
-	s.CursorKeySecret = awssecretsmanager.NewSecret(st, jsii.String("CursorKey"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("SkyLedger " + c.Stage + ": key protecting opaque list cursors (queries)"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
-		},
-		RemovalPolicy: retainInProd,
-	})
-	s.PIIKeySecret = awssecretsmanager.NewSecret(st, jsii.String("PIIKey"), &awssecretsmanager.SecretProps{
-		Description: jsii.String("SkyLedger " + c.Stage + ": master key wrapping the per-user keys of personal data (commands, projector)"),
-		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
-			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
-		},
-		RemovalPolicy: retainInProd,
-	})
+	// Generated alphanumeric secrets, kept in prod (a replaced cursor key
+	// invalidates cursors; a replaced PII master key shreds every user's data).
+	secret := func(id string, length float64, purpose string) awssecretsmanager.Secret {
+		return awssecretsmanager.NewSecret(st, jsii.String(id), &awssecretsmanager.SecretProps{
+			Description: jsii.String("SkyLedger " + c.Stage + ": " + purpose),
+			GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+				PasswordLength: jsii.Number(length), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+			},
+			RemovalPolicy: retainInProd,
+		})
+	}
+	s.BootstrapSecret = secret("BootstrapToken", 48, "one-time bootstrap token for POST /api/bootstrap")
+	s.CursorKeySecret = secret("CursorKey", 64, "key protecting opaque list cursors (queries)")
+	s.PIIKeySecret = secret("PIIKey", 64, "master key wrapping the per-user keys of personal data (commands, projector)")
 	s.DeadLetters = awssqs.NewQueue(st, jsii.String("ProjectorFailures"), &awssqs.QueueProps{
 		QueueName:       jsii.String(spec.StageDeadLetterQueueName(c.Stage)),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),

@@ -76,10 +76,10 @@ func Dynamo(ctx context.Context, c *dynamodb.Client, eventsTable, recordsTable, 
 
 	for _, e := range evs {
 		sealed, changed, err := m.sealEvent(ctx, e)
-		if err != nil || !changed {
-			if err != nil {
-				return rep, err
-			}
+		if err != nil {
+			return rep, err
+		}
+		if !changed {
 			continue
 		}
 		item, err := dynamo.MarshalItem(sealed)
@@ -96,10 +96,10 @@ func Dynamo(ctx context.Context, c *dynamodb.Client, eventsTable, recordsTable, 
 	}
 	for _, r := range recs {
 		nr, changed, err := m.migrateRecord(r)
-		if err != nil || !changed {
-			if err != nil {
-				return rep, err
-			}
+		if err != nil {
+			return rep, err
+		}
+		if !changed {
 			continue
 		}
 		item, err := dynamo.MarshalRecordItem(nr)
