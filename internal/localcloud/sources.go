@@ -84,14 +84,12 @@ func NewEmbeddedSource(t Tailer, path string) (*EmbeddedSource, error) {
 		f.Close()
 		return nil, fmt.Errorf("read checkpoint: %w", err)
 	}
-	if txt := strings.TrimSpace(string(b)); txt != "" {
-		n, err := strconv.ParseUint(txt, 10, 64)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-		}
-		s.pos, s.done = n, n
+	n, err := parseCheckpoint(path, b)
+	if err != nil {
+		f.Close()
+		return nil, err
 	}
+	s.pos, s.done = n, n
 	if ls, ok := t.(LastSeqer); ok {
 		if last := ls.LastSeq(); s.done > last {
 			s.ahead, s.rewind = s.done, true
@@ -121,11 +119,8 @@ func RewindCheckpoint(path string, to uint64) (from uint64, changed bool, err er
 	if err != nil {
 		return 0, false, fmt.Errorf("read checkpoint: %w", err)
 	}
-	txt := strings.TrimSpace(string(b))
-	if txt != "" {
-		if from, err = strconv.ParseUint(txt, 10, 64); err != nil {
-			return 0, false, fmt.Errorf("checkpoint %s: %w", path, err)
-		}
+	if from, err = parseCheckpoint(path, b); err != nil {
+		return 0, false, err
 	}
 	if from <= to {
 		return from, false, nil
@@ -143,6 +138,20 @@ func RewindCheckpoint(path string, to uint64) (from uint64, changed bool, err er
 		return from, false, fmt.Errorf("sync checkpoint: %w", err)
 	}
 	return from, true, nil
+}
+
+// parseCheckpoint reads a checkpoint file's content: a decimal feed
+// position, or nothing (0: nothing delivered yet).
+func parseCheckpoint(path string, b []byte) (uint64, error) {
+	txt := strings.TrimSpace(string(b))
+	if txt == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(txt, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return n, nil
 }
 
 // Rewound reports whether NewEmbeddedSource found the checkpoint past the

@@ -42,21 +42,29 @@ func RepairLog(dataDir string, dryRun bool) (LogRepair, error) {
 	if err != nil {
 		return out, fmt.Errorf("log repaired, but the projector checkpoint was not rewound to %d: %w", rep.StableEvents, err)
 	}
-	n, file, err := localcloud.OpenDeadLetters(filepath.Join(dataDir, localcloud.DeadLetterFile)).SetAsideAfter(rep.StableEvents, time.Now())
-	out.DeadLettersSetAside, out.DeadLetterFile = n, file
+	out.DeadLettersSetAside, out.DeadLetterFile, err = setAside(dataDir, rep.StableEvents, time.Now())
 	if err != nil {
-		return out, fmt.Errorf("log repaired, but dead letters after position %d were not set aside: %w", rep.StableEvents, err)
+		return out, fmt.Errorf("log repaired, but %w", err)
 	}
 	return out, nil
 }
 
-// setAsideDeadLetters moves the dead letters of positions after last out
-// of the way (their events are gone from the log; new records take their
-// positions).
-func setAsideDeadLetters(dataDir string, last uint64, now time.Time, log *slog.Logger) error {
+// setAside moves the dead letters of positions after last out of the way
+// (their events are gone from the log; new records take their positions)
+// into the file it names.
+func setAside(dataDir string, last uint64, now time.Time) (int, string, error) {
 	n, file, err := localcloud.OpenDeadLetters(filepath.Join(dataDir, localcloud.DeadLetterFile)).SetAsideAfter(last, now)
 	if err != nil {
-		return fmt.Errorf("dead letters after position %d: %w", last, err)
+		return n, file, fmt.Errorf("dead letters after position %d were not set aside: %w", last, err)
+	}
+	return n, file, nil
+}
+
+// setAsideDeadLetters is setAside at start, logging what it moved.
+func setAsideDeadLetters(dataDir string, last uint64, now time.Time, log *slog.Logger) error {
+	n, file, err := setAside(dataDir, last, now)
+	if err != nil {
+		return err
 	}
 	if n > 0 {
 		log.Warn("dead letters of events no longer in the log set aside", "count", n, "file", file)
