@@ -99,20 +99,17 @@ func run(args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	switch args[0] {
-	case "list", "redrive":
-		// a missing data directory is a wrong -data-dir, not "no dead letters"
-		if st, err := os.Stat(*dataDir); err != nil || !st.IsDir() {
-			return fmt.Errorf("no data directory %s (pass -data-dir or SKYLEDGER_DATA_DIR as the runtime was started)", *dataDir)
-		}
+	if args[0] != "list" && args[0] != "redrive" {
+		return usage()
 	}
-	switch args[0] {
-	case "list":
+	// a missing data directory is a wrong -data-dir, not "no dead letters"
+	if st, err := os.Stat(*dataDir); err != nil || !st.IsDir() {
+		return fmt.Errorf("no data directory %s (pass -data-dir or SKYLEDGER_DATA_DIR as the runtime was started)", *dataDir)
+	}
+	if args[0] == "list" {
 		return list(*dataDir, *asJSON, out)
-	case "redrive":
-		return redrive(*dataDir, *ids, out)
 	}
-	return usage()
+	return redrive(*dataDir, *ids, out)
 }
 
 func attr(r lambdaevents.DynamoDBEventRecord, name string) string {
