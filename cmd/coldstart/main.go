@@ -198,14 +198,14 @@ func measure(rie, bin, fn string, memMB int, env map[string]string, endpoint str
 			return result{}, fmt.Errorf("invoke %d: %w\n%s", i, err, out)
 		}
 		// wait for this invocation's REPORT line.
-		want := i + 1
-		for t0 := time.Now(); len(out.reports()) < want; {
+		reps := out.reports()
+		for t0 := time.Now(); len(reps) <= i; reps = out.reports() {
 			if time.Since(t0) > 10*time.Second {
 				return result{}, fmt.Errorf("no REPORT line for invocation %d:\n%s", i, out)
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
-		rep := out.reports()[i]
+		rep := reps[i]
 		d, _ := strconv.ParseFloat(reDur.FindStringSubmatch(rep)[1], 64)
 		if i == 0 {
 			m := reInit.FindStringSubmatch(out.String())
