@@ -8,7 +8,7 @@ DIST      ?= dist
 GOFLAGS_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH)
 FUNCTIONS := $(notdir $(wildcard functions/*)) # one folder a Lambda main; internal/wire checks it against infra/spec
 
-.PHONY: help run dev seed test test-go test-unit test-infra test-web test-browser bench bench-e2e bench-abuse replay logrepair build synth deploy \
+.PHONY: help run dev seed test test-go test-infra test-web test-browser bench bench-e2e bench-abuse replay logrepair build synth deploy \
         venv web-build localstack-up localstack-deploy test-integration fuzz clean
 
 help: ## list targets

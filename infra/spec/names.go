@@ -55,17 +55,6 @@ var RouteThrottles = []RouteThrottle{
 	{RouteKey: "GET /api/bootstrap", RateLimit: 10, BurstLimit: 20}, // the sign-in page asks whether the platform exists
 }
 
-// EnvCursorKeySecretARN names the Secrets Manager secret holding the cursor
-// key (cloud). The queries function reads its current and previous versions
-// at cold start; locally EnvCursorKey carries the key itself.
-const EnvCursorKeySecretARN = "CURSOR_KEY_SECRET_ARN"
-
-// EnvPIIKeySecretARN names the Secrets Manager secret holding the master
-// key that wraps the per-user data keys of personal data (cloud; commands
-// and projector read it at cold start). Locally EnvPIIKey carries the key
-// material itself.
-const EnvPIIKeySecretARN = "PII_KEY_SECRET_ARN"
-
 // ConsoleCSP is the Content-Security-Policy of the web console: its own
 // scripts, styles and API only, plus the WebSocket origin (wss://host) the
 // tickets name. Inline scripts and styles are refused (the console has
@@ -84,7 +73,3 @@ const APICSP = "default-src 'none'; frame-ancestors 'none'"
 // (see OpsConfig.OriginSecret in infra/app), so the edge (WAF, logs) cannot
 // be bypassed through the execute-api endpoint.
 const OriginVerifyHeader = "X-Origin-Verify"
-
-// EnvOriginSecretARN names the Secrets Manager secret holding the origin
-// verification value (the authorizer reads it at cold start).
-const EnvOriginSecretARN = "ORIGIN_SECRET_ARN"

@@ -106,16 +106,22 @@ const (
 	FnWSDefault    = "ws-default"
 )
 
-// Environment variables shared by the functions (besides table EnvVars).
+// Environment variables of the functions (besides table EnvVars). A
+// secret reaches a Lambda as the ARN of its Secrets Manager secret, read at
+// cold start (never as a value in its configuration); the local runtime
+// passes the value itself in the variable named after it.
 const (
-	EnvBootstrapSecretARN = "BOOTSTRAP_SECRET_ARN" // cloud: Secrets Manager secret with the token
+	EnvBootstrapSecretARN = "BOOTSTRAP_SECRET_ARN" // cloud: secret with the one-time bootstrap token (commands)
 	EnvBootstrapToken     = "SKYLEDGER_BOOTSTRAP_TOKEN"
+	EnvCursorKeySecretARN = "CURSOR_KEY_SECRET_ARN"  // cloud: cursor key, current and previous versions (queries)
+	EnvCursorKey          = "CURSOR_KEY"             // local: key that signs and encrypts list cursors
+	EnvPIIKeySecretARN    = "PII_KEY_SECRET_ARN"     // cloud: master key of the personal-data keys (commands, projector)
+	EnvPIIKey             = "PII_KEY"                // local: the same master key
+	EnvOriginSecretARN    = "ORIGIN_SECRET_ARN"      // cloud: origin-verify values CloudFront sends (authorizer)
 	EnvWSManagementURL    = "WS_MANAGEMENT_ENDPOINT" // https://{api}.execute-api.{region}.amazonaws.com/{stage}
 	EnvWSURL              = "WS_URL"                 // wss://… given to clients in tickets
 	EnvFanoutConcurrency  = "FANOUT_CONCURRENCY"
 	EnvLogLevel           = "LOG_LEVEL"
-	EnvCursorKey          = "CURSOR_KEY" // key that signs/encrypts list cursors (queries)
-	EnvPIIKey             = "PII_KEY"    // master key of personal-data keys (commands, projector)
 )
 
 // Function is one Lambda function.
@@ -130,9 +136,10 @@ type Function struct {
 	ManagesWS   bool // needs execute-api:ManageConnections on the WebSocket API (+ EnvWSManagementURL)
 	ReadsSecret bool // may read the bootstrap token secret (+ EnvBootstrapSecretARN)
 	WSURL       bool // gets EnvWSURL (the wss:// URL handed out with tickets)
-	CursorKey   bool // gets EnvCursorKey
-	// PIIKey: gets the personal-data master key (EnvPIIKeySecretARN) and
-	// reads the data keys in Records: it seals or opens personal fields.
+	CursorKey   bool // gets the cursor key (EnvCursorKeySecretARN; locally EnvCursorKey)
+	// PIIKey: gets the personal-data master key (EnvPIIKeySecretARN;
+	// locally EnvPIIKey) and reads the data keys in Records: it seals or
+	// opens personal fields.
 	PIIKey bool
 	Env    map[string]string
 }

@@ -70,8 +70,10 @@ type Settings struct {
 	// without one of them in spec.OriginVerifyHeader (CloudFront sends it;
 	// authorizer). Empty locally.
 	OriginSecrets []string
-	// FanoutConcurrency bounds simultaneous PostToConnection calls of one
-	// invocation (projector, ws-default); 0 means notify.DefaultConcurrency.
+	// FanoutConcurrency bounds the simultaneous PostToConnection calls of
+	// one projector invocation and sizes the management client's connection
+	// pool of every function that has one (projector, ws-default); 0 means
+	// notify.DefaultConcurrency.
 	FanoutConcurrency int
 	// PIIMasterKey (pii.MasterKeyBytes, from pii.MasterKeyFrom) wraps the
 	// data keys of personal data (commands, projector).

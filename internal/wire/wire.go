@@ -263,9 +263,15 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 		CursorKey:      []byte(cursorKey),
 		PIIMasterKey:   piiKey,
 	}
-	// The same variable and validation as the Lambda's (see Cloud).
+	// The same variable and validation as each Lambda's (see Cloud): one
+	// process serves every function, so it needs what any of them needs.
 	if settings.FanoutConcurrency, err = notify.ParseConcurrency(os.Getenv(spec.EnvFanoutConcurrency)); err == nil {
-		err = settings.Validate(spec.FnProjector)
+		for _, f := range spec.Functions {
+			if err = settings.Validate(f.Name); err != nil {
+				err = fmt.Errorf("%s: %w", f.Name, err)
+				break
+			}
+		}
 	}
 	if err != nil {
 		_ = rt.Shutdown(ctx)
@@ -301,6 +307,10 @@ func Start(ctx context.Context, cfg Config) (*App, error) {
 	mapping := &localcloud.Mapping{Spec: cfg.Stream, Source: ad.source, Meta: ad.meta, Fn: live,
 		DLQ: app.DeadLetters, Log: log, Now: cfg.Now}
 
+	// The local gateways know which authorizer they call, so they take the
+	// typed handlers; Authorizer's payload probe (one Lambda behind both API
+	// Gateway authorizers) has nothing to tell apart here and is tested on
+	// the golden payloads instead (TestDispatch).
 	authorize := authorizer(adapters, settings)
 	rt.HandleManagement("POST /_skyledger/deadletter/redrive", http.HandlerFunc(app.serveRedrive))
 	rt.HandleAPI("GET "+HealthPath, http.HandlerFunc(app.serveHealth))
