@@ -152,15 +152,15 @@ func throttleProblems(t *testing.T, f *fixture) []string {
 		if r.Auth {
 			continue
 		}
-		rs, ok := settings[r.RouteKey()].(map[string]any)
+		rs, ok := settings[r.Key()].(map[string]any)
 		if !ok {
-			problems = append(problems, r.RouteKey()+": no route throttle")
+			problems = append(problems, r.Key()+": no route throttle")
 			continue
 		}
 		rate, _ := rs["ThrottlingRateLimit"].(float64)
 		burst, _ := rs["ThrottlingBurstLimit"].(float64)
 		if rate <= 0 || rate >= spec.ThrottleRateLimit || burst <= 0 || burst >= spec.ThrottleBurstLimit {
-			problems = append(problems, r.RouteKey()+": throttle not below the stage's")
+			problems = append(problems, r.Key()+": throttle not below the stage's")
 		}
 	}
 	deps := list(f.resource(t, f.lid(f.stack.HTTPStage))["DependsOn"])
@@ -181,7 +181,7 @@ func TestRouteThrottles(t *testing.T) {
 	for _, rt := range spec.RouteThrottles {
 		found := false
 		for _, r := range spec.Routes {
-			found = found || (r.RouteKey() == rt.RouteKey && !r.Auth)
+			found = found || (r.Key() == rt.RouteKey && !r.Auth)
 		}
 		assert.True(t, found, "%s throttles an unauthenticated route", rt.RouteKey)
 	}

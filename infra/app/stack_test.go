@@ -374,8 +374,8 @@ func TestHTTPAPI(t *testing.T) {
 		}
 		assert.Len(t, routes, len(spec.Routes), "exactly the spec routes")
 		for _, r := range spec.Routes {
-			t.Run(stage+"/"+r.RouteKey(), func(t *testing.T) {
-				p, ok := routes[r.RouteKey()]
+			t.Run(stage+"/"+r.Key(), func(t *testing.T) {
+				p, ok := routes[r.Key()]
 				require.True(t, ok, "route missing")
 				if r.Auth {
 					assert.Equal(t, "CUSTOM", p["AuthorizationType"])
@@ -772,9 +772,9 @@ func TestSpecDeclarationsAreConsistent(t *testing.T) {
 	// Route keys are unique and every route names a declared function.
 	seen := map[string]bool{}
 	for _, r := range spec.Routes {
-		assert.False(t, seen[r.RouteKey()], "duplicate route %s", r.RouteKey())
-		seen[r.RouteKey()] = true
-		assert.NotPanics(t, func() { spec.FunctionByName(r.Function) }, r.RouteKey())
+		assert.False(t, seen[r.Key()], "duplicate route %s", r.Key())
+		seen[r.Key()] = true
+		assert.NotPanics(t, func() { spec.FunctionByName(r.Function) }, r.Key())
 		assert.True(t, strings.HasPrefix(r.Path, "/api/"), r.Path)
 	}
 	for _, r := range spec.WSRoutes {

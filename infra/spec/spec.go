@@ -183,16 +183,13 @@ func FunctionByName(name string) Function {
 	panic("spec: unknown function " + name)
 }
 
-// Route is one HTTP API route. Path uses API Gateway syntax ({id}).
+// Route is one HTTP API route: a context's declaration (Key is API
+// Gateway's "METHOD /path"; Auth runs the authorizer first) and the
+// function serving it.
 type Route struct {
-	Method   string
-	Path     string
+	domain.Route
 	Function string
-	Auth     bool // runs the authorizer first
 }
-
-// RouteKey is API Gateway's "METHOD /path".
-func (r Route) RouteKey() string { return r.Method + " " + r.Path }
 
 // Routes is every HTTP route: the contexts' routes (contexts.All), each
 // served by the function of its side.
@@ -205,7 +202,7 @@ func routes(in []domain.Route) []Route {
 		if r.Side == domain.SideCommand {
 			fn = FnCommands
 		}
-		out = append(out, Route{Method: r.Method, Path: r.Path, Function: fn, Auth: r.Auth})
+		out = append(out, Route{Route: r, Function: fn})
 	}
 	return out
 }

@@ -169,10 +169,10 @@ func (g *HTTPGateway) serveRoute(w http.ResponseWriter, r *http.Request, rt *rou
 		}
 		return
 	}
-	req := buildHTTPRequest(r, rt.RouteKey(), params, body, start)
+	req := buildHTTPRequest(r, rt.Key(), params, body, start)
 	reqID := req.RequestContext.RequestID
 	logAttrs := func(fn string, status int, err error) {
-		logInvoke(g.log, status >= 500, invokeAttrs(fn, rt.RouteKey(), status, start, reqID, err))
+		logInvoke(g.log, status >= 500, invokeAttrs(fn, rt.Key(), status, start, reqID, err))
 	}
 
 	ctx := r.Context()

@@ -31,7 +31,7 @@ func TestHTTPRequestGolden(t *testing.T) {
 	r.Header.Set("Cookie", "a=1; b=2")
 	rt, params := compileRoutes(spec.Routes).match(r.Method, r.URL.EscapedPath())
 	require.NotNil(t, rt)
-	ev := buildHTTPRequest(r, rt.RouteKey(), params, []byte(`{"role":"viewer"}`), time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
+	ev := buildHTTPRequest(r, rt.Key(), params, []byte(`{"role":"viewer"}`), time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	ev.RequestContext.RequestID = ""
 	got, err := json.MarshalIndent(ev, "", "  ")
 	require.NoError(t, err)
@@ -50,13 +50,13 @@ func TestRouteTableCoversEverySpecRoute(t *testing.T) {
 	for _, r := range spec.Routes {
 		path := strings.NewReplacer("{id}", "X1").Replace(r.Path)
 		got, _ := tbl.match(r.Method, path)
-		require.NotNil(t, got, r.RouteKey())
+		require.NotNil(t, got, r.Key())
 		if strings.Contains(r.Path, "{") && r.Path != "/api/users/{id}" {
-			assert.Equal(t, r.RouteKey(), got.RouteKey())
+			assert.Equal(t, r.Key(), got.Key())
 		}
 	}
 	got, _ := tbl.match("GET", "/api/users/me")
-	assert.Equal(t, "GET /api/users/me", got.RouteKey())
+	assert.Equal(t, "GET /api/users/me", got.Key())
 }
 
 func FuzzRouteMatch(f *testing.F) {
@@ -70,7 +70,7 @@ func FuzzRouteMatch(f *testing.F) {
 			return
 		}
 		if r.Method != method {
-			t.Fatalf("method %q matched %s", method, r.RouteKey())
+			t.Fatalf("method %q matched %s", method, r.Key())
 		}
 		for k, v := range params {
 			if k == "" || v == "" {

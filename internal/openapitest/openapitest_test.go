@@ -17,12 +17,12 @@ func TestSpecCoversEverySpecRoute(t *testing.T) {
 	for _, r := range spec.Routes {
 		item := d.Paths.Value(r.Path)
 		require.NotNil(t, item, r.Path)
-		assert.NotNil(t, item.GetOperation(r.Method), r.RouteKey())
+		assert.NotNil(t, item.GetOperation(r.Method), r.Key())
 		if !r.Auth {
 			op := item.GetOperation(r.Method)
 			require.NotNil(t, op)
-			require.NotNil(t, op.Security, "%s: unauthenticated routes override security", r.RouteKey())
-			assert.Empty(t, *op.Security, r.RouteKey())
+			require.NotNil(t, op.Security, "%s: unauthenticated routes override security", r.Key())
+			assert.Empty(t, *op.Security, r.Key())
 		}
 	}
 }

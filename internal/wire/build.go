@@ -231,7 +231,7 @@ func authorizer(a Adapters, s Settings) *authz.Handler {
 		d.OriginSecrets, d.OriginHeader, d.PublicRoutes = s.OriginSecrets, spec.OriginVerifyHeader, map[string]bool{}
 		for _, r := range spec.Routes {
 			if !r.Auth {
-				d.PublicRoutes[r.RouteKey()] = true
+				d.PublicRoutes[r.Key()] = true
 			}
 		}
 	}
