@@ -1,8 +1,8 @@
 // Package contexts is the registry of SkyLedger's bounded contexts. Each
 // context declares once, as pure data beside its aggregates
 // (domain.Context: identity.Context, pirep.Context, ...), its HTTP routes
-// (key, serving side, authentication), the stream prefixes of its
-// aggregates, and its WebSocket channel kinds with the action that grants a
+// (key, serving side, authentication), the stream prefixes and event types
+// of its aggregates, and its WebSocket channel kinds with the action that grants a
 // subscription (decided by domain.Authorize, the permission matrix). All
 // lists them.
 //
@@ -37,6 +37,16 @@ func Channels() []domain.ChannelKind {
 	var out []domain.ChannelKind
 	for _, c := range All {
 		out = append(out, c.Channels...)
+	}
+	return out
+}
+
+// EventTypes returns every event type of every context: what projections,
+// notifier routes, the audit trail and the console must each cover.
+func EventTypes() []string {
+	var out []string
+	for _, c := range All {
+		out = append(out, c.EventTypes...)
 	}
 	return out
 }

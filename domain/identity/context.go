@@ -38,6 +38,7 @@ var (
 var Context = domain.Context{
 	Name:           "identity",
 	StreamPrefixes: []string{"tenant", "user", "apikey"},
+	EventTypes:     EventTypes,
 	Routes: []domain.Route{RouteBootstrap, RouteBootstrapState, RouteLogin, RouteChangePassword, RouteLogout,
 		RouteCreateTenant, RouteListTenants, RouteGetTenant, RoutePatchTenant,
 		RouteCreateUser, RouteListUsers, RouteGetMe, RouteGetUser, RoutePatchUser, RouteEraseUser,

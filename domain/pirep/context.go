@@ -17,6 +17,7 @@ var ChannelTenantPireps = domain.ChannelKind{Scope: domain.ChannelTenant, Name: 
 var Context = domain.Context{
 	Name:           "pirep",
 	StreamPrefixes: []string{"pirep"},
+	EventTypes:     EventTypes,
 	Routes:         []domain.Route{RouteSubmit, RouteList, RouteGet, RouteRetract},
 	Channels:       []domain.ChannelKind{ChannelTenantPireps},
 }

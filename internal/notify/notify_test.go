@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
@@ -341,13 +342,13 @@ func TestUnknownEventTypesGoNowhere(t *testing.T) {
 	assert.Zero(t, f.srv.Posts())
 }
 
-func TestEveryIdentityEventTypeIsRouted(t *testing.T) {
+func TestEveryEventTypeIsRouted(t *testing.T) {
 	t.Parallel()
 	routed := map[string]bool{}
 	for _, r := range wire.NotifyRoutes() {
 		routed[r.Type] = true
 	}
-	for _, typ := range append(append([]string{}, identity.EventTypes...), pirep.EventTypes...) {
+	for _, typ := range contexts.EventTypes() {
 		assert.True(t, routed[typ], typ)
 	}
 }
