@@ -33,8 +33,8 @@ const (
 	maxScan  = 2000
 )
 
-// Register binds GET /api/audit (contexts.RouteListAudit) on the queries router.
-func Register(s *queryapi.Service, r *httpapi.Router) {
+// Queries binds GET /api/audit (contexts.RouteListAudit) on the queries router.
+func Queries(s *queryapi.Service, r *httpapi.Router) {
 	h := &handler{s: s}
 	r.Handle(contexts.RouteListAudit.Key(), h.list)
 }
