@@ -54,12 +54,21 @@ func EventTypes() []string {
 // OwnsStream reports whether a stream id names an aggregate kind of a
 // registered context.
 func OwnsStream(streamID string) bool {
+	_, _, ok := SplitStream(streamID)
+	return ok
+}
+
+// SplitStream splits a stream id "<prefix>-<id>" of a registered context
+// into its declared prefix and the non-empty rest; ok is false for any other
+// stream id. It does not check the rest's shape (domain.IsID for the ids
+// SkyLedger issues).
+func SplitStream(streamID string) (prefix, id string, ok bool) {
 	for _, c := range All {
 		for _, p := range c.StreamPrefixes {
-			if strings.HasPrefix(streamID, p+"-") && len(streamID) > len(p)+1 {
-				return true
+			if rest, found := strings.CutPrefix(streamID, p+"-"); found && rest != "" {
+				return p, rest, true
 			}
 		}
 	}
-	return false
+	return "", "", false
 }

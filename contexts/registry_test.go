@@ -50,6 +50,32 @@ func TestEventTypesBelongToOneContext(t *testing.T) {
 	}
 }
 
+func TestSplitStream(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, stream, prefix, id string
+		ok                       bool
+	}{
+		{"identity", identity.StreamUser(id), identity.StreamPrefixUser, id, true},
+		{"pirep", pirep.Stream(id), pirep.StreamPrefix, id, true},
+		{"any rest", "pirep-x", pirep.StreamPrefix, "x", true},
+		{"no id", "pirep-", "", "", false},
+		{"no dash", "pirep" + id, "", "", false},
+		{"undeclared prefix", "aircraft-" + id, "", "", false},
+		{"empty", "", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			prefix, rest, ok := contexts.SplitStream(tt.stream)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.prefix, prefix)
+			assert.Equal(t, tt.id, rest)
+			assert.Equal(t, tt.ok, contexts.OwnsStream(tt.stream))
+		})
+	}
+}
+
 // Route keys are unique, and every channel kind's action is in the matrix.
 func TestDeclarationsAreConsistent(t *testing.T) {
 	t.Parallel()

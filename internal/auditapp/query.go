@@ -85,7 +85,9 @@ func parseFilter(p domain.Principal, req httpapi.Request) (filter, error) {
 		f.tenant = v
 	}
 	if v, ok := q["stream_id"]; ok {
-		if v == "" || len(v) > 128 || !contexts.OwnsStream(v) {
+		// The stream of an aggregate that can exist: a declared prefix and
+		// an id SkyLedger issues.
+		if _, id, owned := contexts.SplitStream(v); !owned || !domain.IsID(id) {
 			return f, domain.Invalid("stream_id", "must be a stream id like user-<id>")
 		}
 		f.stream = v
