@@ -306,7 +306,7 @@ func ws(a Adapters, function string) *wsapi.Handler {
 	d := wsapi.Deps{Store: a.Connections, Client: a.Management, Now: a.Now,
 		Log: a.logger(function), Metrics: a.metrics(function)}
 	if a.Models != nil {
-		d.TenantExists = wsapi.TenantsIn(a.Models) // a platform_admin subscribes to existing tenants only
+		d.TenantExists = identityapp.TenantExists(a.Models) // a platform_admin subscribes to existing tenants only
 	}
 	return wsapi.New(d)
 }
