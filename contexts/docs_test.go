@@ -1,6 +1,7 @@
 package contexts_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/skyledger/skyledger/contexts"
+	"github.com/skyledger/skyledger/internal/golden"
 	"github.com/skyledger/skyledger/internal/openapitest"
 )
 
@@ -58,4 +60,25 @@ func TestWebSocketDocChannelsAreTheRegistry(t *testing.T) {
 	slices.Sort(documented)
 	slices.Sort(declared)
 	assert.Equal(t, declared, documented)
+}
+
+// testdata/registry.json is the registry's event types and stream prefixes
+// as the console's tests read them (web/src/ws/mapper.test.ts), so a new
+// context's events fail there until the console maps them. go test
+// ./contexts -update rewrites it.
+func TestRegistryFileIsTheRegistry(t *testing.T) {
+	t.Parallel()
+	var prefixes []string
+	for _, c := range contexts.All {
+		prefixes = append(prefixes, c.StreamPrefixes...)
+	}
+	types := contexts.EventTypes()
+	slices.Sort(prefixes)
+	slices.Sort(types)
+	b, err := json.MarshalIndent(struct {
+		EventTypes     []string `json:"event_types"`
+		StreamPrefixes []string `json:"stream_prefixes"`
+	}{types, prefixes}, "", "  ")
+	require.NoError(t, err)
+	golden.Equal(t, filepath.Join("testdata", "registry.json"), append(b, '\n'))
 }

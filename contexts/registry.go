@@ -1,8 +1,8 @@
 // Package contexts is the registry of SkyLedger's bounded contexts. Each
 // context declares once, as pure data beside its aggregates
 // (domain.Context: identity.Context, pirep.Context, ...), its HTTP routes
-// (key, serving side, authentication), the stream prefixes of its
-// aggregates, and its WebSocket channel kinds with the action that grants a
+// (key, serving side, authentication), the stream prefixes and event types
+// of its aggregates, and its WebSocket channel kinds with the action that grants a
 // subscription (decided by domain.Authorize, the permission matrix). All
 // lists them.
 //
@@ -41,15 +41,34 @@ func Channels() []domain.ChannelKind {
 	return out
 }
 
+// EventTypes returns every event type of every context: what projections,
+// notifier routes, the audit trail and the console must each cover.
+func EventTypes() []string {
+	var out []string
+	for _, c := range All {
+		out = append(out, c.EventTypes...)
+	}
+	return out
+}
+
 // OwnsStream reports whether a stream id names an aggregate kind of a
 // registered context.
 func OwnsStream(streamID string) bool {
+	_, _, ok := SplitStream(streamID)
+	return ok
+}
+
+// SplitStream splits a stream id "<prefix>-<id>" of a registered context
+// into its declared prefix and the non-empty rest; ok is false for any other
+// stream id. It does not check the rest's shape (domain.IsID for the ids
+// SkyLedger issues).
+func SplitStream(streamID string) (prefix, id string, ok bool) {
 	for _, c := range All {
 		for _, p := range c.StreamPrefixes {
-			if strings.HasPrefix(streamID, p+"-") && len(streamID) > len(p)+1 {
-				return true
+			if rest, found := strings.CutPrefix(streamID, p+"-"); found && rest != "" {
+				return p, rest, true
 			}
 		}
 	}
-	return false
+	return "", "", false
 }

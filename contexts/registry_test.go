@@ -32,6 +32,50 @@ func TestStreamsBelongToOneContext(t *testing.T) {
 	}
 }
 
+// Every event type is named after a stream prefix of its context and
+// belongs to that context alone.
+func TestEventTypesBelongToOneContext(t *testing.T) {
+	t.Parallel()
+	require.Subset(t, contexts.EventTypes(), identity.EventTypes)
+	require.Subset(t, contexts.EventTypes(), pirep.EventTypes)
+	owner := map[string]string{}
+	for _, c := range contexts.All {
+		for _, typ := range c.EventTypes {
+			require.NotContains(t, owner, typ, "event type %s declared by %s and %s", typ, owner[typ], c.Name)
+			owner[typ] = c.Name
+			prefix, what, ok := strings.Cut(typ, ".")
+			assert.True(t, ok && what != "", "%s: not <stream prefix>.<what happened>", typ)
+			assert.Contains(t, c.StreamPrefixes, prefix, "%s: %s declares no stream prefix %q", typ, c.Name, prefix)
+		}
+	}
+}
+
+func TestSplitStream(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, stream, prefix, id string
+		ok                       bool
+	}{
+		{"identity", identity.StreamUser(id), identity.StreamPrefixUser, id, true},
+		{"pirep", pirep.Stream(id), pirep.StreamPrefix, id, true},
+		{"any rest", "pirep-x", pirep.StreamPrefix, "x", true},
+		{"no id", "pirep-", "", "", false},
+		{"no dash", "pirep" + id, "", "", false},
+		{"undeclared prefix", "aircraft-" + id, "", "", false},
+		{"empty", "", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			prefix, rest, ok := contexts.SplitStream(tt.stream)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.prefix, prefix)
+			assert.Equal(t, tt.id, rest)
+			assert.Equal(t, tt.ok, contexts.OwnsStream(tt.stream))
+		})
+	}
+}
+
 // Route keys are unique, and every channel kind's action is in the matrix.
 func TestDeclarationsAreConsistent(t *testing.T) {
 	t.Parallel()

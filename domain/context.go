@@ -1,8 +1,8 @@
 package domain
 
 // A bounded context declares, as pure data beside its aggregates, what the
-// functions are built from: its HTTP routes, the stream prefixes of its
-// aggregates and its WebSocket channel kinds. The registry that lists every
+// functions are built from: its HTTP routes, the stream prefixes and event
+// types of its aggregates and its WebSocket channel kinds. The registry that lists every
 // context is package contexts; the handlers that serve the declarations are
 // the context's module (internal/<context>app).
 
@@ -74,6 +74,10 @@ type Context struct {
 	// StreamPrefixes are the aggregate kinds of its event streams
 	// ("<prefix>-<ulid>"); a prefix belongs to one context.
 	StreamPrefixes []string
-	Routes         []Route
-	Channels       []ChannelKind
+	// EventTypes are every event type its aggregates append, named
+	// "<stream prefix>.<what happened>" after the aggregate's stream; a type
+	// belongs to one context.
+	EventTypes []string
+	Routes     []Route
+	Channels   []ChannelKind
 }

@@ -37,7 +37,8 @@ var (
 // WebSocket tickets.
 var Context = domain.Context{
 	Name:           "identity",
-	StreamPrefixes: []string{"tenant", "user", "apikey"},
+	StreamPrefixes: []string{StreamPrefixTenant, StreamPrefixUser, StreamPrefixAPIKey},
+	EventTypes:     EventTypes,
 	Routes: []domain.Route{RouteBootstrap, RouteBootstrapState, RouteLogin, RouteChangePassword, RouteLogout,
 		RouteCreateTenant, RouteListTenants, RouteGetTenant, RoutePatchTenant,
 		RouteCreateUser, RouteListUsers, RouteGetMe, RouteGetUser, RoutePatchUser, RouteEraseUser,

@@ -81,14 +81,21 @@ var EventTypes = []string{
 	APIKeyCreated, APIKeyRevoked,
 }
 
-// StreamTenant, StreamUser and StreamAPIKey build stream ids.
-func StreamTenant(id string) string { return "tenant-" + id }
+// Stream prefixes of the identity aggregates (streams "<prefix>-<id>").
+const (
+	StreamPrefixTenant = "tenant"
+	StreamPrefixUser   = "user"
+	StreamPrefixAPIKey = "apikey"
+)
+
+// StreamTenant returns "tenant-<id>".
+func StreamTenant(id string) string { return StreamPrefixTenant + "-" + id }
 
 // StreamUser returns "user-<id>".
-func StreamUser(id string) string { return "user-" + id }
+func StreamUser(id string) string { return StreamPrefixUser + "-" + id }
 
 // StreamAPIKey returns "apikey-<id>".
-func StreamAPIKey(id string) string { return "apikey-" + id }
+func StreamAPIKey(id string) string { return StreamPrefixAPIKey + "-" + id }
 
 // TenantCreatedData is the payload of tenant.created (stream tenant-<id>).
 // Readable in full by the tenant's members and every platform_admin

@@ -25,8 +25,12 @@ const SchemaV1 = 1
 // EventTypes lists every PIREP event type.
 var EventTypes = []string{EventSubmitted, EventRetracted}
 
+// StreamPrefix is the PIREP aggregate's stream prefix (streams
+// "pirep-<id>").
+const StreamPrefix = "pirep"
+
 // Stream returns "pirep-<id>".
-func Stream(id string) string { return "pirep-" + id }
+func Stream(id string) string { return StreamPrefix + "-" + id }
 
 // Statuses of a report.
 const (

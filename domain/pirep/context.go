@@ -16,7 +16,8 @@ var ChannelTenantPireps = domain.ChannelKind{Scope: domain.ChannelTenant, Name: 
 // Context declares PIREPs: submission, retraction, the feed.
 var Context = domain.Context{
 	Name:           "pirep",
-	StreamPrefixes: []string{"pirep"},
+	StreamPrefixes: []string{StreamPrefix},
+	EventTypes:     EventTypes,
 	Routes:         []domain.Route{RouteSubmit, RouteList, RouteGet, RouteRetract},
 	Channels:       []domain.ChannelKind{ChannelTenantPireps},
 }

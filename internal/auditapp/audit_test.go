@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
@@ -81,7 +82,7 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 		assert.NotContains(t, lower, "hash", tt.typ)
 		assert.NotContains(t, lower, "secret", tt.typ)
 	}
-	for _, typ := range append(identity.EventTypes, pirep.EventTypes...) {
+	for _, typ := range contexts.EventTypes() {
 		assert.True(t, covered[typ], "%s has no audit case", typ)
 	}
 	page, err := m.Query(ctx, readmodel.Query{PK: auditapp.PK(tenant), Limit: 100})

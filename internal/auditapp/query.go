@@ -33,8 +33,8 @@ const (
 	maxScan  = 2000
 )
 
-// Register binds GET /api/audit (contexts.RouteListAudit) on the queries router.
-func Register(s *queryapi.Service, r *httpapi.Router) {
+// Queries binds GET /api/audit (contexts.RouteListAudit) on the queries router.
+func Queries(s *queryapi.Service, r *httpapi.Router) {
 	h := &handler{s: s}
 	r.Handle(contexts.RouteListAudit.Key(), h.list)
 }
@@ -85,7 +85,9 @@ func parseFilter(p domain.Principal, req httpapi.Request) (filter, error) {
 		f.tenant = v
 	}
 	if v, ok := q["stream_id"]; ok {
-		if v == "" || len(v) > 128 || !contexts.OwnsStream(v) {
+		// The stream of an aggregate that can exist: a declared prefix and
+		// an id SkyLedger issues.
+		if _, id, owned := contexts.SplitStream(v); !owned || !domain.IsID(id) {
 			return f, domain.Invalid("stream_id", "must be a stream id like user-<id>")
 		}
 		f.stream = v

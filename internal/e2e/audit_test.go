@@ -127,9 +127,16 @@ func auditFlow(t *testing.T, s *system) {
 	s.must(403, s.call("GET", "/api/audit", pat, nil))
 	assert.Equal(t, len(all), len(list(root, "?limit=200&tenant_id="+acme)))
 	s.must(404, s.call("GET", "/api/audit?tenant_id=01JN0SVCHTENANT00000000000", root, nil))
-	for _, q := range []string{"?from=yesterday", "?type=nodot", "?actor=x", "?format=xml", "?stream_id=nope"} {
-		r := s.must(400, s.call("GET", "/api/audit"+q, ops, nil))
-		assert.NotEmpty(t, str(r.body, "error", "details", "field"), q)
+	for _, tc := range []struct{ name, query, field string }{
+		{"time", "?from=yesterday", "from"},
+		{"type", "?type=nodot", "type"},
+		{"actor", "?actor=x", "actor"},
+		{"format", "?format=xml", "format"},
+		{"stream", "?stream_id=nope", "stream_id"},
+		{"stream id", "?stream_id=pirep-x", "stream_id"},
+	} {
+		r := s.must(400, s.call("GET", "/api/audit"+tc.query, ops, nil))
+		assert.Equal(t, tc.field, str(r.body, "error", "details", "field"), tc.name)
 	}
 }
 

@@ -14,13 +14,13 @@ import (
 // is the stream's version; an event type it does not know only advances the
 // version.
 var Projections = []projection.Projection{
-	{Name: "tenants", Match: projection.StreamKind("tenant"), Apply: applyTenant},
-	{Name: "users", Match: projection.StreamKind("user"), Apply: applyUser},
-	{Name: "apikeys", Match: projection.StreamKind("apikey"), Apply: applyAPIKey},
+	{Name: "tenants", Match: projection.StreamKind(identity.StreamPrefixTenant), Apply: applyTenant},
+	{Name: "users", Match: projection.StreamKind(identity.StreamPrefixUser), Apply: applyUser},
+	{Name: "apikeys", Match: projection.StreamKind(identity.StreamPrefixAPIKey), Apply: applyAPIKey},
 }
 
 func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := projection.StreamID(e, "tenant")
+	id := projection.StreamID(e, identity.StreamPrefixTenant)
 	return projection.FoldView(ctx, m, TenantPK(id), SKTenant, e, "tenant "+id, func(t *Tenant) (string, string, error) {
 		switch e.Type {
 		case identity.TenantCreated:
@@ -57,7 +57,7 @@ func applyTenant(ctx context.Context, m readmodel.Store, e events.Envelope) erro
 }
 
 func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := projection.StreamID(e, "user")
+	id := projection.StreamID(e, identity.StreamPrefixUser)
 	return projection.FoldView(ctx, m, UserPK(id), SKUser, e, "user "+id, func(u *User) (string, string, error) {
 		switch e.Type {
 		case identity.UserCreated:
@@ -104,7 +104,7 @@ func applyUser(ctx context.Context, m readmodel.Store, e events.Envelope) error 
 }
 
 func applyAPIKey(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := projection.StreamID(e, "apikey")
+	id := projection.StreamID(e, identity.StreamPrefixAPIKey)
 	return projection.FoldView(ctx, m, APIKeyPK(id), SKAPIKey, e, "api key "+id, func(k *APIKey) (string, string, error) {
 		switch e.Type {
 		case identity.APIKeyCreated:

@@ -18,9 +18,11 @@
 package identityapp
 
 import (
+	"context"
 	"time"
 
 	"github.com/skyledger/skyledger/domain"
+	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 // Sort keys of the identity items.
@@ -34,6 +36,19 @@ const (
 
 // TenantPK is the partition of tenant id.
 func TenantPK(id string) string { return "tenant#" + id }
+
+// TenantExists reports whether the read model m holds tenant id's view (the
+// WebSocket functions refuse a platform_admin's subscription to a tenant
+// that does not exist).
+func TenantExists(m readmodel.Store) func(ctx context.Context, id string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		_, err := m.Get(ctx, TenantPK(id), SKTenant)
+		if readmodel.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+}
 
 // TenantGSI1SK orders tenants in GSI1Tenants.
 func TenantGSI1SK(id string) string { return "tenant#" + id }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/skyledger/skyledger/contexts"
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
@@ -341,14 +342,51 @@ func TestUnknownEventTypesGoNowhere(t *testing.T) {
 	assert.Zero(t, f.srv.Posts())
 }
 
-func TestEveryIdentityEventTypeIsRouted(t *testing.T) {
+func TestEveryEventTypeIsRouted(t *testing.T) {
 	t.Parallel()
 	routed := map[string]bool{}
 	for _, r := range wire.NotifyRoutes() {
 		routed[r.Type] = true
 	}
-	for _, typ := range append(append([]string{}, identity.EventTypes...), pirep.EventTypes...) {
+	for _, typ := range contexts.EventTypes() {
 		assert.True(t, routed[typ], typ)
+	}
+}
+
+// Every channel a route delivers to is of a kind a context declares (so a
+// client may subscribe to it), named for the id the event carries.
+func TestEveryRouteTargetsADeclaredChannelKind(t *testing.T) {
+	t.Parallel()
+	const id = "01JDA0000000000000000TARG1"
+	declared := contexts.Channels()
+	for _, r := range wire.NotifyRoutes() {
+		t.Run(r.Type, func(t *testing.T) {
+			t.Parallel()
+			// Targets read a channel's id from the payload's id fields (or
+			// the envelope's tenant): every field holds the same id.
+			d := notify.Data{}
+			fields := []string{"tenant_id", "user_id", "owner_id", "key_id", "pirep_id", "id"}
+			for _, tg := range r.Targets {
+				fields = append(fields, tg.Members...)
+				fields = append(fields, tg.Admins...)
+			}
+			for _, f := range fields {
+				d[f] = json.RawMessage(`"` + id + `"`)
+			}
+			e := events.Envelope{Type: r.Type, TenantID: id}
+			require.NotEmpty(t, r.Targets)
+			for i, tg := range r.Targets {
+				name := tg.Channel(e, d)
+				c, ok := connections.ParseChannel(name)
+				if !assert.True(t, ok, "target %d: %q is no declared channel", i, name) {
+					continue
+				}
+				assert.Contains(t, declared, c.Kind, "target %d: %q", i, name)
+				if c.Kind.Scope != domain.ChannelPlatform {
+					assert.Equal(t, id, c.ID, "target %d: %q", i, name)
+				}
+			}
+		})
 	}
 }
 

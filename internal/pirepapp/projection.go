@@ -11,12 +11,12 @@ import (
 )
 
 // Projections keep the PIREP view (the context's projections).
-var Projections = []projection.Projection{{Name: "pireps", Match: projection.StreamKind("pirep"), Apply: applyPirep}}
+var Projections = []projection.Projection{{Name: "pireps", Match: projection.StreamKind(pirep.StreamPrefix), Apply: applyPirep}}
 
 // applyPirep applies an event to the stored view itself: the view holds
 // everything a later event changes, so no aggregate is rebuilt.
 func applyPirep(ctx context.Context, m readmodel.Store, e events.Envelope) error {
-	id := projection.StreamID(e, "pirep")
+	id := projection.StreamID(e, pirep.StreamPrefix)
 	return projection.FoldView(ctx, m, PirepPK(id), SKPirep, e, "pirep "+id, func(v *Pirep) (string, string, error) {
 		switch e.Type {
 		case pirep.EventSubmitted:

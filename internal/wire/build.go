@@ -154,7 +154,7 @@ type Module struct {
 var Modules = []Module{
 	{Commands: identityapp.Commands, Queries: identityapp.Queries, Projections: identityapp.Projections, Notify: identityapp.Notify},
 	{Commands: pirepapp.Commands, Queries: pirepapp.Queries, Projections: pirepapp.Projections, Notify: pirepapp.Notify},
-	{Queries: auditapp.Register, Projections: []projection.Projection{auditapp.Projection}},
+	{Queries: auditapp.Queries, Projections: []projection.Projection{auditapp.Projection}},
 }
 
 // CommandModules is every module's command routes.
@@ -308,7 +308,7 @@ func ws(a Adapters, function string) *wsapi.Handler {
 	d := wsapi.Deps{Store: a.Connections, Client: a.Management, Now: a.Now,
 		Log: a.logger(function), Metrics: a.metrics(function)}
 	if a.Models != nil {
-		d.TenantExists = wsapi.TenantsIn(a.Models) // a platform_admin subscribes to existing tenants only
+		d.TenantExists = identityapp.TenantExists(a.Models) // a platform_admin subscribes to existing tenants only
 	}
 	return wsapi.New(d)
 }

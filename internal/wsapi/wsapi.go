@@ -21,10 +21,8 @@ import (
 
 	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/internal/connections"
-	"github.com/skyledger/skyledger/internal/identityapp"
 	"github.com/skyledger/skyledger/internal/metrics"
 	"github.com/skyledger/skyledger/internal/notify"
-	"github.com/skyledger/skyledger/internal/readmodel"
 )
 
 // Request and Response are the WebSocket API's Lambda proxy types.
@@ -40,9 +38,10 @@ type Deps struct {
 	Now     func() time.Time
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
-	// TenantExists reports whether a tenant exists (the read model); a
-	// subscription to another tenant's channel (platform_admin) is refused
-	// with not_found when it does not. nil: not checked.
+	// TenantExists reports whether a tenant exists (the read model:
+	// identityapp.TenantExists); a subscription to another tenant's channel
+	// (platform_admin) is refused with not_found when it does not. nil: not
+	// checked.
 	TenantExists func(ctx context.Context, tenantID string) (bool, error)
 }
 
@@ -290,16 +289,5 @@ func (h *Handler) reply(ctx context.Context, log *slog.Logger, id string, v any)
 		}
 	default:
 		log.WarnContext(ctx, "reply failed", "error", err.Error())
-	}
-}
-
-// TenantsIn is Deps.TenantExists over the read model.
-func TenantsIn(m readmodel.Store) func(context.Context, string) (bool, error) {
-	return func(ctx context.Context, id string) (bool, error) {
-		_, err := m.Get(ctx, identityapp.TenantPK(id), identityapp.SKTenant)
-		if readmodel.IsNotFound(err) {
-			return false, nil
-		}
-		return err == nil, err
 	}
 }

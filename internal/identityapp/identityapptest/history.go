@@ -38,20 +38,20 @@ type evb struct {
 func History() []events.Envelope {
 	exp := T0.Add(90 * 24 * time.Hour)
 	list := []evb{
-		{"tenant-" + TenantPlatform, identity.TenantCreated, TenantPlatform, identity.TenantCreatedData{TenantID: TenantPlatform, Name: "Platform", Platform: true, CreatedBy: "system", CreatedAt: T0}},
-		{"user-" + UserAdmin, identity.UserCreated, TenantPlatform, identity.UserCreatedData{UserID: UserAdmin, TenantID: TenantPlatform, Email: "root@example.com", DisplayName: "Root", Role: domain.RolePlatformAdmin, Status: "active", CreatedBy: "system", CreatedAt: T0}},
-		{"apikey-" + KeyAdmin, identity.APIKeyCreated, TenantPlatform, identity.APIKeyCreatedData{KeyID: KeyAdmin, TenantID: TenantPlatform, OwnerID: UserAdmin, Name: "bootstrap", Prefix: "sk_" + KeyAdmin, CreatedBy: UserAdmin, CreatedAt: T0}},
-		{"tenant-" + TenantAcme, identity.TenantCreated, TenantAcme, identity.TenantCreatedData{TenantID: TenantAcme, Name: "Acme Air", CreatedBy: UserAdmin, CreatedAt: T0.Add(time.Minute)}},
-		{"user-" + UserPilot, identity.UserCreated, TenantAcme, identity.UserCreatedData{UserID: UserPilot, TenantID: TenantAcme, Email: "pilot@acme.example", DisplayName: "Pat Pilot", Role: domain.RoleViewer, Status: "active", CreatedBy: UserAdmin, CreatedAt: T0.Add(2 * time.Minute)}},
-		{"user-" + UserOther, identity.UserCreated, TenantAcme, identity.UserCreatedData{UserID: UserOther, TenantID: TenantAcme, Email: "other@acme.example", DisplayName: "Otto", Role: domain.RoleTenantAdmin, Status: "active", CreatedBy: UserAdmin, CreatedAt: T0.Add(3 * time.Minute)}},
-		{"user-" + UserPilot, identity.UserRoleChanged, TenantAcme, identity.UserRoleChangedData{UserID: UserPilot, TenantID: TenantAcme, OldRole: domain.RoleViewer, Role: domain.RolePilot, ChangedBy: UserOther}},
-		{"apikey-" + KeyPilot, identity.APIKeyCreated, TenantAcme, identity.APIKeyCreatedData{KeyID: KeyPilot, TenantID: TenantAcme, OwnerID: UserPilot, Name: "efb", Prefix: "sk_" + KeyPilot, ExpiresAt: &exp, CreatedBy: UserPilot, CreatedAt: T0.Add(5 * time.Minute)}},
-		{"tenant-" + TenantAcme, identity.TenantRenamed, TenantAcme, identity.TenantRenamedData{TenantID: TenantAcme, Name: "Acme Aviation", RenamedBy: UserAdmin}},
-		{"user-" + UserPilot, identity.UserPasswordChanged, TenantAcme, identity.UserPasswordChangedData{UserID: UserPilot, TenantID: TenantAcme, SessionsRevoked: true}},
-		{"user-" + UserOther, identity.UserDeactivated, TenantAcme, identity.UserDeactivatedData{UserID: UserOther, TenantID: TenantAcme, By: UserAdmin}},
-		{"apikey-" + KeyPilot, identity.APIKeyRevoked, TenantAcme, identity.APIKeyRevokedData{KeyID: KeyPilot, TenantID: TenantAcme, OwnerID: UserPilot, RevokedBy: UserPilot, RevokedAt: T0.Add(9 * time.Minute)}},
-		{"user-" + UserOther, identity.UserReactivated, TenantAcme, identity.UserReactivatedData{UserID: UserOther, TenantID: TenantAcme, By: UserAdmin}},
-		{"user-" + UserPilot, identity.UserProfileUpdated, TenantAcme, identity.UserProfileUpdatedData{UserID: UserPilot, TenantID: TenantAcme, DisplayName: "Pat P.", By: UserPilot}},
+		{identity.StreamTenant(TenantPlatform), identity.TenantCreated, TenantPlatform, identity.TenantCreatedData{TenantID: TenantPlatform, Name: "Platform", Platform: true, CreatedBy: "system", CreatedAt: T0}},
+		{identity.StreamUser(UserAdmin), identity.UserCreated, TenantPlatform, identity.UserCreatedData{UserID: UserAdmin, TenantID: TenantPlatform, Email: "root@example.com", DisplayName: "Root", Role: domain.RolePlatformAdmin, Status: "active", CreatedBy: "system", CreatedAt: T0}},
+		{identity.StreamAPIKey(KeyAdmin), identity.APIKeyCreated, TenantPlatform, identity.APIKeyCreatedData{KeyID: KeyAdmin, TenantID: TenantPlatform, OwnerID: UserAdmin, Name: "bootstrap", Prefix: "sk_" + KeyAdmin, CreatedBy: UserAdmin, CreatedAt: T0}},
+		{identity.StreamTenant(TenantAcme), identity.TenantCreated, TenantAcme, identity.TenantCreatedData{TenantID: TenantAcme, Name: "Acme Air", CreatedBy: UserAdmin, CreatedAt: T0.Add(time.Minute)}},
+		{identity.StreamUser(UserPilot), identity.UserCreated, TenantAcme, identity.UserCreatedData{UserID: UserPilot, TenantID: TenantAcme, Email: "pilot@acme.example", DisplayName: "Pat Pilot", Role: domain.RoleViewer, Status: "active", CreatedBy: UserAdmin, CreatedAt: T0.Add(2 * time.Minute)}},
+		{identity.StreamUser(UserOther), identity.UserCreated, TenantAcme, identity.UserCreatedData{UserID: UserOther, TenantID: TenantAcme, Email: "other@acme.example", DisplayName: "Otto", Role: domain.RoleTenantAdmin, Status: "active", CreatedBy: UserAdmin, CreatedAt: T0.Add(3 * time.Minute)}},
+		{identity.StreamUser(UserPilot), identity.UserRoleChanged, TenantAcme, identity.UserRoleChangedData{UserID: UserPilot, TenantID: TenantAcme, OldRole: domain.RoleViewer, Role: domain.RolePilot, ChangedBy: UserOther}},
+		{identity.StreamAPIKey(KeyPilot), identity.APIKeyCreated, TenantAcme, identity.APIKeyCreatedData{KeyID: KeyPilot, TenantID: TenantAcme, OwnerID: UserPilot, Name: "efb", Prefix: "sk_" + KeyPilot, ExpiresAt: &exp, CreatedBy: UserPilot, CreatedAt: T0.Add(5 * time.Minute)}},
+		{identity.StreamTenant(TenantAcme), identity.TenantRenamed, TenantAcme, identity.TenantRenamedData{TenantID: TenantAcme, Name: "Acme Aviation", RenamedBy: UserAdmin}},
+		{identity.StreamUser(UserPilot), identity.UserPasswordChanged, TenantAcme, identity.UserPasswordChangedData{UserID: UserPilot, TenantID: TenantAcme, SessionsRevoked: true}},
+		{identity.StreamUser(UserOther), identity.UserDeactivated, TenantAcme, identity.UserDeactivatedData{UserID: UserOther, TenantID: TenantAcme, By: UserAdmin}},
+		{identity.StreamAPIKey(KeyPilot), identity.APIKeyRevoked, TenantAcme, identity.APIKeyRevokedData{KeyID: KeyPilot, TenantID: TenantAcme, OwnerID: UserPilot, RevokedBy: UserPilot, RevokedAt: T0.Add(9 * time.Minute)}},
+		{identity.StreamUser(UserOther), identity.UserReactivated, TenantAcme, identity.UserReactivatedData{UserID: UserOther, TenantID: TenantAcme, By: UserAdmin}},
+		{identity.StreamUser(UserPilot), identity.UserProfileUpdated, TenantAcme, identity.UserProfileUpdatedData{UserID: UserPilot, TenantID: TenantAcme, DisplayName: "Pat P.", By: UserPilot}},
 	}
 	versions := map[string]int64{}
 	out := make([]events.Envelope, 0, len(list))

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import type { Page, Pirep } from '../api/types';
-import { EVENT_RULES, EVENT_TYPES, applyFrame, auditKeyFor, keysFor, pirepFromFrame } from './mapper';
+import { EVENT_RULES, EVENT_TYPES, STREAM_PLACEHOLDER, applyFrame, auditKeyFor, keysFor, pirepFromFrame } from './mapper';
 import type { EventFrame } from './protocol';
 
 const T = '01TENANT';
@@ -16,7 +16,7 @@ function frame(event_type: string, stream_id: string, data: Record<string, unkno
 }
 
 // One case per event type the backend emits, with the payload fields of
-// domain/identity/events.go and the PIREP events.
+// domain/identity/events.go and domain/pirep.
 const CASES: { name: string; f: EventFrame; keys: string[][] }[] = [
   { name: 'tenant.created', f: frame('tenant.created', `tenant-${T}`, { tenant_id: T, name: 'Acme' }, 'platform:tenants'), keys: [['tenants'], ['tenant', T]] },
   { name: 'tenant.renamed', f: frame('tenant.renamed', `tenant-${T}`, { tenant_id: T, name: 'Acme 2' }), keys: [['tenants'], ['tenant', T]] },
@@ -64,38 +64,31 @@ describe('keysFor', () => {
   });
 });
 
-// The backend's event types, read from its Go source so a new event type
-// fails this test until the mapper handles it.
-function backendEventTypes(): string[] {
-  const root = join(__dirname, '..', '..', '..', 'domain');
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    if (!existsSync(dir)) return;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.go') && !e.name.endsWith('_test.go')) files.push(p);
-    }
-  };
-  walk(root);
-  const types = new Set<string>();
-  // events.go declares only event types; elsewhere (domain/pirep) they are
-  // the constants named Event*. (permissions.go's "apikey.create" is an action.)
-  const any = /^\s*\w+\s*(?:\w+\s*)?=\s*"((?:tenant|user|apikey|pirep)\.[a-z_]+)"/gm;
-  const named = /^\s*Event\w*\s*(?:\w+\s*)?=\s*"((?:tenant|user|apikey|pirep)\.[a-z_]+)"/gm;
-  for (const f of files) {
-    const re = f.endsWith('events.go') ? any : named;
-    for (const m of readFileSync(f, 'utf8').matchAll(re)) types.add(m[1]);
-  }
-  return [...types].sort();
+// The backend's registry as the Go tests write it (contexts.EventTypes() and
+// every context's stream prefixes), so a new context's events fail this test
+// until the mapper handles them.
+interface Registry {
+  event_types: string[];
+  stream_prefixes: string[];
+}
+
+function backendRegistry(): Registry {
+  const file = join(__dirname, '..', '..', '..', 'contexts', 'testdata', 'registry.json');
+  return JSON.parse(readFileSync(file, 'utf8')) as Registry;
 }
 
 describe('coverage of the backend', () => {
-  it('has a rule for every event type declared in domain/', () => {
-    const declared = backendEventTypes();
-    expect(declared).toContain('user.deactivated'); // the scan works
-    expect(declared).toContain('pirep.submitted');
-    for (const t of declared) expect(EVENT_RULES, t).toHaveProperty([t]);
+  const registry = backendRegistry();
+
+  it('has a rule for exactly the event types the contexts declare', () => {
+    expect(registry.event_types).toContain('user.deactivated'); // the file is read
+    expect(registry.event_types).toContain('pirep.submitted');
+    for (const t of registry.event_types) expect(EVENT_RULES, t).toHaveProperty([t]);
+    expect([...EVENT_TYPES].sort()).toEqual([...registry.event_types].sort());
+  });
+
+  it('fills placeholders only from declared stream prefixes', () => {
+    for (const [name, prefix] of Object.entries(STREAM_PLACEHOLDER)) expect(registry.stream_prefixes, name).toContain(prefix);
   });
 });
 

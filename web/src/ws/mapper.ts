@@ -20,8 +20,9 @@ export interface EventRule {
 }
 
 /**
- * EVENT_RULES covers every event type the backend emits: the identity events
- * of domain/identity/events.go (EventTypes) and the PIREP events.
+ * EVENT_RULES covers exactly the event types the backend emits: every
+ * context's EventTypes (contexts.EventTypes(), which the Go tests write to
+ * contexts/testdata/registry.json for the test of this file).
  */
 export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
   'tenant.created': { invalidate: [['tenants'], ['tenant', ':tenant_id']] },
@@ -50,21 +51,33 @@ export const EVENT_RULES: Readonly<Record<string, EventRule>> = {
 /** EVENT_TYPES lists the event types the mapper knows. */
 export const EVENT_TYPES = Object.keys(EVENT_RULES);
 
-const STREAM_PLACEHOLDER: Record<string, string> = {
-  tenant_id: 'tenant-',
-  user_id: 'user-',
-  key_id: 'apikey-',
-  pirep_id: 'pirep-',
+/**
+ * STREAM_PLACEHOLDER names, per placeholder, the stream prefix of the
+ * aggregate whose id it is (streams "<prefix>-<id>"): the frame's stream id
+ * fills it when the data lacks it. Each is a declared stream prefix (tested).
+ */
+export const STREAM_PLACEHOLDER: Readonly<Record<string, string>> = {
+  tenant_id: 'tenant',
+  user_id: 'user',
+  key_id: 'apikey',
+  pirep_id: 'pirep',
 };
+
+/** streamID returns the id of a stream of the given prefix, or undefined. */
+function streamID(f: EventFrame, prefix: string | undefined): string | undefined {
+  if (!prefix || !f.stream_id?.startsWith(prefix + '-')) return undefined;
+  return f.stream_id.slice(prefix.length + 1) || undefined;
+}
 
 /** resolve fills one placeholder from the frame, or returns undefined. */
 function resolve(name: string, f: EventFrame): string | undefined {
   const d = f.data ?? {};
   const v = d[name];
   if (typeof v === 'string' && v !== '') return v;
-  if (name === 'pirep_id' && typeof d.id === 'string' && f.stream_id?.startsWith('pirep-')) return d.id;
   const prefix = STREAM_PLACEHOLDER[name];
-  if (prefix && f.stream_id?.startsWith(prefix)) return f.stream_id.slice(prefix.length);
+  const id = streamID(f, prefix);
+  if (name === 'pirep_id' && typeof d.id === 'string' && id !== undefined) return d.id;
+  if (id !== undefined) return id;
   if (name === 'tenant_id') {
     const m = /^tenant:([^:]+):/.exec(f.channel ?? '');
     if (m) return m[1];
