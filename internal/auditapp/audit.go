@@ -78,11 +78,12 @@ func StreamGSI1PK(tenantID, streamID string) string { return "audit#" + tenantID
 // StreamGSI1SK orders a stream's entries by version.
 func StreamGSI1SK(version int64) string { return fmt.Sprintf("%012d", version) }
 
-// Projection keeps the trail. It consumes every event that names a tenant;
-// writing an entry is idempotent (one item per event, conditional on the
-// event's version), so redelivery changes nothing. It runs after the
-// identity projections, so names resolve to the state the event produced.
-var Projection = projection.Projection{Name: "audit", Match: func(e events.Envelope) bool { return e.TenantID != "" }, Apply: apply}
+// Projections keeps the trail: one projection, consuming every event that
+// names a tenant. Writing an entry is idempotent (one item per event,
+// conditional on the event's version), so redelivery changes nothing. It
+// runs after the identity projections, so names resolve to the state the
+// event produced.
+var Projections = []projection.Projection{{Name: "audit", Match: func(e events.Envelope) bool { return e.TenantID != "" }, Apply: apply}}
 
 func apply(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 	entry := Entry{EventID: e.EventID, StreamID: e.StreamID, Version: e.Version, Type: e.Type,

@@ -68,9 +68,9 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 		require.NoError(t, err)
 		e := events.Envelope{EventID: fmt.Sprintf("01JDAEVT00000000000000%04d", i), StreamID: tt.stream, Version: int64(i + 1), Type: tt.typ, Schema: 1,
 			TenantID: tenant, OccurredAt: at.Add(time.Duration(i) * time.Second), Actor: tt.actor, Data: b}
-		require.True(t, auditapp.Projection.Match(e))
-		require.NoError(t, auditapp.Projection.Apply(ctx, m, e), tt.typ)
-		require.NoError(t, auditapp.Projection.Apply(ctx, m, e), "redelivery is a no-op")
+		require.True(t, auditapp.Projections[0].Match(e))
+		require.NoError(t, auditapp.Projections[0].Apply(ctx, m, e), tt.typ)
+		require.NoError(t, auditapp.Projections[0].Apply(ctx, m, e), "redelivery is a no-op")
 		it, err := m.Get(ctx, auditapp.PK(tenant), auditapp.SK(e.OccurredAt, e.EventID))
 		require.NoError(t, err)
 		var got auditapp.Entry
@@ -88,5 +88,5 @@ func TestEveryEventTypeIsSummarized(t *testing.T) {
 	page, err := m.Query(ctx, readmodel.Query{PK: auditapp.PK(tenant), Limit: 100})
 	require.NoError(t, err)
 	assert.Len(t, page.Items, len(tests), "one entry per event")
-	assert.False(t, auditapp.Projection.Match(events.Envelope{}), "events without a tenant have no trail")
+	assert.False(t, auditapp.Projections[0].Match(events.Envelope{}), "events without a tenant have no trail")
 }

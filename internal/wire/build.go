@@ -154,7 +154,7 @@ type Module struct {
 var Modules = []Module{
 	{Commands: identityapp.Commands, Queries: identityapp.Queries, Projections: identityapp.Projections, Notify: identityapp.Notify},
 	{Commands: pirepapp.Commands, Queries: pirepapp.Queries, Projections: pirepapp.Projections, Notify: pirepapp.Notify},
-	{Queries: auditapp.Queries, Projections: []projection.Projection{auditapp.Projection}},
+	{Queries: auditapp.Queries, Projections: auditapp.Projections},
 }
 
 // CommandModules is every module's command routes.
