@@ -2,9 +2,9 @@
 // context declares once, as pure data beside its aggregates
 // (domain.Context: identity.Context, pirep.Context, ...), its HTTP routes
 // (key, serving side, authentication), the stream prefixes and event types
-// of its aggregates, and its WebSocket channel kinds with the action that grants a
-// subscription (decided by domain.Authorize, the permission matrix). All
-// lists them.
+// of its aggregates, and its WebSocket channel kinds with the action that
+// grants a subscription (decided by domain.Authorize, the permission
+// matrix). All lists them.
 //
 // infra/spec's route table, the local API gateway, the routers' route checks,
 // channel parsing and stream-id validation are derived from All. The package

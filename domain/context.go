@@ -2,9 +2,9 @@ package domain
 
 // A bounded context declares, as pure data beside its aggregates, what the
 // functions are built from: its HTTP routes, the stream prefixes and event
-// types of its aggregates and its WebSocket channel kinds. The registry that lists every
-// context is package contexts; the handlers that serve the declarations are
-// the context's module (internal/<context>app).
+// types of its aggregates and its WebSocket channel kinds. The registry that
+// lists every context is package contexts; the handlers that serve the
+// declarations are the context's module (internal/<context>app).
 
 // Side is which function serves a route: mutations go to the commands
 // function, reads to the queries function.
