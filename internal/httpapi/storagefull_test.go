@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/internal/httpapi"
 )
 
@@ -24,7 +24,7 @@ func TestStorageFullIs503WithRetryAfter(t *testing.T) {
 		retryAfter string
 	}{
 		{name: "storage full, wrapped as the store does",
-			err:    fmt.Errorf("append pirep-1: %w", fmt.Errorf("write /data/events/events.log: %w: %w", evstore.ErrStorageFull, syscall.ENOSPC)),
+			err:    fmt.Errorf("append pirep-1: %w", fmt.Errorf("write /data/events/events.log: %w: %w", events.ErrStorageFull, syscall.ENOSPC)),
 			status: 503, code: httpapi.CodeStorageFull, retryAfter: "5"},
 		{name: "other store failures stay internal", err: errors.New("event store is closed"), status: 500, code: "internal"},
 	} {

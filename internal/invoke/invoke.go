@@ -32,7 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	evstore "github.com/skyledger/skyledger/events"
+	"github.com/skyledger/skyledger/events"
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/events/embedded"
 	"github.com/skyledger/skyledger/infra/spec"
@@ -191,7 +191,7 @@ type Handler func(ctx context.Context, event []byte) (any, error)
 
 // stores are the ports one mode provides.
 type stores struct {
-	events evstore.Store
+	store  events.Store
 	keys   pii.KeyStore // data keys of personal data
 	models readmodel.Store
 	conns  connections.Store
@@ -213,7 +213,7 @@ func open(ctx context.Context, o Options) (stores, error) {
 			_ = st.Close()
 			return stores{}, err
 		}
-		return stores{events: st, keys: keys, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), close: st.Close,
+		return stores{store: st, keys: keys, models: readmodel.NewEmbedded(), conns: connections.NewEmbedded(), close: st.Close,
 			rebuild: func(ctx context.Context, fn localcloud.ChangeFunc) error {
 				_, err := localcloud.Replay(ctx, st, math.MaxUint64, 500, 200*time.Millisecond, fn)
 				return err
@@ -226,7 +226,7 @@ func open(ctx context.Context, o Options) (stores, error) {
 		db := dynamodb.NewFromConfig(cfg)
 		name := func(t spec.Table) string { return spec.TableName(o.TablePrefix, t) }
 		ev := dynamo.New(db, name(spec.Events), name(spec.Records))
-		return stores{events: ev, keys: &pii.RecordKeys{Records: ev},
+		return stores{store: ev, keys: &pii.RecordKeys{Records: ev},
 			models: readmodel.NewDynamo(db, name(spec.ReadModel)),
 			conns:  connections.NewDynamo(db, name(spec.Connections)),
 			close:  func() error { return nil }}, nil
@@ -262,7 +262,7 @@ func Build(ctx context.Context, fn string, o Options) (Handler, func() error, er
 		return nil, nil, err
 	}
 	wsURL, mgmtURL := runtimeURLs(o.DataDir)
-	a := wire.Adapters{Store: st.events, Keys: st.keys, Models: st.models, Connections: st.conns, Log: o.Log, Metrics: io.Discard,
+	a := wire.Adapters{Store: st.store, Keys: st.keys, Models: st.models, Connections: st.conns, Log: o.Log, Metrics: io.Discard,
 		// the local runtime's @connections API, if it runs (anonymous: it checks no signature)
 		Management: notify.NewClient(aws.Config{Region: "us-east-1", Credentials: aws.AnonymousCredentials{}}, mgmtURL, 4)}
 	token := os.Getenv("SKYLEDGER_BOOTSTRAP_TOKEN")

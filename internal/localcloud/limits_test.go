@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,9 +24,9 @@ import (
 func limitsRuntime(t *testing.T, lim localcloud.HTTPLimits) (*localcloud.Runtime, *atomic.Int64) {
 	t.Helper()
 	var calls atomic.Int64
-	fn := func(_ context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	fn := func(_ context.Context, req lambdaevents.APIGatewayV2HTTPRequest) (lambdaevents.APIGatewayV2HTTPResponse, error) {
 		calls.Add(1)
-		return events.APIGatewayV2HTTPResponse{StatusCode: 200, Body: `{"ok":true}`}, nil
+		return lambdaevents.APIGatewayV2HTTPResponse{StatusCode: 200, Body: `{"ok":true}`}, nil
 	}
 	rt := startRuntime(t, localcloud.Config{HTTPLimits: lim}, localcloud.Functions{
 		HTTP: map[string]localcloud.HTTPFunc{spec.FnCommands: fn}})
