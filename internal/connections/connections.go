@@ -6,6 +6,11 @@
 //
 // The port is Store. Adapters: Embedded (in memory, the local default) and
 // Dynamo (the spec.Connections table). Both pass connectionstest.Run.
+//
+// Channel names live here too (channel.go): parsing a name against the
+// channel kinds the contexts declare, the rights check of a subscription and
+// the automatic channels of a principal, because a subscription is stored
+// only as a parsed, authorized channel.
 package connections
 
 import (
