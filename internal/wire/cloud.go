@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/skyledger/skyledger/events/dynamo"
@@ -123,7 +122,7 @@ func Cloud(function string) (Adapters, Settings) {
 // secretToken reads the bootstrap token from Secrets Manager once and caches
 // it for the life of the execution environment (a failure is not cached).
 type secretToken struct {
-	client *secretsmanager.Client
+	client lambdaenv.SecretGetter
 	arn    string
 
 	mu    sync.Mutex
@@ -136,12 +135,13 @@ func (s *secretToken) Get(ctx context.Context) (string, error) {
 	if s.value != "" {
 		return s.value, nil
 	}
+	// a bootstrap request waits on this read: a tighter bound than init's
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	out, err := s.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(s.arn)})
+	v, err := lambdaenv.Secret(ctx, s.client, s.arn)
 	if err != nil {
-		return "", fmt.Errorf("get bootstrap secret: %w", err)
+		return "", fmt.Errorf("bootstrap token: %w", err)
 	}
-	s.value = aws.ToString(out.SecretString)
+	s.value = v
 	return s.value, nil
 }
