@@ -111,7 +111,7 @@ func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
 	dropped := 0
 	var failed error
 	for i, c := range cs {
-		ok, err := h.project(ctx, &c)
+		env, ok, err := h.project(ctx, c)
 		if err != nil {
 			h.d.Log.ErrorContext(ctx, "projection failed; batch stops here",
 				"sequence_number", c.Seq, "stream_id", c.StreamID, "version", c.Version, "error", err.Error())
@@ -122,7 +122,7 @@ func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
 			dropped++
 			continue
 		}
-		done = append(done, c.Envelope)
+		done = append(done, env) // the notifier sends what the projections saw
 	}
 	if dropped > 0 {
 		h.d.Metrics.Emit(nil, metrics.C(metrics.ProjectorDropped, dropped))
@@ -135,35 +135,34 @@ func (h *Handler) Project(ctx context.Context, cs []events.Change) error {
 	return failed
 }
 
-// project applies one change; false means it was dropped (not in the
-// event store).
-func (h *Handler) project(ctx context.Context, c *events.Change) (bool, error) {
+// project applies one change and returns its event as the projections saw
+// it (upcast); false means it was dropped (not in the event store).
+func (h *Handler) project(ctx context.Context, c events.Change) (events.Envelope, bool, error) {
 	env := c.Envelope
 	if h.d.Confirm != nil {
 		ok, err := confirm(ctx, h.d.Confirm, env)
 		if err != nil {
-			return false, fmt.Errorf("confirm %s v%d: %w", env.StreamID, env.Version, err)
+			return env, false, fmt.Errorf("confirm %s v%d: %w", env.StreamID, env.Version, err)
 		}
 		if !ok {
 			h.d.Log.WarnContext(ctx, "stream record dropped: its event is not in the event store (a cancelled write the stream leaked)",
 				"sequence_number", c.Seq, "stream_id", env.StreamID, "version", env.Version, "event_id", env.EventID, "type", env.Type)
-			return false, nil
+			return env, false, nil
 		}
 	}
 	env, err := h.d.Upcasters.Apply(ctx, env)
 	if err != nil {
-		return false, err
+		return env, false, err
 	}
-	c.Envelope = env // the notifier sends what the projections saw
 	for _, p := range h.d.Projections {
 		if p.Match != nil && !p.Match(env) {
 			continue
 		}
 		if err := p.Apply(ctx, h.d.Models, env); err != nil {
-			return false, fmt.Errorf("projection %s on %s v%d (%s): %w", p.Name, env.StreamID, env.Version, env.Type, err)
+			return env, false, fmt.Errorf("projection %s on %s v%d (%s): %w", p.Name, env.StreamID, env.Version, env.Type, err)
 		}
 	}
-	return true, nil
+	return env, true, nil
 }
 
 // confirm reports whether env is the stored event at its stream version.
