@@ -249,17 +249,23 @@ func createUser(t Tenant, actor string, in NewUser, now time.Time, grant func(do
 	}}}, nil
 }
 
-// authorizeManage checks that actor may update u: the matrix (404 outside
-// the tenant) and that actor could grant u's current role (a tenant_admin
-// cannot touch a platform_admin).
-func (u User) authorizeManage(actor domain.Principal) error {
+// authorizeOn checks that actor may perform act on u: the matrix (404
+// outside the tenant) and that actor could grant u's current role (a
+// tenant_admin cannot touch a platform_admin).
+func (u User) authorizeOn(actor domain.Principal, act domain.Action) error {
 	if u.Version == 0 {
 		return fmt.Errorf("user: %w", domain.ErrNotFound)
 	}
-	if err := domain.Authorize(actor, domain.ActUserUpdate, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
+	if err := domain.Authorize(actor, act, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
 		return err
 	}
-	if err := domain.AuthorizeGrant(actor, u.Role); err != nil {
+	return domain.AuthorizeGrant(actor, u.Role)
+}
+
+// authorizeManage checks that actor may update u (authorizeOn) and that u
+// is not erased.
+func (u User) authorizeManage(actor domain.Principal) error {
+	if err := u.authorizeOn(actor, domain.ActUserUpdate); err != nil {
 		return err
 	}
 	if u.Status == StatusErased {

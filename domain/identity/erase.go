@@ -42,13 +42,7 @@ var ErrUserErased = fmt.Errorf("the user is erased: %w", domain.ErrConflict)
 // user cannot authenticate, nobody erases itself. Erasing an erased user
 // decides nothing (the caller may still finish deleting the key).
 func (u User) Erase(actor domain.Principal) ([]Event, error) {
-	if u.Version == 0 {
-		return nil, fmt.Errorf("user: %w", domain.ErrNotFound)
-	}
-	if err := domain.Authorize(actor, domain.ActUserErase, domain.Resource{TenantID: u.TenantID, OwnerID: u.ID}); err != nil {
-		return nil, err
-	}
-	if err := domain.AuthorizeGrant(actor, u.Role); err != nil {
+	if err := u.authorizeOn(actor, domain.ActUserErase); err != nil {
 		return nil, err
 	}
 	switch u.Status {

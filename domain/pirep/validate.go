@@ -583,9 +583,6 @@ func validAircraftType(s string) bool {
 	return true
 }
 
-// keptText validates a layer kept as its original text: the text is well
-// formed and, unless the report came from parsing, decodes to exactly the
-// layer (a structured submission may send the text alone).
 // validLayers checks a layered element: absent (nil), or 1 to maxLayers
 // layers each of which validate accepts (given the layer's field path).
 func validLayers[L any](name string, ls []L, validate func(L, fpath) error) error {
@@ -603,6 +600,9 @@ func validLayers[L any](name string, ls []L, validate func(L, fpath) error) erro
 	return nil
 }
 
+// keptText validates a layer kept as its original text: the text is well
+// formed and, unless the report came from parsing, decodes to exactly the
+// layer (a structured submission may send the text alone).
 func keptText[L comparable](f fpath, l L, text string, parsed bool, decode func([]L, string) []L) error {
 	if !keptLayer(text) {
 		return fieldErr(f.s(".text"), "invalid kept text", "text without '/', single spaces")

@@ -160,7 +160,7 @@ func TestLoginFindsLegacyReservations(t *testing.T) {
 	e := newEnv(t)
 	b := e.bootstrap()
 	t1 := e.createTenant(b.Key, "Acme")
-	u, _ := e.createUser(b.Key, t1, "old@acme.example", domain.RolePilot)
+	e.createUser(b.Key, t1, "old@acme.example", domain.RolePilot)
 	// rewrite the reservation as the old layout had it
 	rec, err := e.store.TakeRecord(ctx, auth.EmailRecordKey("old@acme.example"))
 	require.NoError(t, err)
@@ -168,5 +168,4 @@ func TestLoginFindsLegacyReservations(t *testing.T) {
 	_, err = e.store.CompareAndPut(ctx, rec, 0)
 	require.NoError(t, err)
 	e.login("old@acme.example", "a long enough passphrase")
-	_ = u
 }

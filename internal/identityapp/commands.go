@@ -79,7 +79,6 @@ type CreatedKey struct {
 	Key string `json:"key"`
 }
 
-// lastChange is when a loaded stream last changed (its last event).
 // updatedAt is a resource's updated_at after a command: the request's time
 // when it decided events, else the time of the last stored event.
 func updatedAt(c *commandapi.Call, decided []identity.Event, evs []events.Envelope) time.Time {
@@ -89,6 +88,7 @@ func updatedAt(c *commandapi.Call, decided []identity.Event, evs []events.Envelo
 	return lastChange(evs)
 }
 
+// lastChange is when a loaded stream last changed (its last event).
 func lastChange(evs []events.Envelope) time.Time {
 	if len(evs) == 0 {
 		return time.Time{}
