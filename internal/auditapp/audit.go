@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skyledger/skyledger/domain"
 	"github.com/skyledger/skyledger/domain/identity"
 	"github.com/skyledger/skyledger/domain/pirep"
 	"github.com/skyledger/skyledger/events"
@@ -105,8 +106,8 @@ func apply(ctx context.Context, m readmodel.Store, e events.Envelope) error {
 }
 
 func actorOf(id string) Actor {
-	if id == "" || id == "system" {
-		return Actor{ID: "system", DisplayName: "System", Kind: ActorSystem}
+	if id == "" || id == domain.SystemActor {
+		return Actor{ID: domain.SystemActor, DisplayName: "System", Kind: ActorSystem}
 	}
 	return Actor{ID: id, Kind: ActorUser}
 }

@@ -93,7 +93,7 @@ func parseFilter(p domain.Principal, req httpapi.Request) (filter, error) {
 		f.stream = v
 	}
 	if v, ok := q["actor"]; ok {
-		if v != "system" && !domain.IsID(v) {
+		if v != domain.SystemActor && !domain.IsID(v) {
 			return f, domain.Invalid("actor", "must be a user id or \"system\"")
 		}
 		f.actor = v
