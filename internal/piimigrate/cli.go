@@ -6,13 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/pii"
 )
 
@@ -25,7 +25,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 	}
 	fs := flag.NewFlagSet("migrate pii", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "the stopped runtime's data directory (embedded)")
+	dataDir := fs.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "the stopped runtime's data directory (embedded)")
 	prefix := fs.String("table-prefix", "", "DynamoDB table prefix (DynamoDB instead of the data directory)")
 	stage := fs.String("stage", "", "deployed stage whose tables to migrate (DynamoDB)")
 	backup := fs.String("backup", "", "new backup location, outside the data directory: a directory (embedded) or a JSON-lines file (DynamoDB); required")
@@ -75,11 +75,4 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 	fmt.Fprintln(stdout, rep.String())
 	fmt.Fprintf(stdout, "the backup %s holds the plaintext personal data: delete it once you have checked the system\n", rep.BackupLocation)
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
