@@ -14,6 +14,7 @@ import (
 	"github.com/skyledger/skyledger/infra/spec"
 	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/pii"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // Main is `skyledger migrate pii`: the embedded data directory (default)
@@ -63,7 +64,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 			return err
 		}
 	} else {
-		keys, err := pii.NewFileKeys(filepath.Join(*dataDir, "keys"))
+		keys, err := pii.NewFileKeys(wire.LocalKeysDir(*dataDir))
 		if err != nil {
 			return err
 		}
