@@ -60,7 +60,9 @@ func Rewrite(dir string, fn func(*Entry) error) (RewriteReport, error) {
 		if err != nil {
 			return rep, err
 		}
-		x := Entry{At: e.At, Events: e.Events, Puts: e.Puts, Deletes: e.Deletes}
+		// a conversion, not a copy field by field: a field added to the log
+		// entry and not to Entry stops the build instead of being dropped
+		x := Entry(e)
 		ids := make([][4]string, len(e.Events))
 		for i, ev := range e.Events {
 			ids[i] = [4]string{ev.StreamID, fmt.Sprint(ev.Version), ev.EventID, ev.Type}
@@ -84,7 +86,7 @@ func Rewrite(dir string, fn func(*Entry) error) (RewriteReport, error) {
 				return rep, fmt.Errorf("rewrite entry at offset %d: %w", off, err)
 			}
 		}
-		e = logEntry{At: x.At, Events: x.Events, Puts: x.Puts, Deletes: x.Deletes}
+		e = logEntry(x)
 		n := len(out)
 		if out, err = appendEntry(out, &e); err != nil {
 			return rep, err

@@ -183,7 +183,6 @@ func Open(dir string, o Options) (*Store, error) {
 	return s, nil
 }
 
-// flockWait takes an exclusive flock on f, retrying for up to wait.
 // lockDir takes the lock of the store directory dir (creating LockFile),
 // waiting up to wait for another holder to let go; the lock is held until
 // the returned file is closed. It returns ErrLocked itself when another
@@ -203,6 +202,7 @@ func lockDir(dir string, wait time.Duration) (*os.File, error) {
 	return lock, nil
 }
 
+// flockWait takes an exclusive flock on f, retrying for up to wait.
 func flockWait(f *os.File, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {

@@ -114,8 +114,6 @@ func TestLockRefusesSecondOpen(t *testing.T) {
 	require.NoError(t, s2.Close())
 }
 
-// writeLog makes a store with n single-event commits and returns the log
-// path and the file size after each commit.
 // readLog returns the path of the log file in dir and its content.
 func readLog(t *testing.T, dir string) (string, []byte) {
 	t.Helper()
@@ -125,6 +123,8 @@ func readLog(t *testing.T, dir string) (string, []byte) {
 	return path, data
 }
 
+// writeLog makes a store with n single-event commits of one stream and
+// returns its directory, the log size after each commit and the stream.
 func writeLog(t *testing.T, n int) (dir string, sizes []int64, stream string) {
 	t.Helper()
 	dir = t.TempDir()

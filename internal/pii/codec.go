@@ -280,17 +280,6 @@ func openWith(dataKey []byte, e events.Envelope, m map[string]json.RawMessage, c
 	return e, nil
 }
 
-// Open decodes one sealed schema-2 payload with dataKey (for tools that
-// hold keys, such as the migration's verification); a payload without the
-// sealed field is returned unchanged.
-func Open(dataKey []byte, e events.Envelope) (events.Envelope, error) {
-	m, ct, err := splitSealed(e)
-	if err != nil || m == nil {
-		return e, err
-	}
-	return openWith(dataKey, e, m, ct)
-}
-
 // EraseKey deletes userID's data key (KeyStore.EraseKey); the rest of the
 // scope then reads the user as erased.
 func (c *Codec) EraseKey(ctx context.Context, userID string) error {

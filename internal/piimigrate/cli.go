@@ -6,14 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/skyledger/skyledger/events/dynamo"
 	"github.com/skyledger/skyledger/infra/spec"
+	"github.com/skyledger/skyledger/internal/envflag"
 	"github.com/skyledger/skyledger/internal/pii"
+	"github.com/skyledger/skyledger/internal/wire"
 )
 
 // Main is `skyledger migrate pii`: the embedded data directory (default)
@@ -25,7 +26,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 	}
 	fs := flag.NewFlagSet("migrate pii", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr("SKYLEDGER_DATA_DIR", ".data"), "the stopped runtime's data directory (embedded)")
+	dataDir := fs.String("data-dir", envflag.Default("SKYLEDGER_DATA_DIR", ".data"), "the stopped runtime's data directory (embedded)")
 	prefix := fs.String("table-prefix", "", "DynamoDB table prefix (DynamoDB instead of the data directory)")
 	stage := fs.String("stage", "", "deployed stage whose tables to migrate (DynamoDB)")
 	backup := fs.String("backup", "", "new backup location, outside the data directory: a directory (embedded) or a JSON-lines file (DynamoDB); required")
@@ -63,7 +64,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 			return err
 		}
 	} else {
-		keys, err := pii.NewFileKeys(filepath.Join(*dataDir, "keys"))
+		keys, err := pii.NewFileKeys(wire.LocalKeysDir(*dataDir))
 		if err != nil {
 			return err
 		}
@@ -75,11 +76,4 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, newDynam
 	fmt.Fprintln(stdout, rep.String())
 	fmt.Fprintf(stdout, "the backup %s holds the plaintext personal data: delete it once you have checked the system\n", rep.BackupLocation)
 	return nil
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }

@@ -45,7 +45,7 @@ type BackupLine struct {
 // projector skips (its read models already hold what the events say).
 func Dynamo(ctx context.Context, c *dynamodb.Client, eventsTable, recordsTable, backupFile string, codec *pii.Codec, log io.Writer) (Report, error) {
 	rep := Report{BackupLocation: backupFile}
-	m := &migrator{codec: codec, rep: &rep, log: log}
+	m := &migrator{codec: codec, rep: &rep}
 	evs, err := scanEvents(ctx, c, eventsTable)
 	if err != nil {
 		return rep, err

@@ -38,7 +38,7 @@ func Embedded(ctx context.Context, eventsDir, keysDir, backupDir string, codec *
 		return rep, err
 	}
 	fmt.Fprintf(log, "backup written to %s\n", backupDir)
-	m := &migrator{codec: codec, rep: &rep, log: log}
+	m := &migrator{codec: codec, rep: &rep}
 	res, err := embedded.Rewrite(eventsDir, func(e *embedded.Entry) error {
 		for i := range e.Events {
 			out, _, err := m.sealEvent(ctx, e.Events[i])

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/skyledger/skyledger/domain/identity"
@@ -47,7 +46,6 @@ var ErrVerify = errors.New("verification failed")
 type migrator struct {
 	codec *pii.Codec
 	rep   *Report
-	log   io.Writer
 }
 
 // sealEvent seals a schema-1 event with personal fields under its user's
