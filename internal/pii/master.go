@@ -47,6 +47,10 @@ var ErrCorrupt = errors.New("pii: authentication failed")
 // PIIKey secret) when no key file is named.
 const EnvMasterKey = "SKYLEDGER_PII_KEY"
 
+// MasterKeyFile is the master key's file in a local data directory (the
+// runtime creates it on first start).
+const MasterKeyFile = "pii-key"
+
 // ReadMasterKey is the offline tools' lookup of the master key: file when
 // named; else, for DynamoDB, $SKYLEDGER_PII_KEY; else the data directory's
 // pii-key file.
@@ -59,7 +63,7 @@ func ReadMasterKey(file, dataDir string, dynamo bool) ([]byte, error) {
 		}
 		return nil, errors.New("personal-data master key: set -pii-key-file or " + EnvMasterKey + " (the stage's PIIKey secret)")
 	default:
-		file = filepath.Join(dataDir, "pii-key")
+		file = filepath.Join(dataDir, MasterKeyFile)
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {

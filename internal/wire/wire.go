@@ -108,7 +108,7 @@ const BootstrapTokenFile = "bootstrap-token"
 const (
 	fileBootstrapToken = BootstrapTokenFile
 	fileCursorKey      = "cursor-key"
-	filePIIKey         = "pii-key"
+	filePIIKey         = pii.MasterKeyFile
 	dirKeys            = "keys"
 	fileCheckpoint     = localcloud.CheckpointFile
 	dirEvents          = "events"
