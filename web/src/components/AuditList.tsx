@@ -12,14 +12,12 @@ export function AuditList({
   now,
   testid = 'audit-list',
   caption,
-  showStream = true,
   compact = false,
 }: {
   q: UseInfiniteQueryResult<InfiniteData<Page<AuditEntry>>, Error>;
   now: number;
   testid?: string;
   caption: string;
-  showStream?: boolean;
   /** compact: a list instead of a table, for a History tab inside a row or a card */
   compact?: boolean;
 }) {
@@ -81,7 +79,7 @@ export function AuditList({
                   </td>
                   <td data-label="Type">
                     <code>{e.type}</code>
-                    {showStream && <div className="small mono">{e.stream_id} v{e.version}</div>}
+                    <div className="small mono">{e.stream_id} v{e.version}</div>
                   </td>
                   <td data-label="Payload">
                     <Payload entry={e}>Show payload</Payload>
