@@ -5,22 +5,22 @@ import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query
 import type { ReactNode } from 'react';
 import type { AuditEntry, Page } from '../api/types';
 import { fmtAge, fmtUTC } from '../pirep/decode';
+import { useNow } from '../screens/useNow';
 import { QueryState } from './Table';
 
 export function AuditList({
   q,
-  now,
   testid = 'audit-list',
   caption,
   compact = false,
 }: {
   q: UseInfiniteQueryResult<InfiniteData<Page<AuditEntry>>, Error>;
-  now: number;
   testid?: string;
   caption: string;
   /** compact: a list instead of a table, for a History tab inside a row or a card */
   compact?: boolean;
 }) {
+  const now = useNow();
   const items = q.data?.pages.flatMap((p) => p.items ?? []) ?? [];
   return (
     <div>

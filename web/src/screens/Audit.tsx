@@ -11,7 +11,6 @@ import { TenantSelect } from '../components/TenantSelect';
 import { setQuery } from '../route';
 import { EVENT_TYPES } from '../ws/mapper';
 import { useWsChannels } from '../ws/WsProvider';
-import { useNow } from './useNow';
 
 const WINDOW_LABEL: Record<string, string> = { '': 'Any time', '1h': 'Last hour', '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 
@@ -27,7 +26,6 @@ export function Audit({ me, query }: { me: User; query: URLSearchParams }) {
   const users = useUsers(tenant, !foreign);
   const api: AuditFilters = { ...f, tenant: isPlatform ? tenant : '' };
   const q = useAudit(tenant, api);
-  const now = useNow();
   const [exporting, setExporting] = useState('');
   const [exportErr, setExportErr] = useState<string>();
   const [truncated, setTruncated] = useState(false);
@@ -105,7 +103,7 @@ export function Audit({ me, query }: { me: User; query: URLSearchParams }) {
         <FormError message={exportErr} />
       </form>
       <h2 className="sr-only">Entries</h2>
-      <AuditList q={q} now={now} caption="Audit trail entries, newest first" />
+      <AuditList q={q} caption="Audit trail entries, newest first" />
     </section>
   );
 }
