@@ -13,15 +13,20 @@ import { ApiKeys } from './screens/ApiKeys';
 import { PirepSubmit } from './screens/PirepSubmit';
 import { Pireps } from './screens/Pireps';
 import { Audit } from './screens/Audit';
-import { isSuspended, subscribeSuspended } from './api/suspension';
+import { isSuspended, setSuspended, subscribeSuspended } from './api/suspension';
 import { useRoute, type Route } from './route';
 
 export function App() {
   const session = useSyncExternalStore(subscribeSession, getSession);
   const route = useRoute();
   const qc = useQueryClient();
+  // what the server told the ended session is forgotten with it, however it
+  // ended (sign-out, a 401, a deactivation)
   useEffect(() => {
-    if (!session) qc.clear();
+    if (!session) {
+      qc.clear();
+      setSuspended(false);
+    }
   }, [session, qc]);
 
   if (!session) return route.path[0] === 'bootstrap' ? <Bootstrap /> : <Login />;

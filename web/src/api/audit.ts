@@ -81,7 +81,7 @@ export function auditApiQuery(f: AuditFilters, now: number, extra: Record<string
  * ['audit', tenantId], which every event frame of that tenant invalidates
  * (ws/mapper.ts), so the trail is live; tenantId is the tenant shown.
  */
-export function useAudit(tenantId: string, f: AuditFilters, enabled = true) {
+export function useAudit(tenantId: string, f: AuditFilters) {
   const { tenant: _t, ...rest } = f;
   void _t;
   return useInfiniteQuery<Page<AuditEntry>, Error, InfiniteData<Page<AuditEntry>>, readonly unknown[], string | null>({
@@ -92,7 +92,7 @@ export function useAudit(tenantId: string, f: AuditFilters, enabled = true) {
       return api<Page<AuditEntry>>(`/api/audit?${q}`, { signal });
     },
     getNextPageParam: (last) => last?.next_cursor || null,
-    enabled: enabled && !!tenantId,
+    enabled: !!tenantId,
   });
 }
 

@@ -7,7 +7,6 @@ import { qk } from './keys';
 import { apiQuery, type PirepFilters } from '../pirep/filters';
 import type { ApiKey, BootstrapResponse, LoginResponse, Page, Pirep, Role, Tenant, Ticket, User } from './types';
 import { markBootstrapped, setOneTimeSecret, setSession } from '../session';
-import { setSuspended } from './suspension';
 
 /** Whether the platform exists (GET /api/bootstrap, unauthenticated). */
 export function useBootstrapState() {
@@ -104,7 +103,6 @@ export async function logout(): Promise<void> {
   } catch {
     // signing out locally is what matters to the user
   } finally {
-    setSuspended(false);
     setSession(null);
   }
 }

@@ -2,7 +2,7 @@
 // request of its users with 403 tenant_suspended. The console shows one
 // clear message instead of each screen's error, and the WebSocket client
 // stops reconnecting. Any successful authenticated answer clears it (the
-// tenant was reactivated).
+// tenant was reactivated), and so does the end of the session (App).
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let suspended = false;

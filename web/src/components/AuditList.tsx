@@ -2,26 +2,25 @@
 // phone: time (UTC and age), actor, summary, type, the payload on demand,
 // and "Load more" while the API has a next cursor.
 import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import type { AuditEntry, Page } from '../api/types';
 import { fmtAge, fmtUTC } from '../pirep/decode';
+import { useNow } from '../screens/useNow';
 import { QueryState } from './Table';
 
 export function AuditList({
   q,
-  now,
   testid = 'audit-list',
   caption,
-  showStream = true,
   compact = false,
 }: {
   q: UseInfiniteQueryResult<InfiniteData<Page<AuditEntry>>, Error>;
-  now: number;
   testid?: string;
   caption: string;
-  showStream?: boolean;
   /** compact: a list instead of a table, for a History tab inside a row or a card */
   compact?: boolean;
 }) {
+  const now = useNow();
   const items = q.data?.pages.flatMap((p) => p.items ?? []) ?? [];
   return (
     <div>
@@ -39,17 +38,12 @@ export function AuditList({
               <li key={e.event_id} data-testid="audit-item" data-type={e.type} data-stream-id={e.stream_id}>
                 <div className="small">
                   <time dateTime={e.occurred_at}>{isNaN(t) ? e.occurred_at : fmtUTC(t)}</time>
-                  {!isNaN(t) && ` · ${fmtAge(t, now)}`} · <span data-testid="audit-actor">{e.actor?.display_name || e.actor?.id || '—'}</span>
+                  {!isNaN(t) && ` · ${fmtAge(t, now)}`} · <span data-testid="audit-actor">{actorName(e)}</span>
                 </div>
                 <div data-testid="audit-summary">{e.summary}</div>
-                <details>
-                  <summary>
-                    <code>{e.type}</code> payload
-                  </summary>
-                  <pre className="payload" data-testid="audit-payload">
-                    {JSON.stringify(e.data ?? {}, null, 2)}
-                  </pre>
-                </details>
+                <Payload entry={e}>
+                  <code>{e.type}</code> payload
+                </Payload>
               </li>
             );
           })}
@@ -77,7 +71,7 @@ export function AuditList({
                     {!isNaN(t) && <div className="small">{fmtAge(t, now)}</div>}
                   </td>
                   <td data-label="Actor" data-testid="audit-actor">
-                    {e.actor?.display_name || e.actor?.id || '—'}
+                    {actorName(e)}
                     {e.actor?.kind === 'system' && <span className="badge">system</span>}
                   </td>
                   <td data-label="Summary" data-testid="audit-summary">
@@ -85,15 +79,10 @@ export function AuditList({
                   </td>
                   <td data-label="Type">
                     <code>{e.type}</code>
-                    {showStream && <div className="small mono">{e.stream_id} v{e.version}</div>}
+                    <div className="small mono">{e.stream_id} v{e.version}</div>
                   </td>
                   <td data-label="Payload">
-                    <details>
-                      <summary>Show payload</summary>
-                      <pre className="payload" data-testid="audit-payload">
-                        {JSON.stringify(e.data ?? {}, null, 2)}
-                      </pre>
-                    </details>
+                    <Payload entry={e}>Show payload</Payload>
                   </td>
                 </tr>
               );
@@ -107,5 +96,21 @@ export function AuditList({
         </button>
       )}
     </div>
+  );
+}
+
+function actorName(e: AuditEntry): string {
+  return e.actor?.display_name || e.actor?.id || '—';
+}
+
+/** Payload is an entry's data, shown on demand under the summary line given as children. */
+function Payload({ entry, children }: { entry: AuditEntry; children: ReactNode }) {
+  return (
+    <details>
+      <summary>{children}</summary>
+      <pre className="payload" data-testid="audit-payload">
+        {JSON.stringify(entry.data ?? {}, null, 2)}
+      </pre>
+    </details>
   );
 }

@@ -2,14 +2,12 @@
 // trail (stream_id=user-<id> | pirep-<id>), live like the trail itself.
 import { useState } from 'react';
 import { NO_AUDIT_FILTERS, useAudit } from '../api/audit';
-import { useNow } from '../screens/useNow';
 import { AuditList } from './AuditList';
 import { useModal } from './useModal';
 
 export function History({ tenantId, streamId, label }: { tenantId: string; streamId: string; label: string }) {
   const q = useAudit(tenantId, { ...NO_AUDIT_FILTERS, tenant: tenantId, stream: streamId });
-  const now = useNow();
-  return <AuditList q={q} now={now} testid="history-list" caption={`History of ${label}`} showStream={false} compact />;
+  return <AuditList q={q} testid="history-list" caption={`History of ${label}`} compact />;
 }
 
 /** HistoryTab is a disclosure that loads the history only once opened. */

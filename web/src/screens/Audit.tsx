@@ -1,7 +1,8 @@
 // The audit trail of a tenant (tenant_admin: its own; platform_admin: any,
 // picked like on the PIREP screen). The filters live in the URL query, so
 // a reload or a shared link shows the same selection.
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
+import { useMutation } from '@tanstack/react-query';
 import { AUDIT_WINDOWS, auditFiltersQuery, exportAudit, NO_AUDIT_FILTERS, parseAuditFilters, useAudit, type AuditFilters } from '../api/audit';
 import { useTenants, useUsers } from '../api/hooks';
 import type { User } from '../api/types';
@@ -11,7 +12,6 @@ import { TenantSelect } from '../components/TenantSelect';
 import { setQuery } from '../route';
 import { EVENT_TYPES } from '../ws/mapper';
 import { useWsChannels } from '../ws/WsProvider';
-import { useNow } from './useNow';
 
 const WINDOW_LABEL: Record<string, string> = { '': 'Any time', '1h': 'Last hour', '24h': 'Last 24 hours', '7d': 'Last 7 days', '30d': 'Last 30 days' };
 
@@ -27,25 +27,10 @@ export function Audit({ me, query }: { me: User; query: URLSearchParams }) {
   const users = useUsers(tenant, !foreign);
   const api: AuditFilters = { ...f, tenant: isPlatform ? tenant : '' };
   const q = useAudit(tenant, api);
-  const now = useNow();
-  const [exporting, setExporting] = useState('');
-  const [exportErr, setExportErr] = useState<string>();
-  const [truncated, setTruncated] = useState(false);
+  const exp = useMutation({ mutationFn: (format: 'csv' | 'ndjson') => exportAudit(api, format) });
+  const exporting = exp.isPending ? exp.variables : '';
   const types = [...new Set([...EVENT_TYPES, ...f.types])];
   const active = auditFiltersQuery({ ...f, tenant: '' }).toString() !== '';
-
-  async function doExport(format: 'csv' | 'ndjson') {
-    setExporting(format);
-    setExportErr(undefined);
-    try {
-      const r = await exportAudit(api, format);
-      setTruncated(r.truncated);
-    } catch (e) {
-      setExportErr((e as Error).message);
-    } finally {
-      setExporting('');
-    }
-  }
 
   const toggleType = (t: string, on: boolean) => set({ types: on ? [...f.types, t] : f.types.filter((x) => x !== t) });
 
@@ -90,22 +75,22 @@ export function Audit({ me, query }: { me: User; query: URLSearchParams }) {
           <button type="button" className="secondary" disabled={!active} onClick={() => setQuery(auditFiltersQuery({ ...NO_AUDIT_FILTERS, tenant: f.tenant }))} data-testid="audit-reset">
             Clear filters
           </button>
-          <button type="button" disabled={!!exporting} onClick={() => void doExport('csv')} data-testid="audit-export-csv">
+          <button type="button" disabled={!!exporting} onClick={() => exp.mutate('csv')} data-testid="audit-export-csv">
             {exporting === 'csv' ? 'Exporting…' : 'Export CSV'}
           </button>
-          <button type="button" disabled={!!exporting} onClick={() => void doExport('ndjson')} data-testid="audit-export-ndjson">
+          <button type="button" disabled={!!exporting} onClick={() => exp.mutate('ndjson')} data-testid="audit-export-ndjson">
             {exporting === 'ndjson' ? 'Exporting…' : 'Export NDJSON'}
           </button>
         </div>
-        {truncated && (
+        {exp.data?.truncated && (
           <p className="warn" role="status" data-testid="audit-export-truncated">
             ⚠ The export was cut at 5,000 entries: narrow the time range to get the rest.
           </p>
         )}
-        <FormError message={exportErr} />
+        <FormError message={exp.error?.message} />
       </form>
       <h2 className="sr-only">Entries</h2>
-      <AuditList q={q} now={now} caption="Audit trail entries, newest first" />
+      <AuditList q={q} caption="Audit trail entries, newest first" />
     </section>
   );
 }
